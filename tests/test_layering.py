@@ -1,0 +1,28 @@
+"""Dependencies point one way: the core never imports file or Excel libraries."""
+
+import subprocess
+import sys
+
+
+def test_core_imports_neither_openpyxl_nor_xlwings():
+    code = (
+        "import sys, xl_addin, xl_addin.core, xl_addin.settings\n"
+        "import pkgutil, importlib\n"
+        "for m in pkgutil.walk_packages(xl_addin.core.__path__, 'xl_addin.core.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in {'openpyxl', 'xlwings', 'python_calamine', 'click'})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_importing_the_package_changes_no_pandas_option():
+    code = (
+        "import pandas as pd\n"
+        "before = pd.get_option('display.max_rows'), pd.get_option('mode.copy_on_write')\n"
+        "import xl_addin, xl_addin.core\n"
+        "after = pd.get_option('display.max_rows'), pd.get_option('mode.copy_on_write')\n"
+        "assert before == after, (before, after)\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,1 @@
+"""Worksheet functions (xlwings UDFs) for Customer Tiers."""

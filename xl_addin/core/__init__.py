@@ -1,0 +1,1 @@
+"""The analytics core: pandas/numpy only, no file or Excel I/O."""

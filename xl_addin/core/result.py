@@ -1,0 +1,31 @@
+"""TierResult: everything one refresh computes, as plain DataFrames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from ..settings import Settings
+
+
+@dataclass(frozen=True)
+class TierResult:
+    """The result of ``tier_customers``. Every table has fixed columns (see ``columns.py`` and
+    each field's note); money in the data's currency, shares 0..1, days are calendar days."""
+
+    customers: pd.DataFrame  # CUSTOMER_COLUMNS, sorted by the ABC measure descending (ties by id)
+    pareto: pd.DataFrame  # rank, customer_id, customer_name, measure, share, cum_share, abc_tier
+    tier_summary: pd.DataFrame  # tier, customers, customer_share, revenue, revenue_share, profit, profit_share
+    rfm_segments: pd.DataFrame  # rfm_segment, customers, revenue, share of customers / revenue
+    rfm_classes: pd.DataFrame  # rfm_class, rfm_class_en, customers, revenue
+    lifecycle_counts: pd.DataFrame  # lifecycle, customers, revenue
+    pivots: dict[str, pd.DataFrame]  # "industry" / "region" / "size" -> rows x tier counts
+    sob_by_period: pd.DataFrame  # customer_id, period, revenue, sob (sob within that period)
+    coverage: pd.DataFrame  # salesperson, tier, held, limit, headroom, status
+    releases: pd.DataFrame  # customer_id, customer_name, salesperson, last_purchase, recency_days
+    data_quality: pd.DataFrame  # DATA_QUALITY_COLUMNS
+    as_of: pd.Timestamp
+    measure: str  # "profit" or "revenue": what the ABC tiers rank
+    settings: Settings
+    notes: tuple[str, ...] = field(default=())  # e.g. "No cost column: profit = revenue x (1 - 0%)"

@@ -1,0 +1,74 @@
+"""The one error hierarchy. Each edge translates it once.
+
+* CLI: one-line message on stderr and the exit code in ``EXIT_CODES``.
+* UDF: a short message in the cell.
+* Ribbon: a message box.
+"""
+
+from __future__ import annotations
+
+
+class CustomerTiersError(Exception):
+    """Base class of every error this product raises on purpose."""
+
+
+class InputError(CustomerTiersError):
+    """The data or an argument is wrong; the user can fix it.
+
+    ``sheet``, ``row`` (1-based, as Excel shows it) and ``column`` (a header or a column
+    letter) say where, when known; ``hint`` says what to do.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.message = message
+        self.sheet = sheet
+        self.row = row
+        self.column = column
+        self.hint = hint
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = []
+        if self.sheet is not None:
+            where.append(f"sheet '{self.sheet}'")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column '{self.column}'")
+        text = f"{', '.join(where)}: {self.message}" if where else self.message
+        if where:
+            text = text[0].upper() + text[1:]
+        if self.hint:
+            text = f"{text} {self.hint}"
+        return text
+
+
+class SettingsError(InputError):
+    """A setting is out of range or of the wrong type."""
+
+
+class WorkbookError(CustomerTiersError):
+    """The file cannot be read or written: missing, locked, not a workbook, corrupt."""
+
+
+EXIT_CODES: dict[type[CustomerTiersError], int] = {
+    InputError: 3,
+    WorkbookError: 4,
+    CustomerTiersError: 1,
+}
+
+
+def exit_code(error: CustomerTiersError) -> int:
+    """The CLI exit code for ``error``: 3 input, 4 workbook, 1 anything else of ours."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1

@@ -1,0 +1,1 @@
+"""xlwings only: ribbon callbacks and the live-Excel writer. No arithmetic here."""

@@ -1,0 +1,1 @@
+"""Builds templates/CustomerTiers.xlsm from text sources (VBA modules, ribbon XML)."""
