@@ -1,0 +1,225 @@
+"""The Settings sheet: its layout as rows of cell values, and parsing it back into Settings.
+
+Layout (column A holds stable keys, the same in English and 中文 workbooks):
+
+    Setting        | Value | Description            <- header row (设置项 | 值 | 说明)
+    abc_method     | value | How ABC classes are cut ...
+    ...                                             <- one row per scalar setting
+    (blank row)
+    score_factors  | Column | Weight | Higher is better   <- section row: key + column headers
+                   | profit | 0.4    | TRUE               <- entries: column A blank
+    (blank row)
+    holding_rules  | Salesperson | Tier | Max customers
+    column_map     | Field | Header in sales sheet
+    sales_sheets   | Sheet
+
+Pure Python: the workbook reader and the live-Excel writer both use it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Sequence
+
+from ..errors import SettingsError
+from ..settings import HoldingRule, ScoreFactor, Settings
+
+SECTIONS = ("score_factors", "holding_rules", "column_map", "sales_sheets")
+
+HEADER = {
+    "en": ("Setting", "Value", "Description"),
+    "zh": ("设置项", "值", "说明"),
+}
+
+SECTION_HEADERS = {
+    "en": {
+        "score_factors": ("Column", "Weight", "Higher is better"),
+        "holding_rules": ("Salesperson", "Tier", "Max customers"),
+        "column_map": ("Field", "Header in sales sheet"),
+        "sales_sheets": ("Sheet",),
+    },
+    "zh": {
+        "score_factors": ("字段", "权重", "越高越好"),
+        "holding_rules": ("销售", "分级", "客户上限"),
+        "column_map": ("字段", "销售表中的列名"),
+        "sales_sheets": ("工作表",),
+    },
+}
+
+# (key, English description, 中文 description). Order = order on the sheet.
+DESCRIPTIONS: tuple[tuple[str, str, str], ...] = (
+    ("language", "Output language: en or zh.", "输出语言：en 或 zh。"),
+    ("as_of", "Analysis date (blank = latest sale date).", "分析日期（留空 = 最近一笔销售日期）。"),
+    ("abc_measure", "What ABC ranks: auto (profit when costs exist, else revenue), profit or revenue.",
+     "ABC 分类依据：auto（有成本时用利润贡献，否则用销售额）、profit 或 revenue。"),
+    ("abc_method", "value: cumulative share cut-offs; count: share of customers.",
+     "value：按累计占比切分；count：按客户数比例切分。"),
+    ("a_cut", "Cumulative share that closes class A. The customer whose addition crosses it is A.",
+     "A 类累计占比上限；跨过该线的客户仍归入 A 类。"),
+    ("b_cut", "Cumulative share that closes class B (same boundary rule).", "B 类累计占比上限（同样的边界规则）。"),
+    ("a_count_share", "count method: first ceil(share x n) customers are A.", "count 方法：前 ceil(比例 × 客户数) 名为 A 类。"),
+    ("b_count_share", "count method: up to ceil(share x n) customers are B.", "count 方法：至 ceil(比例 × 客户数) 名为 B 类。"),
+    ("promote_share", "Top share of B customers flagged 'promote'.", "B 类中排名靠前、标记为“提升”的比例。"),
+    ("review_share", "Share of D customers with the largest losses flagged 'review'.", "D 类中亏损最大、标记为“复核”的比例。"),
+    ("cost_rate", "Cost as a share of revenue when the data has no cost column.", "无成本列时，成本占销售额的比例。"),
+    ("sob_period", "Period of the per-period share of business: M, Q or Y.", "分期业务份额的期间：M（月）、Q（季）或 Y（年）。"),
+    ("sob_segment", "Customer column for share of business within a segment.", "计算细分内业务份额所用的客户字段。"),
+    ("rfm_bins", "Number of RFM score levels (2..10). Cut points are PERCENTILE.INC(k/bins).",
+     "RFM 评分级数（2..10），切分点为 PERCENTILE.INC(k/级数)。"),
+    ("rfm_monetary", "M = sum of net revenue, or mean per order.", "M = 净销售额合计（sum）或每单平均（mean）。"),
+    ("vip_score", "Score at or above which a customer is VIP.", "评分不低于该值为重要客户 (VIP)。"),
+    ("regular_score", "Score at or above which a customer is Regular (else Potential).", "评分不低于该值为普通客户，否则为潜在客户。"),
+    ("lost_days", "No purchase for more than this many days: Lost.", "超过该天数未购买：已流失。"),
+    ("lapsing_days", "No purchase for more than this many days: Lapsing.", "超过该天数未购买：流失预警。"),
+    ("loyal_orders", "At least this many orders: Loyal.", "订单数不少于该值：忠诚客户。"),
+    ("repeat_orders", "At least this many orders: Repeat.", "订单数不少于该值：持续购买。"),
+    ("new_days", "One order within this many days: New (else One-time).", "该天数内仅一笔订单：新客户（否则为单次购买）。"),
+    ("retention_rate", "Yearly retention rate r for projected CLV.", "预测 CLV 所用的年留存率 r。"),
+    ("discount_rate", "Yearly discount rate i for projected CLV.", "预测 CLV 所用的年折现率 i。"),
+    ("release_days", "No purchase for more than this many days: release to the public pool.",
+     "超过该天数未购买：释放到公海。"),
+    ("customers_sheet", "Customer master sheet (blank = Customers / 客户 when present).",
+     "客户主数据表（留空 = 存在时使用 Customers / 客户）。"),
+)
+SCALAR_KEYS = tuple(key for key, _, _ in DESCRIPTIONS)
+
+
+def settings_rows(settings: Settings, language: str = "en") -> list[list[Any]]:
+    """The Settings sheet as a list of rows (cell values; None = empty), header row first."""
+    if language not in HEADER:
+        raise SettingsError(f"language must be en or zh, got {language!r}", column="language")
+    rows: list[list[Any]] = [list(HEADER[language])]
+    for key, english, chinese in DESCRIPTIONS:
+        value = getattr(settings, key)
+        if isinstance(value, dt.date):
+            value = value.isoformat()
+        rows.append([key, value if value != "" else None, english if language == "en" else chinese])
+    headers = SECTION_HEADERS[language]
+    sections: dict[str, list[list[Any]]] = {
+        "score_factors": [[f.column, f.weight, f.higher_is_better] for f in settings.score_factors],
+        "holding_rules": [[r.salesperson, r.tier, r.max_customers] for r in settings.holding_rules],
+        "column_map": [[field, header] for field, header in settings.column_map],
+        "sales_sheets": [[name] for name in settings.sales_sheets],
+    }
+    for name in SECTIONS:
+        rows.append([None])
+        rows.append([name, *headers[name]])
+        rows.extend([None, *entry] for entry in sections[name])
+    return rows
+
+
+def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") -> Settings:
+    """Settings from the rows of a Settings sheet laid out as ``settings_rows`` writes it.
+
+    Rows are lists of cell values, the first being the header row (row 1). Unknown keys,
+    bad values and malformed section entries raise a SettingsError naming the cell.
+    """
+    values: dict[str, Any] = {}
+    cells: dict[str, str] = {}
+    entries: dict[str, list[tuple[int, list[Any]]]] = {name: [] for name in SECTIONS}
+    section: str | None = None
+    for index, row in enumerate(rows[1:], start=2):
+        cells_in_row = [_blank_to_none(v) for v in row]
+        key = cells_in_row[0] if cells_in_row else None
+        rest = cells_in_row[1:]
+        if key is None and all(v is None for v in rest):
+            section = None
+            continue
+        if key is None:
+            if section is None:
+                raise SettingsError(
+                    "a value without a setting name in column A", sheet=sheet, row=index,
+                    column="A", hint="Put the setting's name in column A or clear the row.",
+                )
+            entries[section].append((index, rest))
+            continue
+        key = str(key).strip()
+        if key in SECTIONS:
+            section = key
+            continue
+        section = None
+        if key not in SCALAR_KEYS:
+            raise SettingsError(
+                f"unknown setting '{key}'", sheet=sheet, row=index, column="A",
+                hint=f"Known settings: {', '.join(SCALAR_KEYS + SECTIONS)}.",
+            )
+        values[key] = rest[0] if rest else None
+        cells[key] = f"{sheet}!B{index}"
+    values.update(
+        score_factors=_score_factors(entries["score_factors"], sheet) or None,
+        holding_rules=_holding_rules(entries["holding_rules"], sheet),
+        column_map=tuple(
+            (str(_need(r, 0, sheet, i, "B")).strip(), str(_need(r, 1, sheet, i, "C")).strip())
+            for i, r in entries["column_map"]
+        ),
+        sales_sheets=tuple(str(_need(r, 0, sheet, i, "B")).strip() for i, r in entries["sales_sheets"]),
+    )
+    if values["score_factors"] is None:
+        del values["score_factors"]
+    return Settings.from_values(values, cells)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _need(row: list[Any], pos: int, sheet: str, index: int, column: str) -> Any:
+    value = row[pos] if pos < len(row) else None
+    if value is None:
+        raise SettingsError("this entry is incomplete", sheet=sheet, row=index, column=column,
+                            hint="Fill the cell or clear the whole row.")
+    return value
+
+
+def _number(value: Any, sheet: str, index: int, column: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise SettingsError(f"expected a number, got {value!r}", sheet=sheet, row=index,
+                            column=column) from None
+
+
+def _flag(value: Any, sheet: str, index: int, column: str) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"true", "yes", "1", "是", "1.0"}:
+        return True
+    if text in {"false", "no", "0", "否", "0.0"}:
+        return False
+    raise SettingsError(f"expected TRUE or FALSE, got {value!r}", sheet=sheet, row=index,
+                        column=column)
+
+
+def _score_factors(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[ScoreFactor, ...]:
+    factors = []
+    for index, row in entries:
+        column = str(_need(row, 0, sheet, index, "B")).strip()
+        weight = _number(_need(row, 1, sheet, index, "C"), sheet, index, "C")
+        higher = _flag(row[2] if len(row) > 2 else None, sheet, index, "D")
+        try:
+            factors.append(ScoreFactor(column, weight, higher))
+        except SettingsError as exc:
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+    return tuple(factors)
+
+
+def _holding_rules(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[HoldingRule, ...]:
+    rules = []
+    for index, row in entries:
+        person = str(_need(row, 0, sheet, index, "B")).strip()
+        tier = str(_need(row, 1, sheet, index, "C")).strip()
+        tier = "All" if tier.lower() in {"all", "全部"} else tier.upper()
+        limit = _number(_need(row, 2, sheet, index, "D"), sheet, index, "D")
+        if not float(limit).is_integer():
+            raise SettingsError(f"expected a whole number, got {limit!r}", sheet=sheet,
+                                row=index, column="D")
+        try:
+            rules.append(HoldingRule(person, tier, int(limit)))
+        except SettingsError as exc:
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+    return tuple(rules)
