@@ -79,9 +79,10 @@ def _compress_chunk(data: bytes) -> bytes:
 def compress(data: bytes) -> bytes:
     """CompressedContainer for ``data`` ([MS-OVBA] 2.4.1.3.6).
 
-    A chunk whose tokens would not fit in 4096 bytes is stored raw. The spec pads a short final
-    raw chunk with zeros, which would add bytes on decompression; this writer stores only the
-    real bytes instead (readers, including oletools, copy up to 4096 bytes or to the end).
+    A chunk whose tokens would not fit in 4096 bytes is stored raw: always 4096 bytes, so a
+    short final chunk is padded with 0x00 as the spec says (2.4.1.3.10) and decompresses to the
+    data followed by those zeros. Only incompressible data longer than about 3640 bytes in the
+    last chunk is raw; text (VBA source, the dir stream) never is, and round-trips exactly.
     """
     out = bytearray([_SIGNATURE])
     for start in range(0, len(data), CHUNK_SIZE):
@@ -91,8 +92,8 @@ def compress(data: bytes) -> bytes:
             header = 0xB000 | (len(tokens) + 2 - 3)  # flag 1, signature 0b011, size - 3
             out += struct.pack("<H", header) + tokens
         else:
-            header = 0x3000 | (len(chunk) + 2 - 3)  # flag 0: raw chunk
-            out += struct.pack("<H", header) + chunk
+            header = 0x3000 | (CHUNK_SIZE + 2 - 3)  # flag 0: raw chunk, always 4096 bytes
+            out += struct.pack("<H", header) + chunk.ljust(CHUNK_SIZE, b"\x00")
     return bytes(out)
 
 
