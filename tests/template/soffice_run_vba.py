@@ -89,4 +89,8 @@ def run_vba_function(book: Path, function: str) -> object:
 
 if __name__ == "__main__":
     os.environ.setdefault("SAL_USE_VCLPLUGIN", "svp")
-    print(run_vba_function(Path(sys.argv[1]), sys.argv[2]))
+    value = run_vba_function(Path(sys.argv[1]), sys.argv[2])
+    if value is None:
+        # Headless LibreOffice reports a Basic compile error by returning nothing.
+        sys.exit(f"{sys.argv[2]} returned no value: the module did not compile")
+    print(value)
