@@ -61,24 +61,25 @@ def run_vba_function(book: Path, function: str) -> object:
                     time.sleep(0.5)
             desktop = context.ServiceManager.createInstanceWithContext(
                 "com.sun.star.frame.Desktop", context)
-            document = desktop.loadComponentFromURL(
-                book.resolve().as_uri(), "_blank", 0,
-                (_property("Hidden", True),
-                 _property("MacroExecutionMode", ALWAYS_EXECUTE_NO_WARN)),
-            )
-            if document is None:
-                raise RuntimeError(f"LibreOffice could not open {book}")
             try:
-                script = document.getScriptProvider().getScript(
-                    f"vnd.sun.star.script:VBAProject.{function}?language=Basic&location=document")
-                result = script.invoke((), (), ())[0]
+                document = desktop.loadComponentFromURL(
+                    book.resolve().as_uri(), "_blank", 0,
+                    (_property("Hidden", True),
+                     _property("MacroExecutionMode", ALWAYS_EXECUTE_NO_WARN)),
+                )
+                if document is None:
+                    raise RuntimeError(f"LibreOffice could not open {book}")
+                try:
+                    script = document.getScriptProvider().getScript(
+                        f"vnd.sun.star.script:VBAProject.{function}?language=Basic&location=document")
+                    return script.invoke((), (), ())[0]
+                finally:
+                    document.close(True)
             finally:
-                document.close(True)
-            try:
-                desktop.terminate()
-            except Exception:  # the bridge drops while LibreOffice exits; that is the goal
-                pass
-            return result
+                try:
+                    desktop.terminate()
+                except Exception:  # the bridge drops while LibreOffice exits; that is the goal
+                    pass
         finally:
             try:
                 office.wait(timeout=30)
