@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Literal, Sequence
+from typing import Literal
 
 CHUNK_SIZE = 4096  # decompressed bytes per CompressedChunk
 _SIGNATURE = 0x01
@@ -349,7 +349,3 @@ def vba_project_streams(project: VbaProject) -> dict[str, bytes]:
         streams[f"VBA/{module.name}"] = compress(module_source_bytes(module))
     return streams
 
-
-def module_kinds(modules: Sequence[VbaModule]) -> dict[str, ModuleKind]:
-    """Module name -> kind; convenient in checks."""
-    return {m.name: m.kind for m in modules}
