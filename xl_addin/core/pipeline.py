@@ -330,9 +330,12 @@ def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     for factor in settings.score_factors:
         values = pd.to_numeric(customers[factor.column], errors="coerce").astype("float64").to_numpy()
         values = np.where(np.isfinite(values), values, np.nan)
-        if np.isnan(values).any():
+        missing = np.isnan(values)
+        if missing.all():
+            values = np.zeros(len(values))  # nobody has it: everyone ties
+        elif missing.any():
             worst = np.nanmin(values) if factor.higher_is_better else np.nanmax(values)
-            values = np.where(np.isnan(values), worst if np.isfinite(worst) else 0.0, values)
+            values = np.where(missing, worst, values)
         frame[factor.column] = values
     return frame
 
