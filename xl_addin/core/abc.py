@@ -1,0 +1,135 @@
+"""ABC classification (ABC分类) and the Pareto table (二八法则).
+
+Order: measure descending, ties by customer id ascending (text order). Customers whose
+measure is <= 0 (or missing) are class D: no positive contribution, not on the cumulative
+curve (share and cum_share NaN), ranked after everyone else in the same order.
+
+* ``value`` method: shares are of the positive total. A customer is A when the cumulative
+  share *before* it is < a_cut, so the customer whose addition crosses a cut-off belongs to
+  the higher class; B likewise with b_cut; the rest C.
+* ``count`` method: among the n customers with a positive measure, ranks 1..ceil(a_count_share
+  x n) are A, up to ceil(b_count_share x n) are B, the rest C.
+
+Equal measures can fall on both sides of a boundary; then the lower customer id gets the
+higher class. Comparisons allow 1e-9 of float rounding (a customer whose cumulative share before
+it equals a_cut exactly is B), so scaling every amount by c > 0 changes no class.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ..settings import DEFAULT_SETTINGS, Settings
+from .columns import CUSTOMER_ID, CUSTOMER_NAME
+
+ABC_COLUMNS = ("customer_id", "measure", "share", "cum_share", "rank", "abc_tier")
+PARETO_COLUMNS = ("rank", "customer_id", "customer_name", "measure", "share", "cum_share", "abc_tier")
+TOLERANCE = 1e-9
+
+
+def abc_measure(totals: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS, has_cost: bool = False) -> tuple[pd.Series, str]:
+    """The measure ABC ranks, indexed by customer id, and its name ("profit" or "revenue").
+
+    ``settings.abc_measure`` "auto" = profit when the data has a cost column (``has_cost``),
+    else revenue; "profit" / "revenue" force one (profit without costs uses cost_rate).
+    """
+    name = settings.abc_measure
+    if name == "auto":
+        name = "profit" if has_cost else "revenue"
+    measure = pd.Series(
+        totals[name].to_numpy(dtype="float64"), index=pd.Index(totals[CUSTOMER_ID], name=CUSTOMER_ID), name=name
+    )
+    return measure, name
+
+
+def abc_tiers(measure: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
+    """ABC class per customer (see the module docstring for the order, tie and boundary rules).
+
+    ``measure``: money per customer, indexed by customer id. Output, one row per customer in
+    rank order: ``customer_id, measure, share`` (of the positive total, 0..1), ``cum_share``
+    (including this customer), ``rank`` (1 = largest), ``abc_tier`` ("A".."D").
+    """
+    ids = pd.Series(measure.index, dtype="str").to_numpy(dtype=object)
+    values = measure.to_numpy(dtype="float64")
+    positive = values > 0
+    # lexsort sorts by its last key first; -values puts large first, a missing measure last
+    sort_values = np.where(np.isnan(values), np.inf, -values)
+    order = np.lexsort((ids.astype(str), sort_values))
+    ids, values, positive = ids[order], values[order], positive[order]
+    n_positive = int(positive.sum())  # positives come first in this order
+
+    tiers = np.full(len(values), "D", dtype=object)
+    share = np.full(len(values), np.nan)
+    cum_share = np.full(len(values), np.nan)
+    if n_positive:
+        pos = values[:n_positive]
+        running = np.cumsum(pos)
+        total = running[-1]
+        share[:n_positive] = pos / total
+        cum_share[:n_positive] = running / total
+        if settings.abc_method == "value":
+            before = np.concatenate(([0.0], running[:-1])) / total
+            tiers[:n_positive] = np.where(
+                before < settings.a_cut - TOLERANCE,
+                "A",
+                np.where(before < settings.b_cut - TOLERANCE, "B", "C"),
+            )
+        else:
+            a_last = count_cutoff(settings.a_count_share, n_positive)
+            b_last = count_cutoff(settings.b_count_share, n_positive)
+            rank = np.arange(1, n_positive + 1)
+            tiers[:n_positive] = np.where(rank <= a_last, "A", np.where(rank <= b_last, "B", "C"))
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(ids, dtype="str"),
+            "measure": values,
+            "share": share,
+            "cum_share": cum_share,
+            "rank": np.arange(1, len(values) + 1, dtype="int64"),
+            "abc_tier": pd.Series(tiers, dtype="str"),
+        }
+    )
+
+
+def count_cutoff(share: float, n: int) -> int:
+    """ceil(share x n), ignoring float noise (0.7 x 10 is 7, not 8)."""
+    return int(math.ceil(share * n - TOLERANCE))
+
+
+def abc_flags(abc: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
+    """``customer_id, promote, review`` (booleans) for the rows of ``abc_tiers``.
+
+    promote: the first ceil(promote_share x number of B customers) B customers in rank order
+    (the 80/20 rule applied again inside B). review: the ceil(review_share x number of D
+    customers with a loss) D customers with the largest losses (measure < 0; ties by id).
+    """
+    tiers = abc["abc_tier"].to_numpy(dtype=object)
+    promote = np.zeros(len(abc), dtype=bool)
+    b_rows = np.flatnonzero(tiers == "B")  # already in rank order
+    promote[b_rows[: count_cutoff(settings.promote_share, len(b_rows))]] = True
+    review = np.zeros(len(abc), dtype=bool)
+    measure = abc["measure"].to_numpy(dtype="float64")
+    loss_rows = np.flatnonzero((tiers == "D") & (measure < 0))
+    if len(loss_rows):
+        ids = abc["customer_id"].to_numpy(dtype=object)[loss_rows].astype(str)
+        worst_first = loss_rows[np.lexsort((ids, measure[loss_rows]))]
+        review[worst_first[: count_cutoff(settings.review_share, len(loss_rows))]] = True
+    return pd.DataFrame({"customer_id": abc["customer_id"], "promote": promote, "review": review})
+
+
+def pareto_table(abc: pd.DataFrame, names: pd.Series | None = None) -> pd.DataFrame:
+    """The Pareto table: ``PARETO_COLUMNS``, customers in rank order with the cumulative share.
+
+    ``names``: optional customer names indexed by customer id (or a ``customer_name`` column
+    in ``abc``); missing otherwise.
+    """
+    table = abc.copy()
+    if CUSTOMER_NAME not in table.columns:
+        if names is not None:
+            table[CUSTOMER_NAME] = table[CUSTOMER_ID].map(names).astype("str")
+        else:
+            table[CUSTOMER_NAME] = pd.Series(pd.NA, index=table.index, dtype="str")
+    return table.sort_values("rank", kind="stable").reset_index(drop=True)[list(PARETO_COLUMNS)]

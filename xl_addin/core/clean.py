@@ -1,0 +1,342 @@
+"""Clean raw transactions: canonical types, and a data-quality table of the rows left out.
+
+Everything here is vectorised. Text columns are parsed on their distinct values only
+(``pd.factorize``), so a million rows with a few thousand distinct dates or ids cost little.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .columns import (
+    AMOUNT,
+    ATTRIBUTE_COLUMNS,
+    COST,
+    CUSTOMER_ID,
+    DATA_QUALITY_COLUMNS,
+    DATE,
+    ORDER_ID,
+    REQUIRED_TRANSACTION_COLUMNS,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    WALLET,
+)
+
+# Excel's 1900 date system: serial 1 = 1900-01-01, with the phantom 1900-02-29, so serials
+# from 61 on count from 1899-12-30. Serials 1..60 are before any realistic sale; we accept
+# them with the same origin (one day off for Jan/Feb 1900, as most tools do).
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
+DATE_DTYPE = "datetime64[ns]"
+
+REASON_BLANK_ID = "blank customer id"
+REASON_BLANK_DATE = "blank date"
+REASON_BAD_DATE = "date not recognised"
+REASON_BLANK_AMOUNT = "blank amount"
+REASON_BAD_AMOUNT = "amount is not a number"
+REASON_BAD_COST = "cost is not a number"
+
+_CURRENCY_JUNK = r"[,\s¥￥$€£]|^RMB|元$"
+
+
+def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Turn raw sale lines with canonical column names into typed rows, and report the rest.
+
+    Returns ``(transactions, data_quality)``:
+
+    * ``transactions``: the usable rows, in input order, index reset. ``customer_id`` text
+      (stripped; a whole number read as 1001.0 becomes "1001"), ``date`` datetime64 at
+      midnight, ``amount`` float64 (negative = a return), ``cost`` float64 when the column
+      exists (blank cost = 0), ``order_id`` text, attribute columns text (blank = missing),
+      ``wallet`` float64 (not a number = missing). Other columns pass through unchanged;
+      ``source_sheet`` / ``source_row`` are dropped.
+    * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
+      1-based ``row`` from ``source_sheet`` / ``source_row`` when present, else sheet "" and
+      the row's 1-based position), the ``column``, the ``value`` as text, and the ``reason``.
+      A row is left out when its customer id is blank, its date is blank or not recognised,
+      its amount is blank or not a number, or its cost is not a number.
+
+    Dates may be datetimes, Excel serial numbers (1900 system) or text: ISO
+    ("2025-03-01", "2025-03-01 10:30"), "2025/3/1", "2025.3.1" and "2025年3月1日"; other text
+    is tried with pandas' mixed-format parser (month first when ambiguous).
+
+    Raises ``InputError`` when a required column is missing (naming it and listing the columns
+    found) or when there are no rows.
+    """
+    missing = [c for c in REQUIRED_TRANSACTION_COLUMNS if c not in raw.columns]
+    if missing:
+        found = ", ".join(map(str, raw.columns)) or "none"
+        raise InputError(
+            f"required column '{missing[0]}' is missing (columns found: {found})",
+            column=missing[0],
+            hint="Map a header to it in the Settings sheet (column_map).",
+        )
+    if len(raw) == 0:
+        raise InputError("the sales data has no rows", hint="Add at least one sale line.")
+
+    out: dict[str, pd.Series | np.ndarray] = {}
+    problems: list[tuple[str, np.ndarray, pd.Series, str]] = []  # column, bad rows, values, reason
+
+    ids = normalise_ids(raw[CUSTOMER_ID])
+    problems.append((CUSTOMER_ID, ids.isna().to_numpy(), raw[CUSTOMER_ID], REASON_BLANK_ID))
+    out[CUSTOMER_ID] = ids
+
+    dates = parse_dates(raw[DATE])
+    blank_date = _is_blank(raw[DATE])
+    problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
+    problems.append((DATE, dates.isna().to_numpy() & ~blank_date, raw[DATE], REASON_BAD_DATE))
+    out[DATE] = dates
+
+    amounts = parse_numbers(raw[AMOUNT])
+    blank_amount = _is_blank(raw[AMOUNT])
+    problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
+    problems.append((AMOUNT, amounts.isna().to_numpy() & ~blank_amount, raw[AMOUNT], REASON_BAD_AMOUNT))
+    out[AMOUNT] = amounts
+
+    if COST in raw.columns:
+        costs = parse_numbers(raw[COST])
+        blank_cost = _is_blank(raw[COST])
+        problems.append((COST, costs.isna().to_numpy() & ~blank_cost, raw[COST], REASON_BAD_COST))
+        out[COST] = costs.fillna(0.0)
+
+    if ORDER_ID in raw.columns:
+        out[ORDER_ID] = normalise_ids(raw[ORDER_ID])
+    for name in ATTRIBUTE_COLUMNS:
+        if name in raw.columns:
+            out[name] = normalise_text(raw[name])
+    if WALLET in raw.columns:
+        out[WALLET] = parse_numbers(raw[WALLET])
+
+    handled = set(out) | {SOURCE_SHEET, SOURCE_ROW}
+    for name in raw.columns:
+        if name not in handled:
+            out[name] = raw[name]
+
+    bad = np.zeros(len(raw), dtype=bool)
+    for _, mask, _, _ in problems:
+        bad |= mask
+    clean = pd.DataFrame(out, index=raw.index)
+    clean = clean.loc[~bad].reset_index(drop=True)
+    return clean, _data_quality(raw, problems)
+
+
+def normalise_ids(values: pd.Series) -> pd.Series:
+    """Ids as stripped text; whole numbers lose ".0" (1001.0 -> "1001"); blanks -> missing."""
+    kind = value_kind(values)
+    if kind == "number":
+        numbers = values.astype("float64").to_numpy()
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**53)
+        result = np.full(len(values), None, dtype=object)
+        result[whole] = numbers[whole].astype("int64").astype(str)
+        other = finite & ~whole
+        result[other] = numbers[other].astype(str)
+        return pd.Series(result, index=values.index, dtype="str")
+    if kind == "text":
+        text = values.astype("str").str.strip()
+        return text.mask(text == "")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    texts = np.array([_id_text(u) for u in uniques], dtype=object)
+    result = np.full(len(values), None, dtype=object)
+    ok = codes >= 0
+    result[ok] = texts[codes[ok]]
+    return pd.Series(result, index=values.index, dtype="str")
+
+
+def normalise_text(values: pd.Series) -> pd.Series:
+    """Descriptive text, stripped; blanks -> missing. Numbers keep their text form (1.0 -> "1")."""
+    return normalise_ids(values)
+
+
+def value_kind(values: pd.Series) -> str:
+    """"number", "text" or "mixed" (checked in C by ``infer_dtype``, not row by row)."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return "mixed"
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return "number"
+    if values.dtype != object:
+        return "text" if pd.api.types.is_string_dtype(values.dtype) else "mixed"
+    inferred = pd.api.types.infer_dtype(values, skipna=True)
+    if inferred in ("integer", "floating", "mixed-integer-float", "decimal"):
+        return "number"
+    if inferred in ("string", "empty"):
+        return "text"
+    return "mixed"
+
+
+def _id_text(value: object) -> str | None:
+    if isinstance(value, (bool, np.bool_)):
+        return str(value).upper()
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+    elif isinstance(value, (pd.Timestamp, dt.datetime, dt.date)):
+        return value.strftime("%Y-%m-%d")
+    text = str(value).strip()
+    return text or None
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as float64; text like "1,234.50", "¥1200" or "1200元" is read as a number;
+    anything else (and inf) -> NaN."""
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series(np.nan, index=values.index)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        numbers = values.astype("float64")
+    else:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64")
+        # bools are not amounts, and pandas would read True as 1
+        is_bool = np.array([isinstance(u, (bool, np.bool_)) for u in uniques], dtype=bool)
+        parsed[is_bool] = np.nan
+        retry = parsed.isna().to_numpy() & ~is_bool
+        if retry.any():
+            text = pd.Series(uniques[retry], dtype=object).astype(str)
+            text = text.str.replace(_CURRENCY_JUNK, "", regex=True)
+            parsed[retry] = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
+        parsed = parsed.to_numpy(dtype="float64")
+        numbers = pd.Series(np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.nan), index=values.index)
+    return numbers.where(np.isfinite(numbers))
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates at midnight (datetime64[ns]); unrecognised -> NaT. See ``clean_transactions``."""
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if getattr(values.dt, "tz", None) is not None:
+            values = values.dt.tz_localize(None)
+        return values.dt.normalize().astype(DATE_DTYPE)
+    if pd.api.types.is_bool_dtype(values.dtype):
+        return pd.Series(pd.NaT, index=values.index, dtype=DATE_DTYPE)
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return _serials_to_dates(values.astype("float64"))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = _parse_date_values(np.asarray(uniques, dtype=object))
+    result = np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.datetime64("NaT"))
+    return pd.Series(result, index=values.index, dtype=DATE_DTYPE)
+
+
+def _serials_to_dates(serials: pd.Series) -> pd.Series:
+    ok = (serials >= 1) & (serials <= MAX_EXCEL_SERIAL)
+    days = np.floor(serials.where(ok)).to_numpy()
+    result = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
+    return pd.Series(result, index=serials.index).astype(DATE_DTYPE)
+
+
+def _parse_date_values(uniques: np.ndarray) -> np.ndarray:
+    """Parse distinct values of mixed type to datetime64[ns] at midnight."""
+    result = pd.Series(pd.NaT, index=range(len(uniques)), dtype=DATE_DTYPE)
+    if len(uniques) == 0:
+        return result.to_numpy()
+    kinds = np.array([_date_kind(u) for u in uniques])
+    stamps = kinds == "stamp"
+    if stamps.any():
+        result[stamps] = pd.to_datetime(pd.Series(uniques[stamps], dtype=object), errors="coerce").to_numpy()
+    numbers = kinds == "number"
+    if numbers.any():
+        serials = pd.Series(uniques[numbers], dtype="float64")
+        result[numbers] = _serials_to_dates(serials).to_numpy()
+    texts = kinds == "text"
+    if texts.any():
+        raw = pd.Series(uniques[texts], dtype=object).astype(str).str.strip()
+        as_number = pd.to_numeric(raw, errors="coerce")
+        text = (
+            raw.str.replace(r"\s*[年/.]\s*", "-", regex=True)
+            .str.replace(r"\s*月\s*", "-", regex=True)
+            .str.replace(r"\s*[日号]", "", regex=True)
+        )
+        # "%Y-%m-%d" accepts 2025-3-1; ISO8601 adds times; mixed is the slow last resort.
+        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+        todo = parsed.isna()
+        if todo.any():
+            parsed[todo] = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
+        todo = parsed.isna() & as_number.notna()
+        if todo.any():
+            parsed[todo] = _serials_to_dates(as_number[todo]).to_numpy()
+        todo = parsed.isna() & as_number.isna()
+        if todo.any():
+            parsed[todo] = pd.to_datetime(text[todo], format="mixed", errors="coerce")
+        result[texts] = parsed.astype(DATE_DTYPE).dt.normalize().to_numpy()
+    return result.dt.normalize().to_numpy()
+
+
+def _date_kind(value: object) -> str:
+    if isinstance(value, (bool, np.bool_)):
+        return "none"
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return "number"
+    if isinstance(value, str):
+        return "text"
+    if hasattr(value, "year") and hasattr(value, "month"):
+        return "stamp"
+    return "none"
+
+
+def _is_blank(values: pd.Series) -> np.ndarray:
+    blank = values.isna().to_numpy()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        empty = np.array([isinstance(u, str) and not u.strip() for u in uniques], dtype=bool)
+        blank = blank | ((codes >= 0) & empty[np.maximum(codes, 0)] if len(uniques) else blank)
+    return blank
+
+
+def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
+    frames = []
+    if SOURCE_ROW in raw.columns:
+        rows = pd.to_numeric(raw[SOURCE_ROW], errors="coerce").to_numpy()
+    else:
+        rows = np.arange(1, len(raw) + 1)
+    if SOURCE_SHEET in raw.columns:
+        sheets = raw[SOURCE_SHEET].astype(object).where(raw[SOURCE_SHEET].notna(), "").to_numpy()
+    else:
+        sheets = np.full(len(raw), "", dtype=object)
+    positions = np.arange(len(raw))
+    for column, mask, values, reason in problems:
+        if not mask.any():
+            continue
+        where = positions[mask]
+        raw_values = values.to_numpy(dtype=object)[where]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "sheet": sheets[where],
+                    "row": rows[where],
+                    "column": column,
+                    "value": [_value_text(v) for v in raw_values],
+                    "reason": reason,
+                    "_order": where,
+                }
+            )
+        )
+    if not frames:
+        return empty_data_quality()
+    table = pd.concat(frames, ignore_index=True).sort_values("_order", kind="stable")
+    table = table.drop(columns="_order").reset_index(drop=True)
+    table["sheet"] = table["sheet"].astype(str)
+    table["row"] = table["row"].astype("Int64")
+    return table[list(DATA_QUALITY_COLUMNS)]
+
+
+def _value_text(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    return str(value)
+
+
+def empty_data_quality() -> pd.DataFrame:
+    """A data-quality table with no rows and the fixed columns."""
+    return pd.DataFrame(
+        {
+            "sheet": pd.Series(dtype="str"),
+            "row": pd.Series(dtype="Int64"),
+            "column": pd.Series(dtype="str"),
+            "value": pd.Series(dtype="str"),
+            "reason": pd.Series(dtype="str"),
+        }
+    )

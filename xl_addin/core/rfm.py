@@ -1,0 +1,268 @@
+"""RFM: recency, frequency and monetary value per customer, their scores, segments and classes.
+
+Transactions in (``customer_id, date, amount`` and optionally ``order_id``), one row per customer
+who has bought at least once out, with the columns of ``RFM_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..settings import Settings
+from . import columns as col
+from .ranking import percentile_inc_scores
+
+RFM_COLUMNS = (
+    "customer_id", "orders", "last_purchase", "recency_days", "monetary",
+    "r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class", "rfm_class_en",
+)
+
+SEGMENT_LEVELS = 5  # the segment rules are written for scores 1..5
+OTHERS = "Others"
+
+
+@dataclass(frozen=True)
+class SegmentRule:
+    """One row of the segment map: a customer whose R, F and M levels (1..5) all fall within the
+    inclusive ranges belongs to ``segment``, unless an earlier rule matched."""
+
+    segment: str
+    r: tuple[int, int]
+    f: tuple[int, int]
+    m: tuple[int, int]
+    name_zh: str
+
+    def describe(self) -> str:
+        """"R4–5 F1 M1" style text for the docs and the Settings sheet note."""
+        return " ".join(
+            f"{letter}{low}" if low == high else f"{letter}{low}–{high}"
+            for letter, (low, high) in zip("RFM", (self.r, self.f, self.m))
+        )
+
+
+# The widely used 11-segment map, in the order it is applied: first matching rule wins, then
+# "Others". The map as usually published overlaps, so its listed order would make four segments
+# unreachable (Potential Loyalist swallows New Customers and Promising, At Risk swallows Can't Lose
+# Them, Hibernating and Lost are the same box). Here the narrower rule of each overlapping pair
+# comes first, and Lost is "lowest on all three" (R1 F1 M1, the usual description of Lost) so
+# that Hibernating and Lost differ. Every segment is reachable (tests/core/test_rfm.py).
+RFM_SEGMENT_RULES = (
+    SegmentRule("Champions", (4, 5), (4, 5), (4, 5), "冠军客户"),
+    SegmentRule("Can't Lose Them", (1, 1), (4, 5), (4, 5), "不能失去的客户"),
+    SegmentRule("Loyal Customers", (2, 5), (3, 5), (3, 5), "忠实客户"),
+    SegmentRule("New Customers", (4, 5), (1, 1), (1, 1), "新近客户"),
+    SegmentRule("Promising", (3, 4), (1, 1), (1, 1), "有潜力的新客户"),
+    SegmentRule("Potential Loyalist", (3, 5), (1, 3), (1, 3), "潜在忠实客户"),
+    SegmentRule("Need Attention", (2, 3), (2, 3), (2, 3), "需要关注的客户"),
+    SegmentRule("About To Sleep", (2, 3), (1, 2), (1, 2), "即将沉睡的客户"),
+    SegmentRule("At Risk", (1, 2), (2, 5), (2, 5), "有流失风险的客户"),
+    SegmentRule("Lost", (1, 1), (1, 1), (1, 1), "已流失客户"),
+    SegmentRule("Hibernating", (1, 2), (1, 2), (1, 2), "休眠客户"),
+)
+RFM_SEGMENT_NAMES_ZH = {rule.segment: rule.name_zh for rule in RFM_SEGMENT_RULES} | {OTHERS: "其他"}
+
+# The 中文 8-class model: (R high, F high, M high) -> (中文, English).
+RFM_CLASSES = {
+    (True, True, True): ("重要价值客户", "Important value"),
+    (True, False, True): ("重要发展客户", "Important development"),
+    (False, True, True): ("重要保持客户", "Important retention"),
+    (False, False, True): ("重要挽留客户", "Important recovery"),
+    (True, True, False): ("一般价值客户", "General value"),
+    (True, False, False): ("一般发展客户", "General development"),
+    (False, True, False): ("一般保持客户", "General retention"),
+    (False, False, False): ("一般挽留客户", "General recovery"),
+}
+
+
+def rfm_segment_table() -> pd.DataFrame:
+    """The segment map as a table for docs and UDFs: priority (1 = tried first), segment,
+    segment_zh, rule ("R4–5 F4–5 M4–5") and the inclusive level bounds."""
+    rows = [
+        {
+            "priority": i,
+            "segment": rule.segment,
+            "segment_zh": rule.name_zh,
+            "rule": rule.describe(),
+            "r_min": rule.r[0], "r_max": rule.r[1],
+            "f_min": rule.f[0], "f_max": rule.f[1],
+            "m_min": rule.m[0], "m_max": rule.m[1],
+        }
+        for i, rule in enumerate(RFM_SEGMENT_RULES, start=1)
+    ]
+    return pd.DataFrame(rows)
+
+
+def segment_levels(scores: np.ndarray, bins: int) -> np.ndarray:
+    """Map scores 1..``bins`` onto the segment map's levels 1..5.
+
+    ``level = 1 + round_half_up((score - 1) * 4 / (bins - 1))``: the lowest score stays 1, the
+    highest becomes 5, the rest are spread evenly (bins 5: unchanged; bins 3: 1, 3, 5; bins 10:
+    1,1,2,2,3,3,4,4,5,5). Integer arithmetic, so no half is ever rounded the wrong way.
+    """
+    scores = np.asarray(scores, dtype=np.int64)
+    span = bins - 1
+    return 1 + (2 * (scores - 1) * (SEGMENT_LEVELS - 1) + span) // (2 * span)
+
+
+def rfm_segments(r_score, f_score, m_score, bins: int = SEGMENT_LEVELS) -> np.ndarray:
+    """Segment name for each (R, F, M) score triple: the first rule of ``RFM_SEGMENT_RULES``
+    whose ranges hold all three levels (scores mapped by ``segment_levels``), else "Others"."""
+    r, f, m = (segment_levels(s, bins) for s in (r_score, f_score, m_score))
+    conditions = [
+        (r >= rule.r[0]) & (r <= rule.r[1])
+        & (f >= rule.f[0]) & (f <= rule.f[1])
+        & (m >= rule.m[0]) & (m <= rule.m[1])
+        for rule in RFM_SEGMENT_RULES
+    ]
+    choices = [rule.segment for rule in RFM_SEGMENT_RULES]
+    return np.select(conditions, choices, default=OTHERS).astype(object)
+
+
+def rfm_classes(recency_days, orders, monetary) -> tuple[np.ndarray, np.ndarray]:
+    """The 8-class model: each of R, F, M is 高 (high) when strictly better than the population
+    mean of its raw value (fewer recency days than the mean; more orders or money than the mean)
+    and 低 (low) otherwise, so a value equal to the mean is 低. Returns (中文 names, English names)."""
+    recency_days, orders, monetary = (
+        np.asarray(v, dtype=float) for v in (recency_days, orders, monetary)
+    )
+    if recency_days.size == 0:
+        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+    r_high = recency_days < recency_days.mean()
+    f_high = orders > orders.mean()
+    m_high = monetary > monetary.mean()
+    index = 4 * r_high + 2 * f_high + m_high
+    table = [RFM_CLASSES[(bool(i & 4), bool(i & 2), bool(i & 1))] for i in range(8)]
+    zh = np.array([name for name, _ in table], dtype=object)
+    en = np.array([name for _, name in table], dtype=object)
+    return zh[index], en[index]
+
+
+def rfm_codes(r_score, f_score, m_score, bins: int) -> np.ndarray:
+    """The scores as text: "545". With 10 bins a score may be 10, so each score is written with
+    two digits ("100510" = R10 F5 M10) to keep codes unambiguous and sortable."""
+    r, f, m = (np.asarray(s, dtype=np.int64) for s in (r_score, f_score, m_score))
+    if bins <= 9:
+        return pd.Series(r * 100 + f * 10 + m).astype(str).to_numpy(dtype=object)
+    return pd.Series(r * 10_000 + f * 100 + m).astype(str).str.zfill(6).to_numpy(dtype=object)
+
+
+def _count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of distinct ``items`` per group (both int codes >= 0), by sorting packed pairs
+    (np.unique is hash-based and far slower here)."""
+    if groups.size == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    stride = np.int64(items.max()) + 1
+    pairs = np.sort(groups.astype(np.int64) * stride + items)
+    first = np.empty(pairs.size, dtype=bool)
+    first[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    return np.bincount(pairs[first] // stride, minlength=n_groups)
+
+
+def _distinct_orders(transactions: pd.DataFrame, codes: np.ndarray, days: np.ndarray,
+                     bought: np.ndarray, n_customers: int) -> np.ndarray:
+    """Distinct orders per customer among purchase rows: distinct order ids when the column
+    exists (a row with a blank order id counts by its date), else distinct purchase dates."""
+    by_date = bought
+    orders = np.zeros(n_customers, dtype=np.int64)
+    if col.ORDER_ID in transactions.columns:
+        order_codes = pd.factorize(transactions[col.ORDER_ID])[0]  # -1 = blank
+        by_id = bought & (order_codes >= 0)
+        by_date = bought & (order_codes < 0)
+        orders += _count_distinct(codes[by_id], order_codes[by_id], n_customers)
+    if by_date.any():
+        dated = days[by_date]
+        orders += _count_distinct(codes[by_date], dated - dated.min(), n_customers)
+    return orders
+
+
+def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """RFM per customer: one row per customer with at least one purchase, sorted by customer_id.
+
+    * ``last_purchase``: latest date of a row with amount > 0; ``recency_days`` = calendar days
+      from it to ``as_of`` (0 = bought on the analysis date).
+    * ``orders`` (F): distinct order ids among rows with amount > 0 when ``order_id`` exists
+      (blank ids count by date), else distinct purchase dates. Returns are not orders.
+    * ``monetary`` (M): net revenue, every row summed including returns; with
+      ``settings.rfm_monetary == "mean"`` net revenue per order.
+    * ``r_score``, ``f_score``, ``m_score``: ``percentile_inc_scores`` over these customers with
+      ``settings.rfm_bins`` bins, recency scored on ``-recency_days``: 1..bins, higher = better,
+      ties share a score, a value equal to a cut point takes the lower score, the lowest scores 1.
+      In a sheet: ``=1+COUNTIF(cuts, "<"&value)`` with cuts ``=PERCENTILE.INC(range, k/bins)``.
+    * ``rfm_code``: the three scores as text ("545"); ``rfm_segment``: see ``rfm_segments`` and
+      ``RFM_SEGMENT_RULES``; ``rfm_class`` / ``rfm_class_en``: see ``rfm_classes``.
+
+    ``transactions`` is the clean frame (no blank id, amount or date). Customers who only
+    returned goods have no purchase and no row. Rows dated after ``as_of`` are not removed here
+    (the caller passes the period it analyses). A categorical ``customer_id`` or ``order_id``
+    is used as is (no re-hashing of text).
+    """
+    as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64)
+    bins = settings.rfm_bins
+    codes, ids = pd.factorize(transactions[col.CUSTOMER_ID], sort=True)
+    if (codes < 0).any():  # a blank id: the clean frame has none, so this is a caller's bug
+        raise InputError("rfm_scores needs a customer_id on every row", column=col.CUSTOMER_ID)
+    n_all = len(ids)
+    amount = transactions[col.AMOUNT].to_numpy(dtype=float)
+    dates = transactions[col.DATE]
+    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    bought = amount > 0
+
+    no_purchase = np.iinfo(np.int64).min
+    last_day = np.full(n_all, no_purchase, dtype=np.int64)
+    np.maximum.at(last_day, codes[bought], days[bought])
+    net_revenue = np.bincount(codes, weights=amount, minlength=n_all)
+    orders = _distinct_orders(transactions, codes, days, bought, n_all)
+
+    scored = last_day != no_purchase
+    if not scored.any():
+        return _empty_rfm()
+    last_day, net_revenue, orders = last_day[scored], net_revenue[scored], orders[scored]
+    monetary = net_revenue / orders if settings.rfm_monetary == "mean" else net_revenue
+    recency_days = as_of_day - last_day
+
+    r_score = percentile_inc_scores(-recency_days, bins)
+    f_score = percentile_inc_scores(orders, bins)
+    m_score = percentile_inc_scores(monetary, bins)
+    class_zh, class_en = rfm_classes(recency_days, orders, monetary)
+    date_dtype = dates.dtype if isinstance(dates.dtype, np.dtype) else np.dtype("datetime64[ns]")
+    return pd.DataFrame(
+        {
+            "customer_id": np.asarray(ids, dtype=object)[scored],
+            "orders": orders,
+            "last_purchase": last_day.astype("datetime64[D]").astype(date_dtype),
+            "recency_days": recency_days,
+            "monetary": monetary,
+            "r_score": r_score,
+            "f_score": f_score,
+            "m_score": m_score,
+            "rfm_code": rfm_codes(r_score, f_score, m_score, bins),
+            "rfm_segment": rfm_segments(r_score, f_score, m_score, bins),
+            "rfm_class": class_zh,
+            "rfm_class_en": class_en,
+        },
+        columns=list(RFM_COLUMNS),
+    )
+
+
+def _empty_rfm() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "customer_id": pd.Series(dtype=object),
+            "orders": pd.Series(dtype=np.int64),
+            "last_purchase": pd.Series(dtype="datetime64[ns]"),
+            "recency_days": pd.Series(dtype=np.int64),
+            "monetary": pd.Series(dtype=float),
+            "r_score": pd.Series(dtype=np.int64),
+            "f_score": pd.Series(dtype=np.int64),
+            "m_score": pd.Series(dtype=np.int64),
+            "rfm_code": pd.Series(dtype=object),
+            "rfm_segment": pd.Series(dtype=object),
+            "rfm_class": pd.Series(dtype=object),
+            "rfm_class_en": pd.Series(dtype=object),
+        }
+    )
