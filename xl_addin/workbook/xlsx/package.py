@@ -158,15 +158,16 @@ class PackageWriter:
         record = member.central_record
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
 
-    def write(self, name: str, content: bytes | Iterable[bytes]) -> None:
-        """A new deflated member from bytes or from an iterable of byte chunks (streamed)."""
+    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None) -> None:
+        """A new deflated member from bytes or from an iterable of byte chunks (streamed);
+        ``level`` is the zlib level (default: the writer's)."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
         header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        compressor = zlib.compressobj(self._level, zlib.DEFLATED, -15)
+        compressor = zlib.compressobj(self._level if level is None else level, zlib.DEFLATED, -15)
         crc, size, compressed = 0, 0, 0
         for chunk in [content] if isinstance(content, (bytes, bytearray)) else content:
             crc = zlib.crc32(chunk, crc)

@@ -34,6 +34,7 @@ _ESCAPES.update({c: f"_x{c:04X}_" for c in range(32) if c not in (9, 10, 13)})
 _ESCAPES.update({0xFFFE: "_xFFFE_", 0xFFFF: "_xFFFF_"})
 _ESCAPES.update({c: "\ufffd" for c in range(0xD800, 0xE000)})  # lone surrogates
 _LITERAL_ESCAPE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x")
 
 EPOCH_1900 = pd.Timestamp("1899-12-30")
 EPOCH_1904 = pd.Timestamp("1904-01-01")
@@ -42,15 +43,23 @@ _DAY_NS = 86_400 * 10**9
 
 def escape_text(text: str) -> str:
     """Cell text as XML character data (see the module docstring)."""
+    if not _NEEDS_ESCAPE.search(text):
+        return text
     if "_x" in text:
         text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
     return text.translate(_ESCAPES)
 
 
+def _t(text: str) -> str:
+    """<t> with xml:space="preserve" only where whitespace would otherwise be lost."""
+    if text != text.strip() or "\n" in text or "\t" in text:
+        return f'<t xml:space="preserve">{escape_text(text)}</t>'
+    return f"<t>{escape_text(text)}</t>"
+
+
 def text_cell(ref: str, text: str, style: int) -> str:
     s = f' s="{style}"' if style else ""
-    return (f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">'
-            f"{escape_text(text)}</t></is></c>")
+    return f'<c r="{ref}"{s} t="inlineStr"><is>{_t(text)}</is></c>'
 
 
 def number_cell(ref: str, value: float | int, style: int) -> str:
@@ -129,15 +138,24 @@ def column_cells(values: pd.Series, letter: str, rows: Sequence[str], style: int
         return [_scalar_cell(f"{letter}{r}", v, tier_styles.get(v, style) if isinstance(v, str)
                              else style, date_style, date1904)
                 for r, v in zip(rows, values.tolist())]
-    cells = []
-    for r, v in zip(rows, values.tolist()):
-        if type(v) is str:
-            cells.append(text_cell(f"{letter}{r}", v, style))
-        elif v is None or (type(v) is float and v != v):
-            cells.append("")
-        else:
-            cells.append(_scalar_cell(f"{letter}{r}", v, style, date_style, date1904))
-    return cells
+    values_list = values.tolist()
+    try:  # text columns repeat values: escape each distinct string once
+        escaped = {v: _t(v) for v in set(values_list) if type(v) is str}
+    except TypeError:  # unhashable values: no shortcut
+        escaped = None
+    if escaped is None:
+        return [_scalar_cell(f"{letter}{r}", v, style, date_style, date1904)
+                for r, v in zip(rows, values_list)]
+    mid = (f'" s="{style}"' if style else '"') + ' t="inlineStr"><is>'
+    return [f"{prefix}{r}{mid}{escaped[v]}</is></c>" if type(v) is str
+            else _other_cell(f"{letter}{r}", v, style, date_style, date1904)
+            for r, v in zip(rows, values_list)]
+
+
+def _other_cell(ref: str, value: Any, style: int, date_style: int, date1904: bool) -> str:
+    if value is None or (type(value) is float and value != value):
+        return ""
+    return _scalar_cell(ref, value, style, date_style, date1904)
 
 
 def block_rows(block: Block, styles: CellStyles, date1904: bool = False,

@@ -113,17 +113,22 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 writer = PackageWriter(out)
                 for member in package.members:
                     if member.name in new:
-                        writer.write(member.name, new.pop(member.name))
+                        writer.write(member.name, new.pop(member.name), _level(member.name))
                     elif member.name not in parts.deleted:
                         writer.copy(package, member)
                 for name, content in new.items():
-                    writer.write(name, content)
+                    writer.write(name, content, _level(name))
                 writer.close(package.comment)
         except CustomerTiersError:
             raise
         except OSError as exc:
             raise WorkbookError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
     return dest
+
+
+def _level(part: str) -> int:
+    """zlib level: 1 for worksheets (large, written on every refresh: speed first), else 6."""
+    return 1 if part.startswith("xl/worksheets/sheet") else 6
 
 
 def _find_sheet(existing: list[SheetEntry], sheet: Sheet) -> SheetEntry | None:
