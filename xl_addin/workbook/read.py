@@ -339,7 +339,7 @@ class SalesBook:
         batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
-        keep = _non_empty_rows(batch)
+        keep = _non_empty_rows(batch, raw_cells)
         columns: dict[str, Any] = {}
         for field, col in match.items():
             if field in fields:
@@ -582,8 +582,11 @@ def _column(batch: pa.RecordBatch, pos: int, raw: tuple[np.ndarray, list[Any]] |
     return cells
 
 
-def _non_empty_rows(batch: pa.RecordBatch) -> np.ndarray | None:
-    """Mask of rows with a value in some column; None when every row has one."""
+def _non_empty_rows(
+    batch: pa.RecordBatch, raw_cells: dict[int, tuple[np.ndarray, list[Any]]]
+) -> np.ndarray | None:
+    """Mask of rows with a value in some column (typed, or a raw cell that did not fit);
+    None when every row has one."""
     if batch.num_columns == 0:
         return None
     empty = None
@@ -594,7 +597,10 @@ def _non_empty_rows(batch: pa.RecordBatch) -> np.ndarray | None:
         empty = null if empty is None else pc.and_(empty, null)
     if not pc.any(empty).as_py():
         return None
-    return ~empty.to_numpy(zero_copy_only=False)
+    keep = ~empty.to_numpy(zero_copy_only=False)
+    for rows, _ in raw_cells.values():
+        keep[rows] = True
+    return keep
 
 
 def _strip_text(series: pd.Series) -> pd.Series:
