@@ -7,6 +7,8 @@ import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from xl_addin.demo import demo_customers, demo_transactions
 from xl_addin.errors import InputError, WorkbookError
@@ -14,6 +16,7 @@ from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import HoldingRule, ScoreFactor, Settings
 from xl_addin.workbook.read import (
     SalesBook,
+    SheetHeader,
     find_sales_sheets,
     list_sheets,
     read_customers,
@@ -310,3 +313,77 @@ def test_locked_workbook(tmp_path, monkeypatch):
     monkeypatch.setattr(type(path), "read_bytes", locked)
     with pytest.raises(WorkbookError, match="locked by another program"):
         read_sales(path)
+
+
+def write_raw_xlsx(path, sheet_xml, shared_strings=None):
+    """A minimal package around hand-written sheet XML (as other tools write it)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>"))
+        package.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/workbook.xml", (
+            f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="Sales" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        package.writestr("xl/_rels/workbook.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/sharedStrings.xml",
+                         f'<sst {ns}>{"".join(shared_strings or [])}</sst>')
+        package.writestr("xl/worksheets/sheet1.xml",
+                         f"<worksheet {ns}><sheetData>{sheet_xml}</sheetData></worksheet>")
+    return path
+
+
+def test_header_from_inline_and_rich_shared_strings_without_cell_refs(tmp_path):
+    shared = ['<si><r><t>Cust</t></r><r><rPr><b/></rPr><t>omer</t></r>'
+              '<rPh sb="0" eb="1"><t>ignored</t></rPh></si>',
+              "<si><t>Amount</t></si>"]
+    sheet = ('<row r="2"><c r="A2" s="3"/></row>'  # formatted but empty: not the header
+             '<row r="4"><c t="s"><v>0</v></c><c t="inlineStr"><is><t>Date</t></is></c>'
+             '<c t="s"><v>1</v></c></row>'
+             '<row r="5"><c t="inlineStr"><is><t>C1</t></is></c><c><v>45658</v></c>'
+             '<c><v>12.5</v></c></row>')
+    path = write_raw_xlsx(tmp_path / "raw.xlsx", sheet, shared)
+    with SalesBook.open(path) as book:
+        assert book.header("Sales") == read_header(4, ("Customer", "Date", "Amount"))
+        sales = book.sales()
+    assert sales["customer_name"].tolist() == ["C1"]
+    assert sales["customer_id"].tolist() == ["C1"]
+    assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 1)]
+    assert sales["amount"].tolist() == [12.5]
+    assert sales["source_row"].tolist() == [5]
+
+
+def read_header(row, cells):
+    return SheetHeader(row, cells)
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 10**6)), min_size=1, max_size=30),
+       st.integers(0, 3))
+@settings(max_examples=15, deadline=None)
+def test_source_rows_point_at_the_rows_read(tmp_path_factory, rows, blank_above):
+    """Property: whatever blank rows lie above the header and between data rows, each row
+    read carries the Excel row it came from."""
+    table = [[] for _ in range(blank_above)] + [["Customer ID", "Date", "Amount"]]
+    expected = []
+    for filled, amount in rows:
+        table.append(["C", D(2025, 1, 1), amount] if filled else [])
+        if filled:
+            expected.append((len(table), float(amount)))
+    assume(expected)
+    path = write_book(tmp_path_factory.mktemp("p") / "b.xlsx", {"Sales": table})
+    sales = read_sales(path)
+    assert list(zip(sales["source_row"], sales["amount"])) == expected
