@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+import fastexcel
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -106,10 +107,7 @@ class SalesBook:
 
     def __init__(self, path: str | Path, data: bytes) -> None:
         self.path = Path(path)
-        self._data = data
         try:
-            import fastexcel
-
             self._reader = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
             raise WorkbookError(f"cannot read '{self.path}': {exc}") from None
@@ -131,7 +129,7 @@ class SalesBook:
 
     def close(self) -> None:
         self._reader = None
-        self._data = b""
+        self._zip = None
 
     # -- sheets -------------------------------------------------------------------------
 
@@ -279,8 +277,10 @@ class SalesBook:
         abc = _strip_text(batch.column(index[columns["abc_tier"]]).to_pandas()).str[:1].str.upper()
         abc = abc.where(abc.isin(list("ABCD")))
         if "score_tier" in columns:
-            raw = batch.column(index[columns["score_tier"]]).to_pandas()
-            score = raw.map(lambda v: _SCORE_TIER_KEYS.get(normalize_header(v)), na_action="ignore")
+            codes, labels = pd.factorize(batch.column(index[columns["score_tier"]]).to_pandas())
+            keys = np.array([_SCORE_TIER_KEYS.get(normalize_header(v)) for v in labels] + [None],
+                            dtype=object)
+            score = pd.Series(keys[codes], index=ids.index, dtype=object)  # code -1 -> None
         else:
             score = pd.Series(None, index=ids.index, dtype=object)
         frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score.astype("str")})
