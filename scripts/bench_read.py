@@ -9,9 +9,9 @@ Builds the workbook once into the cache folder (default ``.bench-cache/``; the d
     (``load_sheet(...).to_arrow()``, typed Arrow columns);
 (b) ``xl_addin.workbook.read.read_sales``.
 
-Prints the median of ``--repeat`` runs of each, the ratio (b) / fastest of (a), and the peak
-RSS of the process after (b) and after the whole run (calamine's Python cell objects are the
-largest). The workbook is written by a small streaming writer in this script
+Prints the median of ``--repeat`` interleaved runs of each, the ratio (b) / fastest of (a),
+and peak RSS: of fastexcel alone and of read_sales alone (each in a fresh process), and of the
+whole run. The workbook is written by a small streaming writer in this script
 (shared strings, date style), because openpyxl's write-only mode needs ~4 minutes for it.
 """
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import statistics
+import subprocess
 import sys
 import time
 import zipfile
@@ -149,14 +150,16 @@ def peak_rss_mb() -> float:
         return psutil.Process().memory_info().peak_wset / 1e6
 
 
-def median_time(job, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def interleaved_medians(jobs: dict, repeat: int) -> dict[str, float]:
+    """Median seconds of each job, run round-robin so that load from other processes on the
+    machine hits every job alike."""
+    times: dict[str, list[float]] = {name: [] for name in jobs}
     for _ in range(repeat):
-        result = None
-        started = time.perf_counter()
-        result = job()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
+        for name, job in jobs.items():
+            started = time.perf_counter()
+            job()
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
@@ -164,6 +167,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=Path(".bench-cache"))
     parser.add_argument("--rows", type=int, default=EXCEL_ROWS, help="sheet rows incl. header")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rss-of", choices=("read_sales", "fastexcel"),
+                        help="(internal) run one read in this process and print its peak RSS")
     args = parser.parse_args()
 
     import fastexcel
@@ -181,21 +186,35 @@ def main() -> None:
     def fastexcel_raw():
         return fastexcel.read_excel(path).load_sheet("Sales").to_arrow().num_rows
 
-    # Memory first: read_sales and fastexcel, then calamine (whose Python objects dominate).
-    fastexcel_s, _ = median_time(fastexcel_raw, args.repeat)
-    read_s, frame = median_time(lambda: read_sales(path, Settings()), args.repeat)
-    rows = len(frame)
-    del frame
-    rss_read = peak_rss_mb()
-    calamine_s, _ = median_time(calamine_raw, args.repeat)
-    raw_s = min(calamine_s, fastexcel_s)
-    print(f"rows in sheet:            {args.rows:,} (incl. header), 10 columns")
-    print(f"(a) calamine to_python:   {calamine_s:6.2f} s  (median of {args.repeat})")
-    print(f"(a) fastexcel to_arrow:   {fastexcel_s:6.2f} s  (median of {args.repeat})")
-    print(f"(b) read_sales:           {read_s:6.2f} s  ({rows:,} rows)")
-    print(f"ratio (b) / fastest (a):  {read_s / raw_s:6.3f}")
-    print(f"peak RSS, fastexcel + read_sales: {rss_read:6.0f} MB")
-    print(f"peak RSS, whole run:              {peak_rss_mb():6.0f} MB")
+    def read_sales_rows():
+        return len(read_sales(path, Settings()))
+
+    if args.rss_of:
+        {"read_sales": read_sales_rows, "fastexcel": fastexcel_raw}[args.rss_of]()
+        print(f"{peak_rss_mb():.0f}")
+        return
+
+    def fresh_process_rss(job: str) -> str:
+        command = [sys.executable, __file__, "--cache", str(args.cache), "--rows",
+                   str(args.rows), "--rss-of", job]
+        return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+
+    rss_fastexcel = fresh_process_rss("fastexcel")
+    rss_read = fresh_process_rss("read_sales")
+    rows = read_sales_rows()
+    medians = interleaved_medians(
+        {"calamine": calamine_raw, "fastexcel": fastexcel_raw, "read_sales": read_sales_rows},
+        args.repeat,
+    )
+    raw_s = min(medians["calamine"], medians["fastexcel"])
+    print(f"sheet: {args.rows:,} rows incl. header x 10 columns, {path.stat().st_size / 1e6:.0f} MB")
+    print(f"(a) calamine to_python:   {medians['calamine']:6.2f} s  (median of {args.repeat}, interleaved)")
+    print(f"(a) fastexcel to_arrow:   {medians['fastexcel']:6.2f} s")
+    print(f"(b) read_sales:           {medians['read_sales']:6.2f} s  ({rows:,} rows)")
+    print(f"ratio (b) / fastest (a):  {medians['read_sales'] / raw_s:6.3f}")
+    print(f"peak RSS, fresh process:  fastexcel {rss_fastexcel} MB, read_sales {rss_read} MB")
+    print(f"peak RSS, this run:       {peak_rss_mb():.0f} MB (calamine's Python cells dominate)")
+
 
 if __name__ == "__main__":
     main()
