@@ -18,6 +18,7 @@ Conventions:
 from __future__ import annotations
 
 import io
+import logging
 import re
 import warnings
 import xml.etree.ElementTree as ET
@@ -89,6 +90,17 @@ _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
+class _QuietDtypeGuess(logging.Filter):
+    """Drops fastexcel's "Could not determine dtype ..." warning: an empty extra column of the
+    customer master is normal and is dropped anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith("Could not determine dtype")
+
+
+_QUIET_DTYPE_GUESS = _QuietDtypeGuess()
+
+
 @dataclass(frozen=True)
 class SheetHeader:
     """A sheet's header row: ``row`` is its 1-based Excel row (0 = the sheet is empty);
@@ -107,6 +119,9 @@ class SalesBook:
 
     def __init__(self, path: str | Path, data: bytes) -> None:
         self.path = Path(path)
+        dtype_logger = logging.getLogger("fastexcel.types.dtype")
+        if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
+            dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
         try:
             self._reader = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
@@ -620,7 +635,8 @@ def _missing_error(sheet: str, header: SheetHeader, field: str) -> InputError:
     example = {CUSTOMER_ID: "customer_id | Client Code", DATE: "date | Posting Day",
                AMOUNT: "amount | Net Value"}[field]
     return InputError(
-        f"no {_FIELD_LABELS[field]} column (headers found in row {header.row}: {found})",
+        f"no {_FIELD_LABELS[field]} column (headers found in row {header.row}, the first "
+        f"non-empty row: {found})",
         sheet=sheet, column=field,
         hint=f"Rename the header, or add a line to the column_map section of the Settings "
              f"sheet naming the field and your header, e.g. '{example}'.",
