@@ -114,14 +114,15 @@ STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 def test_styles_are_appended_never_renumbered_and_reused():
     book = StyleBook(STYLES)
-    assert book.style("cell", "text") == 0
-    assert book.style("cell", "percent") == 2
-    assert book.style("header") == 3
+    assert book.style("cell", "text") == 2  # "@": built-in format 49, a new xf
+    assert book.style("cell", "percent") == 3
+    assert book.style("header") == 4
     xml = book.to_bytes()
     assert b'<numFmt numFmtId="164" formatCode="0.000"/><numFmt numFmtId="165" formatCode="0.0%"/>' in xml
-    assert b'<cellXfs count="4">' in xml
+    assert b'<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' in xml
+    assert b'<cellXfs count="5">' in xml
     again = StyleBook(xml)
-    assert again.style("cell", "percent") == 2 and again.style("header") == 3
+    assert again.style("cell", "percent") == 3 and again.style("header") == 4
     assert again.to_bytes() == xml
 
 
