@@ -1,6 +1,8 @@
 """One XML writer at a time, compared with a literal string (XlsxWriter style)."""
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 from lxml import etree
 
@@ -166,3 +168,11 @@ def test_package_paths():
     assert resolve("xl/worksheets/sheet1.xml", "../drawings/drawing1.xml") == "xl/drawings/drawing1.xml"
     assert resolve("xl/workbook.xml", "/xl/worksheets/sheet2.xml") == "xl/worksheets/sheet2.xml"
     assert absolute_ref("It's", "A1:Z9") == "'It''s'!$A$1:$Z$9"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_numbers_round_trip_exactly(numbers):
+    cells, _ = column_cells(pd.Series(numbers, dtype="float64"), 0)
+    written = [float(c[len("<c><v>"):-len("</v></c>")]) for c in cells.to_pylist()]
+    assert written == numbers

@@ -3,7 +3,7 @@
 Conventions: text is an inline string (``t="inlineStr"``), so sharedStrings.xml is never
 touched and text starting with = + - @ stays text (no ``<f>`` is ever written); numbers are
 ``<v>`` in shortest round-trip form; dates are serial numbers (1900 or 1904 date system) with a
-date format; None, NaN, NaT and infinities are empty cells. Characters XML 1.0 cannot hold are
+date format; None, NaN, pd.NA, NaT, infinities and "" are empty cells. Characters XML 1.0 cannot hold are
 written as ``_xHHHH_`` (ECMA-376 Part 1, 22.9.2.19), and a literal ``_xHHHH_`` in the data is
 escaped as ``_x005F_xHHHH_`` so readers show it unchanged.
 """
@@ -62,11 +62,6 @@ def _t(text: str) -> str:
 def text_cell(ref: str, text: str, style: int) -> str:
     s = f' s="{style}"' if style else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is>{_t(text)}</is></c>'
-
-
-def number_cell(ref: str, value: float | int, style: int) -> str:
-    s = f' s="{style}"' if style else ""
-    return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
 
 
 def date_serials(values: pd.Series, date1904: bool = False) -> np.ndarray:
