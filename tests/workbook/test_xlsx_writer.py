@@ -55,7 +55,7 @@ def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, t
     assert wb["Sales"]["A1"].value == "kept"
     ws = wb["Tiers"]
     assert [c.value for c in ws[1]] == [labels.COLUMN_LABELS[c][0] for c in labels.TIERS_COLUMNS]
-    assert ws.max_row == 71
+    assert ws.max_row == 72  # 70 customers and the prospect
     first = result.customers.iloc[0]
     assert ws["A2"].value == first["customer_id"]
     assert ws["G2"].value == pytest.approx(first["revenue"])
@@ -66,11 +66,13 @@ def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, t
     assert ws["U2"].number_format == "0.0"
     assert ws["M2"].number_format == "#,##0"
     assert ws.freeze_panes == "C2"
-    assert ws.auto_filter.ref == "A1:Z71"
+    assert ws.auto_filter.ref == "A1:Z72"
     assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFD9E1F2"
     tier_fill = {ws.cell(r, 12).value: ws.cell(r, 12).fill.fgColor.rgb for r in range(2, 72)}
     assert tier_fill["A"] == "FFC6EFCE" and tier_fill["B"] == "FFFFEB9C"
-    assert ws["Z3"].value == "promote; release to pool"
+    flags = [ws.cell(r, 26).value for r in range(2, 73)]
+    assert flags == [f or None for f in result.customers["flags"]]  # "" is an empty cell
+    assert ws["A72"].value == "C99998" and ws["M72"].value is None  # prospect: no orders
     assert wb["Data quality"].auto_filter.ref == "A1:E3"
     assert wb["Data quality"]["D2"].value == "abc"
     assert wb["Data quality"]["D3"].value is None
@@ -81,7 +83,7 @@ def test_filter_database_names_are_hidden_and_sheet_local(small_xlsx, result, tm
     workbook = _members(out)["xl/workbook.xml"].decode()
     names = re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d)" '
                        r'hidden="1">([^<]*)</definedName>', workbook)
-    assert names == [("1", "'Tiers'!$A$1:$Z$71"), ("5", "'Data quality'!$A$1:$E$3")]
+    assert names == [("1", "'Tiers'!$A$1:$Z$72"), ("5", "'Data quality'!$A$1:$E$3")]
 
 
 def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
@@ -90,19 +92,21 @@ def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
     assert book.sheet_names[1:] == ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]
     rows = book.get_sheet_by_name("客户分级").to_python()
     assert rows[0][:3] == ["客户编号", "客户名称", "销售"]
-    assert [r[1] for r in rows[1:6]] == INJECTIONS
+    names = {r[0]: r[1] for r in rows[1:]}
+    assert [names[f"C{i:05d}"] for i in range(1, 6)] == INJECTIONS
     assert rows[1][13] == result.customers.iloc[0]["last_purchase"].date()
     tiers = {r[21] for r in rows[1:]}
-    assert tiers <= {"重要客户 (VIP)", "普通客户", "潜在客户"}
+    assert tiers <= {"重要客户", "普通客户", "潜在客户", ""} and rows[-1][21] == ""  # prospect
 
 
 def test_text_that_looks_like_a_formula_stays_text(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     ws = openpyxl.load_workbook(out)["Tiers"]
     # openpyxl does not decode _xHHHH_ in inline strings; calamine does (see the test above)
-    for row, text in enumerate(INJECTIONS[:4], start=2):
-        assert ws.cell(row, 2).value == text
-        assert ws.cell(row, 2).data_type == "s"
+    row_of = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
+    for i, text in enumerate(INJECTIONS[:4], start=1):
+        cell = ws.cell(row_of[f"C{i:05d}"], 2)
+        assert cell.value == text and cell.data_type == "s"
     for name, xml in _members(out).items():
         if name.startswith("xl/worksheets/"):
             assert b"<f>" not in xml and b"<f " not in xml

@@ -1,6 +1,8 @@
 """One XML writer at a time, compared with a literal string (XlsxWriter style)."""
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 from lxml import etree
 
@@ -34,17 +36,52 @@ def test_text_cell_is_an_inline_string_even_when_it_looks_like_a_formula():
         '<c r="A1" t="inlineStr"><is><t xml:space="preserve"> padded</t></is></c>')
 
 
+def _cells(values, style=0, **options):
+    cells, empty = column_cells(values, style, 9, **options)
+    return cells.to_pylist(), list(empty)
+
+
 def test_column_cells_by_dtype():
-    rows = ["2", "3", "4"]
-    assert column_cells(pd.Series([1.5, float("nan"), float("inf")]), "C", rows, 7, 9) == [
-        '<c r="C2" s="7"><v>1.5</v></c>', "", ""]
-    assert column_cells(pd.Series([1, 2, 3]), "D", rows, 0, 9) == [
-        '<c r="D2"><v>1</v></c>', '<c r="D3"><v>2</v></c>', '<c r="D4"><v>3</v></c>']
-    assert column_cells(pd.Series(["x", None, True], dtype=object), "E", rows, 0, 9) == [
-        '<c r="E2" t="inlineStr"><is><t>x</t></is></c>', "", '<c r="E4" t="b"><v>1</v></c>']
+    assert _cells(pd.Series([1.5, float("nan"), float("inf"), 3.0, 0.1 + 0.2]), 7) == (
+        ['<c s="7"><v>1.5</v></c>', '<c s="7"/>', '<c s="7"/>', '<c s="7"><v>3</v></c>',
+         '<c s="7"><v>0.30000000000000004</v></c>'], [False, True, True, False, False])
+    assert _cells(pd.Series([1, 2]), ref=("D", [2, 3]))[0] == [
+        '<c r="D2"><v>1</v></c>', '<c r="D3"><v>2</v></c>']
+    assert _cells(pd.Series([4, None], dtype="Int64"), 3) == (
+        ['<c s="3"><v>4</v></c>', '<c s="3"/>'], [False, True])
+    assert _cells(pd.Series([True, False])) == (
+        ['<c t="b"><v>1</v></c>', '<c t="b"><v>0</v></c>'], [False, False])
     dates = pd.Series(pd.to_datetime(["1900-03-01 00:00", "2025-01-01 12:00", None]))
-    assert column_cells(dates, "F", rows, 0, 9) == [
-        '<c r="F2" s="9"><v>61.0</v></c>', '<c r="F3" s="9"><v>45658.5</v></c>', ""]
+    assert _cells(dates)[0] == [
+        '<c s="9"><v>61</v></c>', '<c s="9"><v>45658.5</v></c>', '<c s="9"/>']
+
+
+def test_text_column_cells_escape_only_what_needs_it_and_leave_blanks_empty():
+    values = pd.Series(["x", None, "", "a&b", " pad", "=SUM(A1)", "bell\x07"], dtype="str")
+    cells, empty = _cells(values, 5, ref=("B", range(2, 9)))
+    assert cells == [
+        '<c r="B2" s="5" t="inlineStr"><is><t>x</t></is></c>', '<c r="B3" s="5"/>',
+        '<c r="B4" s="5"/>', '<c r="B5" s="5" t="inlineStr"><is><t>a&amp;b</t></is></c>',
+        '<c r="B6" s="5" t="inlineStr"><is><t xml:space="preserve"> pad</t></is></c>',
+        '<c r="B7" s="5" t="inlineStr"><is><t>=SUM(A1)</t></is></c>',
+        '<c r="B8" s="5" t="inlineStr"><is><t>bell_x0007_</t></is></c>']
+    assert empty == [False, True, True, False, False, False, False]
+
+
+def test_tier_cells_get_their_tier_style():
+    values = pd.Series(["A", "D", None, "Total"], dtype="str")
+    cells, _ = _cells(values, 2, tier_styles={"A": 10, "B": 11, "C": 12, "D": 13})
+    assert cells == ['<c s="10" t="inlineStr"><is><t>A</t></is></c>',
+                     '<c s="13" t="inlineStr"><is><t>D</t></is></c>', '<c s="2"/>',
+                     '<c s="2" t="inlineStr"><is><t>Total</t></is></c>']
+
+
+def test_mixed_object_column_one_value_at_a_time():
+    values = pd.Series(["x", None, True, 2, 2.5, pd.Timestamp("1900-03-01")], dtype=object)
+    assert _cells(values, ref=("E", range(2, 8))) == ([
+        '<c r="E2" t="inlineStr"><is><t>x</t></is></c>', '<c r="E3"/>', '<c r="E4" t="b"><v>1</v></c>',
+        '<c r="E5"><v>2</v></c>', '<c r="E6"><v>2.5</v></c>', '<c r="E7" s="9"><v>61.0</v></c>'],
+        [False, True, False, False, False, False])
 
 
 def test_date_serials_in_the_1904_system():
@@ -114,14 +151,15 @@ STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 def test_styles_are_appended_never_renumbered_and_reused():
     book = StyleBook(STYLES)
-    assert book.style("cell", "text") == 0
-    assert book.style("cell", "percent") == 2
-    assert book.style("header") == 3
+    assert book.style("cell", "text") == 2  # "@": built-in format 49, a new xf
+    assert book.style("cell", "percent") == 3
+    assert book.style("header") == 4
     xml = book.to_bytes()
     assert b'<numFmt numFmtId="164" formatCode="0.000"/><numFmt numFmtId="165" formatCode="0.0%"/>' in xml
-    assert b'<cellXfs count="4">' in xml
+    assert b'<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' in xml
+    assert b'<cellXfs count="5">' in xml
     again = StyleBook(xml)
-    assert again.style("cell", "percent") == 2 and again.style("header") == 3
+    assert again.style("cell", "percent") == 3 and again.style("header") == 4
     assert again.to_bytes() == xml
 
 
@@ -130,3 +168,11 @@ def test_package_paths():
     assert resolve("xl/worksheets/sheet1.xml", "../drawings/drawing1.xml") == "xl/drawings/drawing1.xml"
     assert resolve("xl/workbook.xml", "/xl/worksheets/sheet2.xml") == "xl/worksheets/sheet2.xml"
     assert absolute_ref("It's", "A1:Z9") == "'It''s'!$A$1:$Z$9"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_numbers_round_trip_exactly(numbers):
+    cells, _ = column_cells(pd.Series(numbers, dtype="float64"), 0)
+    written = [float(c[len("<c><v>"):-len("</v></c>")]) for c in cells.to_pylist()]
+    assert written == numbers

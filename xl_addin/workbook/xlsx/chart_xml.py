@@ -11,7 +11,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from ...report.layout import ParetoChart
-from .styles import FORMAT_CODES
+from ...report.labels import FORMAT_CODES
 
 NAMESPACES = ('xmlns:c="http://schemas.openxmlformats.org/drawingml/2006/chart" '
               'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
@@ -91,7 +91,7 @@ def axis_xml(kind: str, ax_id: int, cross_id: int, position: str, *, title: str 
 
 def pareto_chart_xml(chart: ParetoChart) -> bytes:
     """The chart part for ``chart``."""
-    value_code = FORMAT_CODES.get(chart.value_format, (None, "General"))[1]
+    value_code = FORMAT_CODES.get(chart.value_format, "General")
     bar = ('<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/>'
            '<c:varyColors val="0"/>'
            + bar_series_xml(0, chart.value_name, chart.categories, chart.values)

@@ -9,22 +9,14 @@ from __future__ import annotations
 from lxml import etree
 
 from ...errors import WorkbookError
+from ...report.labels import FORMAT_CODES, HEADER_COLOUR, TIER_COLOURS
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _Q = "{%s}" % NS
 
-# labels.NUMBER_FORMATS -> Excel format code. Built-in ids are used where Excel has one.
-FORMAT_CODES = {
-    "text": (0, "General"),
-    "integer": (3, "#,##0"),
-    "number": (4, "#,##0.00"),
-    "currency": (None, "#,##0.00;[Red]-#,##0.00"),
-    "percent": (None, "0.0%"),
-    "date": (None, "yyyy-mm-dd"),
-    "score": (None, "0.0"),
-}
-HEADER_FILL = "FFD9E1F2"
-TIER_FILLS = {"A": "FFC6EFCE", "B": "FFFFEB9C", "C": "FFDDEBF7", "D": "FFFFC7CE"}
+# Format codes Excel has built in (ECMA-376 Part 1, 18.8.30): referenced by id, not re-declared.
+BUILTIN_FORMAT_IDS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
+                      "0.00%": 10, "@": 49}
 # Font children in schema order (CT_Font is a sequence in practice for Excel).
 _BOLD_FONT = '<font xmlns="%s"><b/><sz val="%s"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
 
@@ -75,9 +67,9 @@ class StyleBook:
         return len(children)
 
     def _number_format(self, fmt: str) -> int:
-        builtin, code = FORMAT_CODES[fmt]
-        if builtin is not None:
-            return builtin
+        code = FORMAT_CODES[fmt]
+        if code in BUILTIN_FORMAT_IDS:
+            return BUILTIN_FORMAT_IDS[code]
         section = self._section("numFmts", before=("fonts", "fills", "borders", "cellStyleXfs", "cellXfs"))
         used = []
         for child in section.findall(_Q + "numFmt"):
@@ -105,16 +97,15 @@ class StyleBook:
 
     def style(self, kind: str, fmt: str = "text", tier: str | None = None) -> int:
         """Index into cellXfs for a cell of ``kind`` "cell" / "header" / "title" / "tier"
-        with number format ``fmt`` (labels.NUMBER_FORMATS); ``tier`` A..D for "tier"."""
+        with number format ``fmt`` (labels.NUMBER_FORMATS -> labels.FORMAT_CODES); ``tier``
+        A..D for "tier" (fill labels.TIER_COLOURS)."""
         key = (kind, fmt, tier)
         if key in self._cache:
             return self._cache[key]
-        if kind == "cell" and fmt == "text":
-            self._cache[key] = 0  # the workbook's default style
-            return 0
         number = self._number_format(fmt)
         font = self._font({"header": "11", "title": "12"}.get(kind))
-        fill = self._fill(HEADER_FILL if kind == "header" else TIER_FILLS.get(tier or ""))
+        colour = HEADER_COLOUR if kind == "header" else TIER_COLOURS.get(tier or "")
+        fill = self._fill("FF" + colour if colour else None)
         attrs = [f'numFmtId="{number}"', f'fontId="{font}"', f'fillId="{fill}"', 'borderId="0"',
                  'xfId="0"']
         if number:
