@@ -108,7 +108,7 @@ def _scalar_cell(ref: str, value: Any, style: int, date_style: int, date1904: bo
         if pd.isna(value):
             return ""
         serial = date_serials(pd.Series([pd.Timestamp(value)]), date1904)[0]
-        return _number(r, float(serial), style if style else date_style)
+        return _number(r, float(serial), date_style or style)
     if pd.isna(value):
         return ""
     return _scalar_cell(ref, str(value), style, date_style, date1904)
@@ -248,6 +248,48 @@ def column_cells(values: pd.Series, style: int, date_style: int = 0, date1904: b
 def _object_cells(values: pd.Series, style: int, date_style: int, date1904: bool,
                   tier_styles: dict[str, int] | None,
                   ref: tuple[str, Sequence[int]] | None) -> tuple[pa.Array, np.ndarray]:
+    """Mixed Python values: text, numbers and dates each go through the whole-column path for
+    their own rows (a sales column with a few "n/a" cells stays fast); anything else one by one."""
+    objects = values.to_numpy(dtype=object)
+    kinds = np.array([_KIND.get(type(v), 0) for v in objects], dtype=np.int8)
+    if len(objects) > 64 and (kinds > 0).mean() > 0.5:
+        cells = np.empty(len(objects), dtype=object)
+        empty = np.zeros(len(objects), dtype=bool)
+        groups = {
+            1: lambda v: pd.Series(v, dtype="str"),
+            2: lambda v: pd.Series(v.astype("float64")),
+            3: lambda v: pd.Series(pd.to_datetime(v)),
+        }
+        for kind, as_series in groups.items():
+            where = np.flatnonzero(kinds == kind)
+            if not len(where):
+                continue
+            sub_ref = (ref[0], np.asarray(ref[1])[where]) if ref is not None else None
+            own_style = date_style if kind == 3 else style  # a date reads as a date anywhere
+            part, part_empty = column_cells(as_series(objects[where]), own_style, date_style,
+                                            date1904, tier_styles, sub_ref)
+            cells[where] = part.to_numpy(zero_copy_only=False)
+            empty[where] = part_empty
+        rest = np.flatnonzero(kinds == 0)
+        if len(rest):
+            sub_ref = (ref[0], np.asarray(ref[1])[rest]) if ref is not None else None
+            part, part_empty = _object_cells_one_by_one(
+                pd.Series(objects[rest], dtype=object), style, date_style, date1904,
+                tier_styles, sub_ref)
+            cells[rest] = part.to_numpy(zero_copy_only=False)
+            empty[rest] = part_empty
+        return pa.array(cells, type=pa.string()), empty
+    return _object_cells_one_by_one(values, style, date_style, date1904, tier_styles, ref)
+
+
+# Value types the whole-column path takes: 1 text, 2 number, 3 date (bool, None, NaN: one by one).
+_KIND = {str: 1, int: 2, float: 2, np.int64: 2, np.float64: 2, np.int32: 2, np.float32: 2,
+         dt.datetime: 3, pd.Timestamp: 3, dt.date: 3}
+
+
+def _object_cells_one_by_one(values: pd.Series, style: int, date_style: int, date1904: bool,
+                             tier_styles: dict[str, int] | None,
+                             ref: tuple[str, Sequence[int]] | None) -> tuple[pa.Array, np.ndarray]:
     """Mixed Python values, one at a time (small columns such as the Pareto ranks)."""
     rows = list(ref[1]) if ref is not None else None
     cells, empty = [], []
