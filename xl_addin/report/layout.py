@@ -359,13 +359,19 @@ def tier_changes_sheet(result: Any, language: str) -> Sheet:
     return _sheet("tier_changes", language, blocks, freeze=(2, 0))
 
 
-def settings_sheet(result: Any, language: str) -> Sheet:
-    """The Settings sheet with the values used; written only when the workbook has none."""
-    rows = settings_rows(result.settings, language)
+def settings_block(settings: Any, language: str) -> Block:
+    """The Settings sheet's one block: ``settings_rows`` as a header row and values."""
+    rows = settings_rows(settings, language)
     width = max(len(r) for r in rows)
     header = tuple(rows[0]) + (None,) * (width - len(rows[0]))
     body = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows[1:]], dtype=object)
-    block = Block(header=header, values=body, formats=("text",) * width)
+    return Block(header=header, values=body, formats=("text",) * width)
+
+
+def settings_sheet(result: Any, language: str) -> Sheet:
+    """The Settings sheet with the values used; written only when the workbook has none."""
+    block = settings_block(result.settings, language)
+    width = len(block.header)
     widths = (18.0, 16.0, 60.0, 16.0)[:width]
     return Sheet(key="settings", name=sheet_name("settings", language), blocks=(block,),
                  freeze=(1, 0), column_widths=widths, only_if_missing=True)
