@@ -124,13 +124,13 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>"""
 
 
-def build_workbook(cache: Path, rows: int) -> Path:
+def build_workbook(cache: Path, rows: int, customers: int = 5000) -> Path:
     """The benchmark workbook (header + ``rows`` - 1 data rows), built once per size."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"sales_{rows}.xlsx"
+    path = cache / (f"sales_{rows}.xlsx" if customers == 5000 else f"sales_{rows}_{customers}.xlsx")
     if not path.exists():
         started = time.perf_counter()
-        frame = demo_transactions(customers=5000, rows=rows - 1, seed=7)
+        frame = demo_transactions(customers=customers, rows=rows - 1, seed=7)
         write_xlsx(frame, path)
         print(f"built {path} ({path.stat().st_size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - started:.0f} s")
