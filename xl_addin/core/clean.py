@@ -166,10 +166,17 @@ def text_categorical(values: pd.Series) -> pd.Categorical:
     """
     if value_kind(values) == "number":
         values = values.astype("float64")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = _distinct_texts(uniques)
-    # factorize(sort=True) on the few distinct texts: merges equal texts, orders categories
+    raw = pd.Categorical(values)  # one hash pass; categories sorted when they compare
+    texts = _distinct_texts(raw.categories)
+    if (
+        raw.categories.dtype == "str"
+        and texts.notna().all()
+        and np.array_equal(texts.to_numpy(dtype=object), raw.categories.to_numpy(dtype=object))
+    ):
+        return raw  # the usual case: every distinct value is already clean text
+    # factorize(sort=True) on the distinct texts: merges equal texts, orders categories
     text_codes, categories = pd.factorize(texts, sort=True, use_na_sentinel=True)
+    codes = raw.codes
     codes = np.where(codes >= 0, text_codes[np.maximum(codes, 0)] if len(text_codes) else -1, -1)
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 

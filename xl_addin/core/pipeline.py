@@ -42,7 +42,7 @@ from .columns import (
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
 from .result import TierResult
-from .rfm import rfm_scores
+from .rfm import rfm_from_totals
 from .score import customer_score
 from .sob import customer_codes, segment_sob, sob_from_codes, totals_from_codes
 from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
@@ -106,9 +106,10 @@ def tier_customers(
     totals = totals_from_codes(clean, codes, ids, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
     abc = abc_tiers(measure, settings)
-    table = _customer_table(clean, codes, ids, totals, abc, master, settings)
-    rfm = rfm_scores(clean, analysis_date, settings)
-    _take_into(table, rfm, RFM_TAKEN)
+    table, totals_row = _customer_table(clean, codes, ids, totals, abc, master, settings)
+    rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
+    for name in RFM_TAKEN:
+        table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
 
     bought = table["abc_tier"].notna().to_numpy()
     factors = [f.column for f in settings.score_factors]
@@ -120,12 +121,12 @@ def tier_customers(
             hint="Add it to the customer master, or remove it from score_factors in Settings.",
         )
     scores = customer_score(_score_input(table.loc[bought], settings), settings)
-    _take_into(table, scores, ("score", "score_tier"))
+    _put_rows(table, bought, scores, ("score", "score_tier"))
     table["lifecycle"] = lifecycle_stages(table[[CUSTOMER_ID, "orders", "last_purchase"]], analysis_date, settings)
     clv = clv_values(
         table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings
     )
-    _take_into(table, clv, ("clv_hist", "clv_proj"))
+    _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
     table["release_to_pool"] = (table["recency_days"] > settings.release_days).fillna(False).astype(bool)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
     promote = np.zeros(len(table), dtype=bool)
@@ -239,8 +240,9 @@ def _customer_table(
     abc: pd.DataFrame,
     master: pd.DataFrame,
     settings: Settings,
-) -> pd.DataFrame:
-    """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns;
+    and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
     in_sales = ids.get_indexer(master[CUSTOMER_ID]) >= 0
     prospects = master.loc[~in_sales, CUSTOMER_ID].sort_values(kind="stable")
@@ -279,7 +281,7 @@ def _customer_table(
     for name in master.columns:
         if name not in table.columns and name not in ATTRIBUTE_COLUMNS and name != WALLET:
             table[name] = _take(master[name], master_row)
-    return table
+    return table, row
 
 
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
@@ -288,11 +290,11 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return taken.reset_index(drop=True)
 
 
-def _take_into(table: pd.DataFrame, part: pd.DataFrame, names: tuple[str, ...]) -> None:
-    """Copy ``names`` from ``part`` (one row per customer_id) into ``table`` by customer id."""
-    # object-backed indexes hash faster than Arrow-backed ones for a lookup like this
-    lookup = pd.Index(part[CUSTOMER_ID].to_numpy(dtype=object))
-    rows = lookup.get_indexer(table[CUSTOMER_ID].to_numpy(dtype=object))
+def _put_rows(table: pd.DataFrame, mask: np.ndarray, part: pd.DataFrame, names: tuple[str, ...]) -> None:
+    """Copy ``names`` from ``part`` (one row per True of ``mask``, in table order) into ``table``;
+    the other rows get missing values."""
+    rows = np.full(len(table), -1, dtype=np.int64)
+    rows[mask] = np.arange(int(mask.sum()))
     for name in names:
         table[name] = _take(part[name], rows).to_numpy()
 
