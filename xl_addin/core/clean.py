@@ -149,7 +149,11 @@ def drop_unused_categories(values: pd.Categorical) -> pd.Categorical:
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Ids as stripped text; whole numbers lose ".0" (1001.0 -> "1001"); blanks -> missing."""
-    return pd.Series(text_categorical(values), index=values.index).astype("str")
+    if value_kind(values) == "mixed":  # Python-level rules: apply them to distinct values only
+        return pd.Series(text_categorical(values), index=values.index).astype("str")
+    texts = _id_texts(values.astype("float64") if value_kind(values) == "number" else values)
+    texts.index = values.index
+    return texts
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
@@ -167,7 +171,7 @@ def text_categorical(values: pd.Series) -> pd.Categorical:
     if value_kind(values) == "number":
         values = values.astype("float64")
     raw = pd.Categorical(values)  # one hash pass; categories sorted when they compare
-    texts = _distinct_texts(raw.categories)
+    texts = _id_texts(raw.categories)
     if (
         raw.categories.dtype == "str"
         and texts.notna().all()
@@ -181,11 +185,12 @@ def text_categorical(values: pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
 
 
-def _distinct_texts(uniques) -> pd.Series:
-    """The id text of each distinct raw value (missing for blanks), as a "str" Series."""
-    kind = value_kind(pd.Series(uniques)) if len(uniques) else "text"
+def _id_texts(values) -> pd.Series:
+    """The id text of each value (missing for blanks), as a "str" Series with a fresh index.
+    Vectorised for all-number or all-text values; mixed values go one by one."""
+    kind = value_kind(pd.Series(values)) if len(values) else "text"
     if kind == "number":
-        numbers = np.asarray(uniques, dtype="float64")
+        numbers = np.asarray(values, dtype="float64")
         finite = np.isfinite(numbers)
         whole = finite & (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**53)
         result = np.full(len(numbers), None, dtype=object)
@@ -194,9 +199,9 @@ def _distinct_texts(uniques) -> pd.Series:
         result[other] = numbers[other].astype(str)
         return pd.Series(result, dtype="str")
     if kind == "text":
-        text = pd.Series(uniques, dtype="str").str.strip()
+        text = pd.Series(values, dtype="str").reset_index(drop=True).str.strip()
         return text.mask(text == "")
-    return pd.Series([_id_text(u) for u in uniques], dtype=object).astype("str")
+    return pd.Series([_id_text(u) for u in values], dtype=object).astype("str")
 
 
 def value_kind(values: pd.Series) -> str:

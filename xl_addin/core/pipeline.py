@@ -306,20 +306,21 @@ def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids: pd.Index | None = None) -> pd.DataFrame:
     """Per customer id, each attribute's value on the latest-dated line that has one (ties: the
-    later line). Vectorised: one stable sort by date, then a max of positions per customer."""
+    later line). Vectorised: a max per customer of one int64 key (day, then line position)."""
     if codes is None or ids is None:
         codes, ids = customer_codes(clean)
     present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
-    order = np.argsort(clean[DATE].to_numpy(dtype="datetime64[ns]"), kind="stable")
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
+    n = len(clean)
+    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # (day, position) packed in one int64 so that a larger key is a later line
+    key = (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
     for name in present:
         values = clean[name]
         has = values.notna().to_numpy()
         best = np.full(len(ids), -1, dtype=np.int64)
-        np.maximum.at(best, codes[has], position[has])
-        line = np.where(best >= 0, order[np.maximum(best, 0)], -1)
+        np.maximum.at(best, codes[has], key[has])
+        line = np.where(best >= 0, best % max(n, 1), -1)
         result[name] = _take(values, line).astype("str").to_numpy()
     result.index = ids
     return result
