@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..settings import DEFAULT_SETTINGS, Settings
-from .abc import abc_flags, abc_measure, abc_tiers, pareto_table
+from .abc import abc_flags, abc_measure, abc_tiers, pareto_table, rank_order
 from .changes import tier_changes as compare_tiers
 from .clean import (
     clean_transactions,
@@ -106,7 +106,7 @@ def tier_customers(
     totals = totals_from_codes(clean, codes, ids, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
     abc = abc_tiers(measure, settings)
-    table, totals_row = _customer_table(clean, codes, ids, totals, abc, master, settings)
+    table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
     for name in RFM_TAKEN:
         table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
@@ -237,6 +237,7 @@ def _customer_table(
     codes: np.ndarray,
     ids: pd.Index,
     totals: pd.DataFrame,
+    measure: pd.Series,
     abc: pd.DataFrame,
     master: pd.DataFrame,
     settings: Settings,
@@ -244,14 +245,17 @@ def _customer_table(
     """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns;
     and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
-    in_sales = ids.get_indexer(master[CUSTOMER_ID]) >= 0
-    prospects = master.loc[~in_sales, CUSTOMER_ID].sort_values(kind="stable")
+    # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
+    master_of_id = pd.Index(master[CUSTOMER_ID]).get_indexer(ids)
+    in_sales = np.zeros(len(master), dtype=bool)
+    in_sales[master_of_id[master_of_id >= 0]] = True
+    prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
     table = pd.DataFrame({CUSTOMER_ID: pd.concat([ranked, prospects], ignore_index=True).astype("str")})
-    # totals rows are in ``ids`` order; -1 = a prospect
+    # totals rows are in ``ids`` order, as is ``measure`` which abc ranked; -1 = a prospect
     row = np.full(len(table), -1, dtype=np.int64)
-    row[: len(ranked)] = ids.get_indexer(ranked)
+    row[: len(ranked)] = rank_order(measure)
+    master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     latest = latest_attributes(clean, codes, ids)
-    master_row = pd.Index(master[CUSTOMER_ID]).get_indexer(table[CUSTOMER_ID])
     for name in ATTRIBUTE_COLUMNS:
         values = pd.Series(pd.NA, index=table.index, dtype="str")
         if name in latest.columns:
