@@ -122,7 +122,10 @@ def tier_customers(
         )
     scores = customer_score(_score_input(table.loc[bought], settings), settings)
     _put_rows(table, bought, scores, ("score", "score_tier"))
-    table["lifecycle"] = lifecycle_stages(table[[CUSTOMER_ID, "orders", "last_purchase"]], analysis_date, settings)
+    stage_input = table[[CUSTOMER_ID, "orders", "last_purchase"]].assign(
+        last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)
+    )
+    table["lifecycle"] = lifecycle_stages(stage_input, analysis_date, settings)
     clv = clv_values(
         table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings
     )
@@ -328,6 +331,18 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
         result[name] = _take(values, line).astype("str").to_numpy()
     result.index = ids
     return result
+
+
+def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:
+    """Per totals row, the date of the latest line of a customer who only returned goods (NaT
+    for everyone else): lifecycle dates those customers by it."""
+    no_purchase = totals["last_purchase"].isna().to_numpy()
+    latest = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)  # = NaT
+    if no_purchase.any():
+        lines = no_purchase[codes]
+        stamps = clean[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        np.maximum.at(latest, codes[lines], stamps[lines])
+    return pd.Series(latest.view("datetime64[ns]"))
 
 
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
