@@ -110,8 +110,8 @@ def main() -> None:
           f"peak RSS {max(r['rss'] for r in refresh):6.0f} MB")
     print(f"ratio (b)/(a): {refresh_wall / raw_wall:.2f}   (target <= 1.6; peak RSS target "
           "<= 1536 MB)")
-    print(f"runs (a): {', '.join(f'{r['wall']:.2f}' for r in raw)}")
-    print(f"runs (b): {', '.join(f'{r['wall']:.2f}' for r in refresh)}")
+    print("runs (a): " + ", ".join(f"{r['wall']:.2f}" for r in raw))
+    print("runs (b): " + ", ".join(f"{r['wall']:.2f}" for r in refresh))
     if hasattr(os, "getloadavg"):
         print("load average: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
 

@@ -194,3 +194,33 @@ def test_cleaning_without_dates_feeds_customer_totals():
     assert totals["sob"].tolist() == pytest.approx([2 / 3, 1 / 3])
     assert totals["orders"].tolist() == [1, 1]  # a return is not an order
     assert "last_purchase" not in totals.columns
+
+
+def test_long_object_amount_columns_parse_like_short_ones():
+    # Above 1,000 rows an object column takes a vectorised path; it must agree with the
+    # per-distinct-value path that short columns take, value for value.
+    from xl_addin.core.clean import parse_numbers
+
+    cells = [12.5, "1,234.50", "¥1200", "1200元", "n/a", None, "", "  ", True, float("inf"),
+             "inf", 7, "-3", np.nan, "RMB 88", np.float64(2.25)]
+    long = pd.Series(cells * 100, dtype=object)
+    expected = pd.concat([parse_numbers(pd.Series(cells, dtype=object))] * 100, ignore_index=True)
+    pd.testing.assert_series_equal(parse_numbers(long), expected, check_names=False)
+    assert parse_numbers(pd.Series(cells, dtype=object)).tolist()[:4] == [12.5, 1234.5, 1200.0, 1200.0]
+
+
+def test_long_columns_report_the_same_problems_as_short_ones():
+    rows = 1200
+    raw = pd.DataFrame({
+        "customer_id": ["c1"] * rows,
+        "date": pd.Series([pd.Timestamp("2025-01-01")] * rows, dtype=object),
+        "amount": pd.Series([10.0] * rows, dtype=object),
+    })
+    raw.loc[5, "amount"] = "n/a"
+    raw.loc[6, "amount"] = "   "
+    raw.loc[7, "date"] = "soon"
+    raw.loc[8, "date"] = None
+    clean, problems = clean_transactions(raw)
+    assert len(clean) == rows - 4
+    assert sorted(zip(problems["row"], problems["column"])) == [
+        (6, "amount"), (7, "amount"), (8, "date"), (9, "date")]

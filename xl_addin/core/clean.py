@@ -95,20 +95,20 @@ def clean_transactions(
 
     if DATE in raw.columns:
         dates = parse_dates(raw[DATE])
-        blank_date = _is_blank(raw[DATE])
+        blank_date = _is_blank(raw[DATE], among=dates.isna().to_numpy())
         problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
         problems.append((DATE, dates.isna().to_numpy() & ~blank_date, raw[DATE], REASON_BAD_DATE))
         out[DATE] = dates
 
     amounts = parse_numbers(raw[AMOUNT])
-    blank_amount = _is_blank(raw[AMOUNT])
+    blank_amount = _is_blank(raw[AMOUNT], among=amounts.isna().to_numpy())
     problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
     problems.append((AMOUNT, amounts.isna().to_numpy() & ~blank_amount, raw[AMOUNT], REASON_BAD_AMOUNT))
     out[AMOUNT] = amounts
 
     if COST in raw.columns:
         costs = parse_numbers(raw[COST])
-        blank_cost = _is_blank(raw[COST])
+        blank_cost = _is_blank(raw[COST], among=costs.isna().to_numpy())
         problems.append((COST, costs.isna().to_numpy() & ~blank_cost, raw[COST], REASON_BAD_COST))
         out[COST] = costs.fillna(0.0)
 
@@ -241,6 +241,19 @@ def parse_numbers(values: pd.Series) -> pd.Series:
         return pd.Series(np.nan, index=values.index)
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")
+    elif values.dtype == object and len(values) > 1000:
+        # Mostly numbers with a few bad cells (a typical sales column): one vectorised pass,
+        # then the text rules only for what did not parse. bools are not amounts.
+        objects = values.to_numpy(dtype=object)
+        numbers = pd.Series(pd.to_numeric(objects, errors="coerce"), index=values.index,
+                            dtype="float64")
+        is_bool = np.zeros(len(objects), dtype=bool)
+        maybe = np.flatnonzero((numbers == 0) | (numbers == 1))  # only these can be bools
+        is_bool[maybe] = [type(v) is bool or type(v) is np.bool_ for v in objects[maybe]]
+        numbers[is_bool] = np.nan
+        retry = numbers.isna().to_numpy() & ~is_bool
+        if retry.any():
+            numbers[retry] = parse_numbers(pd.Series(objects[retry], dtype=object)).to_numpy()
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64")
@@ -329,7 +342,15 @@ def _date_kind(value: object) -> str:
     return "none"
 
 
-def _is_blank(values: pd.Series) -> np.ndarray:
+def _is_blank(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
+    """Missing or whitespace-only cells. ``among``: only these rows can be blank (a blank never
+    parses, so callers pass the rows that did not parse and the rest is not looked at)."""
+    if among is not None:
+        blank = np.zeros(len(values), dtype=bool)
+        where = np.flatnonzero(among)
+        if len(where):
+            blank[where] = _is_blank(values.iloc[where])
+        return blank
     blank = values.isna().to_numpy()
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
