@@ -32,19 +32,10 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from xl_addin.demo import demo_transactions  # noqa: E402
+from xl_addin.report.layout import column_letter  # noqa: E402
 
 EXCEL_ROWS = 1_048_576
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
-
-
-def column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _escape(text: str) -> str:
@@ -62,7 +53,7 @@ def write_xlsx(frame: pd.DataFrame, path: Path, sheet: str = "Sales") -> None:
             index = strings[text] = len(strings)
         return index
 
-    letters = [column_letter(i) for i in range(frame.shape[1])]
+    letters = [column_letter(i + 1) for i in range(frame.shape[1])]
     columns = []
     for name in frame.columns:
         values = frame[name].to_numpy(dtype=object)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
+from ..report.layout import column_letter
 from ..report.settings_sheet import settings_rows
 from ..settings import Settings
 from .cfb import write_compound_file
@@ -167,16 +168,6 @@ class _SharedStrings:
         )
 
 
-def _column_letter(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
-
-
 def _excel_serial(day: dt.date) -> int:
     """Days since 1899-12-30 (Excel's 1900 date system, valid after 1900-02-28)."""
     return (day - dt.date(1899, 12, 30)).days
@@ -213,7 +204,7 @@ def _sheet_xml(
 ) -> str:
     header_rows, amount_columns = set(header_rows), set(amount_columns)
     width = max((len(r) for r in rows), default=1)
-    dimension = f"A1:{_column_letter(max(width, 1) - 1)}{max(len(rows), 1)}"
+    dimension = f"A1:{column_letter(max(width, 1))}{max(len(rows), 1)}"
     body = []
     for row_number, row in enumerate(rows, start=1):
         cells = []
@@ -224,7 +215,7 @@ def _sheet_xml(
                 style = _STYLE_AMOUNT
             else:
                 style = _STYLE_DEFAULT
-            cells.append(_cell(f"{_column_letter(column)}{row_number}", value, style, strings))
+            cells.append(_cell(f"{column_letter(column + 1)}{row_number}", value, style, strings))
         body.append(f'<row r="{row_number}">{"".join(cells)}</row>')
     pane = (
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'

@@ -160,19 +160,11 @@ class WorkbookParts:
         if part in self.deleted or part not in self.source:
             return
         self.deleted.add(part)
-        rels = rels_path(part)
-        if rels in self.source and rels not in self.deleted:
-            self.deleted.add(rels)
-            for rel in etree.fromstring(self.source.read(rels)):
-                if rel.get("TargetMode") == "External":
-                    continue
-                target = resolve(part, rel.get("Target", ""))
-                self._references[target] = self._references.get(target, 1) - 1
-                if self._references[target] <= 0:
-                    self.delete_part(target)
+        self.clear_dependents(part)
 
     def clear_dependents(self, part: str) -> None:
-        """Delete what sheet ``part`` uses (drawings, charts, ...) but keep the part itself."""
+        """Delete what sheet ``part`` uses (drawings, charts, ...) but keep the part itself.
+        A target that another part still references is kept."""
         rels = rels_path(part)
         if rels not in self.source or rels in self.deleted:
             return
