@@ -26,7 +26,6 @@ import xlwings as xw
 from xl_addin.core import columns as col
 from xl_addin.core.abc import abc_measure, abc_tiers
 from xl_addin.core.clean import clean_transactions
-from xl_addin.core.pipeline import tier_customers
 from xl_addin.core.result import TierResult
 from xl_addin.core.sob import customer_totals, sob
 from xl_addin.errors import CustomerTiersError, InputError, SettingsError
@@ -36,6 +35,7 @@ from xl_addin.report.layout import tiers_sheet
 from xl_addin.settings import DEFAULT_SETTINGS, Settings
 
 CATEGORY = "Customer Tiers"
+UNDATED = pd.Timestamp("2000-01-01")
 POPULATIONS = PopulationCache(maxsize=8)
 
 RFM_PARTS = {
@@ -56,10 +56,12 @@ AS_OF = "Optional. Analysis date; blank = the latest sale date."
 
 
 def udf(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Make ``function`` an xlwings UDF in the Customer Tiers category whose help text is the
-    first docstring line, and whose CustomerTiersError becomes a short message in the cell.
-    The one place where UDF errors are translated; any other exception propagates (xlwings
-    shows it in the cell) rather than being hidden."""
+    """Make ``function`` an xlwings UDF whose help text is the first docstring line, and whose
+    CustomerTiersError becomes a short message in the cell. The one place where UDF errors are
+    translated; any other exception propagates (xlwings shows it in the cell), never hidden.
+
+    Apply it first (lowest); ``@xw.func(category=...)`` goes on top, because every ``@xw.arg``
+    resets the category xlwings recorded before it."""
 
     @functools.wraps(function)
     def in_cell(*args: Any) -> Any:
@@ -68,8 +70,9 @@ def udf(function: Callable[..., Any]) -> Callable[..., Any]:
         except CustomerTiersError as error:
             return convert.cell(cell_message(error))
 
-    xw.func(category=CATEGORY)(in_cell)
-    in_cell.__xlfunc__["ret"]["doc"] = help_text(function)
+    in_cell = xw.func(in_cell)
+    if hasattr(in_cell, "__xlfunc__"):  # xlwings' decorators only record metadata on Windows
+        in_cell.__xlfunc__["ret"]["doc"] = help_text(function)
     return in_cell
 
 
@@ -131,6 +134,9 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
 
     def compute() -> pd.DataFrame:
         raw = convert.transactions(customers, amounts, costs=costs)
+        # clean_transactions requires a date column; totals and ABC use none, so every line
+        # gets the same placeholder date and is cleaned exactly as in the refresh otherwise
+        raw[col.DATE] = UNDATED
         clean, _ = clean_transactions(raw)
         totals = customer_totals(clean, settings)
         measure, _ = abc_measure(totals, settings, has_cost=col.COST in clean.columns)
@@ -146,6 +152,9 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
     """``tier_customers`` on the data: the headless refresh itself."""
 
     def compute() -> TierResult:
+        # imported on first use: the pipeline loads every metric module, =SOB needs none of them
+        from xl_addin.core.pipeline import tier_customers
+
         raw = convert.transactions(customers, amounts, dates=dates, costs=costs, orders=orders)
         return tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
 
@@ -174,6 +183,7 @@ def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> 
 
 # -- the functions -------------------------------------------------------------------------
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("amounts", ndim=2, doc=AMOUNTS)
@@ -212,6 +222,7 @@ def period_population(customers: Any, amounts: Any, periods: Any, period: Any) -
     return shares.xs(label, level="period")
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("amounts", ndim=2, doc=AMOUNTS)
@@ -230,6 +241,7 @@ def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, 
     return convert.lookup(customer, abc["abc_tier"])
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("amounts", ndim=2, doc=AMOUNTS)
@@ -245,6 +257,7 @@ def PARETO_SHARE(customer, customers, amounts, costs=None):
     return convert.lookup(customer, abc["cum_share"])
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
@@ -266,6 +279,7 @@ def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins
     return convert.lookup(customer, customer_column(result, column))
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
@@ -281,6 +295,7 @@ def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, la
     return convert.lookup(customer, customer_column(result, column))
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
@@ -295,6 +310,7 @@ def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None,
     return convert.lookup(customer, customer_column(result, "score"))
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
@@ -308,6 +324,7 @@ def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None
     return convert.lookup(customer, customer_column(result, "lifecycle"))
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
@@ -328,6 +345,7 @@ def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
     return convert.lookup(customer, customer_column(result, column))
 
 
+@xw.func(category=CATEGORY)
 @xw.arg("customers", ndim=2, doc=CUSTOMERS)
 @xw.arg("dates", ndim=2, doc=DATES)
 @xw.arg("amounts", ndim=2, doc=AMOUNTS)
