@@ -173,11 +173,10 @@ def write_pareto_chart(sheet: xw.Sheet, chart: ParetoChart) -> xw.Chart:
     left, top = top_left.left, top_left.top
     width = max(bottom_right.left - left, 360.0)
     height = max(bottom_right.top - top, 220.0)
-    values = target(chart.values)
-    cumulative = target(chart.cumulative)
-    reference = target(chart.reference)
-    source = book.sheets[split_reference(chart.values)[0]].range(
-        ",".join(r.address for r in (values, cumulative, reference))
+    # one multi-area source: the three value columns, in series order
+    data_sheet = split_reference(chart.values)[0]
+    source = book.sheets[data_sheet].range(
+        ",".join(split_reference(r)[1] for r in (chart.values, chart.cumulative, chart.reference))
     )
     combo = sheet.charts.add(
         left=left, top=top, width=width, height=height, chart_type="column_clustered",
