@@ -126,7 +126,7 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Ids as stripped text; whole numbers lose ".0" (1001.0 -> "1001"); blanks -> missing."""
-    kind = _value_kind(values)
+    kind = value_kind(values)
     if kind == "number":
         numbers = values.astype("float64").to_numpy()
         finite = np.isfinite(numbers)
@@ -152,7 +152,7 @@ def normalise_text(values: pd.Series) -> pd.Series:
     return normalise_ids(values)
 
 
-def _value_kind(values: pd.Series) -> str:
+def value_kind(values: pd.Series) -> str:
     """"number", "text" or "mixed" (checked in C by ``infer_dtype``, not row by row)."""
     if pd.api.types.is_bool_dtype(values.dtype):
         return "mixed"

@@ -29,3 +29,6 @@ class TierResult:
     measure: str  # "profit" or "revenue": what the ABC tiers rank
     settings: Settings
     notes: tuple[str, ...] = field(default=())  # e.g. "No cost column: profit = revenue x (1 - 0%)"
+    # Since the previous refresh (empty when no previous tiers were given): see core.changes.
+    tier_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tier_change_matrix: pd.DataFrame = field(default_factory=pd.DataFrame)  # from tier x to tier counts

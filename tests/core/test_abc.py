@@ -1,0 +1,97 @@
+import pandas as pd
+import pytest
+
+from xl_addin import Settings
+from xl_addin.core.abc import abc_flags, abc_measure, abc_tiers, count_cutoff, pareto_table
+
+# The 7-item example, listed out of order and with ids that do not sort like values.
+SEVEN = pd.Series(
+    [6000.0, 27000.0, 16000.0, 24000.0, 4000.0, 18000.0, 5000.0],
+    index=["c5", "c1", "c4", "c2", "c7", "c3", "c6"],
+)
+
+
+def tiers_by_id(table):
+    return table.set_index("customer_id")["abc_tier"].to_dict()
+
+
+def test_seven_items_value_method():
+    # total 100000; cum shares 0.27, 0.51, 0.69, 0.85, 0.91, 0.96, 1.00.
+    # Share before each: 0, .27, .51, .69, .85, .91, .96.
+    # A while before < 0.80: c1..c4 (c4 crosses 0.80 from 0.69, so it is A);
+    # B while before < 0.95: c5 (0.85), c6 (0.91 -> crosses 0.95, so B); c7 (0.96) is C.
+    table = abc_tiers(SEVEN)
+    assert table["customer_id"].tolist() == ["c1", "c2", "c3", "c4", "c5", "c6", "c7"]
+    assert table["abc_tier"].tolist() == ["A", "A", "A", "A", "B", "B", "C"]
+    assert table["cum_share"].tolist() == pytest.approx([0.27, 0.51, 0.69, 0.85, 0.91, 0.96, 1.0])
+    assert table["share"].tolist() == pytest.approx([0.27, 0.24, 0.18, 0.16, 0.06, 0.05, 0.04])
+    assert table["rank"].tolist() == [1, 2, 3, 4, 5, 6, 7]
+
+
+def test_seven_items_count_method():
+    # n = 7 positive customers: A = first ceil(0.2 x 7) = ceil(1.4) = 2;
+    # B up to ceil(0.5 x 7) = ceil(3.5) = 4; the other 3 are C.
+    table = abc_tiers(SEVEN, Settings(abc_method="count"))
+    assert table["abc_tier"].tolist() == ["A", "A", "B", "B", "C", "C", "C"]
+
+
+def test_a_customer_starting_exactly_at_the_cut_off_is_the_lower_class():
+    # before the 3rd customer the cumulative share is 80/100 = 0.80, not < 0.80 -> B
+    table = abc_tiers(pd.Series([50.0, 30.0, 15.0, 5.0], index=list("abcd")))
+    assert table["abc_tier"].tolist() == ["A", "A", "B", "C"]
+
+
+def test_non_positive_measures_are_d_and_off_the_curve():
+    measure = pd.Series([-30.0, 0.0, 70.0, 30.0, -5.0], index=["l1", "z0", "p1", "p2", "l2"])
+    table = abc_tiers(measure)
+    # positives first; then D in the same order (measure descending, ties by id)
+    assert table["customer_id"].tolist() == ["p1", "p2", "z0", "l2", "l1"]
+    assert table["abc_tier"].tolist() == ["A", "A", "D", "D", "D"]  # p2 starts at 0.70 < 0.80
+    assert table["cum_share"].isna().tolist() == [False, False, True, True, True]
+    assert table["cum_share"].iloc[1] == 1.0
+
+
+def test_count_method_counts_only_positive_customers():
+    # 5 positive: ceil(1.0) = 1 A; ceil(2.5) = 3 -> B up to 3rd; 2 losses are D
+    measure = pd.Series([5.0, 4.0, 3.0, 2.0, 1.0, -1.0, -2.0], index=list("abcdefg"))
+    table = abc_tiers(measure, Settings(abc_method="count"))
+    assert table["abc_tier"].tolist() == ["A", "B", "B", "C", "C", "D", "D"]
+
+
+def test_equal_measures_are_ordered_by_id():
+    table = abc_tiers(pd.Series([10.0, 10.0, 10.0, 10.0, 10.0], index=["e", "b", "d", "a", "c"]))
+    assert table["customer_id"].tolist() == ["a", "b", "c", "d", "e"]
+    # before: 0, .2, .4, .6, .8 -> A, A, A, A, B (equal measures split by id at the boundary)
+    assert table["abc_tier"].tolist() == ["A", "A", "A", "A", "B"]
+
+
+@pytest.mark.parametrize("share, n, expected", [(0.2, 7, 2), (0.5, 7, 4), (0.7, 10, 7), (0.2, 10, 2), (1.0, 3, 3)])
+def test_count_cutoff_ignores_float_noise(share, n, expected):
+    assert count_cutoff(share, n) == expected
+
+
+def test_measure_choice():
+    totals = pd.DataFrame({"customer_id": ["a"], "revenue": [10.0], "profit": [4.0]})
+    assert abc_measure(totals, Settings(), has_cost=True)[1] == "profit"
+    assert abc_measure(totals, Settings(), has_cost=False)[1] == "revenue"
+    measure, name = abc_measure(totals, Settings(abc_measure="profit"), has_cost=False)
+    assert (name, measure.to_dict()) == ("profit", {"a": 4.0})
+
+
+def test_flags_promote_top_of_b_and_review_largest_losses():
+    # 10 B customers would promote ceil(0.2 x 10) = 2; here: A = x, B = b1..b5 -> ceil(1.0) = 1
+    values = {"x": 1000.0, "b1": 50.0, "b2": 40.0, "b3": 30.0, "b4": 20.0, "b5": 10.0}
+    values |= {"d1": -1.0, "d2": -9.0, "d3": -5.0, "d4": -9.0, "d5": -2.0, "d0": 0.0}
+    table = abc_tiers(pd.Series(values), Settings(a_cut=0.5, b_cut=0.9999))
+    flags = abc_flags(table).set_index("customer_id")
+    assert table.set_index("customer_id").loc[["b1", "b5"], "abc_tier"].tolist() == ["B", "B"]
+    assert flags.index[flags["promote"]].tolist() == ["b1"]
+    # 5 losses (0 is not a loss): ceil(0.2 x 5) = 1, the largest is -9 shared by d2 and d4 -> d2 by id
+    assert flags.index[flags["review"]].tolist() == ["d2"]
+
+
+def test_pareto_table_columns_and_names():
+    table = pareto_table(abc_tiers(SEVEN), names=pd.Series({"c1": "Acme"}))
+    assert list(table.columns) == ["rank", "customer_id", "customer_name", "measure", "share", "cum_share", "abc_tier"]
+    assert table["customer_name"].iloc[0] == "Acme"
+    assert pd.isna(table["customer_name"].iloc[1])

@@ -1,0 +1,107 @@
+"""tier_changes: rows for moved customers and the ABC from x to matrix."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xl_addin.core.changes import CHANGE_COLUMNS, tier_changes
+
+
+def previous_tiers(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "abc_tier", "score_tier"])
+
+
+def current_tiers(rows):
+    return pd.DataFrame(rows, columns=["customer_id", "customer_name", "abc_tier", "score_tier"])
+
+
+PREVIOUS = previous_tiers(
+    [
+        ("a", "A", "VIP"),
+        ("b", "B", "Regular"),
+        ("c", "C", "Potential"),
+        ("g", "A", "VIP"),  # gone this time
+        ("p", None, None),  # a prospect both times
+    ]
+)
+CURRENT = current_tiers(
+    [
+        ("n", "Newco", "B", "Potential"),  # new since last time
+        ("a", "Acme", "A", "VIP"),  # unchanged
+        ("b", "Beta", "A", "VIP"),  # B -> A, Regular -> VIP
+        ("c", "Gamma", "C", "Regular"),  # score tier only
+        ("p", "Prospect Ltd", np.nan, np.nan),
+        ("q", "New prospect", None, None),  # new, but no tier: nothing to report
+    ]
+)
+
+
+def test_changes_list_moved_new_and_gone_customers():
+    changes, _ = tier_changes(PREVIOUS, CURRENT)
+    assert tuple(changes.columns) == CHANGE_COLUMNS
+    assert changes.values.tolist() == [
+        ["b", "Beta", "ABC tier", "B", "A"],
+        ["b", "Beta", "Score tier", "Regular", "VIP"],
+        ["c", "Gamma", "Score tier", "Potential", "Regular"],
+        ["g", "", "ABC tier", "A", ""],
+        ["g", "", "Score tier", "VIP", ""],
+        ["n", "Newco", "ABC tier", "", "B"],
+        ["n", "Newco", "Score tier", "", "Potential"],
+    ]
+
+
+def test_matrix_counts_from_and_to_abc_tiers():
+    # a A->A, b B->A, c C->C, g A->(gone), n (new)->B; p and q have no tier either time
+    _, matrix = tier_changes(PREVIOUS, CURRENT)
+    assert matrix.index.tolist() == ["A", "B", "C", "D", "(new)"]
+    assert matrix.columns.tolist() == ["A", "B", "C", "D", "(gone)"]
+    assert matrix.index.name == "from" and matrix.columns.name == "to"
+    assert matrix.values.tolist() == [
+        [1, 0, 0, 0, 1],
+        [1, 0, 0, 0, 0],
+        [0, 0, 1, 0, 0],
+        [0, 0, 0, 0, 0],
+        [0, 1, 0, 0, 0],
+    ]
+
+
+def test_matrix_without_new_or_gone_customers_is_four_by_four():
+    same = previous_tiers([("a", "A", "VIP"), ("b", "D", "Potential")])
+    _, matrix = tier_changes(same, current_tiers([("a", "", "B", "VIP"), ("b", "", "D", "Potential")]))
+    assert matrix.index.tolist() == ["A", "B", "C", "D"]
+    assert matrix.columns.tolist() == ["A", "B", "C", "D"]
+    assert matrix.loc["A", "B"] == 1 and matrix.loc["D", "D"] == 1 and matrix.values.sum() == 2
+
+
+def test_customer_losing_its_tier_goes_to_none():
+    changes, matrix = tier_changes(
+        previous_tiers([("a", "B", "Regular")]), current_tiers([("a", "Acme", None, None)])
+    )
+    assert changes[["change", "from_tier", "to_tier"]].values.tolist() == [
+        ["ABC tier", "B", ""],
+        ["Score tier", "Regular", ""],
+    ]
+    assert matrix.columns.tolist() == ["A", "B", "C", "D", "(none)"]
+    assert matrix.loc["B", "(none)"] == 1
+
+
+def test_gone_customer_keeps_its_previous_name_when_known():
+    previous = PREVIOUS.assign(customer_name=["", "", "", "Gone Corp", ""])
+    changes, _ = tier_changes(previous, CURRENT)
+    assert set(changes.loc[changes["customer_id"] == "g", "customer_name"]) == {"Gone Corp"}
+    # names of customers still present come from the current refresh
+    assert set(changes.loc[changes["customer_id"] == "b", "customer_name"]) == {"Beta"}
+
+
+def test_a_customer_listed_twice_before_counts_by_its_last_row():
+    previous = previous_tiers([("a", "C", "Potential"), ("a", "A", "VIP")])
+    changes, matrix = tier_changes(previous, current_tiers([("a", "Acme", "A", "VIP")]))
+    assert changes.empty
+    assert matrix.loc["A", "A"] == 1 and matrix.values.sum() == 1
+
+
+@pytest.mark.parametrize("previous", [None, previous_tiers([])], ids=["none", "empty"])
+def test_no_previous_refresh_gives_empty_frames(previous):
+    changes, matrix = tier_changes(previous, CURRENT)
+    assert changes.empty and tuple(changes.columns) == CHANGE_COLUMNS
+    assert matrix.empty

@@ -1,0 +1,137 @@
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from xl_addin import InputError
+from xl_addin.core.clean import clean_transactions, parse_dates
+
+
+def frame(**columns):
+    return pd.DataFrame(columns)
+
+
+def test_types_and_id_normalisation():
+    raw = frame(
+        customer_id=[1001.0, " C2 ", 7],
+        date=["2025-03-01", "2025-03-02", "2025-03-03"],
+        amount=[100, "1,200.50", -5],
+        cost=[40, None, "1"],
+        order_id=[9001.0, 9002.0, None],
+        customer_name=["  Acme ", "", "Beta"],
+    )
+    clean, quality = clean_transactions(raw)
+    assert quality.empty
+    assert clean["customer_id"].tolist() == ["1001", "C2", "7"]
+    assert clean["amount"].tolist() == [100.0, 1200.5, -5.0]
+    assert clean["amount"].dtype == np.float64
+    # a blank cost is 0, not a problem
+    assert clean["cost"].tolist() == [40.0, 0.0, 1.0]
+    assert clean["order_id"].iloc[:2].tolist() == ["9001", "9002"]
+    assert pd.isna(clean["order_id"].iloc[2])
+    assert clean["customer_name"].iloc[0] == "Acme"
+    assert pd.isna(clean["customer_name"].iloc[1])
+    assert clean["date"].dtype == "datetime64[ns]"
+
+
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (dt.datetime(2025, 3, 1, 14, 30), "2025-03-01"),
+        (dt.date(2025, 3, 1), "2025-03-01"),
+        (pd.Timestamp("2025-03-01 23:59"), "2025-03-01"),
+        (45717, "2025-03-01"),  # Excel serial, 1900 system
+        (45717.75, "2025-03-01"),  # serial with a time of day
+        ("45717", "2025-03-01"),
+        ("2025-03-01", "2025-03-01"),
+        ("2025-03-01 10:30:00", "2025-03-01"),
+        ("2025-3-1", "2025-03-01"),
+        ("2025/3/1", "2025-03-01"),
+        ("2025.3.1", "2025-03-01"),
+        ("2025年3月1日", "2025-03-01"),
+        (" 2025年03月01日 ", "2025-03-01"),
+    ],
+    ids=repr,
+)
+def test_date_forms(value, expected):
+    parsed = parse_dates(pd.Series([value, "2025-01-01"], dtype=object))
+    assert parsed.iloc[0] == pd.Timestamp(expected)
+
+
+def test_dates_of_a_datetime_column_are_normalised():
+    parsed = parse_dates(pd.Series(pd.to_datetime(["2025-03-01 10:00", "2024-12-31 23:59"])))
+    assert parsed.tolist() == [pd.Timestamp("2025-03-01"), pd.Timestamp("2024-12-31")]
+
+
+def test_numeric_serial_column():
+    parsed = parse_dates(pd.Series([45658.0, 1.0, 0.0, -3.0]))
+    # 45658 = 2025-01-01; 1 = 1899-12-31 with the 1899-12-30 origin; 0 and negatives are no date
+    assert parsed.iloc[0] == pd.Timestamp("2025-01-01")
+    assert parsed.iloc[1] == pd.Timestamp("1899-12-31")
+    assert parsed.iloc[2:].isna().all()
+
+
+@pytest.mark.parametrize(
+    "column, bad, reason",
+    [
+        ("customer_id", None, "blank customer id"),
+        ("customer_id", "   ", "blank customer id"),
+        ("date", None, "blank date"),
+        ("date", "someday", "date not recognised"),
+        ("date", "2025-13-45", "date not recognised"),
+        ("amount", None, "blank amount"),
+        ("amount", "twelve", "amount is not a number"),
+        ("amount", float("inf"), "amount is not a number"),
+        ("cost", "n/a", "cost is not a number"),
+    ],
+    ids=lambda v: str(v),
+)
+def test_each_row_problem_leaves_the_row_out_and_is_reported(column, bad, reason):
+    raw = frame(customer_id=["A", "B", "C"], date=["2025-01-01"] * 3, amount=[1.0, 2.0, 3.0], cost=[0.0, 0.0, 0.0])
+    raw[column] = raw[column].astype(object)
+    raw.loc[1, column] = bad
+    clean, quality = clean_transactions(raw)
+    assert clean["customer_id"].tolist() == ["A", "C"]
+    assert quality.to_dict("records") == [
+        {"sheet": "", "row": 2, "column": column, "value": "" if bad is None else str(bad), "reason": reason}
+    ]
+
+
+def test_quality_rows_use_source_sheet_and_row():
+    raw = frame(
+        customer_id=["A", None, "C"],
+        date=["2025-01-01", "2025-01-01", "bad"],
+        amount=[1, 2, "x"],
+        source_sheet=["Sales 2024", "Sales 2024", "Sales 2025"],
+        source_row=[2, 3, 2],
+    )
+    clean, quality = clean_transactions(raw)
+    assert clean["customer_id"].tolist() == ["A"]
+    assert "source_row" not in clean.columns
+    assert list(quality.columns) == ["sheet", "row", "column", "value", "reason"]
+    assert quality[["sheet", "row", "column"]].values.tolist() == [
+        ["Sales 2024", 3, "customer_id"],
+        ["Sales 2025", 2, "date"],
+        ["Sales 2025", 2, "amount"],
+    ]
+
+
+def test_missing_required_column_names_it_and_lists_found():
+    raw = frame(customer_id=["A"], amount=[1.0], region=["N"])
+    with pytest.raises(InputError) as info:
+        clean_transactions(raw)
+    assert info.value.column == "date"
+    assert "'date'" in str(info.value)
+    assert "customer_id, amount, region" in str(info.value)
+
+
+def test_empty_input_is_an_error():
+    with pytest.raises(InputError, match="no rows"):
+        clean_transactions(frame(customer_id=[], date=[], amount=[]))
+
+
+def test_extra_columns_pass_through():
+    raw = frame(customer_id=["A"], date=["2025-01-01"], amount=[1.0], satisfaction=[4.5])
+    clean, _ = clean_transactions(raw)
+    assert clean["satisfaction"].tolist() == [4.5]

@@ -1,0 +1,115 @@
+"""Summary tables over the per-customer table: per tier, RFM segment, RFM class, lifecycle
+stage, and attribute x tier pivots. Shares are 0..1 of the column total over the rows shown
+(NaN when that total is <= 0); every known key gets a row, with zeros when nobody has it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..settings import TIERS
+from .columns import INDUSTRY, LIFECYCLE_STAGES, REGION, RFM_SEGMENTS, SIZE
+
+TIER_SUMMARY_COLUMNS = (
+    "tier", "customers", "customer_share", "revenue", "revenue_share", "profit", "profit_share",
+)
+TOTAL = "Total"
+BLANK = "(blank)"
+PIVOT_ATTRIBUTES = (INDUSTRY, REGION, SIZE)
+# 中文 8-class RFM model (high/low R, F, M against the mean), in the usual reading order.
+RFM_CLASSES = (
+    "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
+    "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户",
+)
+
+
+def tier_summary(customers: pd.DataFrame) -> pd.DataFrame:
+    """Per ABC tier A, B, C, D and a "Total" row: customers, customer_share, revenue,
+    revenue_share, profit, profit_share. Only customers with a tier count (prospects do
+    not). Shares are of the Total row; revenue and profit in currency."""
+    tiered = customers[customers["abc_tier"].notna()]
+    grouped = tiered.groupby("abc_tier")[["revenue", "profit"]].agg(["size", "sum"])
+    rows = []
+    for tier in TIERS:
+        if tier in grouped.index:
+            g = grouped.loc[tier]
+            rows.append((tier, int(g[("revenue", "size")]), float(g[("revenue", "sum")]), float(g[("profit", "sum")])))
+        else:
+            rows.append((tier, 0, 0.0, 0.0))
+    table = pd.DataFrame(rows, columns=["tier", "customers", "revenue", "profit"])
+    total = pd.DataFrame(
+        [(TOTAL, int(table["customers"].sum()), table["revenue"].sum(), table["profit"].sum())],
+        columns=table.columns,
+    )
+    table = pd.concat([table, total], ignore_index=True)
+    for column, share in (("customers", "customer_share"), ("revenue", "revenue_share"), ("profit", "profit_share")):
+        grand = table[column].iloc[-1]
+        table[share] = table[column] / grand if grand > 0 else np.nan
+    table["tier"] = table["tier"].astype("str")
+    return table[list(TIER_SUMMARY_COLUMNS)]
+
+
+def _counts(customers: pd.DataFrame, key: str, keys: tuple[str, ...]) -> pd.DataFrame:
+    """customers and revenue per value of ``key``; known ``keys`` first (zeros included),
+    unknown values after them in text order; missing values are left out."""
+    present = customers[customers[key].notna()] if key in customers.columns else customers.iloc[:0]
+    grouped = present.groupby(key)["revenue"].agg(["size", "sum"])
+    order = list(keys) + sorted(str(v) for v in grouped.index if v not in keys)
+    grouped = grouped.reindex(order)
+    table = pd.DataFrame(
+        {
+            key: pd.Series(order, dtype="str"),
+            "customers": grouped["size"].fillna(0).to_numpy(dtype="int64"),
+            "revenue": grouped["sum"].fillna(0.0).to_numpy(dtype="float64"),
+        }
+    )
+    n, revenue = table["customers"].sum(), table["revenue"].sum()
+    table["customer_share"] = table["customers"] / n if n > 0 else np.nan
+    table["revenue_share"] = table["revenue"] / revenue if revenue > 0 else np.nan
+    return table
+
+
+def rfm_segment_counts(customers: pd.DataFrame) -> pd.DataFrame:
+    """``rfm_segment, customers, revenue, customer_share, revenue_share`` for each of the
+    11 segments and "Others" (customers without RFM scores are left out)."""
+    return _counts(customers, "rfm_segment", RFM_SEGMENTS)
+
+
+def rfm_class_counts(customers: pd.DataFrame) -> pd.DataFrame:
+    """``rfm_class, rfm_class_en, customers, revenue, customer_share, revenue_share`` for
+    the 8 classes (中文 key, English name as given by the RFM step)."""
+    table = _counts(customers, "rfm_class", RFM_CLASSES)
+    if {"rfm_class", "rfm_class_en"} <= set(customers.columns):
+        names = customers.dropna(subset=["rfm_class"]).drop_duplicates("rfm_class").set_index("rfm_class")["rfm_class_en"]
+        english = table["rfm_class"].map(names)
+    else:
+        english = pd.Series(pd.NA, index=table.index)
+    table.insert(1, "rfm_class_en", english.astype("str"))
+    return table
+
+
+def lifecycle_counts(customers: pd.DataFrame) -> pd.DataFrame:
+    """``lifecycle, customers, revenue, customer_share, revenue_share`` per stage, in the
+    order Prospect, New, One-time, Repeat, Loyal, Lapsing, Lost."""
+    return _counts(customers, "lifecycle", LIFECYCLE_STAGES)
+
+
+def tier_pivots(customers: pd.DataFrame, attributes: tuple[str, ...] = PIVOT_ATTRIBUTES) -> dict[str, pd.DataFrame]:
+    """Attribute x tier customer counts, one table per attribute that has any value.
+
+    Each table: the attribute column (a missing value shows as "(blank)"), then A, B, C, D and
+    Total; rows sorted by the attribute's text. Only customers with a tier count.
+    """
+    tiered = customers[customers["abc_tier"].notna()]
+    pivots: dict[str, pd.DataFrame] = {}
+    for name in attributes:
+        if name not in customers.columns or customers[name].notna().sum() == 0:
+            continue
+        rows = tiered[name].astype(object).where(tiered[name].notna(), BLANK).astype(str)
+        table = pd.crosstab(rows, tiered["abc_tier"]).reindex(columns=list(TIERS), fill_value=0)
+        table = table.sort_index()
+        table[TOTAL] = table.sum(axis=1)
+        table = table.astype("int64").rename_axis(index=name, columns=None).reset_index()
+        table[name] = table[name].astype("str")
+        pivots[name] = table
+    return pivots
