@@ -142,7 +142,7 @@ def read_sales(book: xw.Book, settings: Settings) -> pd.DataFrame:
 
     Sales tabs: ``settings.sales_sheets`` when given, else every sheet whose header row has
     the required columns (matched by ``workbook.headers.match_headers``, English / 中文)."""
-    column_map = dict(settings.column_map)
+    column_map = settings.column_map
     frames = []
     named = set(settings.sales_sheets)
     for sheet in book.sheets:
@@ -169,10 +169,10 @@ def read_customers(book: xw.Book, settings: Settings) -> pd.DataFrame | None:
     sheet = find_sheet(book, names)
     if sheet is None:
         return None
-    return _table(sheet, dict(settings.column_map), required=False)
+    return _table(sheet, settings.column_map, required=False)
 
 
-def _table(sheet: xw.Sheet, column_map: dict[str, str], required: bool) -> pd.DataFrame | None:
+def _table(sheet: xw.Sheet, column_map: tuple[tuple[str, str], ...], required: bool) -> pd.DataFrame | None:
     """The matched columns of ``sheet`` (header in the used range's first row) as a raw frame
     with ``source_sheet`` / ``source_row`` (1-based Excel rows)."""
     used = sheet.used_range
