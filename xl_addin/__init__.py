@@ -5,6 +5,20 @@ reads and writes files, ``xl_addin.excel`` talks to a live Excel through xlwings
 ``xl_addin.cli`` is the ``customer-tiers`` command.
 """
 
+from .core import (
+    TierResult,
+    abc_tiers,
+    clean_transactions,
+    clv_values,
+    customer_score,
+    customer_totals,
+    holding_coverage,
+    lifecycle_stages,
+    pareto_table,
+    rfm_scores,
+    sob,
+    tier_customers,
+)
 from .errors import CustomerTiersError, InputError, SettingsError, WorkbookError
 from .settings import HoldingRule, ScoreFactor, Settings
 
@@ -17,6 +31,18 @@ __all__ = [
     "ScoreFactor",
     "Settings",
     "SettingsError",
+    "TierResult",
     "WorkbookError",
     "__version__",
+    "abc_tiers",
+    "clean_transactions",
+    "clv_values",
+    "customer_score",
+    "customer_totals",
+    "holding_coverage",
+    "lifecycle_stages",
+    "pareto_table",
+    "rfm_scores",
+    "sob",
+    "tier_customers",
 ]

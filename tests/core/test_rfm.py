@@ -20,6 +20,7 @@ from xl_addin.core.rfm import (
     rfm_segments,
     segment_levels,
 )
+from xl_addin.errors import InputError
 from xl_addin.settings import Settings
 
 AS_OF = pd.Timestamp("2024-12-31")
@@ -120,6 +121,13 @@ def test_recency_counts_calendar_days_whatever_the_time_of_as_of():
 def test_only_returns_give_an_empty_frame_with_the_columns():
     out = rfm_scores(transactions([("E", "2024-12-31", -20, "e1")]), AS_OF, Settings())
     assert out.empty and tuple(out.columns) == RFM_COLUMNS
+
+
+def test_blank_customer_id_is_an_input_error():
+    frame = transactions(SALES)
+    frame.loc[0, "customer_id"] = None
+    with pytest.raises(InputError, match="customer_id"):
+        rfm_scores(frame, AS_OF, Settings())
 
 
 def test_categorical_ids_give_the_same_result():

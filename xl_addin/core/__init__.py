@@ -1,1 +1,45 @@
-"""The analytics core: pandas/numpy only, no file or Excel I/O."""
+"""The analytics core: pandas/numpy only, no file or Excel I/O.
+
+``tier_customers`` runs everything; the metric functions are exported for the UDFs.
+"""
+
+from .abc import abc_flags, abc_measure, abc_tiers, pareto_table
+from .changes import tier_changes
+from .clean import clean_transactions
+from .clv import clv_values
+from .holding import holding_coverage, release_candidates
+from .lifecycle import lifecycle_stages
+from .pipeline import tier_customers
+from .ranking import percent_rank_inc, percentile_inc_scores
+from .result import TierResult
+from .rfm import rfm_scores
+from .score import customer_score
+from .sob import customer_totals, segment_sob, sob
+from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
+
+__all__ = [
+    "TierResult",
+    "abc_flags",
+    "abc_measure",
+    "abc_tiers",
+    "clean_transactions",
+    "clv_values",
+    "customer_score",
+    "customer_totals",
+    "holding_coverage",
+    "lifecycle_counts",
+    "lifecycle_stages",
+    "pareto_table",
+    "percent_rank_inc",
+    "percentile_inc_scores",
+    "release_candidates",
+    "rfm_class_counts",
+    "rfm_scores",
+    "rfm_segment_counts",
+    "segment_sob",
+    "sob",
+    "tier_changes",
+    "tier_customers",
+    "tier_pivots",
+    "tier_summary",
+]

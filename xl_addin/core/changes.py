@@ -85,8 +85,8 @@ def _abc_matrix(both: pd.DataFrame) -> pd.DataFrame:
     cols = tier_to.where(tier_to != "", NO_TIER_LABEL).where(both["in_current"], GONE_LABEL)
     rows, cols = rows[counted], cols[counted]
     matrix = pd.crosstab(rows, cols)
-    row_order = _order(set(rows), tail=(NO_TIER_LABEL, NEW_LABEL))
-    col_order = _order(set(cols), tail=(NO_TIER_LABEL, GONE_LABEL))
+    row_order = _order(set(rows.unique()), tail=(NO_TIER_LABEL, NEW_LABEL))
+    col_order = _order(set(cols.unique()), tail=(NO_TIER_LABEL, GONE_LABEL))
     matrix = matrix.reindex(index=row_order, columns=col_order, fill_value=0).astype("int64")
     matrix.index.name, matrix.columns.name = "from", "to"
     return matrix
@@ -99,8 +99,7 @@ def _order(found: set[str], tail: tuple[str, ...]) -> list[str]:
 
 def _text(values: pd.Series) -> pd.Series:
     """Text with blanks as "" (NaN, None and pd.NA included), stripped, index reset."""
-    values = values.reset_index(drop=True).astype(object)
-    return values.where(values.notna(), "").astype(str).str.strip()
+    return values.reset_index(drop=True).astype("str").fillna("").str.strip()
 
 
 def _empty_changes() -> pd.DataFrame:

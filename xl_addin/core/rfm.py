@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ..settings import Settings
 from . import columns as col
 from .ranking import percentile_inc_scores
@@ -203,6 +204,8 @@ def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
     as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64)
     bins = settings.rfm_bins
     codes, ids = pd.factorize(transactions[col.CUSTOMER_ID], sort=True)
+    if (codes < 0).any():  # a blank id: the clean frame has none, so this is a caller's bug
+        raise InputError("rfm_scores needs a customer_id on every row", column=col.CUSTOMER_ID)
     n_all = len(ids)
     amount = transactions[col.AMOUNT].to_numpy(dtype=float)
     dates = transactions[col.DATE]

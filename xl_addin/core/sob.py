@@ -33,14 +33,27 @@ def customer_totals(transactions: pd.DataFrame, settings: Settings = DEFAULT_SET
     largest estimate given for the customer) and ``share_of_wallet`` = revenue / wallet
     (NaN when the wallet is missing or <= 0).
     """
+    codes, ids = customer_codes(transactions)
+    return totals_from_codes(transactions, codes, ids, settings)
+
+
+def customer_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
+    """(code per line, customer ids sorted): the grouping every per-customer step shares."""
     codes, ids = pd.factorize(transactions[CUSTOMER_ID], sort=True)
+    return codes, pd.Index(ids, dtype="str", name=CUSTOMER_ID)
+
+
+def totals_from_codes(
+    transactions: pd.DataFrame, codes: np.ndarray, ids: pd.Index, settings: Settings = DEFAULT_SETTINGS
+) -> pd.DataFrame:
+    """``customer_totals`` with the grouping already done (see ``customer_codes``)."""
     n = len(ids)
     amount = transactions[AMOUNT].to_numpy(dtype="float64")
     revenue = np.bincount(codes, weights=amount, minlength=n)
     if COST in transactions.columns:
         cost = np.bincount(codes, weights=transactions[COST].to_numpy(dtype="float64"), minlength=n)
     else:
-        cost = revenue * settings.cost_rate
+        cost = revenue * settings.cost_rate + 0.0  # + 0.0: no "-0.0" for a return-only customer
     table = pd.DataFrame(
         {
             CUSTOMER_ID: pd.Series(ids, dtype="str"),
@@ -82,8 +95,10 @@ def _order_counts(transactions: pd.DataFrame, codes: np.ndarray, bought: np.ndar
             order_codes = np.where(order_codes >= 0, order_codes, -1 - (day - day.min()))
     else:
         order_codes = transactions[DATE].to_numpy(dtype="datetime64[D]").astype("int64")
-    pairs = pd.DataFrame({"c": codes[bought], "o": order_codes[bought]}).drop_duplicates()
-    return np.bincount(pairs["c"].to_numpy(), minlength=n).astype("int64")
+    order_codes = order_codes[bought]
+    order_codes = order_codes - order_codes.min() if len(order_codes) else order_codes
+    pairs = np.unique(codes[bought].astype("int64") * (int(order_codes.max(initial=0)) + 1) + order_codes)
+    return np.bincount(pairs // (int(order_codes.max(initial=0)) + 1), minlength=n).astype("int64")
 
 
 def shares(values: np.ndarray | pd.Series) -> np.ndarray:
@@ -112,31 +127,66 @@ def sob(transactions: pd.DataFrame, by: str | None = None, period: str | None = 
     Output: ``customer_id, (by), (period), revenue, sob``, sorted by those keys; revenue is
     net of returns; sob sums to 1 within each group whose total is > 0 (else NaN).
     """
-    keys: dict[str, np.ndarray | pd.Series] = {CUSTOMER_ID: transactions[CUSTOMER_ID]}
-    group: list[str] = []
+    codes, ids = customer_codes(transactions)
+    return sob_from_codes(transactions, codes, ids, by, period)
+
+
+def sob_from_codes(
+    transactions: pd.DataFrame, codes: np.ndarray, ids: pd.Index, by: str | None = None, period: str | None = None
+) -> pd.DataFrame:
+    """``sob`` with the customer grouping already done (see ``customer_codes``)."""
+    # Group on integer codes: (group key, customer) -> one int64 key, summed with bincount.
+    group_codes: list[np.ndarray] = []
+    group_labels: list[tuple[str, pd.Index]] = []
     if by is not None:
         if by not in transactions.columns:
             found = ", ".join(map(str, transactions.columns))
             raise InputError(f"column '{by}' is not in the sales data (columns found: {found})", column=by)
-        keys[by] = transactions[by]
-        group.append(by)
+        by_codes, by_values = pd.factorize(transactions[by], sort=True, use_na_sentinel=False)
+        group_codes.append(by_codes)
+        group_labels.append((by, pd.Index(by_values)))
     if period is not None:
         if period not in SOB_PERIODS:
             raise InputError(f"period must be one of {', '.join(SOB_PERIODS)}, got {period!r}")
         if DATE not in transactions.columns:
             raise InputError("a per-period SOB needs a date column", column=DATE)
-        keys["period"] = period_labels(transactions[DATE], period)
-        group.append("period")
-    frame = pd.DataFrame(keys)
-    frame["revenue"] = transactions[AMOUNT].to_numpy(dtype="float64")
-    table = frame.groupby(list(keys), sort=True, dropna=False, observed=True)["revenue"].sum().reset_index()
-    if group:
-        totals = table.groupby(group, sort=False, dropna=False)["revenue"].transform("sum")
+        days, day_values = pd.factorize(transactions[DATE], sort=True)
+        labels = pd.DatetimeIndex(day_values).to_period(period).astype(str)
+        label_codes, label_values = pd.factorize(labels, sort=True)
+        group_codes.append(label_codes[days])
+        group_labels.append(("period", pd.Index(label_values, dtype="str")))
+    key = np.zeros(len(codes), dtype=np.int64)
+    for part, (_, values) in zip(group_codes, group_labels):
+        key = key * len(values) + part
+    key = key * len(ids) + codes
+    amount = transactions[AMOUNT].to_numpy(dtype="float64")
+    if len(key) and key.max() < 8 * len(key) + 1_000_000:
+        # small key space (customers x periods): count straight into it, no sort
+        seen = np.bincount(key) > 0
+        keys = np.flatnonzero(seen)
+        revenue = np.bincount(key, weights=amount)[keys]
     else:
-        totals = pd.Series(table["revenue"].sum(), index=table.index)
-    table["sob"] = (table["revenue"] / totals).where(totals > 0)
-    order = group + [CUSTOMER_ID]
-    return table.sort_values(order, kind="stable").reset_index(drop=True)[[*keys, "revenue", "sob"]]
+        keys, inverse = np.unique(key, return_inverse=True)
+        revenue = np.bincount(inverse, weights=amount, minlength=len(keys))
+    group_of = keys // len(ids)
+    group_index = np.unique(group_of, return_inverse=True)[1]
+    totals = np.bincount(group_index, weights=revenue)[group_index]
+    columns: dict[str, object] = {CUSTOMER_ID: ids.take(keys % len(ids)).to_numpy()}
+    rest = group_of
+    decoded = []
+    for name, values in reversed(group_labels):
+        decoded.append((name, values.take(rest % len(values))))
+        rest = rest // len(values)
+    for name, values in reversed(decoded):
+        columns[name] = values.to_numpy()
+    table = pd.DataFrame(columns)
+    table[CUSTOMER_ID] = table[CUSTOMER_ID].astype("str")
+    table["revenue"] = revenue
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["sob"] = np.where(totals > 0, revenue / totals, np.nan)
+    # keys sort by (group..., customer id): the documented order
+    order = [name for name, _ in group_labels] + [CUSTOMER_ID]
+    return table[[CUSTOMER_ID, *order[:-1], "revenue", "sob"]].reset_index(drop=True)
 
 
 def period_labels(dates: pd.Series, period: str) -> pd.Series:

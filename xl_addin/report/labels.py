@@ -9,6 +9,13 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..core import columns as col
+from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
+from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
+from ..core.lifecycle import LIFECYCLE_NAMES_ZH
+from ..core.rfm import RFM_SEGMENT_NAMES_ZH
+from ..core.score import SCORE_TIER_NAMES_ZH
+from ..core.summary import BLANK, TOTAL
+from ..settings import ALL_TIERS
 
 LANGUAGES = ("en", "zh")
 
@@ -27,8 +34,23 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
 # Settings, which is only created when neither name exists).
 OWNED_SHEET_NAMES = frozenset(name for pair in SHEET_NAMES.values() for name in pair)
 
-# Number formats a column can have. The writer maps each to an Excel format code.
-NUMBER_FORMATS = ("text", "integer", "number", "currency", "percent", "date", "score")
+# Number formats a column can have, and the Excel format code of each. Both writers (the
+# package writer and the live-Excel writer) use these codes, so a refresh looks the same either
+# way. Text is "@" so that Excel keeps what a user later types into such a cell as text too.
+FORMAT_CODES: dict[str, str] = {
+    "text": "@",
+    "integer": "#,##0",
+    "number": "#,##0.00",
+    "currency": "#,##0.00;[Red]-#,##0.00",
+    "percent": "0.0%",
+    "date": "yyyy-mm-dd",
+    "score": "0.0",
+}
+NUMBER_FORMATS = tuple(FORMAT_CODES)
+
+# Fill colours as RRGGBB hex (no alpha): ABC tier cells, and header rows.
+TIER_COLOURS: dict[str, str] = {"A": "C6EFCE", "B": "FFEB9C", "C": "DDEBF7", "D": "FFC7CE"}
+HEADER_COLOUR = "D9E1F2"
 
 # Core column -> (English header, 中文 header, number format). Tiers sheet columns first,
 # in display order (TIERS_COLUMNS), then the columns of the other tables.
@@ -75,8 +97,6 @@ COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
     "customer_share": ("Share of customers", "客户占比", "percent"),
     "revenue_share": ("Share of revenue", "销售额占比", "percent"),
     "profit_share": ("Share of profit", "利润占比", "percent"),
-    "share_of_customers": ("Share of customers", "客户占比", "percent"),
-    "share_of_revenue": ("Share of revenue", "销售额占比", "percent"),
     "held": ("Held", "已保有", "integer"),
     "limit": ("Limit", "上限", "integer"),
     "headroom": ("Headroom", "剩余名额", "integer"),
@@ -87,15 +107,12 @@ COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
     "value": ("Value", "值", "text"),
     "reason": ("Reason", "原因", "text"),
     "period": ("Period", "期间", "text"),
-    "kind": ("Change", "变化类型", "text"),
     "change": ("Change", "变化类型", "text"),
-    "from": ("From", "原分级", "text"),
-    "to": ("To", "新分级", "text"),
+    "from": ("From \\ To", "原 \\ 新", "text"),  # the first column of the from x to matrix
     "from_tier": ("From", "原分级", "text"),
     "to_tier": ("To", "新分级", "text"),
-    "previous_abc_tier": ("Previous ABC tier", "原 ABC分类", "text"),
-    "previous_score_tier": ("Previous score tier", "原评分等级", "text"),
     "note": ("Note", "说明", "text"),
+    TOTAL: ("Total", "合计", "integer"),  # last column of the attribute x tier pivots
     "reference": ("80% line", "80% 参考线", "percent"),
 }
 
@@ -107,29 +124,25 @@ TIERS_COLUMNS = (
     "rfm_segment", "score", "score_tier", "lifecycle", "clv_hist", "clv_proj", "flags",
 )
 
-# Categorical keys the core emits -> 中文. English shows the key itself.
+# Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
+# names are used where it has them (one source of truth per translation).
+TIER_WORDS_ZH = {ALL_TIERS: "全部", TOTAL: "合计"}
+MATRIX_LABELS_ZH = {NO_TIER_LABEL: "(无分级)", NEW_LABEL: "(新增)", GONE_LABEL: "(已移除)"}
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
-    "score_tier": {"VIP": "重要客户 (VIP)", "Regular": "普通客户", "Potential": "潜在客户"},
-    "lifecycle": {
-        "Prospect": "潜在客户", "New": "新客户", "One-time": "单次购买", "Repeat": "持续购买",
-        "Loyal": "忠诚客户", "Lapsing": "流失预警", "Lost": "已流失",
-    },
-    "rfm_segment": {
-        "Champions": "冠军客户", "Loyal Customers": "忠诚客户", "Potential Loyalist": "潜在忠诚客户",
-        "New Customers": "新客户", "Promising": "有潜力客户", "Need Attention": "需要关注",
-        "About To Sleep": "即将沉睡", "At Risk": "流失风险", "Can't Lose Them": "不能失去",
-        "Hibernating": "休眠客户", "Lost": "已流失", "Others": "其他",
-    },
+    "score_tier": dict(SCORE_TIER_NAMES_ZH),
+    "lifecycle": dict(LIFECYCLE_NAMES_ZH),
+    "rfm_segment": dict(RFM_SEGMENT_NAMES_ZH),
     "flags": {col.FLAG_PROMOTE: "提升", col.FLAG_REVIEW: "复核", col.FLAG_RELEASE: "释放到公海"},
-    "status": {"ok": "正常", "OK": "正常", "over": "超出上限", "at limit": "已满", "full": "已满"},
-    "tier": {"All": "全部", "Total": "合计"},
+    "status": {STATUS_OK: "正常", STATUS_OVER: "超出", STATUS_NO_LIMIT: "无上限"},
+    "tier": TIER_WORDS_ZH,
+    "change": {ABC_CHANGE: "ABC分类", SCORE_CHANGE: "评分等级"},
+    # Tier changes: from / to hold ABC tiers (shown as is) and score tiers.
+    "from_tier": {**SCORE_TIER_NAMES_ZH},
+    "to_tier": {**SCORE_TIER_NAMES_ZH},
+    # The from x to matrix: its row labels ("from") and column headers.
+    "from": {**MATRIX_LABELS_ZH},
+    "to": {**MATRIX_LABELS_ZH},
 }
-# Every column that holds tier-like keys shares one translation.
-for _name in ("from", "to", "from_tier", "to_tier", "previous_score_tier"):
-    VALUE_LABELS_ZH[_name] = {**VALUE_LABELS_ZH["score_tier"], **VALUE_LABELS_ZH["tier"]}
-VALUE_LABELS_ZH["kind"] = VALUE_LABELS_ZH["change"] = {"abc": "ABC分类", "score": "评分等级",
-                                                       "ABC tier": "ABC分类", "Score tier": "评分等级"}
-del _name
 
 # Short phrases: titles of blocks, chart titles and axis titles.
 PHRASES: dict[str, tuple[str, str]] = {
@@ -145,7 +158,6 @@ PHRASES: dict[str, tuple[str, str]] = {
     "releases": ("Release to the public pool", "释放到公海"),
     "tier_changes": ("Customers whose tier moved", "分级变化的客户"),
     "tier_change_matrix": ("From x to", "原分级 × 新分级"),
-    "from_to": ("From \\ To", "原 \\ 新"),
     "data_quality": ("Rows left out and why", "未纳入分析的行及原因"),
     "pareto_data": ("Pareto chart data", "帕累托图数据"),
     "pareto_title": ("Pareto: {measure} by customer", "帕累托图：各客户{measure}"),
@@ -154,6 +166,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "pareto_y2": ("Cumulative share", "累计占比"),
     "others": ("Others ({n} customers)", "其他（{n} 个客户）"),
     "reference": ("{cut:.0%} line", "{cut:.0%} 参考线"),
+    "blank": (BLANK, "(空白)"),
     "no_changes": ("No previous tiers in this workbook: nothing to compare yet.",
                    "工作簿中没有上次的分级结果，暂无可比较的变化。"),
 }

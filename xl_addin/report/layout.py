@@ -5,8 +5,8 @@ writer both turn the same Report into sheets. Conventions:
 
 * Cells are 1-based (row, column), as Excel shows them. A block's ``origin`` is its top-left
   cell: the title when it has one, else the header row. Values follow the header row.
-* ``values`` holds the cells in display order (categorical keys already translated); None/NaN
-  are empty cells; text is always text (never a formula); dates are pandas Timestamps.
+* ``values`` holds the cells in display order (categorical keys already translated); None,
+  NaN, pd.NA, NaT and empty text are empty cells; text is always text (never a formula); dates are pandas Timestamps.
 * Each column has one number format from ``labels.NUMBER_FORMATS``.
 * Sheet ranges in chart specs are absolute, quoted references: ``'Pareto'!$C$2:$C$52``.
 """
@@ -20,6 +20,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.changes import CHANGE_COLUMNS
+from ..core.columns import DATA_QUALITY_COLUMNS
+from ..core.summary import BLANK
 from . import labels
 from .labels import column_format, column_header, phrase, sheet_name, translate_value
 from .settings_sheet import settings_rows
@@ -290,44 +293,36 @@ def pareto_sheet(result: Any, language: str) -> Sheet:
     return _sheet("pareto", language, [block], freeze=(1, 0), chart=chart)
 
 
-def _with_index(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    frame = frame.copy()
-    frame.index.name = name
-    frame.columns = [str(c) for c in frame.columns]
-    return frame.reset_index()
-
-
 def summary_sheet(result: Any, language: str) -> Sheet:
     """Per-tier summary, RFM segments, RFM 8 classes, lifecycle stages, the industry / region
-    / size x tier pivots and the notes, one under another."""
+    / size x tier pivots and the notes (when there are any), one under another."""
     blocks = [
         _table(result.tier_summary, language, title=phrase("tier_summary", language),
                tier_column="tier"),
         _table(result.rfm_segments, language, title=phrase("rfm_segments", language)),
     ]
     classes = result.rfm_classes
-    if language == "en" and "rfm_class_en" in classes:
-        classes = classes.drop(columns="rfm_class")
-    elif "rfm_class_en" in classes:
-        classes = classes.drop(columns="rfm_class_en")
+    if "rfm_class_en" in classes:  # one name column: the English one or the 中文 key
+        classes = classes.drop(columns="rfm_class" if language == "en" else "rfm_class_en")
     blocks.append(_table(classes, language, title=phrase("rfm_classes", language)))
     blocks.append(_table(result.lifecycle_counts, language,
                          title=phrase("lifecycle_counts", language)))
-    for key in ("industry", "region", "size"):
-        pivot = result.pivots.get(key)
-        if pivot is None:
-            continue
-        frame = _with_index(pivot, key)
+    for key, pivot in result.pivots.items():
+        # the core's pivot: the attribute column ("(blank)" for a missing value), A..D, Total
+        frame = pivot.reset_index(drop=True)
+        frame[key] = frame[key].replace(BLANK, phrase("blank", language))
         formats = {c: "integer" for c in frame.columns if c != key}
         blocks.append(_table(frame, language, title=phrase(f"pivot_{key}", language),
                              formats=formats))
-    notes = pd.DataFrame({"note": list(result.notes)}, dtype=object)
-    blocks.append(_table(notes, language, title=phrase("notes", language)))
+    if result.notes:
+        notes = pd.DataFrame({"note": pd.Series(list(result.notes), dtype="str")})
+        blocks.append(_table(notes, language, title=phrase("notes", language)))
     return _sheet("summary", language, _stack(blocks))
 
 
 def coverage_sheet(result: Any, language: str) -> Sheet:
-    """Salesperson x tier: held, limit, headroom, status; then the release-to-pool list."""
+    """Salesperson x tier: held, limit, headroom, status ("OK" / "Over" / "No limit"; no
+    limit leaves limit and headroom empty); then the release-to-pool list."""
     blocks = _stack([
         _table(result.coverage, language, title=phrase("coverage", language)),
         _table(result.releases, language, title=phrase("releases", language)),
@@ -336,45 +331,47 @@ def coverage_sheet(result: Any, language: str) -> Sheet:
 
 
 def data_quality_sheet(result: Any, language: str) -> Sheet:
-    """Rows left out and why: sheet, row, column, value (shown as read, as text), reason."""
-    frame = result.data_quality.reindex(columns=["sheet", "row", "column", "value", "reason"])
-    frame = frame.assign(value=frame["value"].map(lambda v: None if _blank(v) else str(v)))
+    """Rows left out and why: sheet, row, column, value (as read, as text), reason."""
+    frame = result.data_quality.reindex(columns=list(DATA_QUALITY_COLUMNS))
     block = _table(frame, language)
     freeze, ref = _freeze_filter(block)
     return _sheet("data_quality", language, [block], freeze=freeze, autofilter=ref)
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT
-
-
 def tier_changes_sheet(result: Any, language: str) -> Sheet:
-    """The customers whose ABC tier or score tier moved (left), the from x to counts (right).
-    Reads ``result.tier_changes`` / ``result.tier_change_matrix`` when the core provides them."""
-    changes = getattr(result, "tier_changes", None)
-    matrix = getattr(result, "tier_change_matrix", None)
-    if changes is None:
-        note = pd.DataFrame({"note": [phrase("no_changes", language)]}, dtype=object)
+    """The customers whose ABC tier or score tier moved (left; "" = no tier on that side, an
+    empty cell) and the from x to count matrix of ABC tiers (right). Without a previous
+    refresh (empty matrix) the sheet says so."""
+    changes, matrix = result.tier_changes, result.tier_change_matrix
+    if matrix is None or matrix.empty:
+        note = pd.DataFrame({"note": pd.Series([phrase("no_changes", language)], dtype="str")})
         return _sheet("tier_changes", language,
                       [_table(note, language, title=phrase("tier_changes", language))])
-    left = _table(changes, language, title=phrase("tier_changes", language))
-    blocks = [left]
-    if matrix is not None:
-        frame = _with_index(matrix, "from")
-        formats = {c: "integer" for c in frame.columns if c != "from"}
-        blocks.append(_table(frame, language, origin=(1, left.last_column + 2),
-                             title=phrase("tier_change_matrix", language), formats=formats,
-                             headers={"from": phrase("from_to", language)}))
+    left = _table(changes.reindex(columns=list(CHANGE_COLUMNS)), language,
+                  title=phrase("tier_changes", language))
+    frame = matrix.rename_axis(index="from", columns=None).reset_index()
+    to_labels = [str(c) for c in matrix.columns]
+    frame.columns = ["from", *to_labels]
+    shown = {c: translate_value("to", c, language) for c in to_labels}
+    blocks = [left, _table(frame, language, origin=(1, left.last_column + 2),
+                           title=phrase("tier_change_matrix", language),
+                           formats={c: "integer" for c in to_labels}, headers=shown)]
     return _sheet("tier_changes", language, blocks, freeze=(2, 0))
+
+
+def settings_block(settings: Any, language: str) -> Block:
+    """The Settings sheet's one block: ``settings_rows`` as a header row and values."""
+    rows = settings_rows(settings, language)
+    width = max(len(r) for r in rows)
+    header = tuple(rows[0]) + (None,) * (width - len(rows[0]))
+    body = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows[1:]], dtype=object)
+    return Block(header=header, values=body, formats=("text",) * width)
 
 
 def settings_sheet(result: Any, language: str) -> Sheet:
     """The Settings sheet with the values used; written only when the workbook has none."""
-    rows = settings_rows(result.settings, language)
-    width = max(len(r) for r in rows)
-    header = tuple(rows[0]) + (None,) * (width - len(rows[0]))
-    body = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in rows[1:]], dtype=object)
-    block = Block(header=header, values=body, formats=("text",) * width)
+    block = settings_block(result.settings, language)
+    width = len(block.header)
     widths = (18.0, 16.0, 60.0, 16.0)[:width]
     return Sheet(key="settings", name=sheet_name("settings", language), blocks=(block,),
                  freeze=(1, 0), column_widths=widths, only_if_missing=True)

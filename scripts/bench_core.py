@@ -1,0 +1,120 @@
+"""Benchmark: tier_customers on 1,000,000 sale lines / 50,000 customers.
+
+    /work/venv/bin/python scripts/bench_core.py [--lines 1000000] [--customers 50000] [--runs 3]
+
+Generates seeded, realistic data (Pareto-like customer sizes, dates over two years, multi-line
+orders, costs, 3% returns, salespeople, industries, regions, sizes, a customer master with
+prospects and holding rules), runs ``tier_customers`` ``--runs`` times and prints the median
+seconds and the process's peak resident memory (ru_maxrss, data generation included).
+Target on a 2-core machine: <= 3 s and <= 1 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from xl_addin import HoldingRule, Settings  # noqa: E402
+from xl_addin.core import tier_customers  # noqa: E402
+
+INDUSTRIES = ("Retail", "Food", "Machinery", "Chemicals", "Textiles", "Electronics", "Logistics", "Pharma")
+REGIONS = ("North", "South", "East", "West", "Central", "Overseas")
+SIZES = ("Small", "Medium", "Large")
+
+
+def make_data(lines: int, customers: int, seed: int = 20250301) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(transactions, customer master) with canonical column names."""
+    rng = np.random.default_rng(seed)
+    ids = np.array([f"C{i:06d}" for i in range(customers)], dtype=object)
+    # Pareto-like sizes (alpha 1.16 is the classic 80/20), capped so one draw cannot dominate
+    weight = np.minimum(rng.pareto(1.16, customers) + 1, 200.0)
+    weight /= weight.sum()
+    # every customer orders at least once; further orders by size; ~3 lines per order
+    n_orders = lines // 3
+    order_customer = np.concatenate(
+        [rng.permutation(customers), rng.choice(customers, size=n_orders - customers, p=weight)]
+    )
+    start = pd.Timestamp("2023-07-01").value // 86_400_000_000_000
+    first_day = rng.integers(0, 500, customers)  # customers start at different times
+    order_day = start + first_day[order_customer] + rng.integers(0, 730, n_orders) * (730 - first_day[order_customer]) // 730
+    line_order = np.sort(rng.integers(0, n_orders, lines))
+    customer = order_customer[line_order]
+    amount = np.round(rng.lognormal(6.0, 1.0, lines), 2)
+    returns = rng.random(lines) < 0.03
+    amount[returns] *= -0.5
+    cost = np.round(amount * rng.uniform(0.55, 0.97, lines), 2)
+    salesperson = np.array([f"Rep {i:02d}" for i in range(40)], dtype=object)[rng.integers(0, 40, customers)]
+    industry = np.array(INDUSTRIES, dtype=object)[rng.integers(0, len(INDUSTRIES), customers)]
+    region = np.array(REGIONS, dtype=object)[rng.integers(0, len(REGIONS), customers)]
+    size = np.array(SIZES, dtype=object)[rng.integers(0, len(SIZES), customers)]
+    transactions = pd.DataFrame(
+        {
+            "customer_id": ids[customer],
+            "date": (order_day[line_order] * 86_400_000_000_000).astype("datetime64[ns]"),
+            "amount": amount,
+            "cost": cost,
+            "order_id": pd.Series(line_order).map("SO{:07d}".format).to_numpy(dtype=object),
+            "salesperson": salesperson[customer],
+            "industry": industry[customer],
+            "region": region[customer],
+        }
+    )
+    prospects = np.array([f"P{i:06d}" for i in range(customers // 25)], dtype=object)
+    master = pd.DataFrame(
+        {
+            "customer_id": np.concatenate([ids, prospects]),
+            "customer_name": np.array([f"Company {i}" for i in range(customers + len(prospects))], dtype=object),
+            "size": np.concatenate([size, np.full(len(prospects), "Small", dtype=object)]),
+            "satisfaction": rng.integers(1, 6, customers + len(prospects)).astype(float),
+        }
+    )
+    return transactions, master
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
+    args = parser.parse_args()
+
+    t0 = time.perf_counter()
+    transactions, master = make_data(args.lines, args.customers)
+    print(f"generated {len(transactions):,} lines, {transactions['customer_id'].nunique():,} buying customers, "
+          f"{len(master):,} in the master in {time.perf_counter() - t0:.1f} s")
+    settings = Settings(
+        holding_rules=(HoldingRule("*", "A", 40), HoldingRule("*", "All", 1500), HoldingRule("Rep 07", "A", 10)),
+    )
+    if args.profile:
+        import cProfile
+        import pstats
+
+        with cProfile.Profile() as profile:
+            tier_customers(transactions, settings, customers=master)
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+    times, cpu = [], []
+    for _ in range(args.runs):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        result = tier_customers(transactions, settings, customers=master)
+        times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    tiers = result.tier_summary.set_index("tier")["customers"].to_dict()
+    print(f"tiers: {tiers}; as_of {result.as_of:%Y-%m-%d}; measure {result.measure}")
+    print(f"runs: {', '.join(f'{t:.2f}' for t in times)} s")
+    print(f"median: {statistics.median(times):.2f} s wall, {statistics.median(cpu):.2f} s CPU; "
+          f"peak memory (ru_maxrss): {peak_mb:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+import pandas as pd
+import pytest
+
+from xl_addin import HoldingRule, InputError, Settings, tier_customers
+from xl_addin.core.columns import CUSTOMER_COLUMNS, DATA_QUALITY_COLUMNS
+
+SALES = pd.DataFrame(
+    {
+        "customer_id": ["a", "a", "b", "b", "c", "d", "e", None, "a"],
+        "date": ["2025-01-05", "2025-03-05", "2025-04-01", "2025-04-02", "2024-08-01", "2024-01-01",
+                 "2025-03-20", "2025-03-01", "2025-07-01"],
+        "amount": [100.0, 50.0, 300.0, -20.0, 10.0, -5.0, 40.0, 9.0, 999.0],
+        "cost": [40.0, 20.0, 100.0, -10.0, 2.0, 0.0, 10.0, 1.0, 1.0],
+        "industry": ["x", "x", "y", "y", "x", None, "y", "x", "z"],
+        "salesperson": ["Wang", "Wang", "Li", "Li", "Wang", "Li", "Li", "Li", "Wang"],
+    }
+)
+MASTER = pd.DataFrame(
+    {"customer_id": ["a", "p1", "p1"], "customer_name": ["Acme", "Prospect Co", "dup"], "industry": ["w", None, None]}
+)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return tier_customers(SALES, Settings(holding_rules=(HoldingRule("*", "A", 1),)), customers=MASTER,
+                          as_of="2025-04-02")
+
+
+def test_columns_order_and_measure(result):
+    table = result.customers
+    assert tuple(table.columns[: len(CUSTOMER_COLUMNS)]) == CUSTOMER_COLUMNS
+    assert result.measure == "profit"  # a cost column exists
+    assert result.as_of == pd.Timestamp("2025-04-02")
+    # profit: a 90, b 190, c 8, e 30, d -5 ; the 2025-07-01 line is after as_of
+    assert table["customer_id"].tolist() == ["b", "a", "e", "c", "d", "p1"]
+    assert table["profit"].tolist()[:5] == [190.0, 90.0, 30.0, 8.0, -5.0]
+    # positive total 318: before b 0, a 190/318=.597, e 280/318=.881, c 310/318=.975
+    assert table["abc_tier"].tolist()[:5] == ["A", "A", "B", "C", "D"]
+    assert pd.isna(table["abc_tier"].iloc[5])
+    assert any("after 2025-04-02" in note for note in result.notes)
+
+
+def test_attributes_master_wins_else_latest_line(result):
+    table = result.customers.set_index("customer_id")
+    assert table.loc["a", "customer_name"] == "Acme"
+    assert table.loc["a", "industry"] == "w"  # master over the sales lines
+    assert table.loc["b", "industry"] == "y"
+    assert table.loc["p1", "lifecycle"] == "Prospect"
+    assert pd.isna(table.loc["p1", "score"])
+
+
+def test_sob_orders_and_flags(result):
+    table = result.customers.set_index("customer_id")
+    # net revenue: a 150, b 280, c 10, d -5, e 40 -> 475
+    assert table.loc["b", "sob"] == pytest.approx(280 / 475)
+    assert table["sob"].sum() == pytest.approx(1.0)
+    assert table.loc["a", "orders"] == 2 and table.loc["b", "orders"] == 1
+    assert table.loc["c", "recency_days"] == 244
+    # c: no purchase for 244 > 180 days -> release; d: the only loss -> review
+    assert table.loc["c", "flags"] == "release to pool"
+    assert table.loc["d", "flags"] == "review"
+    assert table.loc["e", "flags"] == "promote"  # the only B customer
+
+
+def test_data_quality_holds_the_bad_rows(result):
+    dq = result.data_quality
+    assert list(dq.columns) == list(DATA_QUALITY_COLUMNS)
+    assert dq[["row", "column"]].values.tolist() == [[8, "customer_id"], [3, "customer_id"]]
+    assert dq["reason"].tolist()[1].startswith("duplicate customer id")
+
+
+def test_summaries_and_coverage(result):
+    summary = result.tier_summary.set_index("tier")
+    assert summary.loc["Total", "customers"] == 5
+    assert summary.loc["A", "profit"] == 280.0
+    coverage = result.coverage.set_index(["salesperson", "tier"])
+    assert coverage.loc[("Li", "A"), "status"] == "OK"  # b only
+    assert coverage.loc[("Wang", "A"), "held"] == 1
+    assert result.pareto["customer_id"].tolist() == ["b", "a", "e", "c", "d"]
+    assert result.releases["customer_id"].tolist() == ["c"]
+    assert set(result.pivots) == {"industry"}
+
+
+def test_previous_tiers_fill_the_changes():
+    previous = pd.DataFrame({"customer_id": [1.0], "abc_tier": ["B"], "score_tier": ["VIP"]})
+    sales = pd.DataFrame({"customer_id": [1, 2], "date": ["2025-01-01"] * 2, "amount": [10.0, 1.0]})
+    result = tier_customers(sales, previous_tiers=previous)
+    assert not result.tier_changes.empty
+    assert "1" in result.tier_changes["customer_id"].tolist()
+
+
+def test_without_cost_the_note_says_so_and_revenue_ranks():
+    sales = SALES.drop(columns="cost").dropna(subset=["customer_id"])
+    result = tier_customers(sales, Settings(cost_rate=0.1))
+    assert result.measure == "revenue"
+    assert any("No cost column" in note and "10%" in note for note in result.notes)
+    assert result.customers.set_index("customer_id").loc["b", "profit"] == pytest.approx(280 * 0.9)
+
+
+def test_as_of_from_settings_and_default():
+    assert tier_customers(SALES).as_of == pd.Timestamp("2025-07-01")
+    import datetime as dt
+    assert tier_customers(SALES, Settings(as_of=dt.date(2025, 5, 1))).as_of == pd.Timestamp("2025-05-01")
+
+
+def test_no_usable_row_is_an_error():
+    sales = pd.DataFrame({"customer_id": [None], "date": ["2025-01-01"], "amount": [1.0]})
+    with pytest.raises(InputError, match="none of the 1 sale lines"):
+        tier_customers(sales)
+
+
+def test_unknown_score_factor_names_the_column():
+    from xl_addin import ScoreFactor
+    with pytest.raises(InputError) as info:
+        tier_customers(SALES, Settings(score_factors=(ScoreFactor("satisfaction", 1.0),)))
+    assert info.value.column == "satisfaction"
+
+
+def test_master_factor_column_feeds_the_score():
+    from xl_addin import ScoreFactor
+    master = pd.DataFrame({"customer_id": ["a", "b", "c", "d", "e"], "satisfaction": [5, 1, 3, 2, 4]})
+    result = tier_customers(SALES, Settings(score_factors=(ScoreFactor("satisfaction", 1.0),)), customers=master)
+    scores = result.customers.set_index("customer_id")["score"]
+    # percent rank (rank-1)/(n-1) x 100 over 5 customers
+    assert scores.to_dict() == pytest.approx({"a": 100.0, "b": 0.0, "c": 50.0, "d": 25.0, "e": 75.0})

@@ -1,0 +1,185 @@
+"""build_report: sheet names, headers, translations, Pareto data, placement."""
+
+import dataclasses
+
+import pandas as pd
+import pytest
+
+from tests.report.factory import make_result
+from xl_addin.report import labels
+from xl_addin.report.layout import Block, build_report, cell_range, column_letter, pareto_table
+
+ISSUE_HEADERS = [
+    "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
+    "Profit", "SOB", "Cumulative share", "ABC tier", "Orders", "Last purchase", "Recency (days)",
+    "R", "F", "M", "RFM", "RFM segment", "Score", "Score tier", "Lifecycle", "CLV (historical)",
+    "CLV (projected)", "Flags"]
+
+
+@pytest.mark.parametrize("language, names", [
+    ("en", ["Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "Settings"]),
+    ("zh", ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]),
+])
+def test_sheet_names_and_order(language, names):
+    assert [s.name for s in build_report(make_result(), language).sheets] == names
+
+
+def test_tiers_headers_are_the_issues_list_and_every_header_has_a_chinese_label():
+    report = build_report(make_result(), "en")
+    assert list(report.sheet("tiers").blocks[0].header) == ISSUE_HEADERS
+    zh = build_report(make_result(), "zh").sheet("tiers").blocks[0].header
+    assert zh[:3] == ("客户编号", "客户名称", "销售") and zh[-1] == "标记"
+    assert len(set(zh)) == len(zh)
+
+
+def test_tiers_rows_keep_the_core_order_and_formats():
+    result = make_result(12)
+    block = build_report(result, "en").sheet("tiers").blocks[0]
+    assert list(block.values.iloc[:, 0]) == list(result.customers["customer_id"])
+    formats = dict(zip(block.header, block.formats))
+    assert formats["Revenue"] == "currency" and formats["SOB"] == "percent"
+    assert formats["Last purchase"] == "date" and formats["Score"] == "score"
+    assert formats["Orders"] == "integer" and formats["Customer"] == "text"
+    assert block.header[block.tier_column] == "ABC tier"
+
+
+def test_chinese_report_translates_categorical_keys():
+    result = make_result(12)
+    block = build_report(result, "zh").sheet("tiers").blocks[0]
+    col = {h: i for i, h in enumerate(block.header)}
+    shown = block.values.iloc[:, col["评分等级"]]
+    assert set(shown.dropna()) <= {"重要客户", "普通客户", "潜在客户"}
+    assert shown.isna().sum() == 1  # the prospect has no score tier
+    flags = dict(zip(result.customers["flags"], block.values.iloc[:, col["标记"]]))
+    assert flags["release to pool"] == "释放到公海" and flags["promote"] == "提升"
+    assert set(block.values.iloc[:, col["ABC分类"]].dropna()) <= {"A", "B", "C", "D"}
+    stages = dict(zip(result.customers["lifecycle"], block.values.iloc[:, col["生命周期阶段"]]))
+    assert stages["Prospect"] == "潜在客户" and stages["Lapsing"] == "流失预警"
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("score_tier", "VIP", "重要客户"), ("lifecycle", "Lapsing", "流失预警"),
+    ("rfm_segment", "Can't Lose Them", "不能失去的客户"), ("flags", "review", "复核"),
+    ("flags", "promote; release to pool", "提升; 释放到公海"),
+    ("status", "Over", "超出"), ("status", "No limit", "无上限"), ("status", "OK", "正常"),
+    ("tier", "All", "全部"), ("change", "Score tier", "评分等级"), ("from", "(new)", "(新增)"),
+    ("to", "(gone)", "(已移除)"), ("to_tier", "Potential", "潜在客户"), ("to_tier", "B", "B"),
+    ("lifecycle", "Unknown", "Unknown"),
+])
+def test_translate_value(key, value, expected):
+    assert labels.translate_value(key, value, "zh") == expected
+    assert labels.translate_value(key, value, "en") == value
+
+
+def test_chinese_names_come_from_the_core():
+    from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
+    from xl_addin.core.score import SCORE_TIER_NAMES_ZH
+
+    assert labels.VALUE_LABELS_ZH["rfm_segment"] == RFM_SEGMENT_NAMES_ZH
+    assert labels.VALUE_LABELS_ZH["score_tier"] == SCORE_TIER_NAMES_ZH
+
+
+def test_format_codes_and_tier_colours_cover_every_format_and_tier():
+    assert set(labels.FORMAT_CODES) == set(labels.NUMBER_FORMATS)
+    assert labels.FORMAT_CODES["percent"] == "0.0%" and labels.FORMAT_CODES["date"] == "yyyy-mm-dd"
+    assert sorted(labels.TIER_COLOURS) == ["A", "B", "C", "D"]
+    assert all(len(c) == 6 and int(c, 16) >= 0 for c in labels.TIER_COLOURS.values())
+
+
+def test_pareto_table_top_customers_and_others():
+    pareto = pd.DataFrame({
+        "rank": [1, 2, 3, 4], "customer_id": ["a", "b", "c", "d"],
+        "customer_name": ["A co", None, "C co", "D co"], "measure": [50.0, 30.0, 15.0, 5.0],
+        "share": [0.5, 0.3, 0.15, 0.05], "cum_share": [0.5, 0.8, 0.95, 1.0],
+        "abc_tier": ["A", "A", "B", "C"]})
+    table = pareto_table(pareto, a_cut=0.8, top=2, others_label="Others")
+    assert list(table["customer_name"]) == ["A co", "b", "Others"]
+    assert list(table["measure"]) == [50.0, 30.0, 20.0]
+    assert table["share"].iloc[2] == pytest.approx(0.2)
+    assert list(table["cum_share"]) == [0.5, 0.8, 1.0]
+    assert list(table["reference"]) == [0.8, 0.8, 0.8]
+    assert len(pareto_table(pareto, 0.8, top=4)) == 4  # no Others row when all fit
+
+
+def test_pareto_chart_spec_points_at_the_table():
+    result = make_result(60)
+    sheet = build_report(result, "zh").sheet("pareto")
+    chart = sheet.chart
+    assert chart.categories == "'帕累托'!$C$2:$C$52"
+    assert chart.values == "'帕累托'!$D$2:$D$52"
+    assert chart.cumulative == "'帕累托'!$F$2:$F$52"
+    assert chart.reference == "'帕累托'!$H$2:$H$52"
+    assert chart.title == "帕累托图：各客户利润贡献" and chart.share_axis_title == "累计占比"
+    assert chart.reference_name == "80% 参考线"
+    assert sheet.blocks[0].values.iloc[50, 2] == "其他（10 个客户）"
+
+
+def test_summary_blocks_do_not_overlap_and_show_the_real_pivots():
+    result = make_result(30)
+    blocks = build_report(result, "en").sheet("summary").blocks
+    assert [b.title for b in blocks] == [
+        "Customers per ABC tier", "RFM segments", "RFM 8 classes", "Lifecycle stages",
+        "Industry x ABC tier", "Region x ABC tier", "Size x ABC tier"]  # no notes: no block
+    for upper, lower in zip(blocks, blocks[1:]):
+        assert lower.origin[0] == upper.last_row + 2
+    industry = blocks[4]
+    assert industry.header == ("Industry", "A", "B", "C", "D", "Total")
+    assert list(industry.values.iloc[:, 0]) == list(result.pivots["industry"]["industry"])
+    size = build_report(result, "zh").sheet("summary").blocks[6]
+    assert size.header[0] == "规模" and size.header[-1] == "合计"
+    assert list(size.values.iloc[:, 0]) == ["(空白)"]  # only the prospect has a size
+    assert list(build_report(result, "zh").sheet("summary").blocks[0].values.iloc[:, 0]) == [
+        "A", "B", "C", "D", "合计"]
+
+
+def test_summary_notes_block_when_the_core_has_notes():
+    result = dataclasses.replace(make_result(), notes=("No cost column: profit = revenue x 70%.",))
+    last = build_report(result, "en").sheet("summary").blocks[-1]
+    assert last.title == "Notes" and last.values.iloc[0, 0].startswith("No cost column")
+
+
+def test_coverage_statuses_in_both_languages():
+    result = make_result(12)
+    en, zh = (build_report(result, lang).sheet("coverage").blocks[0] for lang in ("en", "zh"))
+    assert en.header == ("Salesperson", "Tier", "Held", "Limit", "Headroom", "Status")
+    assert set(en.values.iloc[:, 5]) == {"OK", "Over", "No limit"}
+    assert set(zh.values.iloc[:, 5]) == {"正常", "超出", "无上限"}
+    assert "全部" in set(zh.values.iloc[:, 1])
+
+
+def test_tier_changes_list_and_matrix_side_by_side():
+    result = make_result()
+    sheet = build_report(result, "zh").sheet("tier_changes")
+    changes, matrix = sheet.blocks
+    assert changes.header == ("客户编号", "客户名称", "变化类型", "原分级", "新分级")
+    assert matrix.origin == (1, changes.last_column + 2)
+    assert matrix.header == ("原 \\ 新", "A", "B", "C", "D", "(已移除)")
+    assert list(matrix.values.iloc[:, 0]) == ["A", "B", "C", "D", "(新增)"]
+    rows = {(r[0], r[2]): (r[3], r[4]) for r in changes.values.itertuples(index=False)}
+    expected = result.tier_changes.set_index(["customer_id", "change"])
+    assert rows[("C00002", "评分等级")] == ("重要客户", labels.translate_value(
+        "to_tier", expected.loc[("C00002", "Score tier"), "to_tier"], "zh"))
+    assert rows[("C99999", "ABC分类")] == ("A", "")  # gone: no tier now
+    assert len(rows) == len(result.tier_changes)
+
+
+def test_tier_changes_without_a_previous_refresh_says_so():
+    block, = build_report(make_result(changes=False), "en").sheet("tier_changes").blocks
+    assert "nothing to compare" in block.values.iloc[0, 0]
+
+
+def test_settings_sheet_is_only_written_when_missing():
+    sheet = build_report(make_result(), "en").sheet("settings")
+    assert sheet.only_if_missing
+    assert sheet.blocks[0].header[:3] == ("Setting", "Value", "Description")
+    assert sheet.blocks[0].values.iloc[0, 0] == "language"
+
+
+def test_block_checks_its_shape():
+    with pytest.raises(ValueError, match="2 headers, 1 value columns"):
+        Block(header=("a", "b"), values=pd.DataFrame({"a": [1]}), formats=("text", "text"))
+
+
+def test_cell_helpers():
+    assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
+    assert cell_range("It's", 2, 3, 52, 3) == "'It''s'!$C$2:$C$52"

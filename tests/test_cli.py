@@ -1,0 +1,158 @@
+"""The customer-tiers command: help, refresh, check, demo, errors and exit codes."""
+
+import zipfile
+
+import click
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from python_calamine import CalamineWorkbook
+
+from xl_addin.cli import cli
+from xl_addin.workbook.xlsx import write_tables
+
+import pandas as pd
+
+
+def _commands():
+    return sorted(cli.commands)
+
+
+@pytest.mark.parametrize("name", _commands())
+def test_every_command_has_help_with_an_example(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
+    assert f"customer-tiers {name}" in result.output
+
+
+def test_the_commands_the_issue_names_exist():
+    assert {"refresh", "demo", "check"} <= set(cli.commands)
+    options = {p.name for p in cli.commands["refresh"].params}
+    assert {"out", "as_of", "lang"} <= options
+    options = {p.name for p in cli.commands["demo"].params}
+    assert {"out", "customers", "rows", "lang"} <= options
+
+
+SALES = pd.DataFrame({
+    "Customer ID": ["C1", "C1", "C2", "C3", "C3", "C4", "", "C2"],
+    "Customer": ["Acme", "Acme", "=HYPERLINK(\"http://x\",\"y\")", "Bolt", "Bolt", "Core",
+                 "nobody", "=HYPERLINK(\"http://x\",\"y\")"],
+    "Date": pd.to_datetime(["2025-01-05", "2025-03-01", "2025-02-01", "2025-02-10",
+                            "2025-06-01", "2025-06-30", "2025-06-01", "2025-05-01"]),
+    "Amount": [500.0, 300.0, 200.0, 100.0, 50.0, 40.0, 99.0, 60.0],
+    "Cost": [100.0, 60.0, 20.0, 20.0, 10.0, 60.0, 0.0, 10.0],
+})
+
+
+@pytest.fixture
+def book(tmp_path):
+    path = tmp_path / "sales.xlsx"
+    from xl_addin.workbook.xlsx import new_workbook
+
+    new_workbook(path, sheet_name="Notes")
+    write_tables(path, {"Sales 2025": SALES})
+    return path
+
+
+def _tiers(path, sheet="Tiers"):
+    wb = openpyxl.load_workbook(path)
+    rows = list(wb[sheet].iter_rows(values_only=True))
+    return wb.sheetnames, rows[0], rows[1:]
+
+
+def test_refresh_writes_the_tier_sheets_and_keeps_the_user_sheet(book, tmp_path):
+    out = tmp_path / "out.xlsx"
+    result = CliRunner().invoke(cli, ["refresh", str(book), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    names, header, rows = _tiers(out)
+    assert names[:2] == ["Notes", "Sales 2025"]
+    assert {"Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Settings"} <= set(names)
+    assert header[:3] == ("Customer ID", "Customer", "Salesperson")
+    # Profit: C1 640, C2 230, C3 120, C4 -20 -> sorted by profit, C4 is class D.
+    by_id = {row[0]: row for row in rows}
+    assert [row[0] for row in rows] == ["C1", "C2", "C3", "C4"]
+    tier = header.index("ABC tier")
+    # Positive total 990: C1 starts at 0 -> A; C2 starts at 640/990 = 0.65 < 0.80 -> A;
+    # C3 starts at 870/990 = 0.88, below 0.95 -> B; C4 has no positive contribution -> D.
+    assert [by_id[c][tier] for c in ("C1", "C2", "C3", "C4")] == ["A", "A", "B", "D"]
+    # Text from the data stays text, even when it looks like a formula.
+    assert by_id["C2"][1] == '=HYPERLINK("http://x","y")'
+    # The blank customer id row is left out and reported.
+    _, dq_header, dq_rows = _tiers(out, "Data quality")
+    assert len(dq_rows) == 1 and dq_rows[0][1] == 8
+    assert "Wrote" in result.output
+
+
+def test_refresh_in_place_then_again_is_stable(book):
+    assert CliRunner().invoke(cli, ["refresh", str(book), "-q"]).exit_code == 0
+    first = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Tiers").to_python()
+    assert CliRunner().invoke(cli, ["refresh", str(book), "-q"]).exit_code == 0
+    second = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("Tiers").to_python()
+    assert first == second
+
+
+def test_refresh_in_chinese_uses_chinese_sheet_names(book, tmp_path):
+    out = tmp_path / "zh.xlsx"
+    result = CliRunner().invoke(cli, ["refresh", str(book), "--out", str(out), "--lang", "zh"])
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(out).sheetnames
+    assert {"客户分级", "帕累托", "汇总", "保有量", "数据问题", "设置"} <= set(names)
+
+
+def test_as_of_changes_recency(book, tmp_path):
+    out = tmp_path / "asof.xlsx"
+    result = CliRunner().invoke(cli, ["refresh", str(book), "--out", str(out), "--as-of",
+                                      "2025-07-10", "-q"])
+    assert result.exit_code == 0, result.output
+    _, header, rows = _tiers(out)
+    recency = header.index("Recency (days)")
+    by_id = {row[0]: row for row in rows}
+    assert by_id["C4"][recency] == 10  # last purchase 2025-06-30
+
+
+def test_bad_date_option_is_a_usage_error(book):
+    result = CliRunner().invoke(cli, ["refresh", str(book), "--as-of", "31/12/2025"])
+    assert result.exit_code == 2
+    assert "2025-12-31" in result.output
+
+
+def test_missing_file_is_a_workbook_error_with_exit_code_4(tmp_path):
+    result = CliRunner().invoke(cli, ["refresh", str(tmp_path / "nope.xlsx")])
+    assert result.exit_code == 4
+    assert "nope.xlsx" in result.output
+
+
+def test_missing_amount_column_is_an_input_error_with_exit_code_3(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    from xl_addin.workbook.xlsx import new_workbook
+
+    new_workbook(path, sheet_name="Notes")
+    write_tables(path, {"Sales": SALES.drop(columns=["Amount"])})
+    before = path.read_bytes()
+    result = CliRunner().invoke(cli, ["refresh", str(path)])
+    assert result.exit_code == 3
+    assert "Sales" in result.output and "amount" in result.output.lower()
+    assert path.read_bytes() == before  # nothing written
+
+
+def test_check_lists_findings_and_writes_nothing(book):
+    before = book.read_bytes()
+    result = CliRunner().invoke(cli, ["check", str(book)])
+    assert result.exit_code == 0, result.output
+    assert "1 rows left out" in result.output
+    assert "Sales 2025 row 8" in result.output
+    assert book.read_bytes() == before
+
+
+@pytest.mark.parametrize("suffix", [".xlsm", ".xlsx"])
+def test_demo_builds_and_refreshes_a_workbook(tmp_path, suffix):
+    out = tmp_path / f"demo{suffix}"
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out), "--customers", "60",
+                                      "--rows", "1500", "-q"])
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(out).sheetnames
+    assert {"Sales", "Customers", "Settings", "Tiers", "Pareto", "Coverage"} <= set(names)
+    members = zipfile.ZipFile(out).namelist()
+    assert ("xl/vbaProject.bin" in members) == (suffix == ".xlsm")
+    assert "customers ranked by profit" in result.output

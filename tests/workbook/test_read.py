@@ -1,0 +1,413 @@
+"""The workbook reader, on real files written with openpyxl and read back."""
+
+import datetime as dt
+import zipfile
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from xl_addin.demo import demo_customers, demo_transactions
+from xl_addin.errors import InputError, WorkbookError
+from xl_addin.report.settings_sheet import settings_rows
+from xl_addin.settings import HoldingRule, ScoreFactor, Settings
+from xl_addin.workbook.read import (
+    SalesBook,
+    SheetHeader,
+    find_sales_sheets,
+    list_sheets,
+    read_customers,
+    read_previous_tiers,
+    read_sales,
+    read_settings,
+)
+
+D = dt.datetime
+
+
+def write_book(path, sheets):
+    """sheets: {name: list of rows}; a row is a list of values, or a dict {column: value}."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in sheets.items():
+        sheet = book.create_sheet(name)
+        for number, row in enumerate(rows, start=1):
+            if isinstance(row, dict):
+                for column, value in row.items():
+                    sheet[f"{column}{number}"] = value
+            else:
+                for column, value in enumerate(row, start=1):
+                    if value is not None:
+                        sheet.cell(number, column, value)
+    book.save(path)
+    return path
+
+
+SALES = [
+    ["Customer ID", "Customer", "Date", "Amount", "Cost"],
+    ["C1", "Acme", D(2025, 1, 5), 100.0, 60.0],
+    ["C2", "Beta", D(2025, 2, 1), 250.5, 100.0],
+    ["C1", "Acme", D(2025, 3, 9), -20.0, -12.0],
+]
+
+
+def test_one_sheet_values_and_types(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    sales = read_sales(path)
+    assert list(sales.columns) == ["customer_id", "customer_name", "date", "amount", "cost",
+                                   "source_sheet", "source_row"]
+    assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
+    assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 5), pd.Timestamp(2025, 2, 1),
+                                      pd.Timestamp(2025, 3, 9)]
+    assert pd.api.types.is_datetime64_any_dtype(sales["date"])
+    assert sales["amount"].dtype == np.float64
+    assert sales["amount"].tolist() == [100.0, 250.5, -20.0]
+    assert sales["source_sheet"].astype(str).tolist() == ["Sales"] * 3
+    assert sales["source_row"].tolist() == [2, 3, 4]
+    assert sales.attrs["notes"] == ()
+
+
+def test_header_is_the_first_non_empty_row_and_may_start_after_column_a(tmp_path):
+    rows = [[], [], *[[None, *r] for r in SALES]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales 2025": rows})
+    with SalesBook.open(path) as book:
+        header = book.header("Sales 2025")
+        assert header.row == 3
+        assert header.cells == (None, "Customer ID", "Customer", "Date", "Amount", "Cost")
+        sales = book.sales()
+    assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
+    assert sales["source_row"].tolist() == [4, 5, 6]
+
+
+def test_several_tabs_are_combined_with_their_rows(tmp_path):
+    second = [["客户编号", "日期", "金额"], [], ["C3", D(2025, 4, 1), 5], ["C4", D(2025, 4, 2), 6]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales 2024": SALES, "Notes": [["hello"]],
+                                            "销售2025": second})
+    sales = read_sales(path)
+    assert sales["source_sheet"].astype(str).tolist() == ["Sales 2024"] * 3 + ["销售2025"] * 2
+    assert sales["source_row"].tolist() == [2, 3, 4, 3, 4]  # the empty row 2 is dropped
+    assert sales["customer_id"].tolist() == ["C1", "C2", "C1", "C3", "C4"]
+    assert sales["customer_name"].tolist()[3:] == [None, None] or sales["customer_name"].isna()[3:].all()
+    assert sales["amount"].tolist() == [100.0, 250.5, -20.0, 5.0, 6.0]
+
+
+def test_cells_that_do_not_fit_keep_their_raw_value(tmp_path):
+    rows = [["Customer ID", "Date", "Amount"],
+            [1001, D(2025, 1, 5), 10],
+            [None, "2025-13-45", "n/a"],
+            ["C2", 45658, "1,234.50"],  # a date serial without date format, a text amount
+            ["C3", "2025-02-01", 7.5]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    sales = read_sales(path)
+    assert sales["customer_id"].tolist()[0] == "1001"
+    assert pd.isna(sales["customer_id"].iloc[1])
+    assert sales["amount"].tolist()[1:] == ["n/a", "1,234.50", 7.5]
+    assert sales["amount"].iloc[0] == 10
+    dates = sales["date"].tolist()
+    assert dates[0] == D(2025, 1, 5)
+    assert dates[1] == "2025-13-45"
+    assert dates[2] == D(2025, 1, 1)  # serial 45658
+    assert dates[3] == "2025-02-01"
+    assert sales["source_row"].tolist() == [2, 3, 4, 5]
+
+
+def test_matches_a_second_reader_on_demo_data(tmp_path):
+    demo = demo_transactions(customers=30, rows=400, seed=5)
+    path = tmp_path / "demo.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        demo.to_excel(writer, sheet_name="Sales", index=False)
+    sales = read_sales(path)
+    sheet = openpyxl.load_workbook(path, read_only=True)["Sales"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(sales) == len(rows) == 400
+    for column, position in (("customer_id", 0), ("order_id", 3), ("amount", 4),
+                             ("cost", 5), ("region", 8)):
+        expected = [r[position] for r in rows]
+        got = [None if (v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)))
+               else v for v in sales[column].tolist()]
+        assert got == expected, column
+    assert [pd.Timestamp(v) if isinstance(v, D) else v for v in sales["date"]] == \
+           [pd.Timestamp(r[2]) if isinstance(r[2], D) else r[2] for r in rows]
+
+
+def test_chinese_demo_headers_are_read(tmp_path):
+    demo = demo_transactions(customers=10, rows=50, seed=2, language="zh")
+    path = tmp_path / "zh.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        demo.to_excel(writer, sheet_name="销售", index=False)
+    sales = read_sales(path)
+    assert {"customer_id", "customer_name", "date", "order_id", "amount", "cost", "salesperson",
+            "industry", "region", "size"} <= set(sales.columns)
+    assert sales["salesperson"].dropna().isin(demo["销售"]).all()
+
+
+def test_missing_column_names_sheet_field_and_headers_found(tmp_path):
+    rows = [["Customer ID", "Posting Day", "Amount"], ["C1", D(2025, 1, 1), 3]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    with pytest.raises(InputError) as caught:
+        read_sales(path)
+    text = str(caught.value)
+    assert caught.value.sheet == "Sales" and caught.value.column == "date"
+    assert "Sheet 'Sales'" in text
+    assert "no date column" in text
+    assert "'Customer ID', 'Posting Day', 'Amount'" in text
+    assert "column_map" in text and "Settings" in text
+
+
+def test_a_mapping_line_makes_it_readable(tmp_path):
+    rows = [["Customer ID", "Posting Day", "Amount"], ["C1", D(2025, 1, 1), 3]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    sales = read_sales(path, Settings(column_map=(("date", "Posting Day"),)))
+    assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 1)]
+
+
+def test_name_only_exports_use_the_name_as_id(tmp_path):
+    rows = [["销售订单编号", "客户名称", "下单日期", "销售订单金额(元)", "负责人"],
+            ["SO1", "上海华信", D(2025, 1, 1), 1000, "张伟"]]
+    path = write_book(tmp_path / "b.xlsx", {"订单": rows})
+    sales = read_sales(path)
+    assert sales["customer_id"].tolist() == ["上海华信"]
+    assert sales["customer_name"].tolist() == ["上海华信"]
+    assert any("customer name is used as the id" in n for n in sales.attrs["notes"])
+
+
+def test_which_sheets_are_sales_sheets(tmp_path):
+    by_header = [["Account", "Order Date", "Revenue"], ["A", D(2025, 1, 1), 1]]
+    path = write_book(tmp_path / "b.xlsx", {
+        "Sales": SALES,
+        "sales q2": SALES,
+        "Orders": by_header,
+        "Lookup": [["Code", "Meaning"], ["x", "y"]],
+        "Customers": [["Customer ID", "Date", "Amount"], ["C1", D(2025, 1, 1), 1]],
+        "Tiers": SALES, "客户分级": SALES, "Pareto": SALES, "Summary": SALES, "Coverage": SALES,
+        "Data quality": SALES, "数据问题": SALES, "Tier changes": SALES, "Settings": [],
+        "xlwings.conf": SALES,
+    })
+    assert find_sales_sheets(path) == ["Sales", "sales q2", "Orders"]
+    assert find_sales_sheets(path, Settings(sales_sheets=("orders",))) == ["Orders"]
+    assert "Tiers" in list_sheets(path)
+
+
+def test_a_listed_sheet_that_does_not_exist(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    with pytest.raises(InputError, match="'Sales 2030' listed in Settings does not exist"):
+        read_sales(path, Settings(sales_sheets=("Sales 2030",)))
+
+
+def test_no_sales_sheet_at_all(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Lookup": [["Code"], ["x"]], "Sales empty": []})
+    with pytest.raises(InputError, match="no sales data found"):
+        read_sales(path)
+
+
+def test_customers_keep_extra_numeric_columns(tmp_path):
+    master = demo_customers(customers=20, seed=4)
+    master["Comment"] = "text"
+    path = tmp_path / "b.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        demo_transactions(20, 100, seed=4).to_excel(writer, sheet_name="Sales", index=False)
+        master.to_excel(writer, sheet_name="Customers", index=False)
+    customers = read_customers(path)
+    assert list(customers.columns) == ["customer_id", "customer_name", "salesperson",
+                                       "industry", "region", "size", "wallet",
+                                       "receivable_days", "source_sheet", "source_row"]
+    assert customers["customer_id"].tolist() == master["Customer ID"].tolist()
+    assert customers["receivable_days"].tolist() == master["Receivable Days"].astype(float).tolist()
+    assert customers["wallet"].tolist() == master["Wallet Estimate"].tolist()
+
+
+def test_customers_sheet_named_in_settings_or_absent(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES,
+                                            "Master": [["客户编号", "行业"], ["C1", "零售"]]})
+    assert read_customers(path) is None
+    customers = read_customers(path, Settings(customers_sheet="Master"))
+    assert customers[["customer_id", "industry"]].values.tolist() == [["C1", "零售"]]
+    with pytest.raises(InputError, match="'Nope' named in Settings does not exist"):
+        read_customers(path, Settings(customers_sheet="Nope"))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_settings_sheet_is_read(tmp_path, language):
+    settings = Settings(
+        a_cut=0.7, language=language, as_of=dt.date(2025, 6, 30), rfm_bins=4,
+        score_factors=(ScoreFactor("profit", 0.5), ScoreFactor("recency_days", 0.5, False)),
+        holding_rules=(HoldingRule("*", "A", 12), HoldingRule("张伟", "All", 80)),
+        column_map=(("amount", "Net Value"),), sales_sheets=("Sales",),
+    )
+    name = "Settings" if language == "en" else "设置"
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: settings_rows(settings, language)})
+    assert read_settings(path) == settings
+
+
+def test_no_settings_sheet_means_defaults(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    assert read_settings(path) == Settings()
+
+
+@pytest.mark.parametrize("headers, labels", [
+    (["Rank", "Customer ID", "Customer", "ABC tier", "Score", "Score tier"],
+     ["VIP", "Regular", "Potential"]),
+    (["排名", "客户编号", "客户名称", "ABC分类", "客户评分", "评分等级"],
+     ["重要客户 (VIP)", "普通客户", "潜在客户"]),
+], ids=["en", "zh"])
+def test_previous_tiers_in_either_language(tmp_path, headers, labels):
+    rows = [headers, [1, "C1", "Acme", "A", 90, labels[0]], [2, 1002, "Beta", "B", 60, labels[1]],
+            [3, "C3", "Gamma", "D", 10, labels[2]], [None, None, None, None, None, None]]
+    name = "Tiers" if headers[0] == "Rank" else "客户分级"
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: rows})
+    previous = read_previous_tiers(path)
+    assert previous.values.tolist() == [["C1", "A", "VIP"], ["1002", "B", "Regular"],
+                                        ["C3", "D", "Potential"]]
+    assert list(previous.columns) == ["customer_id", "abc_tier", "score_tier"]
+
+
+def test_no_previous_tiers(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    assert read_previous_tiers(path) is None
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(WorkbookError, match="workbook not found"):
+        read_sales(tmp_path / "nope.xlsx")
+
+
+def test_a_folder(tmp_path):
+    with pytest.raises(WorkbookError, match="is a folder"):
+        read_sales(tmp_path)
+
+
+def test_not_a_workbook(tmp_path):
+    path = tmp_path / "notes.xlsx"
+    path.write_text("Customer,Date,Amount\n")
+    with pytest.raises(WorkbookError, match="not an Excel workbook"):
+        read_sales(path)
+
+
+def test_a_damaged_zip(tmp_path):
+    path = tmp_path / "bad.xlsx"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("hello.txt", "not a workbook")
+    with pytest.raises(WorkbookError, match="cannot read"):
+        read_sales(path)
+
+
+def test_encrypted_workbook(tmp_path):
+    # An encrypted xlsx is an OLE compound file with an EncryptionInfo stream.
+    path = tmp_path / "secret.xlsx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+                     + "EncryptionInfo".encode("utf-16-le") + bytes(100))
+    with pytest.raises(WorkbookError, match="password-protected"):
+        read_sales(path)
+
+
+def test_locked_workbook(tmp_path, monkeypatch):
+    # What Windows reports while Excel holds the file open exclusively.
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+
+    def locked(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(type(path), "read_bytes", locked)
+    with pytest.raises(WorkbookError, match="locked by another program"):
+        read_sales(path)
+
+
+def write_raw_xlsx(path, sheet_xml, shared_strings=None):
+    """A minimal package around hand-written sheet XML (as other tools write it)."""
+    ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+            "</Types>"))
+        package.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/workbook.xml", (
+            f'<workbook {ns} xmlns:r="{rel}"><sheets>'
+            '<sheet name="Sales" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        package.writestr("xl/_rels/workbook.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/sharedStrings.xml",
+                         f'<sst {ns}>{"".join(shared_strings or [])}</sst>')
+        package.writestr("xl/worksheets/sheet1.xml",
+                         f"<worksheet {ns}><sheetData>{sheet_xml}</sheetData></worksheet>")
+    return path
+
+
+def test_header_from_inline_and_rich_shared_strings_without_cell_refs(tmp_path):
+    shared = ['<si><r><t>Cust</t></r><r><rPr><b/></rPr><t>omer</t></r>'
+              '<rPh sb="0" eb="1"><t>ignored</t></rPh></si>',
+              "<si><t>Amount</t></si>"]
+    sheet = ('<row r="2"><c r="A2" s="3"/></row>'  # formatted but empty: not the header
+             '<row r="4"><c t="s"><v>0</v></c><c t="inlineStr"><is><t>Date</t></is></c>'
+             '<c t="s"><v>1</v></c></row>'
+             '<row r="5"><c t="inlineStr"><is><t>C1</t></is></c><c><v>45658</v></c>'
+             '<c><v>12.5</v></c></row>')
+    path = write_raw_xlsx(tmp_path / "raw.xlsx", sheet, shared)
+    with SalesBook.open(path) as book:
+        assert book.header("Sales") == read_header(4, ("Customer", "Date", "Amount"))
+        sales = book.sales()
+    assert sales["customer_name"].tolist() == ["C1"]
+    assert sales["customer_id"].tolist() == ["C1"]
+    assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 1)]
+    assert sales["amount"].tolist() == [12.5]
+    assert sales["source_row"].tolist() == [5]
+
+
+def read_header(row, cells):
+    return SheetHeader(row, cells)
+
+
+@given(st.lists(st.tuples(st.booleans(), st.integers(1, 10**6)), min_size=1, max_size=30),
+       st.integers(0, 3))
+@settings(max_examples=15, deadline=None)
+def test_source_rows_point_at_the_rows_read(tmp_path_factory, rows, blank_above):
+    """Property: whatever blank rows lie above the header and between data rows, each row
+    read carries the Excel row it came from."""
+    table = [[] for _ in range(blank_above)] + [["Customer ID", "Date", "Amount"]]
+    expected = []
+    for filled, amount in rows:
+        table.append(["C", D(2025, 1, 1), amount] if filled else [])
+        if filled:
+            expected.append((len(table), float(amount)))
+    assume(expected)
+    path = write_book(tmp_path_factory.mktemp("p") / "b.xlsx", {"Sales": table})
+    sales = read_sales(path)
+    assert list(zip(sales["source_row"], sales["amount"])) == expected
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("extension", ["xls", "ods"])
+def test_other_formats_read_through_fastexcel_alone(tmp_path, extension):
+    """No xlsx package to peek into: the header row comes from fastexcel."""
+    import shutil
+    import subprocess
+
+    source = write_book(tmp_path / "b.xlsx", {"Notes": [["x"]], "Sales": [[], *SALES]})
+    subprocess.run(
+        [shutil.which("soffice"), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", extension, "--outdir", str(tmp_path / "out"), str(source)],
+        check=True, capture_output=True, timeout=120,
+    )
+    with SalesBook.open(tmp_path / "out" / f"b.{extension}") as book:
+        assert book.sheet_names == ["Notes", "Sales"]
+        assert book.header("Sales").row == 2
+        sales = book.sales()
+    assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
+    assert sales["amount"].tolist() == [100.0, 250.5, -20.0]
+    # ods dates reach fastexcel as ISO text ("2025-01-05"): kept raw for the core to parse
+    assert pd.Timestamp(sales["date"].tolist()[0]) == pd.Timestamp(2025, 1, 5)
+    assert sales["source_row"].tolist() == [3, 4, 5]

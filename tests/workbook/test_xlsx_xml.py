@@ -1,0 +1,178 @@
+"""One XML writer at a time, compared with a literal string (XlsxWriter style)."""
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+import pytest
+from lxml import etree
+
+from xl_addin.report.layout import ParetoChart
+from xl_addin.workbook.xlsx.chart_xml import axis_xml, line_series_xml, pareto_chart_xml
+from xl_addin.workbook.xlsx.drawing_xml import drawing_xml
+from xl_addin.workbook.xlsx.styles import StyleBook
+from xl_addin.workbook.xlsx.workbook_xml import absolute_ref, rels_path, resolve
+from xl_addin.workbook.xlsx.worksheet_xml import (cols_xml, column_cells, date_serials,
+                                                  escape_text, sheet_views_xml, text_cell)
+
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+
+
+@pytest.mark.parametrize("text, xml", [
+    ("plain", "plain"),
+    ("a&b<c>", "a&amp;b&lt;c&gt;"),
+    ("bell\x07", "bell_x0007_"),
+    ("keep _x0041_ literal", "keep _x005F_x0041_ literal"),
+    ("cr\r\nlf", "cr_x000D_\nlf"),
+    ("\ufffe", "_xFFFE_"),
+], ids=["plain", "markup", "control", "literal-escape", "carriage-return", "non-character"])
+def test_escape_text(text, xml):
+    assert escape_text(text) == xml
+
+
+def test_text_cell_is_an_inline_string_even_when_it_looks_like_a_formula():
+    assert text_cell("B2", "=SUM(A1)", 5) == (
+        '<c r="B2" s="5" t="inlineStr"><is><t>=SUM(A1)</t></is></c>')
+    assert text_cell("A1", " padded", 0) == (
+        '<c r="A1" t="inlineStr"><is><t xml:space="preserve"> padded</t></is></c>')
+
+
+def _cells(values, style=0, **options):
+    cells, empty = column_cells(values, style, 9, **options)
+    return cells.to_pylist(), list(empty)
+
+
+def test_column_cells_by_dtype():
+    assert _cells(pd.Series([1.5, float("nan"), float("inf"), 3.0, 0.1 + 0.2]), 7) == (
+        ['<c s="7"><v>1.5</v></c>', '<c s="7"/>', '<c s="7"/>', '<c s="7"><v>3</v></c>',
+         '<c s="7"><v>0.30000000000000004</v></c>'], [False, True, True, False, False])
+    assert _cells(pd.Series([1, 2]), ref=("D", [2, 3]))[0] == [
+        '<c r="D2"><v>1</v></c>', '<c r="D3"><v>2</v></c>']
+    assert _cells(pd.Series([4, None], dtype="Int64"), 3) == (
+        ['<c s="3"><v>4</v></c>', '<c s="3"/>'], [False, True])
+    assert _cells(pd.Series([True, False])) == (
+        ['<c t="b"><v>1</v></c>', '<c t="b"><v>0</v></c>'], [False, False])
+    dates = pd.Series(pd.to_datetime(["1900-03-01 00:00", "2025-01-01 12:00", None]))
+    assert _cells(dates)[0] == [
+        '<c s="9"><v>61</v></c>', '<c s="9"><v>45658.5</v></c>', '<c s="9"/>']
+
+
+def test_text_column_cells_escape_only_what_needs_it_and_leave_blanks_empty():
+    values = pd.Series(["x", None, "", "a&b", " pad", "=SUM(A1)", "bell\x07"], dtype="str")
+    cells, empty = _cells(values, 5, ref=("B", range(2, 9)))
+    assert cells == [
+        '<c r="B2" s="5" t="inlineStr"><is><t>x</t></is></c>', '<c r="B3" s="5"/>',
+        '<c r="B4" s="5"/>', '<c r="B5" s="5" t="inlineStr"><is><t>a&amp;b</t></is></c>',
+        '<c r="B6" s="5" t="inlineStr"><is><t xml:space="preserve"> pad</t></is></c>',
+        '<c r="B7" s="5" t="inlineStr"><is><t>=SUM(A1)</t></is></c>',
+        '<c r="B8" s="5" t="inlineStr"><is><t>bell_x0007_</t></is></c>']
+    assert empty == [False, True, True, False, False, False, False]
+
+
+def test_tier_cells_get_their_tier_style():
+    values = pd.Series(["A", "D", None, "Total"], dtype="str")
+    cells, _ = _cells(values, 2, tier_styles={"A": 10, "B": 11, "C": 12, "D": 13})
+    assert cells == ['<c s="10" t="inlineStr"><is><t>A</t></is></c>',
+                     '<c s="13" t="inlineStr"><is><t>D</t></is></c>', '<c s="2"/>',
+                     '<c s="2" t="inlineStr"><is><t>Total</t></is></c>']
+
+
+def test_mixed_object_column_one_value_at_a_time():
+    values = pd.Series(["x", None, True, 2, 2.5, pd.Timestamp("1900-03-01")], dtype=object)
+    assert _cells(values, ref=("E", range(2, 8))) == ([
+        '<c r="E2" t="inlineStr"><is><t>x</t></is></c>', '<c r="E3"/>', '<c r="E4" t="b"><v>1</v></c>',
+        '<c r="E5"><v>2</v></c>', '<c r="E6"><v>2.5</v></c>', '<c r="E7" s="9"><v>61.0</v></c>'],
+        [False, True, False, False, False, False])
+
+
+def test_date_serials_in_the_1904_system():
+    assert date_serials(pd.Series(pd.to_datetime(["1904-01-02"])), date1904=True)[0] == 1.0
+
+
+def test_sheet_views_freeze_rows_and_columns():
+    assert sheet_views_xml((1, 0)) == (
+        '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+        'activePane="bottomLeft" state="frozen"/><selection pane="bottomLeft" activeCell="A2" '
+        'sqref="A2"/></sheetView></sheetViews>')
+    assert 'xSplit="2" ySplit="1" topLeftCell="C2" activePane="bottomRight"' in sheet_views_xml((1, 2))
+    assert sheet_views_xml(None) == '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+
+
+def test_cols():
+    assert cols_xml([12, 8.5]) == ('<cols><col min="1" max="1" width="12" customWidth="1"/>'
+                                   '<col min="2" max="2" width="8.5" customWidth="1"/></cols>')
+    assert cols_xml([]) == ""
+
+
+def test_value_axis_elements_in_schema_order():
+    xml = axis_xml("val", 4, 3, "r", title="Share", number_format="0%", crosses="max",
+                   minimum=0, maximum=1)
+    order = [etree.QName(e).localname for e in etree.fromstring(
+        f'<r xmlns:c="{C[1:-1]}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+        f"{xml}</r>")[0]]
+    assert order == ["axId", "scaling", "delete", "axPos", "title", "numFmt", "majorTickMark",
+                     "minorTickMark", "tickLblPos", "crossAx", "crosses", "crossBetween"]
+    assert '<c:scaling><c:orientation val="minMax"/><c:max val="1"/><c:min val="0"/></c:scaling>' in xml
+
+
+def test_reference_line_is_dashed():
+    xml = line_series_xml(2, "80% line", "'P'!$C$2:$C$3", "'P'!$H$2:$H$3", "7F7F7F", dash="dash")
+    assert '<a:prstDash val="dash"/>' in xml
+    assert xml.startswith('<c:ser><c:idx val="2"/><c:order val="2"/><c:tx><c:v>80% line</c:v></c:tx>')
+
+
+def test_chart_part_is_well_formed_with_a_bar_and_a_line_chart():
+    chart = ParetoChart("T <1>", "X", "Y", "Share", "Profit", "Cum", "80%", "'P'!$C$2:$C$3",
+                        "'P'!$D$2:$D$3", "'P'!$F$2:$F$3", "'P'!$H$2:$H$3")
+    root = etree.fromstring(pareto_chart_xml(chart))
+    plot = root.find(f"{C}chart/{C}plotArea")
+    assert [etree.QName(e).localname for e in plot] == [
+        "layout", "barChart", "lineChart", "catAx", "valAx", "catAx", "valAx"]
+    assert [e.get("val") for e in plot.findall(f"{C}lineChart/{C}axId")] == ["3", "4"]
+    assert root.findtext(f".//{C}title//{{http://schemas.openxmlformats.org/drawingml/2006/main}}t") == "T <1>"
+
+
+def test_drawing_anchor():
+    xml = drawing_xml((9, 1, 24, 31), "rId1").decode()
+    assert "<xdr:from><xdr:col>9</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>" in xml
+    assert 'r:id="rId1"' in xml
+
+
+STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+          b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+          b'<numFmts count="1"><numFmt numFmtId="164" formatCode="0.000"/></numFmts>'
+          b'<fonts count="1"><font><sz val="11"/></font></fonts>'
+          b'<fills count="2"><fill><patternFill patternType="none"/></fill>'
+          b'<fill><patternFill patternType="gray125"/></fill></fills>'
+          b'<borders count="1"><border/></borders>'
+          b'<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+          b'<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+          b"</styleSheet>")
+
+
+def test_styles_are_appended_never_renumbered_and_reused():
+    book = StyleBook(STYLES)
+    assert book.style("cell", "text") == 2  # "@": built-in format 49, a new xf
+    assert book.style("cell", "percent") == 3
+    assert book.style("header") == 4
+    xml = book.to_bytes()
+    assert b'<numFmt numFmtId="164" formatCode="0.000"/><numFmt numFmtId="165" formatCode="0.0%"/>' in xml
+    assert b'<xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' in xml
+    assert b'<cellXfs count="5">' in xml
+    again = StyleBook(xml)
+    assert again.style("cell", "percent") == 3 and again.style("header") == 4
+    assert again.to_bytes() == xml
+
+
+def test_package_paths():
+    assert rels_path("xl/worksheets/sheet1.xml") == "xl/worksheets/_rels/sheet1.xml.rels"
+    assert resolve("xl/worksheets/sheet1.xml", "../drawings/drawing1.xml") == "xl/drawings/drawing1.xml"
+    assert resolve("xl/workbook.xml", "/xl/worksheets/sheet2.xml") == "xl/worksheets/sheet2.xml"
+    assert absolute_ref("It's", "A1:Z9") == "'It''s'!$A$1:$Z$9"
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_numbers_round_trip_exactly(numbers):
+    cells, _ = column_cells(pd.Series(numbers, dtype="float64"), 0)
+    written = [float(c[len("<c><v>"):-len("</v></c>")]) for c in cells.to_pylist()]
+    assert written == numbers

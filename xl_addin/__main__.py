@@ -1,0 +1,5 @@
+"""python -m xl_addin: the customer-tiers command."""
+
+from .cli import main
+
+main()

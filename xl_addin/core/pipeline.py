@@ -1,0 +1,374 @@
+"""``tier_customers``: transactions + settings (+ customer master) -> one ``TierResult``.
+
+Every way into the product (UDFs, the ribbon, the CLI) calls this one function or the
+metric functions it is built from, so they all give the same numbers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..settings import DEFAULT_SETTINGS, Settings
+from .abc import abc_flags, abc_measure, abc_tiers, pareto_table
+from .changes import tier_changes as compare_tiers
+from .clean import (
+    clean_transactions,
+    empty_data_quality,
+    normalise_ids,
+    normalise_text,
+    parse_numbers,
+    value_kind,
+)
+from .clv import clv_values
+from .columns import (
+    ATTRIBUTE_COLUMNS,
+    COST,
+    CUSTOMER_COLUMNS,
+    CUSTOMER_ID,
+    DATA_QUALITY_COLUMNS,
+    DATE,
+    FLAG_PROMOTE,
+    FLAG_RELEASE,
+    FLAG_REVIEW,
+    FLAG_SEPARATOR,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    WALLET,
+)
+from .holding import holding_coverage, release_candidates
+from .lifecycle import lifecycle_stages
+from .result import TierResult
+from .rfm import rfm_scores
+from .score import customer_score
+from .sob import customer_codes, segment_sob, sob_from_codes, totals_from_codes
+from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
+
+RFM_TAKEN = ("recency_days", "monetary", "r_score", "f_score", "m_score", "rfm_code",
+             "rfm_segment", "rfm_class", "rfm_class_en")
+WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
+REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
+
+
+def tier_customers(
+    transactions: pd.DataFrame,
+    settings: Settings | None = None,
+    customers: pd.DataFrame | None = None,
+    as_of: dt.date | pd.Timestamp | str | None = None,
+    previous_tiers: pd.DataFrame | None = None,
+) -> TierResult:
+    """Tier every customer: SOB, ABC, RFM, score, lifecycle, CLV, holding limits, summaries.
+
+    ``transactions``: sale lines with canonical column names (``core.columns``); cleaned with
+    ``clean_transactions`` (rows left out are in ``data_quality``). ``customers``: optional
+    customer master (``customer_id``, attributes, numeric factor columns): its customers with
+    no sale line become prospects (no tier, lifecycle "Prospect"), and its non-blank attributes
+    win over the sales data; otherwise an attribute is the value on the customer's latest-dated
+    sale line that has one (ties: the later line). ``as_of``: this argument, else
+    ``settings.as_of``, else the latest sale date; sale lines dated after it are left out (a
+    note says how many). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
+    refresh) fills ``tier_changes`` and ``tier_change_matrix``.
+
+    ``TierResult.customers`` has ``CUSTOMER_COLUMNS`` first (then any master factor column used
+    by the score), one row per customer, sorted by the ABC measure descending, ties by id,
+    prospects last (by id). Whole-number columns that can be missing use the Int64 dtype.
+    A missing score factor value counts as that factor's worst value.
+    """
+    settings = settings or DEFAULT_SETTINGS
+    clean, data_quality = clean_transactions(transactions)
+    if clean.empty:
+        raise InputError(
+            f"none of the {len(transactions)} sale lines is usable",
+            hint=_first_problem(data_quality),
+        )
+    notes: list[str] = []
+    analysis_date = _analysis_date(as_of, settings, clean)
+    later = (clean[DATE] > analysis_date).to_numpy()
+    if later.any():
+        notes.append(f"{int(later.sum())} sale lines dated after {analysis_date:%Y-%m-%d} are left out.")
+        clean = clean.loc[~later].reset_index(drop=True)
+        if clean.empty:
+            raise InputError(f"every sale line is dated after the analysis date {analysis_date:%Y-%m-%d}")
+
+    has_cost = COST in clean.columns
+    if not has_cost:
+        notes.append(
+            f"No cost column: cost = revenue x {settings.cost_rate:.0%}, "
+            f"profit = revenue x (1 - {settings.cost_rate:.0%})."
+        )
+    master, master_quality = clean_customer_master(customers)
+    data_quality = _concat_quality(data_quality, master_quality)
+
+    codes, ids = customer_codes(clean)
+    totals = totals_from_codes(clean, codes, ids, settings)
+    measure, measure_name = abc_measure(totals, settings, has_cost)
+    abc = abc_tiers(measure, settings)
+    table = _customer_table(clean, codes, ids, totals, abc, master, settings)
+    rfm = rfm_scores(clean, analysis_date, settings)
+    _take_into(table, rfm, RFM_TAKEN)
+
+    bought = table["abc_tier"].notna().to_numpy()
+    factors = [f.column for f in settings.score_factors]
+    missing = [f for f in factors if f not in table.columns]
+    if missing:
+        raise InputError(
+            f"score factor '{missing[0]}' is not a customer column",
+            column=missing[0],
+            hint="Add it to the customer master, or remove it from score_factors in Settings.",
+        )
+    scores = customer_score(_score_input(table.loc[bought], settings), settings)
+    _take_into(table, scores, ("score", "score_tier"))
+    table["lifecycle"] = lifecycle_stages(table[[CUSTOMER_ID, "orders", "last_purchase"]], analysis_date, settings)
+    clv = clv_values(
+        table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings
+    )
+    _take_into(table, clv, ("clv_hist", "clv_proj"))
+    table["release_to_pool"] = (table["recency_days"] > settings.release_days).fillna(False).astype(bool)
+    flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
+    promote = np.zeros(len(table), dtype=bool)
+    review = np.zeros(len(table), dtype=bool)
+    promote[: len(abc)] = flags["promote"].to_numpy(dtype=bool)
+    review[: len(abc)] = flags["review"].to_numpy(dtype=bool)
+    table["flags"] = join_flags(
+        {
+            FLAG_PROMOTE: promote,
+            FLAG_REVIEW: review,
+            FLAG_RELEASE: table["release_to_pool"].to_numpy(dtype=bool),
+        }
+    )
+    table = _finish(table, factors)
+
+    changes, matrix = pd.DataFrame(), pd.DataFrame()
+    if previous_tiers is not None:
+        previous = previous_tiers.copy()
+        previous[CUSTOMER_ID] = normalise_ids(previous[CUSTOMER_ID])
+        changes, matrix = compare_tiers(
+            previous, table[[CUSTOMER_ID, "customer_name", "abc_tier", "score_tier"]]
+        )
+
+    return TierResult(
+        customers=table,
+        pareto=_pareto(abc, table),
+        tier_summary=tier_summary(table),
+        rfm_segments=rfm_segment_counts(table),
+        rfm_classes=rfm_class_counts(table),
+        lifecycle_counts=lifecycle_counts(table),
+        pivots=tier_pivots(table),
+        sob_by_period=sob_from_codes(clean, codes, ids, period=settings.sob_period),
+        coverage=holding_coverage(table, settings),
+        releases=release_candidates(table.loc[table["abc_tier"].notna()], analysis_date, settings),
+        data_quality=data_quality,
+        as_of=analysis_date,
+        measure=measure_name,
+        settings=settings,
+        notes=tuple(notes),
+        tier_changes=changes,
+        tier_change_matrix=matrix,
+    )
+
+
+def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The customer master with ids and attributes as text and number-like columns as floats,
+    one row per id (the first; later duplicates and blank ids go to the data-quality table)."""
+    if master is None:
+        return pd.DataFrame({CUSTOMER_ID: pd.Series(dtype="str")}), empty_data_quality()
+    if CUSTOMER_ID not in master.columns:
+        found = ", ".join(map(str, master.columns)) or "none"
+        raise InputError(
+            f"the customer master has no '{CUSTOMER_ID}' column (columns found: {found})",
+            column=CUSTOMER_ID,
+        )
+    ids = normalise_ids(master[CUSTOMER_ID])
+    blank = ids.isna().to_numpy()
+    duplicate = ids.duplicated(keep="first").to_numpy() & ~blank
+    quality = pd.DataFrame(
+        {
+            "sheet": _master_sheets(master),
+            "row": _master_rows(master),
+            "column": CUSTOMER_ID,
+            "value": master[CUSTOMER_ID].astype(object).where(master[CUSTOMER_ID].notna(), "").astype(str).to_numpy(),
+            "reason": np.where(blank, "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
+        }
+    ).loc[blank | duplicate]
+    quality["row"] = quality["row"].astype("Int64")
+    columns: dict[str, pd.Series] = {CUSTOMER_ID: ids}
+    for name in master.columns:
+        if name in (CUSTOMER_ID, SOURCE_SHEET, SOURCE_ROW):
+            continue
+        if name in ATTRIBUTE_COLUMNS:
+            columns[name] = normalise_text(master[name])
+        elif value_kind(master[name]) == "number":
+            columns[name] = parse_numbers(master[name])
+        else:
+            columns[name] = master[name]
+    cleaned = pd.DataFrame(columns).loc[~(blank | duplicate)].reset_index(drop=True)
+    return cleaned, quality[list(DATA_QUALITY_COLUMNS)].reset_index(drop=True)
+
+
+def _master_rows(master: pd.DataFrame) -> np.ndarray:
+    if SOURCE_ROW in master.columns:
+        return pd.to_numeric(master[SOURCE_ROW], errors="coerce").to_numpy()
+    return np.arange(1, len(master) + 1)
+
+
+def _master_sheets(master: pd.DataFrame) -> np.ndarray:
+    if SOURCE_SHEET in master.columns:
+        return master[SOURCE_SHEET].astype(object).where(master[SOURCE_SHEET].notna(), "").astype(str).to_numpy()
+    return np.full(len(master), "", dtype=object)
+
+
+def _analysis_date(as_of, settings: Settings, clean: pd.DataFrame) -> pd.Timestamp:
+    if as_of is not None:
+        try:
+            return pd.Timestamp(as_of).normalize()
+        except (TypeError, ValueError):
+            raise InputError(f"as_of must be a date, got {as_of!r}", column="as_of") from None
+    if settings.as_of is not None:
+        return pd.Timestamp(settings.as_of).normalize()
+    return pd.Timestamp(clean[DATE].max()).normalize()
+
+
+def _customer_table(
+    clean: pd.DataFrame,
+    codes: np.ndarray,
+    ids: pd.Index,
+    totals: pd.DataFrame,
+    abc: pd.DataFrame,
+    master: pd.DataFrame,
+    settings: Settings,
+) -> pd.DataFrame:
+    """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns."""
+    ranked = abc[CUSTOMER_ID]
+    in_sales = ids.get_indexer(master[CUSTOMER_ID]) >= 0
+    prospects = master.loc[~in_sales, CUSTOMER_ID].sort_values(kind="stable")
+    table = pd.DataFrame({CUSTOMER_ID: pd.concat([ranked, prospects], ignore_index=True).astype("str")})
+    # totals rows are in ``ids`` order; -1 = a prospect
+    row = np.full(len(table), -1, dtype=np.int64)
+    row[: len(ranked)] = ids.get_indexer(ranked)
+    latest = latest_attributes(clean, codes, ids)
+    master_row = pd.Index(master[CUSTOMER_ID]).get_indexer(table[CUSTOMER_ID])
+    for name in ATTRIBUTE_COLUMNS:
+        values = pd.Series(pd.NA, index=table.index, dtype="str")
+        if name in latest.columns:
+            values = _take(latest[name], row).astype("str")
+        if name in master.columns:
+            from_master = _take(master[name], master_row).astype("str")
+            values = from_master.where(from_master.notna(), values)
+        table[name] = values
+    for name in ("revenue", "cost", "profit", "sob"):
+        table[name] = _take(totals[name], row)
+    segment = settings.sob_segment
+    if segment in table.columns and table[segment].notna().any():
+        table["segment_sob"] = segment_sob(table["revenue"], table[segment]).where(table["revenue"].notna())
+    else:
+        table["segment_sob"] = np.nan
+    wallet = _take(totals["wallet"], row) if "wallet" in totals.columns else pd.Series(np.nan, index=table.index)
+    if WALLET in master.columns:
+        wallet = _take(master[WALLET], master_row).astype("float64").fillna(wallet)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["share_of_wallet"] = (table["revenue"] / wallet).where(wallet > 0)
+    ranked_part = np.arange(len(table)) < len(ranked)
+    abc_row = np.where(ranked_part, np.arange(len(table)), -1)
+    table["cum_share"] = _take(abc["cum_share"], abc_row)
+    table["abc_tier"] = _take(abc["abc_tier"], abc_row).astype("str")
+    for name in ("orders", "first_purchase", "last_purchase"):
+        table[name] = _take(totals[name], row)
+    for name in master.columns:
+        if name not in table.columns and name not in ATTRIBUTE_COLUMNS and name != WALLET:
+            table[name] = _take(master[name], master_row)
+    return table
+
+
+def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
+    """``values`` at positions ``rows`` (-1 = missing), as a new Series with a fresh index."""
+    taken = values.reset_index(drop=True).reindex(rows)
+    return taken.reset_index(drop=True)
+
+
+def _take_into(table: pd.DataFrame, part: pd.DataFrame, names: tuple[str, ...]) -> None:
+    """Copy ``names`` from ``part`` (one row per customer_id) into ``table`` by customer id."""
+    # object-backed indexes hash faster than Arrow-backed ones for a lookup like this
+    lookup = pd.Index(part[CUSTOMER_ID].to_numpy(dtype=object))
+    rows = lookup.get_indexer(table[CUSTOMER_ID].to_numpy(dtype=object))
+    for name in names:
+        table[name] = _take(part[name], rows).to_numpy()
+
+
+def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    names = table["customer_name"].iloc[: len(abc)].reset_index(drop=True)  # same order as abc
+    return pareto_table(abc.assign(customer_name=names.to_numpy()).astype({"customer_name": "str"}))
+
+
+def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids: pd.Index | None = None) -> pd.DataFrame:
+    """Per customer id, each attribute's value on the latest-dated line that has one (ties: the
+    later line). Vectorised: one stable sort by date, then a max of positions per customer."""
+    if codes is None or ids is None:
+        codes, ids = customer_codes(clean)
+    present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
+    result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
+    order = np.argsort(clean[DATE].to_numpy(dtype="datetime64[ns]"), kind="stable")
+    position = np.empty(len(order), dtype=np.int64)
+    position[order] = np.arange(len(order))
+    for name in present:
+        values = clean[name]
+        has = values.notna().to_numpy()
+        best = np.full(len(ids), -1, dtype=np.int64)
+        np.maximum.at(best, codes[has], position[has])
+        line = np.where(best >= 0, order[np.maximum(best, 0)], -1)
+        result[name] = _take(values, line).astype("str").to_numpy()
+    result.index = ids
+    return result
+
+
+def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    """The factor columns, with a missing value replaced by the factor's worst value (the
+    lowest when higher is better, else the highest), so it ranks last among the customers."""
+    frame = pd.DataFrame({CUSTOMER_ID: customers[CUSTOMER_ID].to_numpy()})
+    for factor in settings.score_factors:
+        values = pd.to_numeric(customers[factor.column], errors="coerce").astype("float64").to_numpy()
+        values = np.where(np.isfinite(values), values, np.nan)
+        missing = np.isnan(values)
+        if missing.all():
+            values = np.zeros(len(values))  # nobody has it: everyone ties
+        elif missing.any():
+            worst = np.nanmin(values) if factor.higher_is_better else np.nanmax(values)
+            values = np.where(missing, worst, values)
+        frame[factor.column] = values
+    return frame
+
+
+def join_flags(flags: dict[str, np.ndarray]) -> np.ndarray:
+    """One text per row: the names whose mask is True, joined with FLAG_SEPARATOR ("" if none)."""
+    n = len(next(iter(flags.values()))) if flags else 0
+    text = np.full(n, "", dtype=object)
+    for name, mask in flags.items():
+        text = np.where(mask, np.where(text == "", name, text + FLAG_SEPARATOR + name), text)
+    return text
+
+
+def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
+    for name in WHOLE_NUMBER_COLUMNS:
+        table[name] = table[name].astype("Int64")
+    for name in ("first_purchase", "last_purchase"):
+        table[name] = pd.to_datetime(table[name]).astype("datetime64[ns]")
+    for name in ("rfm_code", "rfm_segment", "rfm_class", "rfm_class_en", "score_tier", "lifecycle", "flags"):
+        table[name] = table[name].astype("str")
+    extra = [f for f in factors if f not in CUSTOMER_COLUMNS]
+    return table[[*CUSTOMER_COLUMNS, *extra]].reset_index(drop=True)
+
+
+def _concat_quality(*tables: pd.DataFrame) -> pd.DataFrame:
+    tables = [t for t in tables if len(t)]
+    if not tables:
+        return empty_data_quality()
+    return pd.concat(tables, ignore_index=True)[list(DATA_QUALITY_COLUMNS)]
+
+
+def _first_problem(data_quality: pd.DataFrame) -> str | None:
+    if data_quality.empty:
+        return None
+    first = data_quality.iloc[0]
+    return f"First problem: row {first['row']}, column '{first['column']}': {first['reason']}."

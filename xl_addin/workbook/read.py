@@ -1,0 +1,715 @@
+"""Read a workbook's sales tabs, customer master, Settings and previous tiers, fast.
+
+Cells are parsed by fastexcel (Rust calamine into Arrow columns): no Python work per cell.
+Conventions:
+
+* Header row = the first non-empty row of a sheet (rows above it are ignored; a title row
+  above the headers would be taken as the header row). Data = every row below it; rows with
+  no value in any read column are dropped. ``source_row`` is the 1-based Excel row.
+* Values are raw, as the cells hold them: ``date`` is a datetime column, ``amount`` / ``cost``
+  / ``wallet`` float columns, text fields text (numbers in them as text, 1001 -> "1001").
+  When a cell does not fit its column's type ("n/a" in Amount, "2025-13-45" in Date), the
+  column becomes object dtype holding the typed values and that cell's raw value, so
+  ``core.clean_transactions`` can report it; nothing is parsed or dropped here.
+* The file is read into memory once and closed at once (Excel on Windows may still replace
+  it afterwards).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import warnings
+import xml.etree.ElementTree as ET
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+import fastexcel
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..core.columns import (
+    AMOUNT,
+    COST,
+    CUSTOMER_ID,
+    CUSTOMER_NAME,
+    DATE,
+    INDUSTRY,
+    ORDER_ID,
+    REGION,
+    SALESPERSON,
+    SIZE,
+    SOURCE_ROW,
+    SOURCE_SHEET,
+    WALLET,
+)
+from ..errors import InputError, WorkbookError
+from ..report.settings_sheet import parse_settings_rows
+from ..settings import Settings
+from .headers import FIELDS, HeaderMatch, match_headers, normalize_header, snake_case
+
+# Sheets the product writes; never read as sales data.
+GENERATED_SHEETS = frozenset({
+    "Tiers", "客户分级", "Pareto", "帕累托", "Summary", "汇总", "Coverage", "保有量",
+    "Data quality", "数据问题", "Tier changes", "分级变化", "Settings", "设置", "xlwings.conf",
+})
+SETTINGS_SHEETS = ("Settings", "设置")
+CUSTOMER_SHEETS = ("Customers", "客户")
+TIERS_SHEETS = ("Tiers", "客户分级")
+SALES_PREFIXES = ("sales", "销售")
+
+# fastexcel dtype of each field's column (the rest of a customer master: guessed).
+FIELD_DTYPES = {
+    CUSTOMER_ID: "string", CUSTOMER_NAME: "string", ORDER_ID: "string",
+    SALESPERSON: "string", INDUSTRY: "string", REGION: "string", SIZE: "string",
+    DATE: "datetime", AMOUNT: "float", COST: "float", WALLET: "float",
+}
+SALES_FIELDS = FIELDS
+CUSTOMER_FIELDS = (CUSTOMER_ID, CUSTOMER_NAME, SALESPERSON, INDUSTRY, REGION, SIZE, WALLET)
+
+# Previous tiers: headers of the Tiers sheet (English / 中文) and 中文 score tier labels.
+# A local copy of what report/labels.py writes, so this module does not depend on it.
+_PREVIOUS_HEADERS = {
+    CUSTOMER_ID: ("Customer ID", "客户编号"),
+    "abc_tier": ("ABC tier", "ABC分类", "ABC分级"),
+    "score_tier": ("Score tier", "评分等级", "评分分级"),
+}
+_SCORE_TIER_KEYS = {
+    "vip": "VIP", "重要客户": "VIP", "重要客户vip": "VIP",
+    "regular": "Regular", "普通客户": "Regular",
+    "potential": "Potential", "潜在客户": "Potential",
+}
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+class _QuietDtypeGuess(logging.Filter):
+    """Drops fastexcel's "Could not determine dtype ..." warning: an empty extra column of the
+    customer master is normal and is dropped anyway."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith("Could not determine dtype")
+
+
+_QUIET_DTYPE_GUESS = _QuietDtypeGuess()
+
+
+@dataclass(frozen=True)
+class SheetHeader:
+    """A sheet's header row: ``row`` is its 1-based Excel row (0 = the sheet is empty);
+    ``cells`` its values from column A on (None = empty cell)."""
+
+    row: int
+    cells: tuple[Any, ...]
+
+
+class SalesBook:
+    """One workbook, read into memory once; sheets are parsed on demand.
+
+    >>> with SalesBook.open("sales.xlsx") as book:
+    ...     sales = book.sales(book.settings())
+    """
+
+    def __init__(self, path: str | Path, data: bytes) -> None:
+        self.path = Path(path)
+        dtype_logger = logging.getLogger("fastexcel.types.dtype")
+        if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
+            dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
+        try:
+            self._reader = fastexcel.read_excel(data)
+        except Exception as exc:  # fastexcel raises its own and pyo3 errors
+            raise WorkbookError(f"cannot read '{self.path}': {exc}") from None
+        self.sheet_names: list[str] = list(self._reader.sheet_names)
+        self._zip = _XlsxParts.open(data)
+        self._headers: dict[str, SheetHeader] = {}
+
+    @classmethod
+    def open(cls, path: str | Path) -> SalesBook:
+        """Read ``path`` into memory. WorkbookError when it is missing, locked, encrypted or
+        not a workbook."""
+        return cls(path, _read_workbook_bytes(Path(path)))
+
+    def __enter__(self) -> SalesBook:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._reader = None
+        self._zip = None
+
+    # -- sheets -------------------------------------------------------------------------
+
+    def sheet(self, name: str) -> str | None:
+        """The sheet called ``name`` (exact, else case-insensitive), or None."""
+        if name in self.sheet_names:
+            return name
+        folded = name.strip().casefold()
+        return next((s for s in self.sheet_names if s.strip().casefold() == folded), None)
+
+    def header(self, sheet: str) -> SheetHeader:
+        """The first non-empty row of ``sheet``, read without parsing the rest of the sheet."""
+        if sheet not in self._headers:
+            header = self._zip.header(sheet) if self._zip else None
+            self._headers[sheet] = header if header is not None else self._header_by_reader(sheet)
+        return self._headers[sheet]
+
+    def _header_by_reader(self, sheet: str) -> SheetHeader:
+        # Non-xlsx formats (xls, xlsb, ods): fastexcel parses the whole sheet here.
+        batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string",
+                                     n_rows=10_000)
+        for index, row in enumerate(_rows_from_a(batch, selected), start=1):
+            if any(v is not None and str(v).strip() for v in row):
+                return SheetHeader(index, tuple(row))
+        return SheetHeader(0, ())
+
+    def sales_sheet_names(self, settings: Settings = Settings()) -> list[str]:
+        """The sales sheets: ``settings.sales_sheets`` when given (each must exist); else every
+        sheet whose name starts with "Sales" / "销售" (any case), or whose header row holds a
+        customer (id or name), a date and an amount column. Generated sheets and the customer
+        master are never sales sheets."""
+        if settings.sales_sheets:
+            names = []
+            for wanted in settings.sales_sheets:
+                name = self.sheet(wanted)
+                if name is None:
+                    raise InputError(
+                        f"sales sheet '{wanted}' listed in Settings does not exist",
+                        sheet=wanted, hint=f"Sheets in this workbook: {', '.join(self.sheet_names)}.",
+                    )
+                names.append(name)
+            return names
+        master = self._customers_sheet(settings)
+        names = []
+        for name in self.sheet_names:
+            if name.strip() in GENERATED_SHEETS or name == master:
+                continue
+            if name.strip().casefold().startswith(SALES_PREFIXES):
+                names.append(name)
+                continue
+            header = self.header(name)
+            if header.row and _looks_like_sales(match_headers(header.cells, settings.column_map)):
+                names.append(name)
+        return names
+
+    # -- tables -------------------------------------------------------------------------
+
+    def sales(self, settings: Settings = Settings()) -> pd.DataFrame:
+        """Every sales sheet's rows, combined in sheet order: canonical columns (those found)
+        plus ``source_sheet`` and ``source_row``. ``frame.attrs["notes"]``: choices made.
+
+        InputError when there is no sales sheet, or a sales sheet lacks a customer, date or
+        amount column (naming the sheet, the field and the headers found)."""
+        names = self.sales_sheet_names(settings)
+        frames, notes = [], []
+        for name in names:
+            header = self.header(name)
+            if not header.row:
+                notes.append(f"Sheet '{name}' is empty; skipped.")
+                continue
+            match = match_headers(header.cells, settings.column_map)
+            notes.extend(f"Sheet '{name}': {n}" for n in match.notes)
+            _require(name, header, match)
+            frame = self._read_fields(name, header, match, SALES_FIELDS)
+            frame, note = _customer_id_fallback(frame, name)
+            if note:
+                notes.append(note)
+            frames.append(frame)
+        if not frames:
+            raise InputError(
+                "no sales data found",
+                hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
+                     "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
+            )
+        sales = _combine(frames, [name for name in names if self.header(name).row])
+        sales.attrs["notes"] = tuple(notes)
+        return sales
+
+    def customers(self, settings: Settings = Settings()) -> pd.DataFrame | None:
+        """The customer master (``settings.customers_sheet``, else "Customers" / "客户"), or
+        None when there is none. Canonical columns found, plus every other header whose column
+        is numeric, under ``snake_case(header)`` (score factors), plus source columns."""
+        name = self._customers_sheet(settings)
+        if name is None:
+            return None
+        header = self.header(name)
+        if not header.row:
+            return None
+        match = match_headers(header.cells, settings.column_map)
+        fields = HeaderMatch({f: i for f, i in match.items() if f in CUSTOMER_FIELDS}, match.notes)
+        if CUSTOMER_ID not in fields and CUSTOMER_NAME not in fields:
+            raise _missing_error(name, header, CUSTOMER_ID)
+        extras = {
+            i: snake_case(h) for i, h in enumerate(header.cells)
+            if i not in fields.values() and h is not None and snake_case(h)
+            and snake_case(h) not in FIELDS
+        }
+        frame = self._read_fields(name, header, fields, CUSTOMER_FIELDS, extras)
+        frame, note = _customer_id_fallback(frame, name)
+        frame.attrs["notes"] = tuple(f"Sheet '{name}': {n}" for n in fields.notes) + (
+            (note,) if note else ())
+        return frame
+
+    def settings(self) -> Settings:
+        """Settings from the Settings / 设置 sheet (``parse_settings_rows``); defaults when the
+        workbook has none. SettingsError names the offending cell."""
+        name = next((self.sheet(s) for s in SETTINGS_SHEETS if self.sheet(s)), None)
+        if name is None:
+            return Settings()
+        batch, selected = self._load(name, header_row=None, skip_rows=0, dtypes="string")
+        if batch.num_rows == 0:
+            return Settings()
+        return parse_settings_rows(_rows_from_a(batch, selected), sheet=name)
+
+    def previous_tiers(self) -> pd.DataFrame | None:
+        """``customer_id``, ``abc_tier``, ``score_tier`` from the Tiers / 客户分级 sheet of the
+        previous refresh (headers and score-tier labels in either language, mapped back to the
+        keys A..D and VIP / Regular / Potential); None without such a sheet or columns."""
+        name = next((self.sheet(s) for s in TIERS_SHEETS if self.sheet(s)), None)
+        if name is None:
+            return None
+        header = self.header(name)
+        keys = [normalize_header(h) for h in header.cells]
+        where = {}
+        for field, names in _PREVIOUS_HEADERS.items():
+            wanted = {normalize_header(n) for n in names}
+            where[field] = next((i for i, k in enumerate(keys) if k in wanted), None)
+        if where[CUSTOMER_ID] is None or where["abc_tier"] is None:
+            return None
+        columns = {f: i for f, i in where.items() if i is not None}
+        batch, _, selected = self._load_columns(
+            name, header.row, {i: "string" for i in columns.values()})
+        index = _batch_index(selected)
+        ids = _strip_text(batch.column(index[columns[CUSTOMER_ID]]).to_pandas())
+        abc = _strip_text(batch.column(index[columns["abc_tier"]]).to_pandas()).str[:1].str.upper()
+        abc = abc.where(abc.isin(list("ABCD")))
+        if "score_tier" in columns:
+            codes, labels = pd.factorize(batch.column(index[columns["score_tier"]]).to_pandas())
+            keys = np.array([_SCORE_TIER_KEYS.get(normalize_header(v)) for v in labels] + [None],
+                            dtype=object)
+            score = pd.Series(keys[codes], index=ids.index, dtype=object)  # code -1 -> None
+        else:
+            score = pd.Series(None, index=ids.index, dtype=object)
+        frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score.astype("str")})
+        frame["score_tier"] = frame["score_tier"].where(score.notna())
+        return frame.loc[ids.notna()].reset_index(drop=True)
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _customers_sheet(self, settings: Settings) -> str | None:
+        if settings.customers_sheet:
+            name = self.sheet(settings.customers_sheet)
+            if name is None:
+                raise InputError(
+                    f"customer sheet '{settings.customers_sheet}' named in Settings does not exist",
+                    sheet=settings.customers_sheet,
+                    hint=f"Sheets in this workbook: {', '.join(self.sheet_names)}.",
+                )
+            return name
+        return next((self.sheet(s) for s in CUSTOMER_SHEETS if self.sheet(s)), None)
+
+    def _load(self, sheet: str, **options: Any) -> tuple[pa.RecordBatch, list]:
+        """The sheet as one Arrow batch, and fastexcel's column infos."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                loaded = self._reader.load_sheet(sheet, **options)
+                return loaded.to_arrow(), loaded.selected_columns
+            except Exception as exc:
+                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {exc}") from None
+
+    def _load_columns(
+        self, sheet: str, header_row: int, dtypes: dict[int, str | None]
+    ) -> tuple[pa.RecordBatch, list, list]:
+        """The columns ``dtypes`` names (0-based from column A) of the rows below
+        ``header_row``; a None dtype is guessed. Returns the batch, fastexcel's cell errors
+        and its column infos."""
+        forced = {i: d for i, d in dtypes.items() if d is not None}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                loaded = self._reader.load_sheet(
+                    sheet, header_row=None, skip_rows=header_row,
+                    use_columns=sorted(dtypes), dtypes=forced or None,
+                )
+                batch, errors = loaded.to_arrow_with_errors()
+            except Exception as exc:
+                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {exc}") from None
+        return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+
+    def _read_fields(
+        self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
+        extras: dict[int, str] | None = None,
+    ) -> pd.DataFrame:
+        wanted = {i: FIELD_DTYPES[f] for f, i in match.items() if f in fields}
+        wanted.update({i: None for i in (extras or {})})
+        batch, errors, selected = self._load_columns(sheet, header.row, wanted)
+        index = _batch_index(selected)
+        raw_cells = _raw_cells(errors, selected)
+        keep = _non_empty_rows(batch, raw_cells)
+        columns: dict[str, Any] = {}
+        for field, col in match.items():
+            if field in fields:
+                columns[field] = _column(batch, index[col], raw_cells.get(col))
+        for col, name in (extras or {}).items():
+            array = batch.column(index[col])
+            if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
+                columns[name] = _column(batch, index[col], None)
+        columns[SOURCE_ROW] = np.arange(header.row + 1, header.row + 1 + batch.num_rows, dtype=np.int64)
+        frame = pd.DataFrame(columns, copy=False)
+        if keep is not None:
+            frame = frame.loc[keep].reset_index(drop=True)
+        frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
+            np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
+        return frame
+
+
+def _read_workbook_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise WorkbookError(f"workbook not found: '{path}'")
+    if path.is_dir():
+        raise WorkbookError(f"'{path}' is a folder, not a workbook")
+    try:
+        data = path.read_bytes()
+    except PermissionError:
+        raise WorkbookError(
+            f"cannot open '{path}': it is locked by another program or you lack permission "
+            "(close it in Excel and try again)"
+        ) from None
+    except OSError as exc:
+        raise WorkbookError(f"cannot open '{path}': {exc.strerror or exc}") from None
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTION_INFO in data:
+            raise WorkbookError(
+                f"'{path}' is password-protected (encrypted); save a copy without a password"
+            )
+        return data  # a legacy .xls workbook
+    if not data.startswith(_ZIP_MAGIC):
+        raise WorkbookError(f"'{path}' is not an Excel workbook (.xlsx, .xlsm, .xlsb, .xls)")
+    return data
+
+
+class _XlsxParts:
+    """Direct access to an xlsx package, to read a sheet's header row without parsing the
+    whole sheet (fastexcel parses a whole sheet on every load)."""
+
+    def __init__(self, package: zipfile.ZipFile, parts: dict[str, str], strings: str | None) -> None:
+        self._package = package
+        self._parts = parts
+        self._strings_part = strings
+        self._strings: list[str] = []
+        self._strings_iter: Iterator[str] | None = None
+
+    @classmethod
+    def open(cls, data: bytes) -> _XlsxParts | None:
+        if not data.startswith(_ZIP_MAGIC):
+            return None
+        try:
+            package = zipfile.ZipFile(io.BytesIO(data))
+            book = ET.fromstring(package.read("xl/workbook.xml"))
+            rels = ET.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+        except (KeyError, zipfile.BadZipFile, ET.ParseError):
+            return None  # xlsb, ods or damaged: fall back to fastexcel
+        targets, strings = {}, None
+        for rel in rels:
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id")] = target
+            if rel.get("Type", "").endswith("/sharedStrings"):
+                strings = target
+        parts = {}
+        for element in book.iter():
+            if _local(element.tag) == "sheet":
+                rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+                if rid in targets:
+                    parts[element.get("name")] = targets[rid]
+        return cls(package, parts, strings)
+
+    def header(self, sheet: str) -> SheetHeader | None:
+        part = self._parts.get(sheet)
+        if part is None:
+            return None
+        row_number = 0
+        with self._package.open(part) as stream:
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if _local(element.tag) != "row":
+                    continue
+                row_number = int(element.get("r", row_number + 1))
+                cells = self._row_values(element)
+                element.clear()
+                if any(v is not None for v in cells):
+                    return SheetHeader(row_number, tuple(cells))
+        return SheetHeader(0, ())
+
+    def _row_values(self, row: ET.Element) -> list[Any]:
+        values: dict[int, Any] = {}
+        column = -1
+        for cell in row:
+            if _local(cell.tag) != "c":
+                continue
+            ref = cell.get("r")
+            column = _column_index(ref) if ref else column + 1
+            value = self._cell_value(cell)
+            if value is not None and not (isinstance(value, str) and not value.strip()):
+                values[column] = value
+        if not values:
+            return []
+        return [values.get(i) for i in range(max(values) + 1)]
+
+    def _cell_value(self, cell: ET.Element) -> Any:
+        kind = cell.get("t", "n")
+        if kind == "inlineStr":
+            return "".join(t.text or "" for t in cell.iter() if _local(t.tag) == "t")
+        v = next((child.text for child in cell if _local(child.tag) == "v"), None)
+        if v is None:
+            return None
+        if kind == "s":
+            return self._shared_string(int(v))
+        if kind == "n":
+            number = float(v)
+            return int(number) if number.is_integer() else number
+        if kind == "b":
+            return v == "1"
+        return v
+
+    def _shared_string(self, index: int) -> str:
+        if self._strings_iter is None:
+            self._strings_iter = self._iter_strings()
+        while len(self._strings) <= index:
+            text = next(self._strings_iter, None)
+            if text is None:
+                return ""
+            self._strings.append(text)
+        return self._strings[index]
+
+    def _iter_strings(self) -> Iterator[str]:
+        if not self._strings_part or self._strings_part not in self._package.namelist():
+            return
+        with self._package.open(self._strings_part) as stream:
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if _local(element.tag) != "si":
+                    continue
+                parts = []
+                for child in element:
+                    name = _local(child.tag)
+                    if name == "t":
+                        parts.append(child.text or "")
+                    elif name == "r":
+                        parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
+                element.clear()
+                yield "".join(parts)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _column_index(ref: str) -> int:
+    """"B7" -> 1 (0-based)."""
+    number = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        number = number * 26 + (ord(ch.upper()) - 64)
+    return number - 1
+
+
+def _rows_from_a(batch: pa.RecordBatch, selected: list) -> list[list[Any]]:
+    """The batch as rows of cell values, index 0 = column A (fastexcel starts at the used
+    range's first column)."""
+    width = max((info.absolute_index for info in selected), default=-1) + 1
+    columns: list[list[Any]] = [[None] * batch.num_rows for _ in range(width)]
+    for pos, info in enumerate(selected):
+        columns[info.absolute_index] = batch.column(pos).to_pylist()
+    return [list(row) for row in zip(*columns)]
+
+
+def _batch_index(selected: list) -> dict[int, int]:
+    """0-based sheet column (from A) -> position in the batch."""
+    return {info.absolute_index: pos for pos, info in enumerate(selected)}
+
+
+def _raw_cells(errors: list, selected: list) -> dict[int, tuple[np.ndarray, list[Any]]]:
+    """Cells that did not fit their column's type: sheet column -> (data rows, raw values)."""
+    if not errors:
+        return {}
+    by_range_index = {info.index: info.absolute_index for info in selected}
+    found: dict[int, tuple[list[int], list[Any]]] = {}
+    for error in errors:
+        row, col = error.offset_position
+        rows, values = found.setdefault(by_range_index[col], ([], []))
+        rows.append(row)
+        values.append(_decode_cell(error.detail))
+    return {col: (np.asarray(rows, dtype=np.int64), values) for col, (rows, values) in found.items()}
+
+
+_DETAIL = re.compile(r"got '(\w+)\((.*)\)'\s*$", re.S)
+_EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!",
+                 "Num": "#NUM!", "Ref": "#REF!", "Value": "#VALUE!"}
+_RUST_ESCAPE = re.compile(r"\\(u\{[0-9a-fA-F]+\}|.)")
+
+
+def _decode_cell(detail: str) -> Any:
+    """The raw value in a fastexcel cell error ("Expected float but got 'String(\"n/a\")'")."""
+    found = _DETAIL.search(detail)
+    if not found:
+        return detail
+    kind, inner = found.groups()
+    if kind in ("String", "DateTimeIso", "DurationIso") and inner.startswith('"'):
+        return _RUST_ESCAPE.sub(_unescape, inner[1:-1])
+    if kind in ("Float", "Int"):
+        return float(inner) if kind == "Float" else int(inner)
+    if kind == "Bool":
+        return inner == "true"
+    if kind == "Error":
+        return _EXCEL_ERRORS.get(inner, f"#{inner.upper()}")
+    value = re.search(r"value:\s*([-0-9.eE]+)", inner)  # DateTime(ExcelDateTime { value: ... })
+    return float(value.group(1)) if value else inner
+
+
+def _unescape(found: re.Match) -> str:
+    code = found.group(1)
+    if code.startswith("u{"):
+        return chr(int(code[2:-1], 16))
+    return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+
+
+def _column(batch: pa.RecordBatch, pos: int, raw: tuple[np.ndarray, list[Any]] | None) -> Any:
+    """One column as pandas: typed; object dtype with raw values where cells did not fit."""
+    series = batch.column(pos).to_pandas()
+    if raw is None:
+        return series
+    rows, values = raw
+    if pd.api.types.is_datetime64_any_dtype(series.dtype):
+        # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
+        cells = series.to_numpy().astype("datetime64[us]").astype(object)
+    else:
+        cells = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+    cells[rows] = np.array(values + [None], dtype=object)[:-1]
+    return cells
+
+
+def _non_empty_rows(
+    batch: pa.RecordBatch, raw_cells: dict[int, tuple[np.ndarray, list[Any]]]
+) -> np.ndarray | None:
+    """Mask of rows with a value in some column (typed, or a raw cell that did not fit);
+    None when every row has one."""
+    if batch.num_columns == 0:
+        return None
+    empty = None
+    for column in batch.columns:
+        if column.null_count == 0:
+            return None
+        null = pc.is_null(column)
+        empty = null if empty is None else pc.and_(empty, null)
+    if not pc.any(empty).as_py():
+        return None
+    keep = ~empty.to_numpy(zero_copy_only=False)
+    for rows, _ in raw_cells.values():
+        keep[rows] = True
+    return keep
+
+
+def _strip_text(series: pd.Series) -> pd.Series:
+    text = series.astype("str").str.strip()
+    return text.where(series.notna() & (text != ""))
+
+
+def _looks_like_sales(match: dict[str, int]) -> bool:
+    return (CUSTOMER_ID in match or CUSTOMER_NAME in match) and DATE in match and AMOUNT in match
+
+
+_FIELD_LABELS = {CUSTOMER_ID: "customer (id or name)", DATE: "date", AMOUNT: "amount"}
+
+
+def _missing_error(sheet: str, header: SheetHeader, field: str) -> InputError:
+    found = ", ".join(f"'{h}'" for h in header.cells if h is not None) or "none"
+    example = {CUSTOMER_ID: "customer_id | Client Code", DATE: "date | Posting Day",
+               AMOUNT: "amount | Net Value"}[field]
+    return InputError(
+        f"no {_FIELD_LABELS[field]} column (headers found in row {header.row}, the first "
+        f"non-empty row: {found})",
+        sheet=sheet, column=field,
+        hint=f"Rename the header, or add a line to the column_map section of the Settings "
+             f"sheet naming the field and your header, e.g. '{example}'.",
+    )
+
+
+def _require(sheet: str, header: SheetHeader, match: dict[str, int]) -> None:
+    if CUSTOMER_ID not in match and CUSTOMER_NAME not in match:
+        raise _missing_error(sheet, header, CUSTOMER_ID)
+    for field in (DATE, AMOUNT):
+        if field not in match:
+            raise _missing_error(sheet, header, field)
+
+
+def _customer_id_fallback(frame: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, str | None]:
+    """Without customer ids (no column, or an empty one), the customer name is the id."""
+    if CUSTOMER_NAME not in frame.columns:
+        return frame, None
+    if CUSTOMER_ID in frame.columns and not frame[CUSTOMER_ID].isna().all():
+        return frame, None
+    frame = frame.copy()
+    position = 0
+    if CUSTOMER_ID in frame.columns:
+        position = list(frame.columns).index(CUSTOMER_ID)
+        frame = frame.drop(columns=CUSTOMER_ID)
+    frame.insert(position, CUSTOMER_ID, frame[CUSTOMER_NAME])
+    return frame, f"Sheet '{sheet}': no customer ids; the customer name is used as the id."
+
+
+def _combine(frames: list[pd.DataFrame], sheets: list[str]) -> pd.DataFrame:
+    if len(frames) == 1:
+        return frames[0]
+    codes = np.concatenate([np.full(len(f), i, dtype=np.int16) for i, f in enumerate(frames)])
+    combined = pd.concat([f.drop(columns=SOURCE_SHEET) for f in frames], ignore_index=True)
+    position = list(combined.columns).index(SOURCE_ROW)
+    combined.insert(position, SOURCE_SHEET, pd.Categorical.from_codes(codes, categories=sheets))
+    return combined
+
+
+# -- module-level shortcuts: open, read one thing, close ---------------------------------
+
+
+def list_sheets(path: str | Path) -> list[str]:
+    """Sheet names of the workbook at ``path``, in workbook order."""
+    with SalesBook.open(path) as book:
+        return list(book.sheet_names)
+
+
+def find_sales_sheets(path: str | Path, settings: Settings = Settings()) -> list[str]:
+    """See ``SalesBook.sales_sheet_names``."""
+    with SalesBook.open(path) as book:
+        return book.sales_sheet_names(settings)
+
+
+def read_sales(path: str | Path, settings: Settings = Settings()) -> pd.DataFrame:
+    """See ``SalesBook.sales``."""
+    with SalesBook.open(path) as book:
+        return book.sales(settings)
+
+
+def read_customers(path: str | Path, settings: Settings = Settings()) -> pd.DataFrame | None:
+    """See ``SalesBook.customers``."""
+    with SalesBook.open(path) as book:
+        return book.customers(settings)
+
+
+def read_settings(path: str | Path) -> Settings:
+    """See ``SalesBook.settings``."""
+    with SalesBook.open(path) as book:
+        return book.settings()
+
+
+def read_previous_tiers(path: str | Path) -> pd.DataFrame | None:
+    """See ``SalesBook.previous_tiers``."""
+    with SalesBook.open(path) as book:
+        return book.previous_tiers()

@@ -1,0 +1,230 @@
+"""The zip container: copy untouched members byte for byte, write new ones, replace atomically.
+
+Python's ``zipfile`` can only re-compress a member, which changes its bytes. ``PackageWriter``
+copies a member's local header and compressed data verbatim from the source and re-emits its
+central-directory record with only the offset changed, so every part the product does not own
+comes out byte-identical. New members get a fixed timestamp (1980-01-01) so that writing the
+same content twice gives the same bytes. Zip64 (members or files of 4 GiB and more) is not
+supported and raises WorkbookError.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import tempfile
+import zipfile
+import zlib
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from ...errors import WorkbookError
+
+_LOCAL = b"PK\x03\x04"
+_CENTRAL = b"PK\x01\x02"
+_END = b"PK\x05\x06"
+_DESCRIPTOR = b"PK\x07\x08"
+_LIMIT = 0xFFFFFFFF
+_DOS_DATE_1980 = (1 << 5) | 1  # 1980-01-01
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member of the source zip: its name and where its raw bytes are."""
+
+    name: str
+    central_record: bytes  # the original central-directory record, offset field included
+    local_offset: int
+    compressed_size: int
+    flags: int
+
+
+class SourcePackage:
+    """A zip file opened for reading: member names, contents, and raw member bytes."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        try:
+            self._file = open(self.path, "rb")
+        except OSError as exc:
+            raise WorkbookError(f"cannot open '{self.path}': {exc.strerror}") from None
+        try:
+            self.members = _read_central_directory(self._file, self.path)
+            self._zip = zipfile.ZipFile(self._file)
+        except (zipfile.BadZipFile, struct.error) as exc:
+            self._file.close()
+            raise WorkbookError(f"'{self.path}' is not an Excel workbook (not a zip file): {exc}") from None
+        self.comment = self._zip.comment
+        self._by_name = {m.name: m for m in self.members}
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._by_name
+
+    @property
+    def names(self) -> list[str]:
+        return [m.name for m in self.members]
+
+    def read(self, name: str) -> bytes:
+        return self._zip.read(name)
+
+    def raw_chunks(self, member: Member) -> Iterator[bytes]:
+        """The member's local header, compressed data and data descriptor, as stored."""
+        self._file.seek(member.local_offset)
+        header = self._file.read(30)
+        if header[:4] != _LOCAL:
+            raise WorkbookError(f"'{self.path}': bad local header for {member.name}")
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        remaining = name_len + extra_len + member.compressed_size
+        yield header
+        while remaining:
+            block = self._file.read(min(remaining, _CHUNK))
+            if not block:
+                raise WorkbookError(f"'{self.path}' is truncated inside {member.name}")
+            remaining -= len(block)
+            yield block
+        if member.flags & 0x08:
+            head = self._file.read(4)
+            yield head + self._file.read(12 if head == _DESCRIPTOR else 8)
+
+    def close(self) -> None:
+        self._zip.close()
+        self._file.close()
+
+    def __enter__(self) -> SourcePackage:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _read_central_directory(file: BinaryIO, path: Path) -> list[Member]:
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    tail_len = min(size, 65536 + 22)
+    file.seek(size - tail_len)
+    tail = file.read(tail_len)
+    at = tail.rfind(_END)
+    if at < 0:
+        raise zipfile.BadZipFile("no end of central directory")
+    (_, _, _, _, count, cd_size, cd_offset, _) = struct.unpack("<4s4H2LH", tail[at:at + 22])
+    if count == 0xFFFF or cd_offset == _LIMIT:
+        raise WorkbookError(f"'{path}' is a Zip64 file, which this writer does not support")
+    file.seek(cd_offset)
+    data = file.read(cd_size)
+    members, pos = [], 0
+    for _ in range(count):
+        if data[pos:pos + 4] != _CENTRAL:
+            raise zipfile.BadZipFile("bad central directory")
+        flags, = struct.unpack("<H", data[pos + 8:pos + 10])
+        compressed, = struct.unpack("<L", data[pos + 20:pos + 24])
+        name_len, extra_len, comment_len = struct.unpack("<3H", data[pos + 28:pos + 34])
+        offset, = struct.unpack("<L", data[pos + 42:pos + 46])
+        end = pos + 46 + name_len + extra_len + comment_len
+        raw_name = data[pos + 46:pos + 46 + name_len]
+        name = raw_name.decode("utf-8" if flags & 0x800 else "cp437")
+        if compressed == _LIMIT or offset == _LIMIT:
+            raise WorkbookError(f"'{path}': member {name} uses Zip64, which is not supported")
+        members.append(Member(name, data[pos:end], offset, compressed, flags))
+        pos = end
+    return members
+
+
+class PackageWriter:
+    """Writes a zip member by member: raw copies and new deflated members."""
+
+    def __init__(self, file: BinaryIO, compresslevel: int = 6) -> None:
+        self._file = file
+        self._level = compresslevel
+        self._central: list[bytes] = []
+        self._names: set[str] = set()
+
+    def _start(self, name: str) -> int:
+        if name in self._names:
+            raise WorkbookError(f"internal error: zip member {name} written twice")
+        self._names.add(name)
+        offset = self._file.tell()
+        if offset >= _LIMIT:
+            raise WorkbookError("the workbook would exceed 4 GiB, which this writer does not support")
+        return offset
+
+    def copy(self, source: SourcePackage, member: Member) -> None:
+        """Copy ``member`` exactly as stored in ``source``."""
+        offset = self._start(member.name)
+        for block in source.raw_chunks(member):
+            self._file.write(block)
+        record = member.central_record
+        self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
+
+    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None) -> None:
+        """A new deflated member from bytes or from an iterable of byte chunks (streamed);
+        ``level`` is the zlib level (default: the writer's)."""
+        offset = self._start(name)
+        raw_name = name.encode("utf-8")
+        flags = 0x800 if not name.isascii() else 0
+        header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
+                             _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
+        self._file.write(header + raw_name)
+        compressor = zlib.compressobj(self._level if level is None else level, zlib.DEFLATED, -15)
+        crc, size, compressed = 0, 0, 0
+        for chunk in [content] if isinstance(content, (bytes, bytearray)) else content:
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+            out = compressor.compress(chunk)
+            compressed += len(out)
+            self._file.write(out)
+        out = compressor.flush()
+        compressed += len(out)
+        self._file.write(out)
+        if size >= _LIMIT or compressed >= _LIMIT:
+            raise WorkbookError(f"zip member {name} would exceed 4 GiB, which is not supported")
+        end = self._file.tell()
+        self._file.seek(offset + 14)
+        self._file.write(struct.pack("<3L", crc, compressed, size))
+        self._file.seek(end)
+        self._central.append(
+            struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, zipfile.ZIP_DEFLATED, 0,
+                        _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0, 0,
+                        offset) + raw_name)
+
+    def close(self, comment: bytes = b"") -> None:
+        """Write the central directory and the end record."""
+        start = self._file.tell()
+        for record in self._central:
+            self._file.write(record)
+        size = self._file.tell() - start
+        count = len(self._central)
+        if count >= 0xFFFF or start >= _LIMIT:
+            raise WorkbookError("too many zip members or too large a file for a non-Zip64 zip")
+        self._file.write(struct.pack("<4s4H2LH", _END, 0, 0, count, count, size, start,
+                                     len(comment)) + comment)
+
+
+@contextmanager
+def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
+    """A temporary file beside ``dest`` that replaces ``dest`` only when the block succeeds
+    (flushed and fsynced first); on any error the temporary file is removed and ``dest`` is
+    left as it was."""
+    dest = Path(dest)
+    try:
+        handle = tempfile.NamedTemporaryFile(dir=dest.parent or ".", prefix=f".~{dest.stem}-",
+                                             suffix=".tmp", delete=False)
+    except OSError as exc:
+        raise WorkbookError(f"cannot write beside '{dest}': {exc.strerror}") from None
+    temp = Path(handle.name)
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if dest.exists():
+            os.chmod(temp, dest.stat().st_mode & 0o7777)
+        try:
+            os.replace(temp, dest)
+        except OSError as exc:
+            raise WorkbookError(f"cannot replace '{dest}' (is it open in Excel?): {exc.strerror}") from None
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
