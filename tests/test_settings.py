@@ -29,6 +29,7 @@ def test_defaults_are_the_documented_ones():
         ({"vip_score": 40.0}, "regular_score"),
         ({"lapsing_days": 400}, "lapsing_days"),
         ({"language": "fr"}, "language"),
+        ({"retention_rate": 1.0, "discount_rate": 0.0}, "retention_rate"),  # CLV would be infinite
     ],
     ids=lambda v: str(v),
 )

@@ -156,6 +156,12 @@ class Settings:
             raise SettingsError(
                 f"must be a number 0..1, got {self.discount_rate!r}", column="discount_rate"
             )
+        if not self.retention_rate < 1 + self.discount_rate:
+            raise SettingsError(
+                f"retention_rate ({self.retention_rate}) must be below 1 + discount_rate "
+                f"({1 + self.discount_rate}) for a finite lifetime value",
+                column="retention_rate",
+            )
         if not self.score_factors:
             raise SettingsError("at least one score factor is needed", column="score_factors")
         if sum(f.weight for f in self.score_factors) <= 0:

@@ -6,6 +6,7 @@ import pytest
 
 from xl_addin import InputError
 from xl_addin.core.clean import clean_transactions, parse_dates
+from xl_addin.core.sob import customer_totals
 
 
 def frame(**columns):
@@ -135,3 +136,61 @@ def test_extra_columns_pass_through():
     raw = frame(customer_id=["A"], date=["2025-01-01"], amount=[1.0], satisfaction=[4.5])
     clean, _ = clean_transactions(raw)
     assert clean["satisfaction"].tolist() == [4.5]
+
+
+def test_ids_are_categoricals_of_distinct_clean_text():
+    raw = frame(
+        customer_id=[" C2", "C2 ", 7, 7.0, "B", None],
+        date=["2025-01-01"] * 6,
+        amount=[1.0] * 6,
+        order_id=["o1", " o1", "o2", "o2", "o3", "o4"],
+        region=["North ", "North", "", "South", None, "South"],
+    )
+    clean, quality = clean_transactions(raw)
+    ids = clean["customer_id"]
+    assert isinstance(ids.dtype, pd.CategoricalDtype)
+    # padded and unpadded text, 7 and 7.0 share a category; categories in text order, all used
+    assert list(ids.cat.categories) == ["7", "B", "C2"]
+    assert ids.cat.categories.dtype == "str"
+    assert ids.tolist() == ["C2", "C2", "7", "7", "B"]
+    assert clean["order_id"].tolist() == ["o1", "o1", "o2", "o2", "o3"]
+    assert list(clean["order_id"].cat.categories) == ["o1", "o2", "o3"]  # o4's row was left out
+    assert clean["region"].astype("str").tolist()[:2] == ["North", "North"]
+    assert clean["region"].isna().tolist() == [False, False, True, False, True]
+    assert quality["reason"].tolist() == ["blank customer id"]
+
+
+def test_without_dates_when_not_required():
+    raw = frame(customer_id=["A", "B", " ", "A"], amount=[10.0, "x", 5.0, -2.0], order_id=["o1", "o2", "o3", None])
+    clean, quality = clean_transactions(raw, require_date=False)
+    assert "date" not in clean.columns
+    assert clean["customer_id"].tolist() == ["A", "A"]
+    assert clean["amount"].tolist() == [10.0, -2.0]
+    assert quality[["row", "column", "reason"]].values.tolist() == [
+        [2, "amount", "amount is not a number"],
+        [3, "customer_id", "blank customer id"],
+    ]
+
+
+def test_dates_are_still_checked_when_present_but_not_required():
+    raw = frame(customer_id=["A", "B"], date=["2025-01-01", "someday"], amount=[1.0, 2.0])
+    clean, quality = clean_transactions(raw, require_date=False)
+    assert clean["date"].tolist() == [pd.Timestamp("2025-01-01")]
+    assert quality["reason"].tolist() == ["date not recognised"]
+
+
+def test_without_dates_the_other_required_columns_are_still_required():
+    with pytest.raises(InputError) as info:
+        clean_transactions(frame(customer_id=["A"], region=["N"]), require_date=False)
+    assert info.value.column == "amount"
+
+
+def test_cleaning_without_dates_feeds_customer_totals():
+    raw = frame(customer_id=["A", "B", "A", "B"], amount=[300.0, 100.0, -100.0, "n/a"], order_id=["o1", "o2", "o3", "o4"])
+    clean, _ = clean_transactions(raw, require_date=False)
+    totals = customer_totals(clean)
+    assert totals["customer_id"].tolist() == ["A", "B"]
+    assert totals["revenue"].tolist() == [200.0, 100.0]
+    assert totals["sob"].tolist() == pytest.approx([2 / 3, 1 / 3])
+    assert totals["orders"].tolist() == [1, 1]  # a return is not an order
+    assert "last_purchase" not in totals.columns

@@ -69,3 +69,33 @@ def test_every_stage_has_a_chinese_name():
 def test_empty_input_gives_an_empty_series():
     customers = pd.DataFrame({"customer_id": [], "orders": [], "last_purchase": pd.Series([], dtype="datetime64[ns]")})
     assert lifecycle_stages(customers, AS_OF, Settings()).empty
+
+
+def returns_only(days_ago, settings=None):
+    customers = pd.DataFrame(
+        {"customer_id": ["r"], "orders": [0], "last_purchase": [pd.NaT],
+         "last_line": [AS_OF - pd.Timedelta(days=days_ago)]}
+    )
+    return lifecycle_stages(customers, AS_OF, settings or Settings()).iloc[0]
+
+
+@pytest.mark.parametrize(
+    ("days_ago", "expected"),
+    [
+        (366, "Lost"),  # dated by the latest line (a return), as if it were the last purchase
+        (365, "Lapsing"),
+        (181, "Lapsing"),
+        (180, "One-time"),  # a customer, not a prospect; not New: nothing bought in the period
+        (0, "One-time"),
+    ],
+)
+def test_a_customer_with_returns_only_is_not_a_prospect(days_ago, expected):
+    assert returns_only(days_ago) == expected
+
+
+def test_last_line_is_ignored_when_there_is_a_purchase():
+    customers = pd.DataFrame(
+        {"customer_id": ["a", "p"], "orders": [1, 0], "last_purchase": [AS_OF - pd.Timedelta(days=400), pd.NaT],
+         "last_line": [AS_OF, pd.NaT]}
+    )
+    assert lifecycle_stages(customers, AS_OF, Settings()).tolist() == ["Lost", "Prospect"]

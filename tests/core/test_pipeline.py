@@ -46,6 +46,8 @@ def test_attributes_master_wins_else_latest_line(result):
     assert table.loc["a", "industry"] == "w"  # master over the sales lines
     assert table.loc["b", "industry"] == "y"
     assert table.loc["p1", "lifecycle"] == "Prospect"
+    # d only returned goods, 457 days before as_of: a lost customer, not a prospect
+    assert table.loc["d", "lifecycle"] == "Lost"
     assert pd.isna(table.loc["p1", "score"])
 
 
@@ -123,3 +125,17 @@ def test_master_factor_column_feeds_the_score():
     scores = result.customers.set_index("customer_id")["score"]
     # percent rank (rank-1)/(n-1) x 100 over 5 customers
     assert scores.to_dict() == pytest.approx({"a": 100.0, "b": 0.0, "c": 50.0, "d": 25.0, "e": 75.0})
+
+
+@pytest.mark.parametrize(("return_date", "expected"), [("2025-03-20", "One-time"), ("2024-09-01", "Lapsing")])
+def test_returns_only_customer_is_dated_by_its_latest_line(return_date, expected):
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["a", "r", "r"],
+            "date": ["2025-04-01", "2024-08-01", return_date],
+            "amount": [100.0, -10.0, -5.0],
+        }
+    )
+    table = tier_customers(sales, as_of="2025-04-01").customers.set_index("customer_id")
+    assert table.loc["r", "lifecycle"] == expected
+    assert table.loc["r", "abc_tier"] == "D" and pd.isna(table.loc["r", "last_purchase"])

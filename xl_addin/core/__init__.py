@@ -12,7 +12,7 @@ from .lifecycle import lifecycle_stages
 from .pipeline import tier_customers
 from .ranking import percent_rank_inc, percentile_inc_scores
 from .result import TierResult
-from .rfm import rfm_scores
+from .rfm import rfm_from_totals, rfm_scores
 from .score import customer_score
 from .sob import customer_totals, segment_sob, sob
 from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
@@ -34,6 +34,7 @@ __all__ = [
     "percentile_inc_scores",
     "release_candidates",
     "rfm_class_counts",
+    "rfm_from_totals",
     "rfm_scores",
     "rfm_segment_counts",
     "segment_sob",

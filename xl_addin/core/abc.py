@@ -45,6 +45,18 @@ def abc_measure(totals: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS, has
     return measure, name
 
 
+def rank_order(measure: pd.Series) -> np.ndarray:
+    """Positions of ``measure``'s customers in rank order: measure descending, a missing
+    measure last, ties by customer id (text order). ``measure`` is indexed by customer id."""
+    values = measure.to_numpy(dtype="float64")
+    sort_values = np.where(np.isnan(values), np.inf, -values)  # large first, missing last
+    index = measure.index
+    if index.dtype == "str" and index.is_monotonic_increasing:
+        return np.argsort(sort_values, kind="stable")  # already in id order: ties by position
+    ids = pd.Series(index, dtype="str").to_numpy(dtype=object).astype(str)
+    return np.lexsort((ids, sort_values))  # sorts by its last key first
+
+
 def abc_tiers(measure: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """ABC class per customer (see the module docstring for the order, tie and boundary rules).
 
@@ -55,9 +67,7 @@ def abc_tiers(measure: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.D
     ids = pd.Series(measure.index, dtype="str").to_numpy(dtype=object)
     values = measure.to_numpy(dtype="float64")
     positive = values > 0
-    # lexsort sorts by its last key first; -values puts large first, a missing measure last
-    sort_values = np.where(np.isnan(values), np.inf, -values)
-    order = np.lexsort((ids.astype(str), sort_values))
+    order = rank_order(measure)
     ids, values, positive = ids[order], values[order], positive[order]
     n_positive = int(positive.sum())  # positives come first in this order
 

@@ -43,7 +43,9 @@ REASON_BAD_COST = "cost is not a number"
 _CURRENCY_JUNK = r"[,\s¥￥$€£]|^RMB|元$"
 
 
-def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def clean_transactions(
+    raw: pd.DataFrame, *, require_date: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn raw sale lines with canonical column names into typed rows, and report the rest.
 
     Returns ``(transactions, data_quality)``:
@@ -53,7 +55,12 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
       midnight, ``amount`` float64 (negative = a return), ``cost`` float64 when the column
       exists (blank cost = 0), ``order_id`` text, attribute columns text (blank = missing),
       ``wallet`` float64 (not a number = missing). Other columns pass through unchanged;
-      ``source_sheet`` / ``source_row`` are dropped.
+      ``source_sheet`` / ``source_row`` are dropped. ``customer_id``, ``order_id`` and the
+      attribute columns are pandas Categoricals of "str" categories (sorted, only the
+      distinct texts are stored), so grouping by them costs no hashing of text.
+    * ``require_date=False`` makes the date column optional (the worksheet functions get no
+      dates): without one, rows are not checked for a date and the result has no ``date``
+      column; when there is one it is cleaned as usual.
     * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
       1-based ``row`` from ``source_sheet`` / ``source_row`` when present, else sheet "" and
       the row's 1-based position), the ``column``, the ``value`` as text, and the ``reason``.
@@ -67,7 +74,8 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     Raises ``InputError`` when a required column is missing (naming it and listing the columns
     found) or when there are no rows.
     """
-    missing = [c for c in REQUIRED_TRANSACTION_COLUMNS if c not in raw.columns]
+    required = [c for c in REQUIRED_TRANSACTION_COLUMNS if require_date or c != DATE]
+    missing = [c for c in required if c not in raw.columns]
     if missing:
         found = ", ".join(map(str, raw.columns)) or "none"
         raise InputError(
@@ -81,15 +89,16 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     out: dict[str, pd.Series | np.ndarray] = {}
     problems: list[tuple[str, np.ndarray, pd.Series, str]] = []  # column, bad rows, values, reason
 
-    ids = normalise_ids(raw[CUSTOMER_ID])
-    problems.append((CUSTOMER_ID, ids.isna().to_numpy(), raw[CUSTOMER_ID], REASON_BLANK_ID))
+    ids = text_categorical(raw[CUSTOMER_ID])
+    problems.append((CUSTOMER_ID, ids.codes < 0, raw[CUSTOMER_ID], REASON_BLANK_ID))
     out[CUSTOMER_ID] = ids
 
-    dates = parse_dates(raw[DATE])
-    blank_date = _is_blank(raw[DATE])
-    problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
-    problems.append((DATE, dates.isna().to_numpy() & ~blank_date, raw[DATE], REASON_BAD_DATE))
-    out[DATE] = dates
+    if DATE in raw.columns:
+        dates = parse_dates(raw[DATE])
+        blank_date = _is_blank(raw[DATE])
+        problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
+        problems.append((DATE, dates.isna().to_numpy() & ~blank_date, raw[DATE], REASON_BAD_DATE))
+        out[DATE] = dates
 
     amounts = parse_numbers(raw[AMOUNT])
     blank_amount = _is_blank(raw[AMOUNT])
@@ -104,10 +113,10 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         out[COST] = costs.fillna(0.0)
 
     if ORDER_ID in raw.columns:
-        out[ORDER_ID] = normalise_ids(raw[ORDER_ID])
+        out[ORDER_ID] = text_categorical(raw[ORDER_ID])
     for name in ATTRIBUTE_COLUMNS:
         if name in raw.columns:
-            out[name] = normalise_text(raw[name])
+            out[name] = text_categorical(raw[name])
     if WALLET in raw.columns:
         out[WALLET] = parse_numbers(raw[WALLET])
 
@@ -120,36 +129,79 @@ def clean_transactions(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     for _, mask, _, _ in problems:
         bad |= mask
     clean = pd.DataFrame(out, index=raw.index)
-    clean = clean.loc[~bad].reset_index(drop=True)
-    return clean, _data_quality(raw, problems)
+    if bad.any():
+        clean = clean.loc[~bad]
+        for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
+            if name in clean.columns:
+                clean[name] = drop_unused_categories(clean[name].array)
+    return clean.reset_index(drop=True), _data_quality(raw, problems)
+
+
+def drop_unused_categories(values: pd.Categorical) -> pd.Categorical:
+    """``values`` without the categories no row uses (order kept). One bincount, no hashing."""
+    used = np.bincount(values.codes[values.codes >= 0], minlength=len(values.categories)) > 0
+    if used.all():
+        return values
+    new_code = np.cumsum(used) - 1
+    codes = np.where(values.codes >= 0, new_code[np.maximum(values.codes, 0)], -1)
+    return pd.Categorical.from_codes(codes, categories=values.categories[used])
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
     """Ids as stripped text; whole numbers lose ".0" (1001.0 -> "1001"); blanks -> missing."""
-    kind = value_kind(values)
-    if kind == "number":
-        numbers = values.astype("float64").to_numpy()
-        finite = np.isfinite(numbers)
-        whole = finite & (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**53)
-        result = np.full(len(values), None, dtype=object)
-        result[whole] = numbers[whole].astype("int64").astype(str)
-        other = finite & ~whole
-        result[other] = numbers[other].astype(str)
-        return pd.Series(result, index=values.index, dtype="str")
-    if kind == "text":
-        text = values.astype("str").str.strip()
-        return text.mask(text == "")
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    texts = np.array([_id_text(u) for u in uniques], dtype=object)
-    result = np.full(len(values), None, dtype=object)
-    ok = codes >= 0
-    result[ok] = texts[codes[ok]]
-    return pd.Series(result, index=values.index, dtype="str")
+    if value_kind(values) == "mixed":  # Python-level rules: apply them to distinct values only
+        return pd.Series(text_categorical(values), index=values.index).astype("str")
+    texts = _id_texts(values.astype("float64") if value_kind(values) == "number" else values)
+    texts.index = values.index
+    return texts
 
 
 def normalise_text(values: pd.Series) -> pd.Series:
     """Descriptive text, stripped; blanks -> missing. Numbers keep their text form (1.0 -> "1")."""
     return normalise_ids(values)
+
+
+def text_categorical(values: pd.Series) -> pd.Categorical:
+    """``normalise_ids`` as a pandas Categorical whose categories are the distinct texts, sorted.
+
+    The work is done once per distinct value, not per row: one hash pass over the rows
+    (``pd.factorize``), the text rules on the distinct values, then integer codes. Distinct raw
+    values that give the same text (" C2" and "C2", 7 and 7.0) share one category.
+    """
+    if value_kind(values) == "number":
+        values = values.astype("float64")
+    raw = pd.Categorical(values)  # one hash pass; categories sorted when they compare
+    texts = _id_texts(raw.categories)
+    if (
+        raw.categories.dtype == "str"
+        and texts.notna().all()
+        and np.array_equal(texts.to_numpy(dtype=object), raw.categories.to_numpy(dtype=object))
+    ):
+        return raw  # the usual case: every distinct value is already clean text
+    # factorize(sort=True) on the distinct texts: merges equal texts, orders categories
+    text_codes, categories = pd.factorize(texts, sort=True, use_na_sentinel=True)
+    codes = raw.codes
+    codes = np.where(codes >= 0, text_codes[np.maximum(codes, 0)] if len(text_codes) else -1, -1)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+
+
+def _id_texts(values) -> pd.Series:
+    """The id text of each value (missing for blanks), as a "str" Series with a fresh index.
+    Vectorised for all-number or all-text values; mixed values go one by one."""
+    kind = value_kind(pd.Series(values)) if len(values) else "text"
+    if kind == "number":
+        numbers = np.asarray(values, dtype="float64")
+        finite = np.isfinite(numbers)
+        whole = finite & (numbers == np.floor(numbers)) & (np.abs(numbers) < 2**53)
+        result = np.full(len(numbers), None, dtype=object)
+        result[whole] = numbers[whole].astype("int64").astype(str)
+        other = finite & ~whole
+        result[other] = numbers[other].astype(str)
+        return pd.Series(result, dtype="str")
+    if kind == "text":
+        text = pd.Series(values, dtype="str").reset_index(drop=True).str.strip()
+        return text.mask(text == "")
+    return pd.Series([_id_text(u) for u in values], dtype=object).astype("str")
 
 
 def value_kind(values: pd.Series) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..errors import SettingsError
 from ..settings import Settings
 from . import columns as col
 
@@ -25,15 +24,9 @@ def clv_values(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings)
     * A customer without a first purchase (a prospect) has nothing to project: ``clv_proj`` is
       NaN, ``clv_hist`` its profit (0 when blank).
 
-    r = 1 with i = 0 has no finite value: a SettingsError.
+    r = 1 with i = 0 has no finite value: ``Settings`` rejects it (r < 1 + i always holds here).
     """
     retention, discount = settings.retention_rate, settings.discount_rate
-    if 1 + discount - retention <= 0:
-        raise SettingsError(
-            f"retention_rate ({retention}) must be below 1 + discount_rate ({1 + discount}) "
-            "for a finite lifetime value",
-            column="retention_rate",
-        )
     as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
     profit = pd.to_numeric(customers["profit"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     profit = np.nan_to_num(profit, nan=0.0)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..settings import DEFAULT_SETTINGS, Settings
-from .abc import abc_flags, abc_measure, abc_tiers, pareto_table
+from .abc import abc_flags, abc_measure, abc_tiers, pareto_table, rank_order
 from .changes import tier_changes as compare_tiers
 from .clean import (
     clean_transactions,
@@ -42,7 +42,7 @@ from .columns import (
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
 from .result import TierResult
-from .rfm import rfm_scores
+from .rfm import rfm_from_totals
 from .score import customer_score
 from .sob import customer_codes, segment_sob, sob_from_codes, totals_from_codes
 from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
@@ -106,9 +106,10 @@ def tier_customers(
     totals = totals_from_codes(clean, codes, ids, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
     abc = abc_tiers(measure, settings)
-    table = _customer_table(clean, codes, ids, totals, abc, master, settings)
-    rfm = rfm_scores(clean, analysis_date, settings)
-    _take_into(table, rfm, RFM_TAKEN)
+    table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
+    rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
+    for name in RFM_TAKEN:
+        table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
 
     bought = table["abc_tier"].notna().to_numpy()
     factors = [f.column for f in settings.score_factors]
@@ -120,12 +121,15 @@ def tier_customers(
             hint="Add it to the customer master, or remove it from score_factors in Settings.",
         )
     scores = customer_score(_score_input(table.loc[bought], settings), settings)
-    _take_into(table, scores, ("score", "score_tier"))
-    table["lifecycle"] = lifecycle_stages(table[[CUSTOMER_ID, "orders", "last_purchase"]], analysis_date, settings)
+    _put_rows(table, bought, scores, ("score", "score_tier"))
+    stage_input = table[[CUSTOMER_ID, "orders", "last_purchase"]].assign(
+        last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)
+    )
+    table["lifecycle"] = lifecycle_stages(stage_input, analysis_date, settings)
     clv = clv_values(
         table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings
     )
-    _take_into(table, clv, ("clv_hist", "clv_proj"))
+    _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
     table["release_to_pool"] = (table["recency_days"] > settings.release_days).fillna(False).astype(bool)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
     promote = np.zeros(len(table), dtype=bool)
@@ -236,20 +240,25 @@ def _customer_table(
     codes: np.ndarray,
     ids: pd.Index,
     totals: pd.DataFrame,
+    measure: pd.Series,
     abc: pd.DataFrame,
     master: pd.DataFrame,
     settings: Settings,
-) -> pd.DataFrame:
-    """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns."""
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Customers in ABC rank order, then prospects by id: totals, attributes, abc columns;
+    and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
-    in_sales = ids.get_indexer(master[CUSTOMER_ID]) >= 0
-    prospects = master.loc[~in_sales, CUSTOMER_ID].sort_values(kind="stable")
+    # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
+    master_of_id = pd.Index(master[CUSTOMER_ID]).get_indexer(ids)
+    in_sales = np.zeros(len(master), dtype=bool)
+    in_sales[master_of_id[master_of_id >= 0]] = True
+    prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
     table = pd.DataFrame({CUSTOMER_ID: pd.concat([ranked, prospects], ignore_index=True).astype("str")})
-    # totals rows are in ``ids`` order; -1 = a prospect
+    # totals rows are in ``ids`` order, as is ``measure`` which abc ranked; -1 = a prospect
     row = np.full(len(table), -1, dtype=np.int64)
-    row[: len(ranked)] = ids.get_indexer(ranked)
+    row[: len(ranked)] = rank_order(measure)
+    master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     latest = latest_attributes(clean, codes, ids)
-    master_row = pd.Index(master[CUSTOMER_ID]).get_indexer(table[CUSTOMER_ID])
     for name in ATTRIBUTE_COLUMNS:
         values = pd.Series(pd.NA, index=table.index, dtype="str")
         if name in latest.columns:
@@ -279,7 +288,7 @@ def _customer_table(
     for name in master.columns:
         if name not in table.columns and name not in ATTRIBUTE_COLUMNS and name != WALLET:
             table[name] = _take(master[name], master_row)
-    return table
+    return table, row
 
 
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
@@ -288,11 +297,11 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     return taken.reset_index(drop=True)
 
 
-def _take_into(table: pd.DataFrame, part: pd.DataFrame, names: tuple[str, ...]) -> None:
-    """Copy ``names`` from ``part`` (one row per customer_id) into ``table`` by customer id."""
-    # object-backed indexes hash faster than Arrow-backed ones for a lookup like this
-    lookup = pd.Index(part[CUSTOMER_ID].to_numpy(dtype=object))
-    rows = lookup.get_indexer(table[CUSTOMER_ID].to_numpy(dtype=object))
+def _put_rows(table: pd.DataFrame, mask: np.ndarray, part: pd.DataFrame, names: tuple[str, ...]) -> None:
+    """Copy ``names`` from ``part`` (one row per True of ``mask``, in table order) into ``table``;
+    the other rows get missing values."""
+    rows = np.full(len(table), -1, dtype=np.int64)
+    rows[mask] = np.arange(int(mask.sum()))
     for name in names:
         table[name] = _take(part[name], rows).to_numpy()
 
@@ -304,23 +313,36 @@ def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
 
 def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids: pd.Index | None = None) -> pd.DataFrame:
     """Per customer id, each attribute's value on the latest-dated line that has one (ties: the
-    later line). Vectorised: one stable sort by date, then a max of positions per customer."""
+    later line). Vectorised: a max per customer of one int64 key (day, then line position)."""
     if codes is None or ids is None:
         codes, ids = customer_codes(clean)
     present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
-    order = np.argsort(clean[DATE].to_numpy(dtype="datetime64[ns]"), kind="stable")
-    position = np.empty(len(order), dtype=np.int64)
-    position[order] = np.arange(len(order))
+    n = len(clean)
+    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    # (day, position) packed in one int64 so that a larger key is a later line
+    key = (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
     for name in present:
         values = clean[name]
         has = values.notna().to_numpy()
         best = np.full(len(ids), -1, dtype=np.int64)
-        np.maximum.at(best, codes[has], position[has])
-        line = np.where(best >= 0, order[np.maximum(best, 0)], -1)
+        np.maximum.at(best, codes[has], key[has])
+        line = np.where(best >= 0, best % max(n, 1), -1)
         result[name] = _take(values, line).astype("str").to_numpy()
     result.index = ids
     return result
+
+
+def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:
+    """Per totals row, the date of the latest line of a customer who only returned goods (NaT
+    for everyone else): lifecycle dates those customers by it."""
+    no_purchase = totals["last_purchase"].isna().to_numpy()
+    latest = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)  # = NaT
+    if no_purchase.any():
+        lines = no_purchase[codes]
+        stamps = clean[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        np.maximum.at(latest, codes[lines], stamps[lines])
+    return pd.Series(latest.view("datetime64[ns]"))
 
 
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:

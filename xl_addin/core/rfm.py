@@ -15,6 +15,7 @@ from ..errors import InputError
 from ..settings import Settings
 from . import columns as col
 from .ranking import percentile_inc_scores
+from .sob import customer_codes, totals_from_codes
 
 RFM_COLUMNS = (
     "customer_id", "orders", "last_purchase", "recency_days", "monetary",
@@ -150,36 +151,6 @@ def rfm_codes(r_score, f_score, m_score, bins: int) -> np.ndarray:
     return pd.Series(r * 10_000 + f * 100 + m).astype(str).str.zfill(6).to_numpy(dtype=object)
 
 
-def _count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
-    """Number of distinct ``items`` per group (both int codes >= 0), by sorting packed pairs
-    (np.unique is hash-based and far slower here)."""
-    if groups.size == 0:
-        return np.zeros(n_groups, dtype=np.int64)
-    stride = np.int64(items.max()) + 1
-    pairs = np.sort(groups.astype(np.int64) * stride + items)
-    first = np.empty(pairs.size, dtype=bool)
-    first[0] = True
-    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
-    return np.bincount(pairs[first] // stride, minlength=n_groups)
-
-
-def _distinct_orders(transactions: pd.DataFrame, codes: np.ndarray, days: np.ndarray,
-                     bought: np.ndarray, n_customers: int) -> np.ndarray:
-    """Distinct orders per customer among purchase rows: distinct order ids when the column
-    exists (a row with a blank order id counts by its date), else distinct purchase dates."""
-    by_date = bought
-    orders = np.zeros(n_customers, dtype=np.int64)
-    if col.ORDER_ID in transactions.columns:
-        order_codes = pd.factorize(transactions[col.ORDER_ID])[0]  # -1 = blank
-        by_id = bought & (order_codes >= 0)
-        by_date = bought & (order_codes < 0)
-        orders += _count_distinct(codes[by_id], order_codes[by_id], n_customers)
-    if by_date.any():
-        dated = days[by_date]
-        orders += _count_distinct(codes[by_date], dated - dated.min(), n_customers)
-    return orders
-
-
 def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
     """RFM per customer: one row per customer with at least one purchase, sorted by customer_id.
 
@@ -199,29 +170,36 @@ def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
     ``transactions`` is the clean frame (no blank id, amount or date). Customers who only
     returned goods have no purchase and no row. Rows dated after ``as_of`` are not removed here
     (the caller passes the period it analyses). A categorical ``customer_id`` or ``order_id``
-    is used as is (no re-hashing of text).
+    is used as is (no re-hashing of text). Same as ``rfm_from_totals(customer_totals(...))``.
+    """
+    codes, ids = customer_codes(transactions)
+    if (codes < 0).any():  # a blank id: the clean frame has none, so this is a caller's bug
+        raise InputError("rfm_scores needs a customer_id on every row", column=col.CUSTOMER_ID)
+    totals = totals_from_codes(transactions[[col.CUSTOMER_ID, col.DATE, col.AMOUNT, *(
+        [col.ORDER_ID] if col.ORDER_ID in transactions.columns else [])]], codes, ids)
+    rfm = rfm_from_totals(totals, as_of, settings).reset_index(drop=True)
+    rfm["customer_id"] = rfm["customer_id"].to_numpy(dtype=object)
+    return rfm
+
+
+def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+    """``rfm_scores`` from per-customer totals, without going back to the sale lines.
+
+    ``totals``: one row per customer with ``customer_id``, ``orders``, ``last_purchase`` (NaT
+    = no purchase) and ``revenue`` (net of returns), as ``customer_totals`` gives them. Output:
+    ``RFM_COLUMNS`` for the customers with a last purchase, in the order of ``totals`` and
+    keeping its index, so the result aligns with ``totals``.
     """
     as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64)
     bins = settings.rfm_bins
-    codes, ids = pd.factorize(transactions[col.CUSTOMER_ID], sort=True)
-    if (codes < 0).any():  # a blank id: the clean frame has none, so this is a caller's bug
-        raise InputError("rfm_scores needs a customer_id on every row", column=col.CUSTOMER_ID)
-    n_all = len(ids)
-    amount = transactions[col.AMOUNT].to_numpy(dtype=float)
-    dates = transactions[col.DATE]
-    days = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-    bought = amount > 0
-
-    no_purchase = np.iinfo(np.int64).min
-    last_day = np.full(n_all, no_purchase, dtype=np.int64)
-    np.maximum.at(last_day, codes[bought], days[bought])
-    net_revenue = np.bincount(codes, weights=amount, minlength=n_all)
-    orders = _distinct_orders(transactions, codes, days, bought, n_all)
-
-    scored = last_day != no_purchase
+    last = totals["last_purchase"]
+    scored = last.notna().to_numpy()
     if not scored.any():
         return _empty_rfm()
-    last_day, net_revenue, orders = last_day[scored], net_revenue[scored], orders[scored]
+    last = last[scored]
+    last_day = last.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    orders = totals["orders"].to_numpy()[scored].astype(np.int64)
+    net_revenue = totals["revenue"].to_numpy(dtype="float64")[scored]
     monetary = net_revenue / orders if settings.rfm_monetary == "mean" else net_revenue
     recency_days = as_of_day - last_day
 
@@ -229,12 +207,11 @@ def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
     f_score = percentile_inc_scores(orders, bins)
     m_score = percentile_inc_scores(monetary, bins)
     class_zh, class_en = rfm_classes(recency_days, orders, monetary)
-    date_dtype = dates.dtype if isinstance(dates.dtype, np.dtype) else np.dtype("datetime64[ns]")
     return pd.DataFrame(
         {
-            "customer_id": np.asarray(ids, dtype=object)[scored],
+            "customer_id": totals[col.CUSTOMER_ID][scored],
             "orders": orders,
-            "last_purchase": last_day.astype("datetime64[D]").astype(date_dtype),
+            "last_purchase": last.astype("datetime64[ns]"),
             "recency_days": recency_days,
             "monetary": monetary,
             "r_score": r_score,
@@ -245,6 +222,7 @@ def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
             "rfm_class": class_zh,
             "rfm_class_en": class_en,
         },
+        index=totals.index[scored],
         columns=list(RFM_COLUMNS),
     )
 

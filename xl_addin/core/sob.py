@@ -39,8 +39,25 @@ def customer_totals(transactions: pd.DataFrame, settings: Settings = DEFAULT_SET
 
 def customer_codes(transactions: pd.DataFrame) -> tuple[np.ndarray, pd.Index]:
     """(code per line, customer ids sorted): the grouping every per-customer step shares."""
-    codes, ids = pd.factorize(transactions[CUSTOMER_ID], sort=True)
+    codes, ids = sorted_codes(transactions[CUSTOMER_ID])
     return codes, pd.Index(ids, dtype="str", name=CUSTOMER_ID)
+
+
+def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """``pd.factorize(values, sort=True)`` (codes int64, -1 = missing; the distinct values in
+    text order). A Categorical is not re-hashed: its codes are remapped to the categories that
+    occur, in text order, which costs one pass over the rows and a sort of the categories."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(values, sort=True)
+        return codes.astype(np.int64, copy=False), pd.Index(uniques)
+    cat_codes = values.cat.codes.to_numpy().astype(np.int64)
+    categories = values.cat.categories
+    used = np.bincount(cat_codes[cat_codes >= 0], minlength=len(categories)) > 0
+    used_codes, uniques = pd.factorize(pd.Index(categories[used]), sort=True)
+    mapping = np.full(len(categories), -1, dtype=np.int64)
+    mapping[used] = used_codes
+    codes = np.where(cat_codes >= 0, mapping[np.maximum(cat_codes, 0)] if len(mapping) else -1, -1)
+    return codes, pd.Index(uniques)
 
 
 def totals_from_codes(
@@ -66,14 +83,16 @@ def totals_from_codes(
     bought = amount > 0
     if DATE in transactions.columns:
         table["orders"] = _order_counts(transactions, codes, bought, n)
-        days = transactions[DATE].to_numpy(dtype="datetime64[ns]")[bought]
-        span = pd.DataFrame({"c": codes[bought], "d": days}).groupby("c")["d"].agg(["min", "max"])
-        first = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-        last = first.copy()
-        first[span.index.to_numpy()] = span["min"].to_numpy()
-        last[span.index.to_numpy()] = span["max"].to_numpy()
-        table["first_purchase"] = first
-        table["last_purchase"] = last
+        # int64 nanoseconds: NaT is the int64 minimum, so it can mark "no purchase" for max
+        stamps = transactions[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)[bought]
+        nat = np.iinfo(np.int64).min
+        first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        last = np.full(n, nat, dtype=np.int64)
+        np.minimum.at(first, codes[bought], stamps)
+        np.maximum.at(last, codes[bought], stamps)
+        first[last == nat] = nat
+        table["first_purchase"] = first.view("datetime64[ns]")
+        table["last_purchase"] = last.view("datetime64[ns]")
     elif ORDER_ID in transactions.columns:
         table["orders"] = _order_counts(transactions, codes, bought, n)
     if WALLET in transactions.columns:
@@ -87,8 +106,7 @@ def totals_from_codes(
 def _order_counts(transactions: pd.DataFrame, codes: np.ndarray, bought: np.ndarray, n: int) -> np.ndarray:
     """Distinct orders per customer code among the lines with amount > 0."""
     if ORDER_ID in transactions.columns:
-        order_codes, _ = pd.factorize(transactions[ORDER_ID], use_na_sentinel=True)
-        order_codes = order_codes.astype("int64")
+        order_codes = _codes(transactions[ORDER_ID])
         if DATE in transactions.columns:
             # a blank order id: one order per date (negative keys cannot meet real codes)
             day = transactions[DATE].to_numpy(dtype="datetime64[D]").astype("int64")
@@ -97,8 +115,27 @@ def _order_counts(transactions: pd.DataFrame, codes: np.ndarray, bought: np.ndar
         order_codes = transactions[DATE].to_numpy(dtype="datetime64[D]").astype("int64")
     order_codes = order_codes[bought]
     order_codes = order_codes - order_codes.min() if len(order_codes) else order_codes
-    pairs = np.unique(codes[bought].astype("int64") * (int(order_codes.max(initial=0)) + 1) + order_codes)
-    return np.bincount(pairs // (int(order_codes.max(initial=0)) + 1), minlength=n).astype("int64")
+    return count_distinct(codes[bought], order_codes, n)
+
+
+def count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.ndarray:
+    """Number of distinct ``items`` per group (both int codes >= 0), int64 per group code.
+    Sorts packed (group, item) pairs: faster here than hashing them (np.unique)."""
+    if groups.size == 0:
+        return np.zeros(n_groups, dtype=np.int64)
+    stride = np.int64(items.max()) + 1
+    pairs = np.sort(groups.astype(np.int64) * stride + items)
+    first = np.empty(pairs.size, dtype=bool)
+    first[0] = True
+    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
+    return np.bincount(pairs[first] // stride, minlength=n_groups).astype(np.int64)
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Integer codes per row (-1 = missing), any order; a Categorical's own codes."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy().astype(np.int64)
+    return pd.factorize(values, use_na_sentinel=True)[0].astype(np.int64)
 
 
 def shares(values: np.ndarray | pd.Series) -> np.ndarray:

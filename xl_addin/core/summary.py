@@ -105,11 +105,14 @@ def tier_pivots(customers: pd.DataFrame, attributes: tuple[str, ...] = PIVOT_ATT
     for name in attributes:
         if name not in customers.columns or customers[name].notna().sum() == 0:
             continue
-        rows = tiered[name].astype(object).where(tiered[name].notna(), BLANK).astype(str)
-        table = pd.crosstab(rows, tiered["abc_tier"]).reindex(columns=list(TIERS), fill_value=0)
-        table = table.sort_index()
-        table[TOTAL] = table.sum(axis=1)
-        table = table.astype("int64").rename_axis(index=name, columns=None).reset_index()
-        table[name] = table[name].astype("str")
+        rows = tiered[name].astype("str").fillna(BLANK)
+        row_codes, row_values = pd.factorize(rows, sort=True)
+        tier_codes = pd.Categorical(tiered["abc_tier"], categories=list(TIERS)).codes
+        counts = np.bincount(
+            row_codes * len(TIERS) + tier_codes, minlength=len(row_values) * len(TIERS)
+        ).reshape(len(row_values), len(TIERS))
+        table = pd.DataFrame(counts.astype("int64"), columns=list(TIERS))
+        table.insert(0, name, pd.Series(row_values, dtype="str"))
+        table[TOTAL] = counts.sum(axis=1).astype("int64")
         pivots[name] = table
     return pivots
