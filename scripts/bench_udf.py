@@ -1,9 +1,14 @@
 """UDF timing: first call (computes the population) and cached calls (a formula filled down).
 
-Calls the Python functions directly with the values xlwings would pass (lists of rows) for a
-100,000-line population, then 10,000 cached calls, one per customer cell; prints medians.
+Calls the Python functions directly with the values xlwings would pass for a 100,000-line
+population: data columns as flat lists (xlwings' default squeeze, what the UDFs declare) or,
+with ``--shape rows``, as lists of rows (``ndim=2``, the earlier declaration). Every call gets
+freshly built cell objects, as xlwings builds them from the range for every cell, so no hash
+is cached in them. Prints medians in ms for ABC_TIER (customers, amounts, costs) and
+RFM_SCORE (customers, dates, amounts). The time xlwings itself spends converting the range
+values is not included.
 
-    python scripts/bench_udf.py [--lines 100000] [--calls 10000]
+    python scripts/bench_udf.py [--lines 100000] [--calls 200] [--shape flat|rows]
 """
 
 from __future__ import annotations
@@ -15,41 +20,68 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import udfs.customer_tiers as udf  # noqa: E402
 
 
+def fresh(columns: list[np.ndarray], shape: str) -> list[Any]:
+    """New lists of new cell objects: ``tolist`` of a numpy array makes a new str / float /
+    datetime per cell, as xlwings does."""
+    copies = [column.tolist() for column in columns]
+    return copies if shape == "flat" else [[[value] for value in column] for column in copies]
+
+
+def timed(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray], shape: str,
+          calls: int) -> tuple[float, float]:
+    """(first-call ms, median cached-call ms) of ``function(customer, *columns)``."""
+    udf.POPULATIONS.clear()
+    arguments = fresh(columns, shape)
+    start = time.perf_counter()
+    answer = function([[ids[0]]], *arguments)
+    first = time.perf_counter() - start
+    if isinstance(answer, str) and answer.startswith("#"):
+        raise SystemExit(f"{function.__name__} answered {answer!r}")
+    cached = []
+    for i in range(calls):
+        arguments = fresh(columns, shape)
+        start = time.perf_counter()
+        function([[ids[i % len(ids)]]], *arguments)
+        cached.append(time.perf_counter() - start)
+    if udf.POPULATIONS.misses != 1:
+        raise SystemExit(f"expected one computation, got {udf.POPULATIONS.misses}")
+    return first * 1000, statistics.median(cached) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=10_000)
-    parser.add_argument("--first", type=int, default=3, help="first calls to time (cache cleared)")
+    parser.add_argument("--calls", type=int, default=200, help="cached calls per function")
+    parser.add_argument("--shape", choices=("flat", "rows"), default="flat")
     args = parser.parse_args()
     rng = random.Random(1)
-    customers = [[f"C{rng.randint(1, 5000):05d}"] for _ in range(args.lines)]
-    amounts = [[round(rng.uniform(-50, 2000), 2)] for _ in range(args.lines)]
-    costs = [[round(rng.uniform(0, 500), 2)] for _ in range(args.lines)]
-    ids = sorted({c for [c] in customers})
-    print(f"{args.lines:,} sale lines, {len(ids):,} customers")
+    customers = [f"C{rng.randint(1, 5000):05d}" for _ in range(args.lines)]
+    amounts = [round(rng.uniform(-50, 2000), 2) for _ in range(args.lines)]
+    costs = [round(rng.uniform(0, 500), 2) for _ in range(args.lines)]
+    start = dt.datetime(2023, 1, 1)
+    dates = [start + dt.timedelta(days=rng.randint(0, 900)) for _ in range(args.lines)]
+    ids = sorted(set(customers))
+    customers, amounts, costs = np.array(customers), np.array(amounts), np.array(costs)
+    dates = np.array(dates, dtype="datetime64[us]")  # .tolist() -> new datetimes
+    print(f"{args.lines:,} sale lines, {len(ids):,} customers, data columns as {args.shape} "
+          f"lists, {args.calls} cached calls each")
 
-    first = []
-    for _ in range(args.first):
-        udf.POPULATIONS.clear()
-        start = time.perf_counter()
-        udf.ABC_TIER([[ids[0]]], customers, amounts, costs)
-        first.append(time.perf_counter() - start)
-    cached = []
-    for i in range(args.calls):
-        # fresh lists each call, as xlwings builds them from the ranges for every cell
-        cells = ([row[:] for row in customers], [row[:] for row in amounts], [row[:] for row in costs])
-        start = time.perf_counter()
-        udf.ABC_TIER([[ids[i % len(ids)]]], *cells)
-        cached.append(time.perf_counter() - start)
-    print(f"ABC_TIER first call: median {statistics.median(first) * 1000:.1f} ms over {len(first)}")
-    print(f"ABC_TIER cached call: median {statistics.median(cached) * 1000:.2f} ms over {len(cached):,} "
-          f"(cache hits {udf.POPULATIONS.hits:,}, misses {udf.POPULATIONS.misses})")
+    runs = [
+        ("ABC_TIER(customer, customers, amounts, costs)", udf.ABC_TIER, [customers, amounts, costs]),
+        ("RFM_SCORE(customer, customers, dates, amounts)", udf.RFM_SCORE, [customers, dates, amounts]),
+    ]
+    for label, function, columns in runs:
+        first, cached = timed(function, ids, columns, args.shape, args.calls)
+        print(f"{label}: first call {first:.0f} ms, cached call median {cached:.2f} ms")
 
 
 if __name__ == "__main__":

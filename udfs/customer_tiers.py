@@ -18,7 +18,7 @@ for the core's result on those arguments (computing it once), and converts back.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 
 import pandas as pd
 import xlwings as xw
@@ -35,7 +35,6 @@ from xl_addin.report.layout import tiers_sheet
 from xl_addin.settings import DEFAULT_SETTINGS, Settings
 
 CATEGORY = "Customer Tiers"
-UNDATED = pd.Timestamp("2000-01-01")
 POPULATIONS = PopulationCache(maxsize=8)
 
 RFM_PARTS = {
@@ -134,10 +133,7 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
 
     def compute() -> pd.DataFrame:
         raw = convert.transactions(customers, amounts, costs=costs)
-        # clean_transactions requires a date column; totals and ABC use none, so every line
-        # gets the same placeholder date and is cleaned exactly as in the refresh otherwise
-        raw[col.DATE] = UNDATED
-        clean, _ = clean_transactions(raw)
+        clean, _ = clean_transactions(raw, require_date=False)
         totals = customer_totals(clean, settings)
         measure, _ = abc_measure(totals, settings, has_cost=col.COST in clean.columns)
         abc = abc_tiers(measure, settings).set_index(col.CUSTOMER_ID)
@@ -147,30 +143,36 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
     return POPULATIONS.get(("abc", settings, *fingerprint(customers, amounts, costs)), compute)
 
 
+class TierPopulation(NamedTuple):
+    """A cached ``tier_customers`` result and its customer table indexed by customer id."""
+
+    result: TierResult
+    by_id: pd.DataFrame
+
+
 def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders: Any,
-                    as_of: Any, settings: Settings) -> TierResult:
+                    as_of: Any, settings: Settings) -> TierPopulation:
     """``tier_customers`` on the data: the headless refresh itself."""
 
-    def compute() -> TierResult:
+    def compute() -> TierPopulation:
         # imported on first use: the pipeline loads every metric module, =SOB needs none of them
         from xl_addin.core.pipeline import tier_customers
+        from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
 
         raw = convert.transactions(customers, amounts, dates=dates, costs=costs, orders=orders)
-        return tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
+        result = tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
+        by_id = result.customers.set_index(col.CUSTOMER_ID)
+        by_id["rfm_segment_zh"] = by_id["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH)
+        return TierPopulation(result, by_id)
 
     key = ("tiers", settings, *fingerprint(customers, dates, amounts, costs, orders, as_of))
     return POPULATIONS.get(key, compute)
 
 
-def customer_column(result: TierResult, column: str) -> pd.Series:
-    """One column of ``result.customers`` indexed by customer id; ``rfm_segment_zh`` is the
+def customer_column(population: TierPopulation, column: str) -> pd.Series:
+    """One column of the customer table indexed by customer id; ``rfm_segment_zh`` is the
     中文 segment name."""
-    table = result.customers.set_index(col.CUSTOMER_ID)
-    if column == "rfm_segment_zh":
-        from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
-
-        return table["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH)
-    return table[column]
+    return population.by_id[column]
 
 
 def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> str:
@@ -185,9 +187,9 @@ def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("periods", ndim=2, doc="Optional. Date of every sale line, to take the share within one period.")
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("periods", doc="Optional. Date of every sale line, to take the share within one period.")
 @xw.arg("period", doc='Optional. The period: "2025" (year), "2025Q1" (quarter) or "2025-03" (month).')
 @udf
 def SOB(customer, customers, amounts, periods=None, period=None):
@@ -224,9 +226,9 @@ def period_population(customers: Any, amounts: Any, periods: Any, period: Any) -
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("costs", ndim=2, doc=COSTS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
 @xw.arg("method", doc='Optional. "value" (cumulative share cut-offs, default) or "count" (share of customers).')
 @xw.arg("a_cut", doc="Optional. Cumulative share closing class A (default 0.8); the customer crossing it is A.")
 @xw.arg("b_cut", doc="Optional. Cumulative share closing class B (default 0.95).")
@@ -243,9 +245,9 @@ def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("costs", ndim=2, doc=COSTS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
 @udf
 def PARETO_SHARE(customer, customers, amounts, costs=None):
     """Cumulative share (0..1) of the positive total up to and including the customer.
@@ -259,10 +261,10 @@ def PARETO_SHARE(customer, customers, amounts, costs=None):
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("orders", ndim=2, doc=ORDERS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
 @xw.arg("as_of", doc=AS_OF)
 @xw.arg("bins", doc="Optional. Score levels 2..10 (default 5); cut points are PERCENTILE.INC(k/bins).")
 @xw.arg("part", doc='Optional. "code" (default, e.g. "545"), "R", "F", "M", "segment", "segment_zh", "class" or "class_en".')
@@ -275,61 +277,61 @@ def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins
     """
     column = choice(part, RFM_PARTS, "code", "part")
     settings = settings_for(rfm_bins=("bins", bins))
-    result = tier_population(customers, dates, amounts, None, orders, as_of, settings)
-    return convert.lookup(customer, customer_column(result, column))
+    population = tier_population(customers, dates, amounts, None, orders, as_of, settings)
+    return convert.lookup(customer, customer_column(population, column))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("orders", ndim=2, doc=ORDERS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
 @xw.arg("as_of", doc=AS_OF)
 @xw.arg("language", doc='Optional. "en" (default) or "zh" for the 中文 segment name.')
 @udf
 def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, language=None):
     """RFM segment of the customer ("Champions", "At Risk", ...; 中文 with language "zh")."""
     column = choice(language, {"en": "rfm_segment", "zh": "rfm_segment_zh"}, "en", "language")
-    result = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(result, column))
+    population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, column))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("costs", ndim=2, doc=COSTS)
-@xw.arg("orders", ndim=2, doc=ORDERS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("orders", doc=ORDERS)
 @xw.arg("as_of", doc=AS_OF)
 @udf
 def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None, as_of=None):
     """Weighted customer score 0..100 (default factors: profit, revenue, orders, recency)."""
-    result = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(result, "score"))
+    population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, "score"))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("orders", ndim=2, doc=ORDERS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
 @xw.arg("as_of", doc=AS_OF)
 @udf
 def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None):
     """Lifecycle stage: New, One-time, Repeat, Loyal, Lapsing or Lost (first matching rule)."""
-    result = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(result, "lifecycle"))
+    population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, "lifecycle"))
 
 
 @xw.func(category=CATEGORY)
 @xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("costs", ndim=2, doc=COSTS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
 @xw.arg("as_of", doc=AS_OF)
 @xw.arg("kind", doc='Optional. "projected" (default) or "historical".')
 @xw.arg("retention_rate", doc="Optional. Yearly retention rate r (default 0.8).")
@@ -341,22 +343,22 @@ def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
     column = choice(kind, CLV_KINDS, "projected", "kind")
     settings = settings_for(retention_rate=("retention_rate", retention_rate),
                             discount_rate=("discount_rate", discount_rate))
-    result = tier_population(customers, dates, amounts, costs, None, as_of, settings)
-    return convert.lookup(customer, customer_column(result, column))
+    population = tier_population(customers, dates, amounts, costs, None, as_of, settings)
+    return convert.lookup(customer, customer_column(population, column))
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customers", ndim=2, doc=CUSTOMERS)
-@xw.arg("dates", ndim=2, doc=DATES)
-@xw.arg("amounts", ndim=2, doc=AMOUNTS)
-@xw.arg("costs", ndim=2, doc=COSTS)
-@xw.arg("orders", ndim=2, doc=ORDERS)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("orders", doc=ORDERS)
 @xw.arg("as_of", doc=AS_OF)
 @xw.arg("language", doc='Optional. Header language: "en" (default) or "zh".')
 @udf
 def TIER_TABLE(customers, dates, amounts, costs=None, orders=None, as_of=None, language=None):
     """The whole tier table with headers, as on the Tiers sheet (spills)."""
     language = choice(language, {"en": "en", "zh": "zh"}, "en", "language")
-    result = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
-    block = tiers_sheet(result, language).blocks[0]
+    population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
+    block = tiers_sheet(population.result, language).blocks[0]
     return convert.table(block.values, block.header)

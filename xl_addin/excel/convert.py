@@ -1,7 +1,10 @@
 """Between xlwings values and the core's frames: ranges in, canonical columns; results out, 2-D lists.
 
-xlwings hands a UDF a range or an array constant as a list of rows (the UDFs declare
-``ndim=2``), a single cell as ``[[value]]``; empty cells and error cells arrive as ``None``.
+xlwings hands a UDF its arguments in one of three shapes: the ``customer`` argument (declared
+``ndim=2``) as a list of rows, a single cell as ``[[value]]``; data arguments (no ``ndim``:
+xlwings' default squeeze) as a flat list for a column or a row, a scalar for one cell, a list
+of rows for a 2-D block (an error here, naming the argument). Flat lists are what the
+population cache hashes fastest. Empty cells and error cells arrive as ``None``.
 Conventions applied here, once for every UDF:
 
 * A data argument (``customers``, ``amounts``, ...) is one column or one row. Its cells go to
@@ -26,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import columns as col
+from ..core.clean import _id_text as id_text  # the per-value rule of normalise_ids
 from ..core.clean import normalise_ids, parse_dates
 from ..errors import InputError
 
@@ -61,6 +65,8 @@ def grid(value: Any) -> Grid:
 
 def vector(value: Any, argument: str) -> list[Any]:
     """The cells of a one-column or one-row argument, in order. A 2-D block is an error."""
+    if isinstance(value, list) and (not value or not isinstance(value[0], (list, tuple))):
+        return value  # already flat: xlwings' squeezed column or row
     rows = grid(value)
     if len(rows) > 1 and max(len(row) for row in rows) > 1:
         raise InputError(f"{argument} must be one column or one row, got {len(rows)} x {len(rows[0])} cells")
@@ -135,6 +141,8 @@ def lookup(customer: Any, values: pd.Series) -> Any:
     """``values`` (indexed by customer id) for every cell of the ``customer`` argument, in its
     shape: a scalar for one cell, a list of rows otherwise."""
     rows = grid(customer)
+    if len(rows) == 1 and len(rows[0]) == 1:  # one cell: no pandas work per call
+        return _looked_up_one(rows[0][0], values)
     flat = list(chain.from_iterable(rows))
     keys = normalise_ids(pd.Series(flat, dtype=object)).tolist()
     found = values.reindex([k for k in keys if isinstance(k, str)])
@@ -144,6 +152,19 @@ def lookup(customer: Any, values: pd.Series) -> Any:
     if len(result) == 1 and len(result[0]) == 1:
         return result[0][0]
     return result
+
+
+def _looked_up_one(raw: Any, values: pd.Series) -> Any:
+    key = None if is_blank(raw) else id_text(raw)  # the core's rule for one id
+    if key is None:
+        return ""
+    found = values.get(key, _MISSING)
+    if found is _MISSING:
+        return cell(NOT_FOUND.format(customer=key))
+    return cell(found)
+
+
+_MISSING = object()
 
 
 def _looked_up(raw: Any, key: Any, known: dict, index: pd.Index) -> Any:
