@@ -46,3 +46,14 @@ def test_a_failing_computation_stores_nothing():
 def test_maxsize_must_be_positive():
     with pytest.raises(ValueError, match="maxsize must be >= 1"):
         PopulationCache(maxsize=0)
+
+
+def test_flat_columns_as_xlwings_squeezes_them_key_on_every_value():
+    amounts = [float(i) for i in range(1000)]
+    key = fingerprint(["a"] * 1000, amounts)
+    assert key == fingerprint(["a"] * 1000, list(amounts))
+    edited = list(amounts)
+    edited[537] = 537.5
+    assert key != fingerprint(["a"] * 1000, edited)
+    assert fingerprint(["a", "b"]) != fingerprint(["b", "a"])  # order is part of the key
+    assert fingerprint(["1001"]) != fingerprint([1001])  # text id and number differ
