@@ -9,6 +9,7 @@ import xlwings as xw
 from xlwings import main as xwmain
 
 from xl_addin.excel import writer
+from xl_addin.report import labels
 from xl_addin.report.layout import Block, ParetoChart, Report, Sheet
 
 
@@ -84,7 +85,7 @@ def test_block_writes_header_and_values_once_with_formats_first(book):
     body.resize.assert_any_call(3, 5)  # the whole 3 x 5 body in one range
     assert body.value == writer.block_rows(tiers_block())
     # number formats: one per column over the whole column of values, before the values
-    for offset, code in enumerate(["@", "#,##0.00", "@", "yyyy-mm-dd", "#,##0"]):
+    for offset, code in enumerate(["@", "#,##0.00;[Red]-#,##0.00", "@", "yyyy-mm-dd", "#,##0"]):
         assert fake.ranges[(2, 1 + offset)].number_format == code
     assert header.value == [["Customer ID", "Revenue", "ABC tier", "Last purchase", "Note"]]
 
@@ -179,6 +180,34 @@ def test_existing_sheet_is_cleared_and_settings_sheet_is_kept(book):
     old_chart.delete.assert_called_once_with()
     fake.sheet.clear.assert_called_once_with()
     book.sheets.add.assert_not_called()
+
+
+def test_colours_and_formats_are_the_package_writers():
+    assert writer.rgb("C6EFCE") == (198, 239, 206)
+    assert writer.TIER_COLOURS == {"A": (198, 239, 206), "B": (255, 235, 156), "C": (221, 235, 247),
+                                   "D": (255, 199, 206)}
+    assert writer.HEADER_COLOUR == writer.rgb(labels.HEADER_COLOUR) == (217, 225, 242)
+    assert writer.FORMAT_CODES is labels.FORMAT_CODES
+
+
+def test_a_language_switch_renames_the_other_language_sheet_and_keeps_settings(book):
+    book.sheets.add(name="Tiers")
+    book.sheets.add(name="Settings")
+    tiers = book.fakes["Tiers"]
+    block = Block(header=("客户编号",), values=pd.DataFrame({0: ["C1"]}), formats=("text",))
+    report = Report(language="zh", sheets=(
+        Sheet(key="tiers", name="客户分级", blocks=(block,)),
+        Sheet(key="settings", name="设置", blocks=(block,), only_if_missing=True),
+    ))
+    book.sheets.add.reset_mock()
+    writer.write_report(book, report)
+    book.sheets.add.assert_not_called()  # nothing added, nothing deleted
+    assert tiers.sheet.name == "客户分级"
+    tiers.sheet.clear.assert_called_once_with()
+    assert tiers.ranges[(1, 1)].value == [["客户编号"]]
+    assert book.fakes["Settings"].sheet.name == "Settings"
+    book.fakes["Settings"].sheet.clear.assert_not_called()
+    assert [s.name for s in book.sheets] == ["Sales", "客户分级", "Settings"]
 
 
 def test_split_reference():

@@ -11,25 +11,22 @@ workbook unchanged. Progress goes to the status bar; a CustomerTiersError become
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import pandas as pd
 import xlwings as xw
 
-from ..core import columns as col
 from ..core.pipeline import tier_customers
 from ..errors import CustomerTiersError, InputError
-from ..report.labels import OWNED_SHEET_NAMES, SHEET_NAMES
+from ..report.labels import SHEET_NAMES
 from ..report.layout import Report, build_report
 from ..report.settings_sheet import parse_settings_rows, settings_rows
 from ..settings import DEFAULT_SETTINGS, Settings
-from ..workbook.headers import match_headers
+from ..workbook import tables
 from . import writer
 
 TITLE = "Customer Tiers"
 SETTINGS_NAMES = SHEET_NAMES["settings"]
-CUSTOMER_SHEET_NAMES = ("Customers", "客户")
-NOT_DATA_SHEETS = frozenset({"xlwings.conf", "_xlwings.conf"}) | OWNED_SHEET_NAMES
 
 
 def refresh_tiers() -> None:
@@ -85,14 +82,16 @@ def ribbon_action(title: str) -> Iterator[xw.Book]:
 
 
 def compute_report(book: xw.Book) -> Report:
-    """Read the book and compute the Report; nothing is written."""
+    """Read the book and compute the Report, as the headless refresh does; nothing is written."""
+    sheets = LiveSheets(book)
     status(book, "reading settings")
-    settings = read_settings(book)
+    settings = read_settings(book, sheets)
     status(book, "reading sales data")
-    transactions = read_sales(book, settings)
-    master = read_customers(book, settings)
+    transactions = read_sales(book, settings, sheets)
+    master = read_customers(book, settings, sheets)
+    previous = read_previous_tiers(book, sheets)
     status(book, f"tiering ({len(transactions):,} sale lines)")
-    result = tier_customers(transactions, settings, customers=master)
+    result = tier_customers(transactions, settings, customers=master, previous_tiers=previous)
     return build_report(result, settings.language)
 
 
@@ -114,83 +113,88 @@ def status(book: xw.Book, text: str) -> None:
     book.app.status_bar = f"{TITLE}: {text}"
 
 
-# -- reading the live book -----------------------------------------------------------------
+# -- reading the live book: the file reader's detection (workbook.tables) on live values ---
 
-def find_sheet(book: xw.Book, names: tuple[str, ...] | list[str]) -> xw.Sheet | None:
-    wanted = {name.casefold() for name in names}
-    for sheet in book.sheets:
-        if sheet.name.casefold() in wanted:
-            return sheet
-    return None
+def find_sheet(book: xw.Book, names: Sequence[str]) -> xw.Sheet | None:
+    """The first of ``names`` in ``book`` (exact, else ignoring case), or None."""
+    name = tables.first_sheet(sheet_names(book), names)
+    return None if name is None else book.sheets[name]
 
 
-def sheet_rows(sheet: xw.Sheet) -> list[list[Any]]:
-    """The used range of ``sheet`` as a list of rows, read in one call."""
-    return sheet.used_range.options(ndim=2).value or []
+def sheet_names(book: xw.Book) -> list[str]:
+    return [sheet.name for sheet in book.sheets]
 
 
-def read_settings(book: xw.Book) -> Settings:
+class LiveSheets:
+    """The used-range values of a live book's sheets, each read once (one call per sheet)."""
+
+    def __init__(self, book: xw.Book) -> None:
+        self.book = book
+        self.names = sheet_names(book)
+        self._values: dict[str, tuple[list[list[Any]], int]] = {}
+
+    def values(self, name: str) -> tuple[list[list[Any]], int]:
+        """(rows of cell values from column A, Excel row of the first of them)."""
+        if name not in self._values:
+            used = self.book.sheets[name].used_range
+            rows = used.options(ndim=2).value or []
+            pad = [None] * (used.column - 1)  # the used range may start right of column A
+            self._values[name] = ([pad + list(row) for row in rows] if pad else rows, used.row)
+        return self._values[name]
+
+    def header(self, name: str) -> tables.SheetHeader:
+        return tables.first_header(*self.values(name))
+
+
+def read_settings(book: xw.Book, sheets: LiveSheets | None = None) -> Settings:
     """Settings from the Settings / 设置 sheet, or the defaults when there is none."""
-    sheet = find_sheet(book, SETTINGS_NAMES)
-    if sheet is None:
+    sheets = sheets or LiveSheets(book)
+    name = tables.first_sheet(sheets.names, tables.SETTINGS_SHEETS)
+    if name is None:
         return DEFAULT_SETTINGS
-    return parse_settings_rows(sheet_rows(sheet), sheet=sheet.name)
+    rows, first_row = sheets.values(name)
+    if not rows:
+        return DEFAULT_SETTINGS
+    # parse_settings_rows counts rows from row 1, as Excel shows them
+    return parse_settings_rows([[] for _ in range(first_row - 1)] + rows, sheet=name)
 
 
-def read_sales(book: xw.Book, settings: Settings) -> pd.DataFrame:
-    """Raw sale lines of every sales tab, canonical column names, with source sheet and row.
-
-    Sales tabs: ``settings.sales_sheets`` when given, else every sheet whose header row has
-    the required columns (matched by ``workbook.headers.match_headers``, English / 中文)."""
-    column_map = settings.column_map
-    frames = []
-    named = set(settings.sales_sheets)
-    for sheet in book.sheets:
-        if named and sheet.name not in named:
-            continue
-        if not named and (sheet.name in NOT_DATA_SHEETS or sheet.name in CUSTOMER_SHEET_NAMES
-                          or sheet.name == settings.customers_sheet):
-            continue
-        frame = _table(sheet, column_map, required=bool(named))
-        if frame is not None and all(c in frame for c in col.REQUIRED_TRANSACTION_COLUMNS):
+def read_sales(book: xw.Book, settings: Settings, sheets: LiveSheets | None = None) -> pd.DataFrame:
+    """Raw sale lines of every sales sheet, canonical columns plus ``source_sheet`` /
+    ``source_row``: the sheets and columns the file reader would pick (``workbook.tables``)."""
+    sheets = sheets or LiveSheets(book)
+    names = tables.sales_sheet_names(sheets.names, sheets.header, settings)
+    frames, used, notes = [], [], []
+    for name in names:
+        frame, sheet_notes = tables.sales_from_values(name, *sheets.values(name), settings)
+        notes.extend(sheet_notes)
+        if frame is not None:
             frames.append(frame)
+            used.append(name)
     if not frames:
         raise InputError(
-            "no sales sheet found: no sheet has customer, date and amount columns",
-            hint="Name the headers (e.g. Customer, Date, Amount / 客户, 日期, 金额) or list the "
-                 "sheets under sales_sheets in Settings.",
+            "no sales data found",
+            hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
+                 "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
         )
-    return pd.concat(frames, ignore_index=True)
+    sales = tables.combine(frames, used)
+    sales.attrs["notes"] = tuple(notes)
+    return sales
 
 
-def read_customers(book: xw.Book, settings: Settings) -> pd.DataFrame | None:
+def read_customers(book: xw.Book, settings: Settings, sheets: LiveSheets | None = None) -> pd.DataFrame | None:
     """The customer master (settings.customers_sheet, else Customers / 客户), or None."""
-    names = (settings.customers_sheet,) if settings.customers_sheet else CUSTOMER_SHEET_NAMES
-    sheet = find_sheet(book, names)
-    if sheet is None:
+    sheets = sheets or LiveSheets(book)
+    name = tables.customers_sheet_name(sheets.names, settings)
+    if name is None:
         return None
-    return _table(sheet, settings.column_map, required=False)
+    return tables.customers_from_values(name, *sheets.values(name), settings)
 
 
-def _table(sheet: xw.Sheet, column_map: tuple[tuple[str, str], ...], required: bool) -> pd.DataFrame | None:
-    """The matched columns of ``sheet`` (header in the used range's first row) as a raw frame
-    with ``source_sheet`` / ``source_row`` (1-based Excel rows)."""
-    used = sheet.used_range
-    rows = used.options(ndim=2).value or []
-    if len(rows) < 1:
+def read_previous_tiers(book: xw.Book, sheets: LiveSheets | None = None) -> pd.DataFrame | None:
+    """Customer id, ABC tier and score tier from the Tiers / 客户分级 sheet of the last refresh."""
+    sheets = sheets or LiveSheets(book)
+    name = tables.first_sheet(sheets.names, tables.TIERS_SHEETS)
+    if name is None:
         return None
-    try:
-        fields = match_headers(rows[0], column_map)
-    except InputError:
-        if required:
-            raise
-        return None
-    if not fields:
-        return None
-    body = rows[1:]
-    frame = pd.DataFrame({field: pd.Series([row[i] for row in body], dtype=object)
-                          for field, i in fields.items()})
-    first_row = used.row + 1
-    frame[col.SOURCE_SHEET] = sheet.name
-    frame[col.SOURCE_ROW] = range(first_row, first_row + len(body))
-    return frame
+    return tables.previous_tiers_from_values(*sheets.values(name))

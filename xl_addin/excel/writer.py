@@ -26,43 +26,52 @@ import numpy as np
 import pandas as pd
 import xlwings as xw
 
+from ..report import labels
+
 if TYPE_CHECKING:  # the Report classes are only read here, never built
     from ..report.layout import Block, ParetoChart, Report, Sheet
 
-# Excel number format code of each Report column format (labels.NUMBER_FORMATS).
-FORMAT_CODES: dict[str, str] = {
-    "text": "@",
-    "integer": "#,##0",
-    "number": "#,##0.00",
-    "currency": "#,##0.00",
-    "percent": "0.0%",
-    "date": "yyyy-mm-dd",
-    "score": "0.0",
-}
-# Fill colour of an ABC tier cell (RGB).
-TIER_COLOURS: dict[str, tuple[int, int, int]] = {
-    "A": (198, 239, 206),
-    "B": (255, 235, 156),
-    "C": (221, 235, 247),
-    "D": (255, 199, 206),
-}
-HEADER_COLOUR = (217, 217, 217)
+
+def rgb(hex_colour: str) -> tuple[int, int, int]:
+    """(r, g, b) of an "RRGGBB" colour, as xlwings' ``Range.color`` takes it."""
+    return int(hex_colour[0:2], 16), int(hex_colour[2:4], 16), int(hex_colour[4:6], 16)
+
+
+# The package writer's codes and colours (report.labels), so both ways in look the same.
+FORMAT_CODES: dict[str, str] = labels.FORMAT_CODES
+TIER_COLOURS: dict[str, tuple[int, int, int]] = {t: rgb(c) for t, c in labels.TIER_COLOURS.items()}
+HEADER_COLOUR = rgb(labels.HEADER_COLOUR)
 FORMULA_STARTS = ("=", "+", "-", "@")
 
 Progress = Callable[[str], None]
 
 
 def write_report(book: xw.Book, report: Report, progress: Progress | None = None) -> None:
-    """Write every sheet of ``report`` into ``book``: an existing sheet of the same name is
-    cleared (contents, formats, charts) and rewritten; a missing one is added at the end.
-    Sheets marked ``only_if_missing`` (Settings) are left alone when they exist."""
+    """Write every sheet of ``report`` into ``book``, as the package writer does: a sheet with
+    the output-language name is cleared (contents, formats, charts) and rewritten; failing
+    that, a sheet with the other language's name is renamed and rewritten in place (a 中文
+    refresh turns "Tiers" into "客户分级", keeping its tab position); else the sheet is added at
+    the end. Sheets are never deleted. Sheets marked ``only_if_missing`` (Settings) are left
+    alone when either name exists."""
     for index, spec in enumerate(report.sheets, start=1):
         if progress:
             progress(f"{spec.name} ({index}/{len(report.sheets)})")
-        existing = _find_sheet(book, spec.name)
+        existing = None
+        for name in (spec.name, *_alternate_names(spec)):
+            existing = _find_sheet(book, name)
+            if existing is not None:
+                break
         if existing is not None and spec.only_if_missing:
             continue
+        if existing is not None and existing.name != spec.name:
+            existing.name = spec.name
         write_sheet(_fresh_sheet(book, spec.name, existing), spec)
+
+
+def _alternate_names(spec: Sheet) -> tuple[str, ...]:
+    """The other language's name of a generated sheet (none for other sheets)."""
+    names = labels.SHEET_NAMES.get(spec.key, ())
+    return tuple(n for n in names if n != spec.name)
 
 
 def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
