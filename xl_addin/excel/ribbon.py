@@ -166,7 +166,8 @@ def read_sales(book: xw.Book, settings: Settings, sheets: LiveSheets | None = No
     names = tables.sales_sheet_names(sheets.names, sheets.header, settings)
     frames, used, notes = [], [], []
     for name in names:
-        frame, sheet_notes = tables.sales_from_values(name, *sheets.values(name), settings)
+        rows, first_row = sheets.values(name)
+        frame, sheet_notes = tables.sales_from_values(name, rows, settings, first_row)
         notes.extend(sheet_notes)
         if frame is not None:
             frames.append(frame)
@@ -188,7 +189,8 @@ def read_customers(book: xw.Book, settings: Settings, sheets: LiveSheets | None 
     name = tables.customers_sheet_name(sheets.names, settings)
     if name is None:
         return None
-    return tables.customers_from_values(name, *sheets.values(name), settings)
+    rows, first_row = sheets.values(name)
+    return tables.customers_from_values(name, rows, settings, first_row)
 
 
 def read_previous_tiers(book: xw.Book, sheets: LiveSheets | None = None) -> pd.DataFrame | None:
