@@ -3,8 +3,11 @@
     RunPython "import xl_addin.excel.ribbon as r; r.refresh_tiers()"
 
 Each callback works on ``xw.Book.caller()``. It reads and computes everything first (sales tabs,
-customer master, Settings sheet -> core -> Report) and only then writes, so a failure leaves the
-workbook unchanged. Progress goes to the status bar; a CustomerTiersError becomes a message box
+customer master, Settings sheet, the previous Tiers sheet -> core -> Report) and only then
+writes, so a failure while reading or computing leaves the workbook unchanged. The sheets and
+columns are found by ``workbook.tables``, the file reader's own detection, applied to each
+sheet's used-range values (one read per sheet), so the ribbon and the headless refresh tier the
+same rows. Progress goes to the status bar; a CustomerTiersError becomes a message box
 (``ribbon_action``, the one translation point); any other exception is shown too and re-raised.
 """
 
