@@ -23,7 +23,6 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -51,38 +50,38 @@ from ..core.columns import (
 from ..errors import InputError, WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
-from .headers import FIELDS, HeaderMatch, match_headers, normalize_header, snake_case
+from .tables import (
+    CUSTOMER_FIELDS,
+    CUSTOMER_SHEETS,
+    GENERATED_SHEETS,
+    SALES_FIELDS,
+    SALES_PREFIXES,
+    SETTINGS_SHEETS,
+    TIERS_SHEETS,
+    SheetHeader,
+    combine,
+    customer_fields,
+    customer_id_fallback,
+    customers_sheet_name,
+    find_sheet,
+    first_sheet,
+    previous_tier_columns,
+    previous_tiers_frame,
+    sales_fields,
+    sales_sheet_names,
+)
 
-# Sheets the product writes; never read as sales data.
-GENERATED_SHEETS = frozenset({
-    "Tiers", "客户分级", "Pareto", "帕累托", "Summary", "汇总", "Coverage", "保有量",
-    "Data quality", "数据问题", "Tier changes", "分级变化", "Settings", "设置", "xlwings.conf",
-})
-SETTINGS_SHEETS = ("Settings", "设置")
-CUSTOMER_SHEETS = ("Customers", "客户")
-TIERS_SHEETS = ("Tiers", "客户分级")
-SALES_PREFIXES = ("sales", "销售")
+__all__ = [  # the sheet and header conventions live in .tables; re-exported for callers
+    "CUSTOMER_SHEETS", "GENERATED_SHEETS", "SALES_PREFIXES", "SETTINGS_SHEETS", "TIERS_SHEETS",
+    "SalesBook", "SheetHeader", "find_sales_sheets", "list_sheets", "read_customers",
+    "read_previous_tiers", "read_sales", "read_settings",
+]
 
 # fastexcel dtype of each field's column (the rest of a customer master: guessed).
 FIELD_DTYPES = {
     CUSTOMER_ID: "string", CUSTOMER_NAME: "string", ORDER_ID: "string",
     SALESPERSON: "string", INDUSTRY: "string", REGION: "string", SIZE: "string",
     DATE: "datetime", AMOUNT: "float", COST: "float", WALLET: "float",
-}
-SALES_FIELDS = FIELDS
-CUSTOMER_FIELDS = (CUSTOMER_ID, CUSTOMER_NAME, SALESPERSON, INDUSTRY, REGION, SIZE, WALLET)
-
-# Previous tiers: headers of the Tiers sheet (English / 中文) and 中文 score tier labels.
-# A local copy of what report/labels.py writes, so this module does not depend on it.
-_PREVIOUS_HEADERS = {
-    CUSTOMER_ID: ("Customer ID", "客户编号"),
-    "abc_tier": ("ABC tier", "ABC分类", "ABC分级"),
-    "score_tier": ("Score tier", "评分等级", "评分分级"),
-}
-_SCORE_TIER_KEYS = {
-    "vip": "VIP", "重要客户": "VIP", "重要客户vip": "VIP",
-    "regular": "Regular", "普通客户": "Regular",
-    "potential": "Potential", "潜在客户": "Potential",
 }
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -99,15 +98,6 @@ class _QuietDtypeGuess(logging.Filter):
 
 
 _QUIET_DTYPE_GUESS = _QuietDtypeGuess()
-
-
-@dataclass(frozen=True)
-class SheetHeader:
-    """A sheet's header row: ``row`` is its 1-based Excel row (0 = the sheet is empty);
-    ``cells`` its values from column A on (None = empty cell)."""
-
-    row: int
-    cells: tuple[Any, ...]
 
 
 class SalesBook:
@@ -150,10 +140,7 @@ class SalesBook:
 
     def sheet(self, name: str) -> str | None:
         """The sheet called ``name`` (exact, else case-insensitive), or None."""
-        if name in self.sheet_names:
-            return name
-        folded = name.strip().casefold()
-        return next((s for s in self.sheet_names if s.strip().casefold() == folded), None)
+        return find_sheet(self.sheet_names, name)
 
     def header(self, sheet: str) -> SheetHeader:
         """The first non-empty row of ``sheet``, read without parsing the rest of the sheet."""
@@ -175,30 +162,8 @@ class SalesBook:
         """The sales sheets: ``settings.sales_sheets`` when given (each must exist); else every
         sheet whose name starts with "Sales" / "销售" (any case), or whose header row holds a
         customer (id or name), a date and an amount column. Generated sheets and the customer
-        master are never sales sheets."""
-        if settings.sales_sheets:
-            names = []
-            for wanted in settings.sales_sheets:
-                name = self.sheet(wanted)
-                if name is None:
-                    raise InputError(
-                        f"sales sheet '{wanted}' listed in Settings does not exist",
-                        sheet=wanted, hint=f"Sheets in this workbook: {', '.join(self.sheet_names)}.",
-                    )
-                names.append(name)
-            return names
-        master = self._customers_sheet(settings)
-        names = []
-        for name in self.sheet_names:
-            if name.strip() in GENERATED_SHEETS or name == master:
-                continue
-            if name.strip().casefold().startswith(SALES_PREFIXES):
-                names.append(name)
-                continue
-            header = self.header(name)
-            if header.row and _looks_like_sales(match_headers(header.cells, settings.column_map)):
-                names.append(name)
-        return names
+        master are never sales sheets (``tables.sales_sheet_names``)."""
+        return sales_sheet_names(self.sheet_names, self.header, settings)
 
     # -- tables -------------------------------------------------------------------------
 
@@ -215,11 +180,10 @@ class SalesBook:
             if not header.row:
                 notes.append(f"Sheet '{name}' is empty; skipped.")
                 continue
-            match = match_headers(header.cells, settings.column_map)
+            match = sales_fields(name, header, settings)
             notes.extend(f"Sheet '{name}': {n}" for n in match.notes)
-            _require(name, header, match)
             frame = self._read_fields(name, header, match, SALES_FIELDS)
-            frame, note = _customer_id_fallback(frame, name)
+            frame, note = customer_id_fallback(frame, name)
             if note:
                 notes.append(note)
             frames.append(frame)
@@ -229,7 +193,7 @@ class SalesBook:
                 hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
                      "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
             )
-        sales = _combine(frames, [name for name in names if self.header(name).row])
+        sales = combine(frames, [name for name in names if self.header(name).row])
         sales.attrs["notes"] = tuple(notes)
         return sales
 
@@ -243,17 +207,9 @@ class SalesBook:
         header = self.header(name)
         if not header.row:
             return None
-        match = match_headers(header.cells, settings.column_map)
-        fields = HeaderMatch({f: i for f, i in match.items() if f in CUSTOMER_FIELDS}, match.notes)
-        if CUSTOMER_ID not in fields and CUSTOMER_NAME not in fields:
-            raise _missing_error(name, header, CUSTOMER_ID)
-        extras = {
-            i: snake_case(h) for i, h in enumerate(header.cells)
-            if i not in fields.values() and h is not None and snake_case(h)
-            and snake_case(h) not in FIELDS
-        }
+        fields, extras = customer_fields(name, header, settings)
         frame = self._read_fields(name, header, fields, CUSTOMER_FIELDS, extras)
-        frame, note = _customer_id_fallback(frame, name)
+        frame, note = customer_id_fallback(frame, name)
         frame.attrs["notes"] = tuple(f"Sheet '{name}': {n}" for n in fields.notes) + (
             (note,) if note else ())
         return frame
@@ -261,7 +217,7 @@ class SalesBook:
     def settings(self) -> Settings:
         """Settings from the Settings / 设置 sheet (``parse_settings_rows``); defaults when the
         workbook has none. SettingsError names the offending cell."""
-        name = next((self.sheet(s) for s in SETTINGS_SHEETS if self.sheet(s)), None)
+        name = first_sheet(self.sheet_names, SETTINGS_SHEETS)
         if name is None:
             return Settings()
         batch, selected = self._load(name, header_row=None, skip_rows=0, dtypes="string")
@@ -273,48 +229,27 @@ class SalesBook:
         """``customer_id``, ``abc_tier``, ``score_tier`` from the Tiers / 客户分级 sheet of the
         previous refresh (headers and score-tier labels in either language, mapped back to the
         keys A..D and VIP / Regular / Potential); None without such a sheet or columns."""
-        name = next((self.sheet(s) for s in TIERS_SHEETS if self.sheet(s)), None)
+        name = first_sheet(self.sheet_names, TIERS_SHEETS)
         if name is None:
             return None
         header = self.header(name)
-        keys = [normalize_header(h) for h in header.cells]
-        where = {}
-        for field, names in _PREVIOUS_HEADERS.items():
-            wanted = {normalize_header(n) for n in names}
-            where[field] = next((i for i, k in enumerate(keys) if k in wanted), None)
-        if where[CUSTOMER_ID] is None or where["abc_tier"] is None:
+        columns = previous_tier_columns(header) if header.row else None
+        if columns is None:
             return None
-        columns = {f: i for f, i in where.items() if i is not None}
         batch, _, selected = self._load_columns(
             name, header.row, {i: "string" for i in columns.values()})
         index = _batch_index(selected)
-        ids = _strip_text(batch.column(index[columns[CUSTOMER_ID]]).to_pandas())
-        abc = _strip_text(batch.column(index[columns["abc_tier"]]).to_pandas()).str[:1].str.upper()
-        abc = abc.where(abc.isin(list("ABCD")))
-        if "score_tier" in columns:
-            codes, labels = pd.factorize(batch.column(index[columns["score_tier"]]).to_pandas())
-            keys = np.array([_SCORE_TIER_KEYS.get(normalize_header(v)) for v in labels] + [None],
-                            dtype=object)
-            score = pd.Series(keys[codes], index=ids.index, dtype=object)  # code -1 -> None
-        else:
-            score = pd.Series(None, index=ids.index, dtype=object)
-        frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score.astype("str")})
-        frame["score_tier"] = frame["score_tier"].where(score.notna())
-        return frame.loc[ids.notna()].reset_index(drop=True)
+
+        def texts(field: str) -> pd.Series:
+            return batch.column(index[columns[field]]).to_pandas()
+
+        return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
+                                    texts("score_tier") if "score_tier" in columns else None)
 
     # -- internals ----------------------------------------------------------------------
 
     def _customers_sheet(self, settings: Settings) -> str | None:
-        if settings.customers_sheet:
-            name = self.sheet(settings.customers_sheet)
-            if name is None:
-                raise InputError(
-                    f"customer sheet '{settings.customers_sheet}' named in Settings does not exist",
-                    sheet=settings.customers_sheet,
-                    hint=f"Sheets in this workbook: {', '.join(self.sheet_names)}.",
-                )
-            return name
-        return next((self.sheet(s) for s in CUSTOMER_SHEETS if self.sheet(s)), None)
+        return customers_sheet_name(self.sheet_names, settings)
 
     def _load(self, sheet: str, **options: Any) -> tuple[pa.RecordBatch, list]:
         """The sheet as one Arrow batch, and fastexcel's column infos."""
@@ -616,64 +551,6 @@ def _non_empty_rows(
     for rows, _ in raw_cells.values():
         keep[rows] = True
     return keep
-
-
-def _strip_text(series: pd.Series) -> pd.Series:
-    text = series.astype("str").str.strip()
-    return text.where(series.notna() & (text != ""))
-
-
-def _looks_like_sales(match: dict[str, int]) -> bool:
-    return (CUSTOMER_ID in match or CUSTOMER_NAME in match) and DATE in match and AMOUNT in match
-
-
-_FIELD_LABELS = {CUSTOMER_ID: "customer (id or name)", DATE: "date", AMOUNT: "amount"}
-
-
-def _missing_error(sheet: str, header: SheetHeader, field: str) -> InputError:
-    found = ", ".join(f"'{h}'" for h in header.cells if h is not None) or "none"
-    example = {CUSTOMER_ID: "customer_id | Client Code", DATE: "date | Posting Day",
-               AMOUNT: "amount | Net Value"}[field]
-    return InputError(
-        f"no {_FIELD_LABELS[field]} column (headers found in row {header.row}, the first "
-        f"non-empty row: {found})",
-        sheet=sheet, column=field,
-        hint=f"Rename the header, or add a line to the column_map section of the Settings "
-             f"sheet naming the field and your header, e.g. '{example}'.",
-    )
-
-
-def _require(sheet: str, header: SheetHeader, match: dict[str, int]) -> None:
-    if CUSTOMER_ID not in match and CUSTOMER_NAME not in match:
-        raise _missing_error(sheet, header, CUSTOMER_ID)
-    for field in (DATE, AMOUNT):
-        if field not in match:
-            raise _missing_error(sheet, header, field)
-
-
-def _customer_id_fallback(frame: pd.DataFrame, sheet: str) -> tuple[pd.DataFrame, str | None]:
-    """Without customer ids (no column, or an empty one), the customer name is the id."""
-    if CUSTOMER_NAME not in frame.columns:
-        return frame, None
-    if CUSTOMER_ID in frame.columns and not frame[CUSTOMER_ID].isna().all():
-        return frame, None
-    frame = frame.copy()
-    position = 0
-    if CUSTOMER_ID in frame.columns:
-        position = list(frame.columns).index(CUSTOMER_ID)
-        frame = frame.drop(columns=CUSTOMER_ID)
-    frame.insert(position, CUSTOMER_ID, frame[CUSTOMER_NAME])
-    return frame, f"Sheet '{sheet}': no customer ids; the customer name is used as the id."
-
-
-def _combine(frames: list[pd.DataFrame], sheets: list[str]) -> pd.DataFrame:
-    if len(frames) == 1:
-        return frames[0]
-    codes = np.concatenate([np.full(len(f), i, dtype=np.int16) for i, f in enumerate(frames)])
-    combined = pd.concat([f.drop(columns=SOURCE_SHEET) for f in frames], ignore_index=True)
-    position = list(combined.columns).index(SOURCE_ROW)
-    combined.insert(position, SOURCE_SHEET, pd.Categorical.from_codes(codes, categories=sheets))
-    return combined
 
 
 # -- module-level shortcuts: open, read one thing, close ---------------------------------

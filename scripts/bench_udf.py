@@ -1,0 +1,88 @@
+"""UDF timing: first call (computes the population) and cached calls (a formula filled down).
+
+Calls the Python functions directly with the values xlwings would pass for a 100,000-line
+population: data columns as flat lists (xlwings' default squeeze, what the UDFs declare) or,
+with ``--shape rows``, as lists of rows (``ndim=2``, the earlier declaration). Every call gets
+freshly built cell objects, as xlwings builds them from the range for every cell, so no hash
+is cached in them. Prints medians in ms for ABC_TIER (customers, amounts, costs) and
+RFM_SCORE (customers, dates, amounts). The time xlwings itself spends converting the range
+values is not included.
+
+    python scripts/bench_udf.py [--lines 100000] [--calls 200] [--shape flat|rows]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import udfs.customer_tiers as udf  # noqa: E402
+
+
+def fresh(columns: list[np.ndarray], shape: str) -> list[Any]:
+    """New lists of new cell objects: ``tolist`` of a numpy array makes a new str / float /
+    datetime per cell, as xlwings does."""
+    copies = [column.tolist() for column in columns]
+    return copies if shape == "flat" else [[[value] for value in column] for column in copies]
+
+
+def timed(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray], shape: str,
+          calls: int) -> tuple[float, float]:
+    """(first-call ms, median cached-call ms) of ``function(customer, *columns)``."""
+    udf.POPULATIONS.clear()
+    arguments = fresh(columns, shape)
+    start = time.perf_counter()
+    answer = function([[ids[0]]], *arguments)
+    first = time.perf_counter() - start
+    if isinstance(answer, str) and answer.startswith("#"):
+        raise SystemExit(f"{function.__name__} answered {answer!r}")
+    cached = []
+    for i in range(calls):
+        arguments = fresh(columns, shape)
+        start = time.perf_counter()
+        function([[ids[i % len(ids)]]], *arguments)
+        cached.append(time.perf_counter() - start)
+    if udf.POPULATIONS.misses != 1:
+        raise SystemExit(f"expected one computation, got {udf.POPULATIONS.misses}")
+    return first * 1000, statistics.median(cached) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=200, help="cached calls per function")
+    parser.add_argument("--shape", choices=("flat", "rows"), default="flat")
+    args = parser.parse_args()
+    rng = random.Random(1)
+    customers = [f"C{rng.randint(1, 5000):05d}" for _ in range(args.lines)]
+    amounts = [round(rng.uniform(-50, 2000), 2) for _ in range(args.lines)]
+    costs = [round(rng.uniform(0, 500), 2) for _ in range(args.lines)]
+    start = dt.datetime(2023, 1, 1)
+    dates = [start + dt.timedelta(days=rng.randint(0, 900)) for _ in range(args.lines)]
+    ids = sorted(set(customers))
+    customers, amounts, costs = np.array(customers), np.array(amounts), np.array(costs)
+    dates = np.array(dates, dtype="datetime64[us]")  # .tolist() -> new datetimes
+    print(f"{args.lines:,} sale lines, {len(ids):,} customers, data columns as {args.shape} "
+          f"lists, {args.calls} cached calls each")
+
+    runs = [
+        ("ABC_TIER(customer, customers, amounts, costs)", udf.ABC_TIER, [customers, amounts, costs]),
+        ("RFM_SCORE(customer, customers, dates, amounts)", udf.RFM_SCORE, [customers, dates, amounts]),
+    ]
+    for label, function, columns in runs:
+        first, cached = timed(function, ids, columns, args.shape, args.calls)
+        print(f"{label}: first call {first:.0f} ms, cached call median {cached:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

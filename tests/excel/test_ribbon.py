@@ -1,0 +1,283 @@
+"""Ribbon callbacks against a fake live book built with create_autospec from xlwings' own
+classes: what they read (used ranges), what they write (one 2-D write per block), the status
+bar and the message box; and the same numbers as the headless refresh of the same data."""
+
+import datetime as dt
+from unittest import mock
+
+import pandas as pd
+import pytest
+import xlwings as xw
+from xlwings import main as xwmain
+
+from xl_addin.excel import ribbon, writer
+from xl_addin.report.layout import build_report, settings_block
+from xl_addin.report.settings_sheet import settings_rows
+from xl_addin.settings import DEFAULT_SETTINGS
+from xl_addin.workbook.refresh import refresh_workbook
+from xl_addin.workbook.xlsx import frame_block, new_workbook, write_tables
+
+D = dt.datetime
+SETTINGS = DEFAULT_SETTINGS.replace(a_cut=0.7, new_days=60)
+
+SALES = [  # Customer ID, Date, Amount, Cost, Order
+    ["Customer ID", "Date", "Amount", "Cost", "Order"],
+    ["C1", D(2025, 5, 2), 1000.0, 300.0, "O1"],
+    ["C1", D(2025, 6, 20), 500.0, 200.0, "O2"],
+    ["C2", D(2025, 3, 10), 800.0, 600.0, "O3"],
+    ["C3", D(2025, 6, 1), 400.0, 100.0, "O4"],
+    ["C4", D(2024, 10, 1), 100.0, 150.0, "O5"],
+    [None, D(2025, 6, 1), 10.0, 1.0, "O6"],
+    ["C5", D(2025, 6, 28), 50.0, 10.0, "O7"],
+    ["C5", D(2025, 6, 29), "n/a", 0.0, "O8"],
+    ["C6", D(2025, 1, 15), 120.0, 20.0, "O9"],
+]
+CUSTOMERS = [
+    ["Customer ID", "Customer Name", "Salesperson", "Region"],
+    ["C1", "Acme", "Ann", "North"],
+    ["C2", "=HYPERLINK(\"http://x\",\"y\")", "Ann", "South"],
+    ["C3", "Beta & Sons", "Bo", "North"],
+    ["C9", "Prospect Ltd", "Bo", "East"],
+]
+PREVIOUS_TIERS = [
+    ["Customer ID", "ABC tier", "Score tier"],
+    ["C1", "A", "VIP"],
+    ["C2", "C", "Regular"],
+    ["C4", "A", "Potential"],
+]
+
+
+def padded(rows):
+    width = max(len(r) for r in rows)
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def fake_range(name, value=None, row=1, column=1):
+    rng = mock.create_autospec(xw.Range, instance=True, name=name)
+    rng.resize.return_value = rng
+    rng.options.return_value = rng
+    rng.font = mock.create_autospec(xwmain.Font, instance=True)
+    rng.api = mock.MagicMock(name=f"{name}.api")
+    rng.left, rng.top = 100.0, 50.0
+    rng.value, rng.row, rng.column = value, row, column
+    return rng
+
+
+class FakeSheet:
+    """An autospecced xw.Sheet holding ``rows`` (its used range, from ``origin``); every
+    ``range(...)`` it hands out is recorded by address."""
+
+    def __init__(self, name, book, rows=None, origin=(1, 1)):
+        self.sheet = mock.create_autospec(xw.Sheet, instance=True, name=name)
+        self.sheet.name = name
+        self.sheet.book = book
+        self.sheet.api = mock.MagicMock(name=f"{name}.api")
+        self.sheet.used_range = fake_range(f"{name}.used_range", padded(rows) if rows else None, *origin)
+        self.charts = mock.create_autospec(xwmain.Charts, instance=True)
+        self.charts.__iter__.side_effect = lambda: iter([])
+        self.charts.add.side_effect = lambda **kwargs: fake_chart()
+        self.sheet.charts = self.charts
+        self.ranges = {}
+        self.sheet.range.side_effect = self.range
+
+    def range(self, cell1, cell2=None):
+        key = cell1 if cell2 is None else (cell1, cell2)
+        if key not in self.ranges:
+            self.ranges[key] = fake_range(str(key))
+        return self.ranges[key]
+
+    def written(self):
+        """Addresses whose value was set."""
+        return {k for k, r in self.ranges.items() if not isinstance(r.value, mock.Mock) and r.value is not None}
+
+
+def fake_chart():
+    chart = mock.create_autospec(xw.Chart, instance=True)
+    chart.series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
+    for axis in ("category_axis", "value_axis", "secondary_value_axis"):
+        setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))
+    return chart
+
+
+def fake_book(sheets):
+    """``sheets``: {name: rows or (rows, (first row, first column))}."""
+    book = mock.create_autospec(xw.Book, instance=True)
+    book.app = mock.create_autospec(xw.App, instance=True)
+    book.app.api = mock.MagicMock(name="app.api")
+    statuses = []
+    type(book.app).status_bar = mock.PropertyMock(side_effect=statuses.append)
+    fakes = {}
+
+    def add(name=None, before=None, after=None):
+        fakes[name] = FakeSheet(name, book)
+        return fakes[name].sheet
+
+    collection = mock.create_autospec(xwmain.Sheets, instance=True)
+    collection.add.side_effect = add
+    collection.__iter__.side_effect = lambda: iter([f.sheet for f in fakes.values()])
+    collection.__len__.side_effect = lambda: len(fakes)
+
+    def item(key):
+        if isinstance(key, int):
+            return list(fakes.values())[key].sheet
+        return next(f.sheet for f in fakes.values() if f.sheet.name.casefold() == key.casefold())
+
+    collection.__getitem__.side_effect = item
+    book.sheets = collection
+    for name, content in sheets.items():
+        rows, origin = content if isinstance(content, tuple) else (content, (1, 1))
+        fakes[name] = FakeSheet(name, book, rows, origin)
+    book.fakes, book.statuses = fakes, statuses
+    return book
+
+
+@pytest.fixture
+def live(monkeypatch):
+    """A fake Book with Sales (from row 2), Customers, Settings and a previous Tiers sheet,
+    returned by ``xw.Book.caller()``."""
+    book = fake_book({
+        "Sales": (SALES, (2, 1)),
+        "Customers": CUSTOMERS,
+        "Settings": settings_rows(SETTINGS, "en"),
+        "Tiers": PREVIOUS_TIERS,
+    })
+    monkeypatch.setattr(xw.Book, "caller", mock.Mock(return_value=book))
+    return book
+
+
+def file_refresh(tmp_path):
+    """The headless refresh of the same sheets written to a real file."""
+    path = new_workbook(tmp_path / "book.xlsx", "Notes")
+    sales = pd.DataFrame(SALES[1:], columns=SALES[0])
+    customers = pd.DataFrame(CUSTOMERS[1:], columns=CUSTOMERS[0])
+    tiers = pd.DataFrame(PREVIOUS_TIERS[1:], columns=PREVIOUS_TIERS[0])
+    write_tables(path, {"Sales": [frame_block(sales, origin=(2, 1))], "Customers": customers,
+                        "Settings": [settings_block(SETTINGS, "en")], "Tiers": tiers})
+    return refresh_workbook(path, out=tmp_path / "refreshed.xlsx")
+
+
+def assert_sheet_written(fake, spec):
+    for block in spec.blocks:
+        row, column = block.header_row, block.origin[1]
+        assert fake.ranges[(row, column)].value == [list(block.header)], (spec.name, block.title)
+        if block.title is not None:
+            assert fake.ranges[block.origin].value == block.title
+        if len(block.values):
+            assert fake.ranges[(block.first_row, column)].value == writer.block_rows(block), spec.name
+
+
+def test_refresh_writes_every_generated_sheet_with_the_headless_refresh_numbers(live, tmp_path):
+    ribbon.refresh_tiers()
+    expected = build_report(file_refresh(tmp_path), "en")
+    live.app.alert.assert_not_called()
+    for spec in expected.sheets:
+        if spec.key == "settings":
+            continue  # the user's Settings sheet exists: never rewritten
+        assert_sheet_written(live.fakes[spec.name], spec)
+    assert live.fakes["Settings"].written() == set()
+    assert [s.name for s in live.sheets] == [
+        "Sales", "Customers", "Settings", "Tiers", "Pareto", "Summary", "Coverage",
+        "Data quality", "Tier changes"]
+    live.fakes["Tiers"].sheet.clear.assert_called_once_with()
+    live.fakes["Pareto"].charts.add.assert_called_once()
+    # the status bar shows each step and is handed back to Excel (one refresh per test file:
+    # the fakes' autospec costs ~60 ms per Range)
+    assert live.statuses[0] == "Customer Tiers: Refresh tiers..."
+    assert "Customer Tiers: reading sales data" in live.statuses
+    assert any(s.startswith("Customer Tiers: tiering (9 sale lines)") for s in live.statuses)
+    assert "Customer Tiers: writing Tiers (1/7)" in live.statuses
+    assert live.statuses[-1] is False
+    assert live.app.screen_updating is True
+
+
+def test_refresh_reads_settings_customers_and_previous_tiers_from_the_live_sheets(live):
+    report = ribbon.compute_report(live)
+    tiers = report.sheet("tiers").blocks[0]
+    by_id = dict(zip(tiers.values.iloc[:, 0], tiers.values.itertuples(index=False, name=None)))
+    assert by_id["C1"][1] == "Acme" and by_id["C2"][1].startswith("=HYPERLINK")  # master names
+    assert "C9" in by_id  # a master customer with no sale line is listed (a prospect)
+    changes = report.sheet("tier_changes").blocks[0].values
+    moves = set(zip(changes.iloc[:, 0], changes.iloc[:, 2], changes.iloc[:, 3], changes.iloc[:, 4]))
+    assert {("C2", "ABC tier", "C", "B"), ("C2", "Score tier", "Regular", "Potential"),
+            ("C4", "ABC tier", "A", "D")} <= moves  # the previous Tiers sheet was read
+    quality = report.sheet("data_quality").blocks[0].values
+    assert sorted(zip(quality.iloc[:, 0], quality.iloc[:, 1])) == [("Sales", 8), ("Sales", 10)]
+
+
+def test_a_missing_amount_column_writes_nothing_and_shows_one_alert(monkeypatch):
+    rows = [[c for i, c in enumerate(r) if i != 2] for r in SALES]  # drop Amount
+    book = fake_book({"Sales": rows, "Tiers": PREVIOUS_TIERS})
+    monkeypatch.setattr(xw.Book, "caller", mock.Mock(return_value=book))
+    ribbon.refresh_tiers()
+    book.app.alert.assert_called_once()
+    message = book.app.alert.call_args.args[0]
+    assert "Sales" in message and "amount" in message
+    assert book.app.alert.call_args.kwargs["title"] == "Customer Tiers: Refresh tiers"
+    book.sheets.add.assert_not_called()
+    for fake in book.fakes.values():
+        assert fake.ranges == {}, fake.sheet.name
+        fake.sheet.clear.assert_not_called()
+    assert book.statuses[-1] is False
+
+
+def test_an_unexpected_error_is_shown_and_raised(live, monkeypatch):
+    monkeypatch.setattr(ribbon, "tier_customers", mock.Mock(side_effect=ZeroDivisionError("boom")))
+    with pytest.raises(ZeroDivisionError):
+        ribbon.refresh_tiers()
+    assert live.app.alert.call_args.args[0] == "Unexpected error (ZeroDivisionError): boom"
+    assert all(f.ranges == {} for f in live.fakes.values())
+
+
+def test_check_data_writes_only_the_data_quality_sheet(live, tmp_path):
+    ribbon.check_data()
+    expected = build_report(file_refresh(tmp_path), "en")
+    assert [s.name for s in live.sheets][-1] == "Data quality"
+    assert_sheet_written(live.fakes["Data quality"], expected.sheet("data_quality"))
+    for name in ("Sales", "Customers", "Settings", "Tiers"):
+        assert live.fakes[name].written() == set(), name
+    assert [c.kwargs["name"] for c in live.sheets.add.call_args_list] == ["Data quality"]
+
+
+def test_rebuild_pareto_writes_only_the_pareto_sheet_and_chart(live, tmp_path):
+    ribbon.rebuild_pareto()
+    expected = build_report(file_refresh(tmp_path), "en")
+    assert [c.kwargs["name"] for c in live.sheets.add.call_args_list] == ["Pareto"]
+    assert_sheet_written(live.fakes["Pareto"], expected.sheet("pareto"))
+    live.fakes["Pareto"].charts.add.assert_called_once()
+    assert all(live.fakes[n].written() == set() for n in ("Sales", "Customers", "Settings", "Tiers"))
+
+
+def test_show_settings_creates_the_sheet_with_the_defaults_when_missing(monkeypatch):
+    book = fake_book({"Sales": SALES})
+    monkeypatch.setattr(xw.Book, "caller", mock.Mock(return_value=book))
+    ribbon.show_settings()
+    book.sheets.add.assert_called_once()
+    fake = book.fakes["Settings"]
+    assert fake.ranges[(1, 1)].value == padded(settings_rows(DEFAULT_SETTINGS, "en"))
+    fake.sheet.activate.assert_called_once_with()
+    # what it wrote reads back as the defaults
+    fake.sheet.used_range.value = fake.ranges[(1, 1)].value
+    assert ribbon.read_settings(book) == DEFAULT_SETTINGS
+
+
+def test_show_settings_only_activates_an_existing_sheet(monkeypatch):
+    book = fake_book({"Sales": SALES, "设置": settings_rows(SETTINGS, "zh")})
+    monkeypatch.setattr(xw.Book, "caller", mock.Mock(return_value=book))
+    ribbon.show_settings()
+    book.sheets.add.assert_not_called()
+    fake = book.fakes["设置"]
+    assert fake.ranges == {}
+    fake.sheet.activate.assert_called_once_with()
+
+
+def test_live_settings_with_values_as_excel_holds_them_parse_like_the_file(live):
+    assert ribbon.read_settings(live) == SETTINGS
+
+
+def test_used_range_right_of_column_a_keeps_columns_and_rows(monkeypatch):
+    body = [row[:3] for row in SALES[:4]]
+    book = fake_book({"Data": (body, (3, 2))})
+    sales = ribbon.read_sales(book, DEFAULT_SETTINGS)
+    assert sales["customer_id"].tolist() == ["C1", "C1", "C2"]
+    assert sales["source_row"].tolist() == [4, 5, 6]
+    assert sales["source_sheet"].tolist() == ["Data"] * 3

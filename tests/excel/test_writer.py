@@ -1,0 +1,216 @@
+"""The live writer against fakes specced from xlwings' own classes: every call must exist in
+xlwings with that signature (create_autospec), and the calls say what Excel would be asked."""
+
+from unittest import mock
+
+import pandas as pd
+import pytest
+import xlwings as xw
+from xlwings import main as xwmain
+
+from xl_addin.excel import writer
+from xl_addin.report import labels
+from xl_addin.report.layout import Block, ParetoChart, Report, Sheet
+
+
+def fake_range(name="range"):
+    rng = mock.create_autospec(xw.Range, instance=True, name=name)
+    rng.resize.return_value = rng
+    rng.font = mock.create_autospec(xwmain.Font, instance=True)
+    rng.api = mock.MagicMock(name=f"{name}.api")
+    rng.left, rng.top = 100.0, 50.0
+    return rng
+
+
+class FakeSheet:
+    """An autospecced xw.Sheet whose ``range`` hands out one autospecced Range per address and
+    records the order of operations on them."""
+
+    def __init__(self, name, book):
+        self.sheet = mock.create_autospec(xw.Sheet, instance=True, name=name)
+        self.sheet.name = name
+        self.sheet.book = book
+        self.sheet.api = mock.MagicMock(name=f"{name}.api")
+        self.charts = mock.create_autospec(xwmain.Charts, instance=True)
+        self.charts.__iter__.return_value = iter([])
+        self.sheet.charts = self.charts
+        self.ranges = {}
+        self.sheet.range.side_effect = self.range
+
+    def range(self, cell1, cell2=None):
+        key = cell1 if cell2 is None else (cell1, cell2)
+        if key not in self.ranges:
+            self.ranges[key] = fake_range(str(key))
+        return self.ranges[key]
+
+
+@pytest.fixture
+def book():
+    book = mock.create_autospec(xw.Book, instance=True)
+    book.app = mock.create_autospec(xw.App, instance=True)
+    book.app.api = mock.MagicMock(name="app.api")
+    sheets = {}
+
+    def add(name=None, before=None, after=None):
+        sheets[name] = FakeSheet(name, book)
+        return sheets[name].sheet
+
+    collection = mock.create_autospec(xwmain.Sheets, instance=True)
+    collection.add.side_effect = add
+    collection.__iter__.side_effect = lambda: iter([s.sheet for s in sheets.values()])
+    collection.__len__.side_effect = lambda: len(sheets)
+    collection.__getitem__.side_effect = lambda key: (
+        sheets[key].sheet if isinstance(key, str) else list(sheets.values())[key].sheet
+    )
+    book.sheets = collection
+    book.fakes = sheets
+    add("Sales")
+    return book
+
+
+def tiers_block():
+    values = pd.DataFrame({0: ["C1", "=cmd|' /C calc'!A0", "C3"], 1: [100.0, 50.0, None],
+                           2: ["A", "A", "B"], 3: [pd.Timestamp("2025-01-02"), pd.NaT, pd.NaT],
+                           4: ["-5", "+86 10", "ok"]})
+    return Block(header=("Customer ID", "Revenue", "ABC tier", "Last purchase", "Note"), values=values,
+                 formats=("text", "currency", "text", "date", "integer"), tier_column=2)
+
+
+def test_block_writes_header_and_values_once_with_formats_first(book):
+    fake = book.fakes["Sales"]
+    writer.write_block(fake.sheet, tiers_block())
+    header = fake.ranges[(1, 1)]
+    header.resize.assert_any_call(1, 5)
+    body = fake.ranges[(2, 1)]
+    body.resize.assert_any_call(3, 5)  # the whole 3 x 5 body in one range
+    assert body.value == writer.block_rows(tiers_block())
+    # number formats: one per column over the whole column of values, before the values
+    for offset, code in enumerate(["@", "#,##0.00;[Red]-#,##0.00", "@", "yyyy-mm-dd", "#,##0"]):
+        assert fake.ranges[(2, 1 + offset)].number_format == code
+    assert header.value == [["Customer ID", "Revenue", "ABC tier", "Last purchase", "Note"]]
+
+
+def test_text_stays_text():
+    rows = writer.block_rows(tiers_block())
+    assert rows[1][0] == "=cmd|' /C calc'!A0"  # text column: formatted "@" before the write
+    assert rows[0][4] == "'-5" and rows[1][4] == "'+86 10"  # elsewhere: apostrophe prefix
+    assert rows[2][1] is None and rows[1][3] is None  # NaN / NaT -> empty cells
+    assert rows[0][3] == pd.Timestamp("2025-01-02").to_pydatetime()
+
+
+def test_text_formats_are_set_before_the_values_are_written(book):
+    fake = book.fakes["Sales"]
+    order = []
+    text_column = fake.range((2, 1))
+    body = fake.range((2, 1))  # same cell: the body range starts at the text column
+    type(text_column).number_format = mock.PropertyMock(side_effect=lambda v: order.append(("format", v)))
+    type(body).value = mock.PropertyMock(side_effect=lambda v: order.append(("value", len(v))))
+    writer.write_block(fake.sheet, tiers_block())
+    assert order.index(("format", "@")) < order.index(("value", 3))
+    assert order.count(("value", 3)) == 1  # one 2-D write for the three rows
+
+
+def test_tier_colours_are_set_per_run_not_per_cell(book):
+    fake = book.fakes["Sales"]
+    writer.write_block(fake.sheet, tiers_block())
+    assert writer.tier_runs(["A", "A", "B", "B", "B", "D"]) == [(0, 2, "A"), (2, 3, "B"), (5, 1, "D")]
+    a_run, b_run = fake.ranges[(2, 3)], fake.ranges[(4, 3)]
+    a_run.resize.assert_any_call(2, 1)
+    assert a_run.color == writer.TIER_COLOURS["A"] and b_run.color == writer.TIER_COLOURS["B"]
+
+
+def pareto_report():
+    block = Block(header=("Customer", "Profit", "Cumulative share", "Reference"),
+                  values=pd.DataFrame({0: ["a", "b"], 1: [5.0, 3.0], 2: [0.6, 1.0], 3: [0.8, 0.8]}),
+                  formats=("text", "currency", "percent", "percent"))
+    chart = ParetoChart(
+        title="Pareto", category_axis_title="Customers", value_axis_title="Profit",
+        share_axis_title="Cumulative share", value_name="Profit", cumulative_name="Cumulative share",
+        reference_name="80%", categories="'Pareto'!$A$2:$A$3", values="'Pareto'!$B$2:$B$3",
+        cumulative="'Pareto'!$C$2:$C$3", reference="'Pareto'!$D$2:$D$3", anchor=(5, 1, 15, 20),
+    )
+    sheet = Sheet(key="pareto", name="Pareto", blocks=(block,), freeze=(1, 0), autofilter="A1:D3",
+                  column_widths=(12.0, 14.0), chart=chart)
+    return Report(language="en", sheets=(sheet,))
+
+
+def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
+    chart = mock.create_autospec(xw.Chart, instance=True)
+    series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
+    chart.series = series
+    for axis in ("category_axis", "value_axis", "secondary_value_axis"):
+        setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))
+    progress = []
+    original_add = book.sheets.add.side_effect
+
+    def add(name=None, before=None, after=None):
+        sheet = original_add(name=name, before=before, after=after)
+        sheet.charts.add.return_value = chart
+        return sheet
+
+    book.sheets.add.side_effect = add
+    writer.write_report(book, pareto_report(), progress=progress.append)
+    assert progress == ["Pareto (1/1)"]
+    fake = book.fakes["Pareto"]
+    kwargs = fake.charts.add.call_args.kwargs
+    assert kwargs["chart_type"] == "column_clustered" and kwargs["plot_by"] == "columns"
+    assert fake.ranges["$A$2:$A$3"] is chart.set_x_axis_values.call_args.args[0]
+    assert kwargs["source"] is fake.ranges["$B$2:$B$3,$C$2:$C$3,$D$2:$D$3"]
+    series[1].set.assert_called_once_with(name="Cumulative share", chart_type="line_markers",
+                                          axis_group="secondary")
+    series[2].set.assert_called_once_with(name="80%", chart_type="line", axis_group="secondary")
+    chart.secondary_value_axis.set.assert_called_once_with(
+        title="Cumulative share", minimum_scale=0, maximum_scale=1, number_format="0%")
+    assert fake.ranges[(1, 1)].column_width == 12.0
+    fake.ranges["A1:D3"].api.AutoFilter.assert_called_once_with()
+    window = book.app.api.ActiveWindow
+    assert (window.SplitRow, window.SplitColumn, window.FreezePanes) == (1, 0, True)
+
+
+def test_existing_sheet_is_cleared_and_settings_sheet_is_kept(book):
+    fake = book.fakes["Sales"]
+    old_chart = mock.create_autospec(xw.Chart, instance=True)
+    fake.charts.__iter__.return_value = iter([old_chart])
+    block = Block(header=("x",), values=pd.DataFrame({0: [1]}), formats=("integer",))
+    report = Report(language="en", sheets=(
+        Sheet(key="tiers", name="SALES", blocks=(block,)),
+        Sheet(key="settings", name="Sales", blocks=(block,), only_if_missing=True),
+    ))
+    writer.write_report(book, report)
+    old_chart.delete.assert_called_once_with()
+    fake.sheet.clear.assert_called_once_with()
+    book.sheets.add.assert_not_called()
+
+
+def test_colours_and_formats_are_the_package_writers():
+    assert writer.rgb("C6EFCE") == (198, 239, 206)
+    assert writer.TIER_COLOURS == {"A": (198, 239, 206), "B": (255, 235, 156), "C": (221, 235, 247),
+                                   "D": (255, 199, 206)}
+    assert writer.HEADER_COLOUR == writer.rgb(labels.HEADER_COLOUR) == (217, 225, 242)
+    assert writer.FORMAT_CODES is labels.FORMAT_CODES
+
+
+def test_a_language_switch_renames_the_other_language_sheet_and_keeps_settings(book):
+    book.sheets.add(name="Tiers")
+    book.sheets.add(name="Settings")
+    tiers = book.fakes["Tiers"]
+    block = Block(header=("客户编号",), values=pd.DataFrame({0: ["C1"]}), formats=("text",))
+    report = Report(language="zh", sheets=(
+        Sheet(key="tiers", name="客户分级", blocks=(block,)),
+        Sheet(key="settings", name="设置", blocks=(block,), only_if_missing=True),
+    ))
+    book.sheets.add.reset_mock()
+    writer.write_report(book, report)
+    book.sheets.add.assert_not_called()  # nothing added, nothing deleted
+    assert tiers.sheet.name == "客户分级"
+    tiers.sheet.clear.assert_called_once_with()
+    assert tiers.ranges[(1, 1)].value == [["客户编号"]]
+    assert book.fakes["Settings"].sheet.name == "Settings"
+    book.fakes["Settings"].sheet.clear.assert_not_called()
+    assert [s.name for s in book.sheets] == ["Sales", "客户分级", "Settings"]
+
+
+def test_split_reference():
+    assert writer.split_reference("'Pareto'!$C$2:$C$52") == ("Pareto", "$C$2:$C$52")
+    assert writer.split_reference("'It''s'!A1") == ("It's", "A1")
+    assert writer.split_reference("帕累托!A1:B2") == ("帕累托", "A1:B2")

@@ -1,0 +1,364 @@
+"""Customer Tiers worksheet functions (xlwings UDFs): =SOB, =ABC_TIER, =RFM_SCORE, ...
+
+Excel imports this module by name ("udfs.customer_tiers" in the template's xlwings.conf sheet).
+Each function converts its arguments (``xl_addin.excel.convert``), asks the population cache
+for the core's result on those arguments (computing it once), and converts back.
+
+* ``customer`` may be one cell (a scalar comes back) or a range / array (the results spill in
+  the same shape). A blank customer cell gives an empty cell; a customer not in the data gives
+  the text "#N/A: customer 'X' not in data" (open-source xlwings cannot return a true #N/A).
+* Data arguments are one column or one row of equal length; blank and unusable rows are left
+  out exactly as in the headless refresh.
+* A wrong argument gives "#VALUE! <argument>: <what is wrong>" in the cell.
+* Results equal the headless refresh on the same data: SOB, ABC_TIER and PARETO_SHARE call
+  ``customer_totals -> abc_measure -> abc_tiers``; the functions that need dates call
+  ``tier_customers`` itself and read its customer table.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, Callable, NamedTuple
+
+import pandas as pd
+import xlwings as xw
+
+from xl_addin.core import columns as col
+from xl_addin.core.abc import abc_measure, abc_tiers
+from xl_addin.core.clean import clean_transactions
+from xl_addin.core.result import TierResult
+from xl_addin.core.sob import customer_totals, sob
+from xl_addin.errors import CustomerTiersError, InputError, SettingsError
+from xl_addin.excel import convert
+from xl_addin.excel.cache import PopulationCache, fingerprint
+from xl_addin.report.layout import tiers_sheet
+from xl_addin.settings import DEFAULT_SETTINGS, Settings
+
+CATEGORY = "Customer Tiers"
+POPULATIONS = PopulationCache(maxsize=8)
+
+RFM_PARTS = {
+    "code": "rfm_code", "r": "r_score", "f": "f_score", "m": "m_score",
+    "segment": "rfm_segment", "segment_zh": "rfm_segment_zh",
+    "class": "rfm_class", "class_en": "rfm_class_en",
+}
+CLV_KINDS = {"projected": "clv_proj", "historical": "clv_hist"}
+
+# Argument docs shared by several functions (Excel shows them in the function wizard).
+CUSTOMER = "Customer id: one cell, or a range / array of ids (results spill in its shape)."
+CUSTOMERS = "Customer id of every sale line: one column or row."
+AMOUNTS = "Revenue of every sale line (negative = return), same size as customers."
+DATES = "Date of every sale line (dates or Excel serial numbers), same size as customers."
+COSTS = "Optional. Cost of every sale line; with costs ABC ranks profit, else revenue."
+ORDERS = "Optional. Order id of every sale line; else each purchase date counts as one order."
+AS_OF = "Optional. Analysis date; blank = the latest sale date."
+
+
+def udf(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Make ``function`` an xlwings UDF whose help text is the first docstring line, and whose
+    CustomerTiersError becomes a short message in the cell. The one place where UDF errors are
+    translated; any other exception propagates (xlwings shows it in the cell), never hidden.
+
+    Apply it first (lowest); ``@xw.func(category=...)`` goes on top, because every ``@xw.arg``
+    resets the category xlwings recorded before it."""
+
+    @functools.wraps(function)
+    def in_cell(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except CustomerTiersError as error:
+            return convert.cell(cell_message(error))
+
+    in_cell = xw.func(in_cell)
+    if hasattr(in_cell, "__xlfunc__"):  # xlwings' decorators only record metadata on Windows
+        in_cell.__xlfunc__["ret"]["doc"] = help_text(function)
+    return in_cell
+
+
+def cell_message(error: CustomerTiersError) -> str:
+    """'#VALUE! a_cut: must be a share in (0, 1], got 1.5' (the argument first when known)."""
+    if isinstance(error, InputError) and error.column and error.sheet is None and error.row is None:
+        text = f"{error.column}: {error.message}"
+        if error.hint:
+            text = f"{text} {error.hint}"
+    else:
+        text = str(error)
+    return f"#VALUE! {text}"
+
+
+def help_text(function: Callable[..., Any]) -> str:
+    """The first line of the docstring: what Excel's function wizard shows."""
+    return (function.__doc__ or function.__name__).strip().splitlines()[0]
+
+
+# -- arguments -> Settings -----------------------------------------------------------------
+
+def settings_for(**arguments: tuple[str, Any]) -> Settings:
+    """DEFAULT_SETTINGS with ``field=(argument, value)`` overrides; blank values keep the
+    default. A rejected value raises a SettingsError naming the argument, not the field."""
+    changes = {}
+    for field, (argument, value) in arguments.items():
+        value = convert.option(value, None)
+        if value is None:
+            continue
+        default = getattr(DEFAULT_SETTINGS, field)
+        changes[field] = _typed(value, default, argument)
+    try:
+        return DEFAULT_SETTINGS.replace(**changes)
+    except SettingsError as error:
+        argument = {f: a for f, (a, _) in arguments.items()}.get(error.column or "", error.column)
+        raise SettingsError(error.message, column=argument) from None
+
+
+def _typed(value: Any, default: Any, argument: str) -> Any:
+    if isinstance(default, str):
+        return str(value).strip().lower()
+    if isinstance(default, bool) or not isinstance(default, (int, float)):
+        return value
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().rstrip("%")) / (100 if value.strip().endswith("%") else 1)
+        except ValueError:
+            raise SettingsError(f"{value!r} is not a number", column=argument) from None
+    if isinstance(default, int) and isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# -- populations (cached) ------------------------------------------------------------------
+
+def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings) -> pd.DataFrame:
+    """``abc_tiers`` of the data, indexed by customer id, plus its ``sob`` column: the same
+    ``customer_totals -> abc_measure -> abc_tiers`` calls as the headless refresh."""
+
+    def compute() -> pd.DataFrame:
+        raw = convert.transactions(customers, amounts, costs=costs)
+        clean, _ = clean_transactions(raw, require_date=False)
+        totals = customer_totals(clean, settings)
+        measure, _ = abc_measure(totals, settings, has_cost=col.COST in clean.columns)
+        abc = abc_tiers(measure, settings).set_index(col.CUSTOMER_ID)
+        abc["sob"] = totals.set_index(col.CUSTOMER_ID)["sob"]
+        return abc
+
+    return POPULATIONS.get(("abc", settings, *fingerprint(customers, amounts, costs)), compute)
+
+
+class TierPopulation(NamedTuple):
+    """A cached ``tier_customers`` result and its customer table indexed by customer id."""
+
+    result: TierResult
+    by_id: pd.DataFrame
+
+
+def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders: Any,
+                    as_of: Any, settings: Settings) -> TierPopulation:
+    """``tier_customers`` on the data: the headless refresh itself."""
+
+    def compute() -> TierPopulation:
+        # imported on first use: the pipeline loads every metric module, =SOB needs none of them
+        from xl_addin.core.pipeline import tier_customers
+        from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
+
+        raw = convert.transactions(customers, amounts, dates=dates, costs=costs, orders=orders)
+        result = tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
+        by_id = result.customers.set_index(col.CUSTOMER_ID)
+        by_id["rfm_segment_zh"] = by_id["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH)
+        return TierPopulation(result, by_id)
+
+    key = ("tiers", settings, *fingerprint(customers, dates, amounts, costs, orders, as_of))
+    return POPULATIONS.get(key, compute)
+
+
+def customer_column(population: TierPopulation, column: str) -> pd.Series:
+    """One column of the customer table indexed by customer id; ``rfm_segment_zh`` is the
+    中文 segment name."""
+    return population.by_id[column]
+
+
+def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> str:
+    """The column for an option argument such as ``part``; unknown text names the argument."""
+    key = str(convert.option(value, default)).strip().lower()
+    if key not in choices:
+        raise InputError(f"must be one of {', '.join(choices)}, got {value!r}", column=argument)
+    return choices[key]
+
+
+# -- the functions -------------------------------------------------------------------------
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("periods", doc="Optional. Date of every sale line, to take the share within one period.")
+@xw.arg("period", doc='Optional. The period: "2025" (year), "2025Q1" (quarter) or "2025-03" (month).')
+@udf
+def SOB(customer, customers, amounts, periods=None, period=None):
+    """Share of business: the customer's net revenue / everyone's net revenue (0..1).
+
+    Without a period, the SOB column of the Tiers sheet; with one, the share within that
+    calendar period (the per-period SOB table). A total <= 0 gives an empty cell.
+    """
+    if periods is None and convert.option(period, None) is None:
+        abc = abc_population(customers, amounts, None, DEFAULT_SETTINGS)
+        return convert.lookup(customer, abc["sob"])
+    return convert.lookup(customer, period_population(customers, amounts, periods, period))
+
+
+def period_population(customers: Any, amounts: Any, periods: Any, period: Any) -> pd.Series:
+    """SOB within one calendar period, indexed by customer id (core ``sob(period=...)``)."""
+    label = str(convert.option(period, "")).strip()
+    if periods is None or not label:
+        raise InputError("give both periods (the sale dates) and period (e.g. 2025Q1)", column="period")
+    granularity = "Q" if "Q" in label.upper() else "M" if "-" in label else "Y"
+
+    def compute() -> pd.Series:
+        raw = convert.transactions(customers, amounts, dates=periods)
+        clean, _ = clean_transactions(raw)
+        table = sob(clean, period=granularity)
+        return table.set_index(["period", col.CUSTOMER_ID])["sob"]
+
+    shares = POPULATIONS.get(("sob", granularity, *fingerprint(customers, amounts, periods)), compute)
+    label = label.upper() if granularity == "Q" else label
+    if label not in shares.index.get_level_values("period"):
+        raise InputError(f"no sale line in period {label!r}", column="period")
+    return shares.xs(label, level="period")
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("method", doc='Optional. "value" (cumulative share cut-offs, default) or "count" (share of customers).')
+@xw.arg("a_cut", doc="Optional. Cumulative share closing class A (default 0.8); the customer crossing it is A.")
+@xw.arg("b_cut", doc="Optional. Cumulative share closing class B (default 0.95).")
+@udf
+def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, b_cut=None):
+    """ABC class of the customer: "A", "B", "C", or "D" (no positive contribution).
+
+    Ranks profit when costs are given, else revenue; largest first, ties by customer id.
+    """
+    settings = settings_for(abc_method=("method", method), a_cut=("a_cut", a_cut), b_cut=("b_cut", b_cut))
+    abc = abc_population(customers, amounts, costs, settings)
+    return convert.lookup(customer, abc["abc_tier"])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@udf
+def PARETO_SHARE(customer, customers, amounts, costs=None):
+    """Cumulative share (0..1) of the positive total up to and including the customer.
+
+    The Pareto curve: customers ranked by profit (with costs) or revenue, largest first.
+    A customer with no positive contribution gives an empty cell.
+    """
+    abc = abc_population(customers, amounts, costs, DEFAULT_SETTINGS)
+    return convert.lookup(customer, abc["cum_share"])
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
+@xw.arg("as_of", doc=AS_OF)
+@xw.arg("bins", doc="Optional. Score levels 2..10 (default 5); cut points are PERCENTILE.INC(k/bins).")
+@xw.arg("part", doc='Optional. "code" (default, e.g. "545"), "R", "F", "M", "segment", "segment_zh", "class" or "class_en".')
+@udf
+def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins=None, part=None):
+    """RFM code of the customer ("545": recency, frequency, monetary scores), or one part.
+
+    Scores 1..bins, higher = better; ties share a score; a value equal to a cut point takes
+    the lower score.
+    """
+    column = choice(part, RFM_PARTS, "code", "part")
+    settings = settings_for(rfm_bins=("bins", bins))
+    population = tier_population(customers, dates, amounts, None, orders, as_of, settings)
+    return convert.lookup(customer, customer_column(population, column))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
+@xw.arg("as_of", doc=AS_OF)
+@xw.arg("language", doc='Optional. "en" (default) or "zh" for the 中文 segment name.')
+@udf
+def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, language=None):
+    """RFM segment of the customer ("Champions", "At Risk", ...; 中文 with language "zh")."""
+    column = choice(language, {"en": "rfm_segment", "zh": "rfm_segment_zh"}, "en", "language")
+    population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, column))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("orders", doc=ORDERS)
+@xw.arg("as_of", doc=AS_OF)
+@udf
+def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None, as_of=None):
+    """Weighted customer score 0..100 (default factors: profit, revenue, orders, recency)."""
+    population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, "score"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("orders", doc=ORDERS)
+@xw.arg("as_of", doc=AS_OF)
+@udf
+def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None):
+    """Lifecycle stage: New, One-time, Repeat, Loyal, Lapsing or Lost (first matching rule)."""
+    population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, "lifecycle"))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customer", ndim=2, doc=CUSTOMER)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("as_of", doc=AS_OF)
+@xw.arg("kind", doc='Optional. "projected" (default) or "historical".')
+@xw.arg("retention_rate", doc="Optional. Yearly retention rate r (default 0.8).")
+@xw.arg("discount_rate", doc="Optional. Yearly discount rate i (default 0.1).")
+@udf
+def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
+        retention_rate=None, discount_rate=None):
+    """Customer lifetime value in the data's currency: projected (default) or historical."""
+    column = choice(kind, CLV_KINDS, "projected", "kind")
+    settings = settings_for(retention_rate=("retention_rate", retention_rate),
+                            discount_rate=("discount_rate", discount_rate))
+    population = tier_population(customers, dates, amounts, costs, None, as_of, settings)
+    return convert.lookup(customer, customer_column(population, column))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("customers", doc=CUSTOMERS)
+@xw.arg("dates", doc=DATES)
+@xw.arg("amounts", doc=AMOUNTS)
+@xw.arg("costs", doc=COSTS)
+@xw.arg("orders", doc=ORDERS)
+@xw.arg("as_of", doc=AS_OF)
+@xw.arg("language", doc='Optional. Header language: "en" (default) or "zh".')
+@udf
+def TIER_TABLE(customers, dates, amounts, costs=None, orders=None, as_of=None, language=None):
+    """The whole tier table with headers, as on the Tiers sheet (spills)."""
+    language = choice(language, {"en": "en", "zh": "zh"}, "en", "language")
+    population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
+    block = tiers_sheet(population.result, language).blocks[0]
+    return convert.table(block.values, block.header)
