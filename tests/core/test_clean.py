@@ -224,3 +224,73 @@ def test_long_columns_report_the_same_problems_as_short_ones():
     assert len(clean) == rows - 4
     assert sorted(zip(problems["row"], problems["column"])) == [
         (6, "amount"), (7, "amount"), (8, "date"), (9, "date")]
+
+
+# text_categorical has a fast path for pandas "str" columns (what the readers give) and the
+# general path for anything else; both must give the same categories and codes.
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+from xl_addin.core.clean import drop_unused_categories, text_categorical  # noqa: E402
+
+_ID_TEXTS = st.one_of(st.none(), st.sampled_from(["C1", "C2", " C2", "C2 ", "", "  ", "b", "B", "客户", "10"]),
+                      st.text(max_size=4))
+
+
+def _as_pairs(values: pd.Categorical) -> list:
+    return [None if pd.isna(v) else v for v in values.astype(object)]
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(_ID_TEXTS, max_size=30))
+def test_text_categorical_str_fast_path_matches_object_path(texts):
+    fast = text_categorical(pd.Series(texts, dtype="str"))
+    general = text_categorical(pd.Series(texts, dtype=object))
+    assert list(fast.categories) == list(general.categories)
+    assert fast.categories.dtype == "str"
+    np.testing.assert_array_equal(fast.codes, general.codes)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(_ID_TEXTS, max_size=30))
+def test_text_categorical_unsorted_has_the_same_text_per_row(texts):
+    values = pd.Series(texts, dtype="str")
+    unsorted = text_categorical(values, sort=False)
+    assert _as_pairs(unsorted) == _as_pairs(text_categorical(values))
+    assert sorted(unsorted.categories) == list(text_categorical(values).categories)
+
+
+def test_text_categorical_fast_path_keeps_clean_texts_and_sorts_them():
+    values = pd.Series(["C2", None, "C10", "C2", "客户"], dtype="str")
+    result = text_categorical(values)
+    assert list(result.categories) == ["C10", "C2", "客户"]
+    assert list(result.codes) == [1, -1, 0, 1, 2]
+    assert list(text_categorical(values, sort=False).categories) == ["C2", "C10", "客户"]
+
+
+def test_text_categorical_str_with_padding_and_blanks_takes_the_general_rules():
+    result = text_categorical(pd.Series([" C2", "C2", "  ", ""], dtype="str"))
+    assert list(result.categories) == ["C2"]
+    assert list(result.codes) == [0, 0, -1, -1]
+
+
+def test_drop_unused_categories_keeps_order_and_renumbers():
+    values = pd.Categorical.from_codes([2, 0, -1, 2], categories=pd.Index(["a", "b", "c"], dtype="str"))
+    result = drop_unused_categories(values)
+    assert list(result.categories) == ["a", "c"]
+    assert list(result.codes) == [1, 0, -1, 1]
+
+
+def test_clean_transactions_unsorted_order_ids_give_the_same_rows():
+    raw = pd.DataFrame({
+        "customer_id": pd.Series(["C1", "C2", "C1", "C3"], dtype="str"),
+        "date": ["2025-01-02", "2025-01-03", "bad", "2025-01-05"],
+        "amount": [10.0, 20.0, 30.0, 40.0],
+        "order_id": pd.Series(["O9", "O1", "O5", "O1"], dtype="str"),
+    })
+    sorted_clean, sorted_quality = clean_transactions(raw)
+    unsorted_clean, unsorted_quality = clean_transactions(raw, sort_order_ids=False)
+    assert list(sorted_clean["order_id"].cat.categories) == ["O1", "O9"]
+    assert list(unsorted_clean["order_id"].cat.categories) == ["O9", "O1"]
+    pd.testing.assert_frame_equal(sorted_clean.astype({"order_id": "str"}),
+                                  unsorted_clean.astype({"order_id": "str"}))
+    pd.testing.assert_frame_equal(sorted_quality, unsorted_quality)

@@ -44,7 +44,7 @@ _CURRENCY_JUNK = r"[,\s¥￥$€£]|^RMB|元$"
 
 
 def clean_transactions(
-    raw: pd.DataFrame, *, require_date: bool = True
+    raw: pd.DataFrame, *, require_date: bool = True, sort_order_ids: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn raw sale lines with canonical column names into typed rows, and report the rest.
 
@@ -61,6 +61,9 @@ def clean_transactions(
     * ``require_date=False`` makes the date column optional (the worksheet functions get no
       dates): without one, rows are not checked for a date and the result has no ``date``
       column; when there is one it is cleaned as usual.
+    * ``sort_order_ids=False`` may leave ``order_id``'s categories unsorted (same text per
+      row): for callers that only count distinct orders, it saves sorting up to a million
+      distinct order ids.
     * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
       1-based ``row`` from ``source_sheet`` / ``source_row`` when present, else sheet "" and
       the row's 1-based position), the ``column``, the ``value`` as text, and the ``reason``.
@@ -113,7 +116,7 @@ def clean_transactions(
         out[COST] = costs.fillna(0.0)
 
     if ORDER_ID in raw.columns:
-        out[ORDER_ID] = text_categorical(raw[ORDER_ID])
+        out[ORDER_ID] = text_categorical(raw[ORDER_ID], sort=sort_order_ids)
     for name in ATTRIBUTE_COLUMNS:
         if name in raw.columns:
             out[name] = text_categorical(raw[name])
@@ -144,7 +147,7 @@ def drop_unused_categories(values: pd.Categorical) -> pd.Categorical:
         return values
     new_code = np.cumsum(used) - 1
     codes = np.where(values.codes >= 0, new_code[np.maximum(values.codes, 0)], -1)
-    return pd.Categorical.from_codes(codes, categories=values.categories[used])
+    return categorical_from_codes(codes, values.categories[used])
 
 
 def normalise_ids(values: pd.Series) -> pd.Series:
@@ -161,13 +164,24 @@ def normalise_text(values: pd.Series) -> pd.Series:
     return normalise_ids(values)
 
 
-def text_categorical(values: pd.Series) -> pd.Categorical:
+def text_categorical(values: pd.Series, *, sort: bool = True) -> pd.Categorical:
     """``normalise_ids`` as a pandas Categorical whose categories are the distinct texts, sorted.
 
     The work is done once per distinct value, not per row: one hash pass over the rows
     (``pd.factorize``), the text rules on the distinct values, then integer codes. Distinct raw
     values that give the same text (" C2" and "C2", 7 and 7.0) share one category.
+    ``sort=False`` may leave the categories in first-seen order (same texts, same rows): it
+    saves sorting up to a million distinct texts when only the grouping matters.
     """
+    if isinstance(values.dtype, pd.StringDtype):
+        # pandas "str" text (what the readers give): checked on the distinct values with
+        # pandas' string methods, never converted to Python objects row by row
+        codes, uniques = pd.factorize(values, sort=sort, use_na_sentinel=True)
+        uniques = pd.Index(uniques, dtype="str")
+        if len(uniques) == 0 or (
+            bool((uniques.str.strip() == uniques).all()) and bool((uniques != "").all())
+        ):
+            return categorical_from_codes(codes, uniques)  # the usual case: already clean
     if value_kind(values) == "number":
         values = values.astype("float64")
     raw = pd.Categorical(values)  # one hash pass; categories sorted when they compare
@@ -177,12 +191,26 @@ def text_categorical(values: pd.Series) -> pd.Categorical:
         and texts.notna().all()
         and np.array_equal(texts.to_numpy(dtype=object), raw.categories.to_numpy(dtype=object))
     ):
-        return raw  # the usual case: every distinct value is already clean text
+        return raw  # every distinct value is already clean text
     # factorize(sort=True) on the distinct texts: merges equal texts, orders categories
     text_codes, categories = pd.factorize(texts, sort=True, use_na_sentinel=True)
     codes = raw.codes
     codes = np.where(codes >= 0, text_codes[np.maximum(codes, 0)] if len(text_codes) else -1, -1)
-    return pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype="str"))
+    return categorical_from_codes(codes, pd.Index(categories, dtype="str"))
+
+
+def categorical_from_codes(codes: np.ndarray, categories: pd.Index) -> pd.Categorical:
+    """``pd.Categorical.from_codes`` for categories known to be distinct (from ``factorize``
+    or a subset of existing categories) and codes known to be in range (-1 = missing).
+
+    Skips pandas' checks, which for a million distinct texts cost more than building the
+    codes: uniqueness hashes every category as a Python object. Falls back to the checked
+    constructor if pandas' fast path is not there.
+    """
+    from_fastpath = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    if from_fastpath is None:
+        return pd.Categorical.from_codes(codes, categories=categories)
+    return pd.Categorical.from_codes(codes, dtype=from_fastpath(categories, False), validate=False)
 
 
 def _id_texts(values) -> pd.Series:
@@ -374,7 +402,7 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
         if not mask.any():
             continue
         where = positions[mask]
-        raw_values = values.to_numpy(dtype=object)[where]
+        raw_values = values.iloc[where].to_numpy(dtype=object)
         frames.append(
             pd.DataFrame(
                 {

@@ -78,7 +78,8 @@ def tier_customers(
     A missing score factor value counts as that factor's worst value.
     """
     settings = settings or DEFAULT_SETTINGS
-    clean, data_quality = clean_transactions(transactions)
+    # order ids are only counted (distinct per customer): their text order does not matter
+    clean, data_quality = clean_transactions(transactions, sort_order_ids=False)
     if clean.empty:
         raise InputError(
             f"none of the {len(transactions)} sale lines is usable",
