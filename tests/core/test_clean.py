@@ -294,3 +294,15 @@ def test_clean_transactions_unsorted_order_ids_give_the_same_rows():
     pd.testing.assert_frame_equal(sorted_clean.astype({"order_id": "str"}),
                                   unsorted_clean.astype({"order_id": "str"}))
     pd.testing.assert_frame_equal(sorted_quality, unsorted_quality)
+
+
+@pytest.mark.parametrize("column", ["date", "amount"])
+def test_a_column_that_is_entirely_blank_reports_every_row(column):
+    raw = pd.DataFrame({"customer_id": ["c1", "c2"], "date": ["2025-01-01", "2025-01-02"],
+                        "amount": [1.0, 2.0]}).astype(object)
+    raw[column] = [None, "  "]
+    clean, problems = clean_transactions(raw)
+    assert clean.empty
+    assert problems["row"].tolist() == [1, 2]
+    assert set(problems["column"]) == {column}
+    assert problems["reason"].str.contains("blank|missing|empty").all()

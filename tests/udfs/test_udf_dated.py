@@ -185,8 +185,6 @@ def test_blank_and_unknown_customers_in_every_dated_function():
     pytest.param(
         "LIFECYCLE_STAGE", lambda c: udf.LIFECYCLE_STAGE([["C001"]], c["customers"], [None] * 400, c["amounts"]),
         "#VALUE! none of the 400 sale lines is usable",
-        marks=pytest.mark.xfail(raises=IndexError, strict=True,
-                                reason="core.clean.parse_dates fails on an all-blank object column"),
         id="LIFECYCLE_STAGE-all-dates-blank"),
     ("LIFECYCLE_STAGE", lambda c: udf.LIFECYCLE_STAGE([["C001"]], c["customers"], ["x"] * 400, c["amounts"]),
      "#VALUE! none of the 400 sale lines is usable"),

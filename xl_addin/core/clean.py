@@ -284,6 +284,8 @@ def parse_numbers(values: pd.Series) -> pd.Series:
             numbers[retry] = parse_numbers(pd.Series(objects[retry], dtype=object)).to_numpy()
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if len(uniques) == 0:  # every cell blank
+            return pd.Series(np.nan, index=values.index)
         parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64")
         # bools are not amounts, and pandas would read True as 1
         is_bool = np.array([isinstance(u, (bool, np.bool_)) for u in uniques], dtype=bool)
@@ -309,6 +311,8 @@ def parse_dates(values: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return _serials_to_dates(values.astype("float64"))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) == 0:  # every cell blank
+        return pd.Series(pd.NaT, index=values.index, dtype=DATE_DTYPE)
     parsed = _parse_date_values(np.asarray(uniques, dtype=object))
     result = np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.datetime64("NaT"))
     return pd.Series(result, index=values.index, dtype=DATE_DTYPE)

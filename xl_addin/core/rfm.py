@@ -15,7 +15,7 @@ from ..errors import InputError
 from ..settings import Settings
 from . import columns as col
 from .ranking import percentile_inc_scores
-from .sob import customer_codes, totals_from_codes
+from .sob import customer_codes, money, totals_from_codes
 
 RFM_COLUMNS = (
     "customer_id", "orders", "last_purchase", "recency_days", "monetary",
@@ -200,7 +200,7 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
     last_day = last.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
     orders = totals["orders"].to_numpy()[scored].astype(np.int64)
     net_revenue = totals["revenue"].to_numpy(dtype="float64")[scored]
-    monetary = net_revenue / orders if settings.rfm_monetary == "mean" else net_revenue
+    monetary = money(net_revenue / orders) if settings.rfm_monetary == "mean" else net_revenue
     recency_days = as_of_day - last_day
 
     r_score = percentile_inc_scores(-recency_days, bins)

@@ -19,12 +19,26 @@ DATE_TOTALS_COLUMNS = ("orders", "first_purchase", "last_purchase")
 WALLET_COLUMNS = ("wallet", "share_of_wallet")
 
 
+MONEY_DECIMALS = 6
+
+
+def money(values: np.ndarray) -> np.ndarray:
+    """Currency totals rounded to a millionth of the unit (and no "-0.0").
+
+    Float sums carry noise in the last bit that depends on the order of the lines: 0.03 - 0.01
+    is 0.019999999999999997 but 0.02 - 0.00 is 0.02. Rounding far below a cent makes totals
+    that are equal in exact arithmetic compare equal, so ties (and so tiers, ranks and scores)
+    do not depend on row order or on the unit the amounts are in."""
+    return np.round(values, MONEY_DECIMALS) + 0.0
+
+
 def customer_totals(transactions: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS) -> pd.DataFrame:
     """One row per customer id found in clean ``transactions``, sorted by id.
 
     Columns: ``customer_id, revenue, cost, profit, sob`` always (money in the data's
     currency; revenue is net of returns; cost from the ``cost`` column, else revenue x
-    ``settings.cost_rate``; profit = revenue - cost; sob 0..1).
+    ``settings.cost_rate``; profit = revenue - cost; sob 0..1). Money totals are rounded to
+    a millionth of the currency unit (see ``money``), so equal totals compare equal.
     With a ``date`` column also ``orders`` (distinct order ids among lines with amount > 0,
     or distinct purchase dates when there is no ``order_id``; a line with a blank order id
     counts as an order on its own date), ``first_purchase`` and ``last_purchase`` (dates of
@@ -66,17 +80,18 @@ def totals_from_codes(
     """``customer_totals`` with the grouping already done (see ``customer_codes``)."""
     n = len(ids)
     amount = transactions[AMOUNT].to_numpy(dtype="float64")
-    revenue = np.bincount(codes, weights=amount, minlength=n)
+    revenue = money(np.bincount(codes, weights=amount, minlength=n))
     if COST in transactions.columns:
-        cost = np.bincount(codes, weights=transactions[COST].to_numpy(dtype="float64"), minlength=n)
+        cost = money(np.bincount(codes, weights=transactions[COST].to_numpy(dtype="float64"),
+                                 minlength=n))
     else:
-        cost = revenue * settings.cost_rate + 0.0  # + 0.0: no "-0.0" for a return-only customer
+        cost = money(revenue * settings.cost_rate)
     table = pd.DataFrame(
         {
             CUSTOMER_ID: pd.Series(ids, dtype="str"),
             "revenue": revenue,
             "cost": cost,
-            "profit": revenue - cost,
+            "profit": money(revenue - cost),
             "sob": shares(revenue),
         }
     )
