@@ -229,7 +229,7 @@ def _id_texts(values) -> pd.Series:
     if kind == "text":
         text = pd.Series(values, dtype="str").reset_index(drop=True).str.strip()
         return text.mask(text == "")
-    return pd.Series([_id_text(u) for u in values], dtype=object).astype("str")
+    return pd.Series([id_text(u) for u in values], dtype=object).astype("str")
 
 
 def value_kind(values: pd.Series) -> str:
@@ -248,7 +248,10 @@ def value_kind(values: pd.Series) -> str:
     return "mixed"
 
 
-def _id_text(value: object) -> str | None:
+def id_text(value: object) -> str | None:
+    """One customer or order id as text, the rule ``normalise_ids`` applies to each distinct
+    value: whole numbers lose ".0" (1001.0 -> "1001"), dates become YYYY-MM-DD, TRUE/FALSE
+    upper case, text is stripped; blank -> None."""
     if isinstance(value, (bool, np.bool_)):
         return str(value).upper()
     if isinstance(value, (float, np.floating)):

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..core import columns as col
-from ..core.clean import _id_text as id_text  # the per-value rule of normalise_ids
+from ..core.clean import id_text  # the per-value rule of normalise_ids
 from ..core.clean import normalise_ids, parse_dates
 from ..errors import InputError
 
