@@ -12,59 +12,14 @@ from xl_addin.excel import writer
 from xl_addin.report import labels
 from xl_addin.report.layout import Block, ParetoChart, Report, Sheet
 
-
-def fake_range(name="range"):
-    rng = mock.create_autospec(xw.Range, instance=True, name=name)
-    rng.resize.return_value = rng
-    rng.font = mock.create_autospec(xwmain.Font, instance=True)
-    rng.api = mock.MagicMock(name=f"{name}.api")
-    rng.left, rng.top = 100.0, 50.0
-    return rng
-
-
-class FakeSheet:
-    """An autospecced xw.Sheet whose ``range`` hands out one autospecced Range per address and
-    records the order of operations on them."""
-
-    def __init__(self, name, book):
-        self.sheet = mock.create_autospec(xw.Sheet, instance=True, name=name)
-        self.sheet.name = name
-        self.sheet.book = book
-        self.sheet.api = mock.MagicMock(name=f"{name}.api")
-        self.charts = mock.create_autospec(xwmain.Charts, instance=True)
-        self.charts.__iter__.return_value = iter([])
-        self.sheet.charts = self.charts
-        self.ranges = {}
-        self.sheet.range.side_effect = self.range
-
-    def range(self, cell1, cell2=None):
-        key = cell1 if cell2 is None else (cell1, cell2)
-        if key not in self.ranges:
-            self.ranges[key] = fake_range(str(key))
-        return self.ranges[key]
+from .fakes import fake_book
 
 
 @pytest.fixture
 def book():
-    book = mock.create_autospec(xw.Book, instance=True)
-    book.app = mock.create_autospec(xw.App, instance=True)
-    book.app.api = mock.MagicMock(name="app.api")
-    sheets = {}
-
-    def add(name=None, before=None, after=None):
-        sheets[name] = FakeSheet(name, book)
-        return sheets[name].sheet
-
-    collection = mock.create_autospec(xwmain.Sheets, instance=True)
-    collection.add.side_effect = add
-    collection.__iter__.side_effect = lambda: iter([s.sheet for s in sheets.values()])
-    collection.__len__.side_effect = lambda: len(sheets)
-    collection.__getitem__.side_effect = lambda key: (
-        sheets[key].sheet if isinstance(key, str) else list(sheets.values())[key].sheet
-    )
-    book.sheets = collection
-    book.fakes = sheets
-    add("Sales")
+    book = fake_book({})
+    book.sheets.add("Sales")
+    book.sheets.add.reset_mock()  # keeps the side effect: only the test's own calls count
     return book
 
 
@@ -145,7 +100,7 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
 
     def add(name=None, before=None, after=None):
         sheet = original_add(name=name, before=before, after=after)
-        sheet.charts.add.return_value = chart
+        sheet.charts.add.side_effect = lambda **kwargs: chart
         return sheet
 
     book.sheets.add.side_effect = add
@@ -170,7 +125,7 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
 def test_existing_sheet_is_cleared_and_settings_sheet_is_kept(book):
     fake = book.fakes["Sales"]
     old_chart = mock.create_autospec(xw.Chart, instance=True)
-    fake.charts.__iter__.return_value = iter([old_chart])
+    fake.charts.__iter__.side_effect = lambda: iter([old_chart])
     block = Block(header=("x",), values=pd.DataFrame({0: [1]}), formats=("integer",))
     report = Report(language="en", sheets=(
         Sheet(key="tiers", name="SALES", blocks=(block,)),

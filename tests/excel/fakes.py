@@ -1,0 +1,91 @@
+"""Fakes of live Excel built with create_autospec from xlwings' own classes, so every call the
+code under test makes must match a real xlwings signature."""
+
+from unittest import mock
+
+import xlwings as xw
+from xlwings import main as xwmain
+
+
+def padded(rows):
+    width = max(len(r) for r in rows)
+    return [list(r) + [None] * (width - len(r)) for r in rows]
+
+
+def fake_range(name, value=None, row=1, column=1):
+    rng = mock.create_autospec(xw.Range, instance=True, name=name)
+    rng.resize.return_value = rng
+    rng.options.return_value = rng
+    rng.font = mock.create_autospec(xwmain.Font, instance=True)
+    rng.api = mock.MagicMock(name=f"{name}.api")
+    rng.left, rng.top = 100.0, 50.0
+    rng.value, rng.row, rng.column = value, row, column
+    return rng
+
+
+class FakeSheet:
+    """An autospecced xw.Sheet holding ``rows`` (its used range, from ``origin``); every
+    ``range(...)`` it hands out is recorded by address."""
+
+    def __init__(self, name, book, rows=None, origin=(1, 1)):
+        self.sheet = mock.create_autospec(xw.Sheet, instance=True, name=name)
+        self.sheet.name = name
+        self.sheet.book = book
+        self.sheet.api = mock.MagicMock(name=f"{name}.api")
+        self.sheet.used_range = fake_range(f"{name}.used_range", padded(rows) if rows else None, *origin)
+        self.charts = mock.create_autospec(xwmain.Charts, instance=True)
+        self.charts.__iter__.side_effect = lambda: iter([])
+        self.charts.add.side_effect = lambda **kwargs: fake_chart()
+        self.sheet.charts = self.charts
+        self.ranges = {}
+        self.sheet.range.side_effect = self.range
+
+    def range(self, cell1, cell2=None):
+        key = cell1 if cell2 is None else (cell1, cell2)
+        if key not in self.ranges:
+            self.ranges[key] = fake_range(str(key))
+        return self.ranges[key]
+
+    def written(self):
+        """Addresses whose value was set."""
+        return {k for k, r in self.ranges.items() if not isinstance(r.value, mock.Mock) and r.value is not None}
+
+
+def fake_chart():
+    chart = mock.create_autospec(xw.Chart, instance=True)
+    chart.series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
+    for axis in ("category_axis", "value_axis", "secondary_value_axis"):
+        setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))
+    return chart
+
+
+def fake_book(sheets):
+    """``sheets``: {name: rows or (rows, (first row, first column))}."""
+    book = mock.create_autospec(xw.Book, instance=True)
+    book.app = mock.create_autospec(xw.App, instance=True)
+    book.app.api = mock.MagicMock(name="app.api")
+    statuses = []
+    type(book.app).status_bar = mock.PropertyMock(side_effect=statuses.append)
+    fakes = {}
+
+    def add(name=None, before=None, after=None):
+        fakes[name] = FakeSheet(name, book)
+        return fakes[name].sheet
+
+    collection = mock.create_autospec(xwmain.Sheets, instance=True)
+    collection.add.side_effect = add
+    collection.__iter__.side_effect = lambda: iter([f.sheet for f in fakes.values()])
+    collection.__len__.side_effect = lambda: len(fakes)
+
+    def item(key):
+        if isinstance(key, int):
+            return list(fakes.values())[key].sheet
+        return next(f.sheet for f in fakes.values() if f.sheet.name.casefold() == key.casefold())
+
+    collection.__getitem__.side_effect = item
+    book.sheets = collection
+    for name, content in sheets.items():
+        rows, origin = content if isinstance(content, tuple) else (content, (1, 1))
+        fakes[name] = FakeSheet(name, book, rows, origin)
+    book.fakes, book.statuses = fakes, statuses
+    return book
