@@ -2,7 +2,6 @@
 
 import zipfile
 
-import click
 import openpyxl
 import pytest
 from click.testing import CliRunner

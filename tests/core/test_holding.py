@@ -1,5 +1,4 @@
 import pandas as pd
-import pytest
 
 from xl_addin import HoldingRule, Settings
 from xl_addin.core.holding import holding_coverage, release_candidates

@@ -20,7 +20,7 @@ import pandas as pd
 import xlwings as xw
 
 from ..core.pipeline import tier_customers
-from ..errors import CustomerTiersError, InputError
+from ..errors import CustomerTiersError
 from ..report.labels import SHEET_NAMES
 from ..report.layout import Report, build_report
 from ..report.settings_sheet import parse_settings_rows, settings_rows
@@ -176,11 +176,7 @@ def read_sales(book: xw.Book, settings: Settings, sheets: LiveSheets | None = No
             frames.append(frame)
             used.append(name)
     if not frames:
-        raise InputError(
-            "no sales data found",
-            hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
-                 "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
-        )
+        raise tables.no_sales_error()
     sales = tables.combine(frames, used)
     sales.attrs["notes"] = tuple(notes)
     return sales

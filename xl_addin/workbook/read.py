@@ -47,7 +47,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import InputError, WorkbookError
+from ..errors import WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
 from .tables import (
@@ -65,6 +65,7 @@ from .tables import (
     customers_sheet_name,
     find_sheet,
     first_sheet,
+    no_sales_error,
     previous_tier_columns,
     previous_tiers_frame,
     sales_fields,
@@ -188,11 +189,7 @@ class SalesBook:
                 notes.append(note)
             frames.append(frame)
         if not frames:
-            raise InputError(
-                "no sales data found",
-                hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
-                     "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
-            )
+            raise no_sales_error()
         sales = combine(frames, [name for name in names if self.header(name).row])
         sales.attrs["notes"] = tuple(notes)
         return sales

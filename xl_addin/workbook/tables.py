@@ -204,6 +204,15 @@ def missing_column_error(sheet: str, header: SheetHeader, field: str) -> InputEr
     )
 
 
+def no_sales_error() -> InputError:
+    """No sheet holds sales: what to name a sheet or what to put in Settings."""
+    return InputError(
+        "no sales data found",
+        hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
+             "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
+    )
+
+
 # -- frames ------------------------------------------------------------------------------
 
 
