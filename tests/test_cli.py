@@ -1,5 +1,7 @@
 """The customer-tiers command: help, refresh, check, demo, errors and exit codes."""
 
+import os
+import stat
 import zipfile
 
 import openpyxl
@@ -155,3 +157,19 @@ def test_demo_builds_and_refreshes_a_workbook(tmp_path, suffix):
     members = zipfile.ZipFile(out).namelist()
     assert ("xl/vbaProject.bin" in members) == (suffix == ".xlsm")
     assert "customers ranked by profit" in result.output
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX file modes")
+def test_written_files_get_ordinary_modes_not_the_temporary_files(book, tmp_path):
+    mask = os.umask(0o022)
+    os.umask(mask)
+    out = tmp_path / "new.xlsx"
+    assert CliRunner().invoke(cli, ["refresh", str(book), "--out", str(out), "-q"]).exit_code == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+    os.chmod(book, 0o640)
+    assert CliRunner().invoke(cli, ["refresh", str(book), "-q"]).exit_code == 0
+    assert stat.S_IMODE(book.stat().st_mode) == 0o640
+    demo = tmp_path / "demo.xlsx"
+    assert CliRunner().invoke(cli, ["demo", "--out", str(demo), "--customers", "20",
+                                    "--rows", "200", "-q"]).exit_code == 0
+    assert stat.S_IMODE(demo.stat().st_mode) == 0o666 & ~mask

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -52,23 +51,18 @@ def write_demo_workbook(
         holding_rules=demo_holding_rules(customers=customers, seed=seed, language=language),
     )
     progress(f"Writing {path.name}")
-    handle, scratch = tempfile.mkstemp(suffix=path.suffix or ".xlsx", dir=path.parent or ".")
-    os.close(handle)
-    try:
+    with tempfile.TemporaryDirectory() as scratch_folder:
+        scratch = Path(scratch_folder) / f"start{path.suffix or '.xlsx'}"
         if path.suffix.lower() == ".xlsm":
             copy_template(scratch)
             settings_sheet = TEMPLATE_SETTINGS_SHEET
         else:
             new_workbook(scratch, sheet_name=SALES_SHEET)
             settings_sheet = SETTINGS_SHEET[language]
-        write_tables(scratch, {
+        write_tables(scratch, {  # one atomic write into place
             SALES_SHEET: sales,
             CUSTOMERS_SHEET: master,
             settings_sheet: [settings_block(settings, language)],
-        })
-        os.replace(scratch, path)
-    except BaseException:
-        Path(scratch).unlink(missing_ok=True)
-        raise
+        }, dest=path)
     result = refresh_workbook(path, progress=progress)
     return path, result

@@ -202,6 +202,12 @@ class PackageWriter:
                                      len(comment)) + comment)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)  # the only portable way to read it is to set it; put it back at once
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
     """A temporary file beside ``dest`` that replaces ``dest`` only when the block succeeds
@@ -219,8 +225,9 @@ def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        if dest.exists():
-            os.chmod(temp, dest.stat().st_mode & 0o7777)
+        # A temporary file is private (0600); the result gets the target's own mode, or for a
+        # new file the mode any new file gets here (0666 less the umask).
+        os.chmod(temp, dest.stat().st_mode & 0o7777 if dest.exists() else 0o666 & ~_umask())
         try:
             os.replace(temp, dest)
         except OSError as exc:
