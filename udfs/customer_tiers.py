@@ -18,6 +18,7 @@ for the core's result on those arguments (computing it once), and converts back.
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable, NamedTuple
 
 import pandas as pd
@@ -52,6 +53,35 @@ DATES = "Date of every sale line (dates or Excel serial numbers), same size as c
 COSTS = "Optional. Cost of every sale line; with costs ABC ranks profit, else revenue."
 ORDERS = "Optional. Order id of every sale line; else each purchase date counts as one order."
 AS_OF = "Optional. Analysis date; blank = the latest sale date."
+
+
+SHARED_ARGS: dict[str, dict[str, Any]] = {
+    "customer": {"ndim": 2, "doc": CUSTOMER},
+    "customers": {"doc": CUSTOMERS},
+    "amounts": {"doc": AMOUNTS},
+    "dates": {"doc": DATES},
+    "costs": {"doc": COSTS},
+    "orders": {"doc": ORDERS},
+    "as_of": {"doc": AS_OF},
+}
+
+
+def documented(**docs: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``@xw.arg`` for every argument of the function, in signature order: the shared ones
+    from ``SHARED_ARGS``, the others with the doc given here by name (a missing doc is an
+    error at import). Goes between ``@xw.func`` (on top) and ``@udf``."""
+
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        names = list(inspect.signature(function).parameters)
+        for name in reversed(names):  # as a stack written top to bottom would apply them
+            options = SHARED_ARGS.get(name) or {"doc": docs[name]}
+            function = xw.arg(name, **options)(function)
+        unused = set(docs) - set(names)
+        if unused:
+            raise TypeError(f"documented(): no argument named {sorted(unused)}")
+        return function
+
+    return apply
 
 
 def udf(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -186,11 +216,10 @@ def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> 
 # -- the functions -------------------------------------------------------------------------
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("periods", doc="Optional. Date of every sale line, to take the share within one period.")
-@xw.arg("period", doc='Optional. The period: "2025" (year), "2025Q1" (quarter) or "2025-03" (month).')
+@documented(
+    periods="Optional. Date of every sale line, to take the share within one period.",
+    period='Optional. The period: "2025" (year), "2025Q1" (quarter) or "2025-03" (month).',
+)
 @udf
 def SOB(customer, customers, amounts, periods=None, period=None):
     """Share of business: the customer's net revenue / everyone's net revenue (0..1).
@@ -225,13 +254,11 @@ def period_population(customers: Any, amounts: Any, periods: Any, period: Any) -
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("costs", doc=COSTS)
-@xw.arg("method", doc='Optional. "value" (cumulative share cut-offs, default) or "count" (share of customers).')
-@xw.arg("a_cut", doc="Optional. Cumulative share closing class A (default 0.8); the customer crossing it is A.")
-@xw.arg("b_cut", doc="Optional. Cumulative share closing class B (default 0.95).")
+@documented(
+    method='Optional. "value" (cumulative share cut-offs, default) or "count" (share of customers).',
+    a_cut="Optional. Cumulative share closing class A (default 0.8); the customer crossing it is A.",
+    b_cut="Optional. Cumulative share closing class B (default 0.95).",
+)
 @udf
 def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, b_cut=None):
     """ABC class of the customer: "A", "B", "C", or "D" (no positive contribution).
@@ -244,10 +271,7 @@ def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, 
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("costs", doc=COSTS)
+@documented()
 @udf
 def PARETO_SHARE(customer, customers, amounts, costs=None):
     """Cumulative share (0..1) of the positive total up to and including the customer.
@@ -260,14 +284,10 @@ def PARETO_SHARE(customer, customers, amounts, costs=None):
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("orders", doc=ORDERS)
-@xw.arg("as_of", doc=AS_OF)
-@xw.arg("bins", doc="Optional. Score levels 2..10 (default 5); cut points are PERCENTILE.INC(k/bins).")
-@xw.arg("part", doc='Optional. "code" (default, e.g. "545"), "R", "F", "M", "segment", "segment_zh", "class" or "class_en".')
+@documented(
+    bins="Optional. Score levels 2..10 (default 5); cut points are PERCENTILE.INC(k/bins).",
+    part='Optional. "code" (default, e.g. "545"), "R", "F", "M", "segment", "segment_zh", "class" or "class_en".',
+)
 @udf
 def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins=None, part=None):
     """RFM code of the customer ("545": recency, frequency, monetary scores), or one part.
@@ -282,13 +302,9 @@ def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("orders", doc=ORDERS)
-@xw.arg("as_of", doc=AS_OF)
-@xw.arg("language", doc='Optional. "en" (default) or "zh" for the 中文 segment name.')
+@documented(
+    language='Optional. "en" (default) or "zh" for the 中文 segment name.',
+)
 @udf
 def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, language=None):
     """RFM segment of the customer ("Champions", "At Risk", ...; 中文 with language "zh")."""
@@ -298,13 +314,7 @@ def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, la
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("costs", doc=COSTS)
-@xw.arg("orders", doc=ORDERS)
-@xw.arg("as_of", doc=AS_OF)
+@documented()
 @udf
 def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None, as_of=None):
     """Weighted customer score 0..100 (default factors: profit, revenue, orders, recency)."""
@@ -313,12 +323,7 @@ def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None,
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("orders", doc=ORDERS)
-@xw.arg("as_of", doc=AS_OF)
+@documented()
 @udf
 def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None):
     """Lifecycle stage: New, One-time, Repeat, Loyal, Lapsing or Lost (first matching rule)."""
@@ -327,15 +332,11 @@ def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customer", ndim=2, doc=CUSTOMER)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("costs", doc=COSTS)
-@xw.arg("as_of", doc=AS_OF)
-@xw.arg("kind", doc='Optional. "projected" (default) or "historical".')
-@xw.arg("retention_rate", doc="Optional. Yearly retention rate r (default 0.8).")
-@xw.arg("discount_rate", doc="Optional. Yearly discount rate i (default 0.1).")
+@documented(
+    kind='Optional. "projected" (default) or "historical".',
+    retention_rate="Optional. Yearly retention rate r (default 0.8).",
+    discount_rate="Optional. Yearly discount rate i (default 0.1).",
+)
 @udf
 def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
         retention_rate=None, discount_rate=None):
@@ -348,13 +349,9 @@ def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
 
 
 @xw.func(category=CATEGORY)
-@xw.arg("customers", doc=CUSTOMERS)
-@xw.arg("dates", doc=DATES)
-@xw.arg("amounts", doc=AMOUNTS)
-@xw.arg("costs", doc=COSTS)
-@xw.arg("orders", doc=ORDERS)
-@xw.arg("as_of", doc=AS_OF)
-@xw.arg("language", doc='Optional. Header language: "en" (default) or "zh".')
+@documented(
+    language='Optional. Header language: "en" (default) or "zh".',
+)
 @udf
 def TIER_TABLE(customers, dates, amounts, costs=None, orders=None, as_of=None, language=None):
     """The whole tier table with headers, as on the Tiers sheet (spills)."""
