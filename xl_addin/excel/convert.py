@@ -32,6 +32,7 @@ from ..core import columns as col
 from ..core.clean import id_text  # the per-value rule of normalise_ids
 from ..core.clean import normalise_ids, parse_dates
 from ..errors import InputError
+from ..workbook.tables import is_blank  # the same empty-cell rule as the sheet reader
 
 Grid = list[list[Any]]
 
@@ -39,15 +40,6 @@ Grid = list[list[Any]]
 # so an unknown customer gives this text; ISTEXT / LEFT(x, 4) = "#N/A" detect it.
 NOT_FOUND = "#N/A: customer '{customer}' not in data"
 MAX_CELL_TEXT = 255  # longer strings from a UDF show as #VALUE! (xlwings issue #456)
-
-
-def is_blank(value: Any) -> bool:
-    """True for an empty cell: None, "" or whitespace, NaN."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    return isinstance(value, float) and math.isnan(value)
 
 
 def grid(value: Any) -> Grid:

@@ -150,7 +150,7 @@ def first_header(rows: Sequence[Sequence[Any]], first_row: int = 1) -> SheetHead
     """The first row with a non-blank cell; ``rows`` are cell values from column A, the first
     of them Excel row ``first_row``. Blank text is an empty cell; trailing empties are cut."""
     for offset, row in enumerate(rows):
-        cells = [None if _blank(v) else v for v in row]
+        cells = [None if is_blank(v) else v for v in row]
         while cells and cells[-1] is None:
             cells.pop()
         if cells:
@@ -370,7 +370,8 @@ def _strip_text(series: pd.Series) -> pd.Series:
     return text.where(series.notna() & (text != ""))
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """True for an empty cell: None, "" or whitespace, NaN."""
     if value is None:
         return True
     if isinstance(value, str):
