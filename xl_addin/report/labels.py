@@ -154,6 +154,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "pivot_region": ("Region x ABC tier", "地区 × ABC分类"),
     "pivot_size": ("Size x ABC tier", "规模 × ABC分类"),
     "notes": ("Notes", "说明"),
+    "refresh_notes": ("Notes of this refresh", "本次刷新说明"),
     "coverage": ("Holding limits by salesperson and tier", "客户保有量（按销售和分级）"),
     "releases": ("Release to the public pool", "释放到公海"),
     "tier_changes": ("Customers whose tier moved", "分级变化的客户"),
@@ -216,3 +217,24 @@ def translate_value(column: str, value: object, language: str) -> object:
 def translatable_columns(columns: Iterable[str]) -> list[str]:
     """The columns among ``columns`` whose values have 中文 labels."""
     return [c for c in columns if c in VALUE_LABELS_ZH]
+
+
+# Notes of a refresh (``workbook.ownership.Note``): printed by the CLI and listed on the Data
+# quality sheet. Placeholders are filled by ``note_text``.
+NOTE_TEXTS: dict[str, tuple[str, str]] = {
+    "name_taken": ("Sheet '{taken}' is not one we made, so it was left alone; the generated "
+                   "sheet is '{name}'.",
+                   "工作表“{taken}”不是本工具生成的，未作改动；生成的工作表为“{name}”。"),
+    "sheet_skipped": ("Sheet '{sheet}' was not read as sales data: {reason}",
+                      "工作表“{sheet}”未作为销售数据读取：{reason}"),
+    "settings_ignored": ("Sheet '{sheet}' holds no settings, so it was not read as Settings; "
+                         "the defaults were used.",
+                         "工作表“{sheet}”不含设置项，未作为设置表读取；已使用默认设置。"),
+    "objects_removed": ("Sheet '{sheet}': removed {objects} (--force).",
+                        "工作表“{sheet}”：已删除 {objects}（--force）。"),
+}
+
+
+def note_text(kind: str, language: str, **values: object) -> str:
+    """A refresh note in ``language`` with its placeholders filled."""
+    return NOTE_TEXTS[kind][_index(language)].format(**values)

@@ -27,6 +27,27 @@ from . import labels
 from .labels import column_format, column_header, phrase, sheet_name, translate_value
 from .settings_sheet import settings_rows
 
+# Excel Table of each generated block: stable names a user's pivots, charts and formulas
+# (=SUM(CT_Tiers[Profit])) can rely on. A refresh replaces the rows and resizes the table,
+# keeping its name and id. Documented in the README.
+TABLE_NAMES: dict[str, str] = {
+    "tiers": "CT_Tiers",
+    "pareto": "CT_Pareto",
+    "tier_summary": "CT_Summary_Tiers",
+    "rfm_segments": "CT_Summary_RFMSegments",
+    "rfm_classes": "CT_Summary_RFMClasses",
+    "lifecycle_counts": "CT_Summary_Lifecycle",
+    "pivot_industry": "CT_Summary_Industry",
+    "pivot_region": "CT_Summary_Region",
+    "pivot_size": "CT_Summary_Size",
+    "notes": "CT_Summary_Notes",
+    "coverage": "CT_Coverage",
+    "releases": "CT_Releases",
+    "data_quality": "CT_DataQuality",
+    "refresh_notes": "CT_RefreshNotes",
+    "tier_changes": "CT_TierChanges",
+    "tier_change_matrix": "CT_TierChangeMatrix",
+}
 PARETO_TOP = 50  # customers shown as their own bar; the rest are one "Others" bar
 TIER_KEYS = ("A", "B", "C", "D")
 
@@ -41,6 +62,7 @@ class Block:
     origin: tuple[int, int] = (1, 1)  # 1-based (row, column) of the title (or the header)
     title: str | None = None
     tier_column: int | None = None  # 0-based column whose A/B/C/D cells get the tier colour
+    table: str | None = None  # Excel Table name (TABLE_NAMES); None = a plain range
 
     def __post_init__(self) -> None:
         if len(self.header) != self.values.shape[1] or len(self.formats) != len(self.header):
@@ -51,6 +73,17 @@ class Block:
         bad = set(self.formats) - set(labels.NUMBER_FORMATS)
         if bad:
             raise ValueError(f"unknown number formats {sorted(bad)}")
+        if self.table is not None:
+            names = [h.casefold() if isinstance(h, str) else h for h in self.header]
+            if not all(isinstance(h, str) and h.strip() for h in self.header) or (
+                    len(set(names)) != len(names)):
+                raise ValueError(f"table {self.table}: headers must be unique non-empty text "
+                                 f"(Excel's table column names), got {self.header}")
+
+    @property
+    def table_last_row(self) -> int:
+        """Last row of the block's Excel Table: a table holds at least one (empty) data row."""
+        return max(self.last_row, self.header_row + 1)
 
     @property
     def header_row(self) -> int:
@@ -171,7 +204,7 @@ def _column_widths(blocks: tuple[Block, ...], sample: int = 200) -> tuple[float,
 
 def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,
            formats: dict[str, str] | None = None, tier_column: str | None = None,
-           headers: dict[str, str] | None = None) -> Block:
+           headers: dict[str, str] | None = None, table: str | None = None) -> Block:
     """A block from a core table: headers and formats by core column name, keys translated."""
     frame = frame.reset_index(drop=True)
     values = pd.DataFrame(
@@ -182,7 +215,7 @@ def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,
     fmts = tuple((formats or {}).get(c) or column_format(c) for c in frame.columns)
     tier = list(frame.columns).index(tier_column) if tier_column in frame.columns else None
     return Block(header=header, values=values, formats=fmts, origin=origin, title=title,
-                 tier_column=tier)
+                 tier_column=tier, table=table)
 
 
 def _translated(series: pd.Series, column: str, language: str) -> pd.Series:
@@ -198,9 +231,9 @@ def _stack(blocks: list[Block], start_row: int = 1, column: int = 1, gap: int = 
     placed, row = [], start_row
     for block in blocks:
         moved = Block(block.header, block.values, block.formats, (row, column), block.title,
-                      block.tier_column)
+                      block.tier_column, block.table)
         placed.append(moved)
-        row = moved.last_row + 1 + gap
+        row = moved.table_last_row + 1 + gap
     return placed
 
 
@@ -221,9 +254,9 @@ def _sheet(key: str, language: str, blocks: list[Block], **options: Any) -> Shee
 def tiers_sheet(result: Any, language: str) -> Sheet:
     """One row per customer in the core's order (ABC measure descending)."""
     frame = result.customers.reindex(columns=list(labels.TIERS_COLUMNS))
-    block = _table(frame, language, tier_column="abc_tier")
-    freeze, ref = _freeze_filter(block)
-    return _sheet("tiers", language, [block], freeze=(1, 2), autofilter=ref)
+    block = _table(frame, language, tier_column="abc_tier", table=TABLE_NAMES["tiers"])
+    # the table has its own filter buttons: no sheet autofilter on the same range
+    return _sheet("tiers", language, [block], freeze=(1, 2))
 
 
 def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = PARETO_TOP,
@@ -268,6 +301,7 @@ def pareto_sheet(result: Any, language: str) -> Sheet:
     block = _table(
         table, language, tier_column="abc_tier",
         headers={"measure": measure_label, "reference": phrase("reference", language, cut=a_cut)},
+        table=TABLE_NAMES["pareto"],
     )
     name = sheet_name("pareto", language)
     first, last = block.first_row, max(block.last_row, block.first_row)
@@ -298,25 +332,29 @@ def summary_sheet(result: Any, language: str) -> Sheet:
     / size x tier pivots and the notes (when there are any), one under another."""
     blocks = [
         _table(result.tier_summary, language, title=phrase("tier_summary", language),
-               tier_column="tier"),
-        _table(result.rfm_segments, language, title=phrase("rfm_segments", language)),
+               tier_column="tier", table=TABLE_NAMES["tier_summary"]),
+        _table(result.rfm_segments, language, title=phrase("rfm_segments", language),
+               table=TABLE_NAMES["rfm_segments"]),
     ]
     classes = result.rfm_classes
     if "rfm_class_en" in classes:  # one name column: the English one or the 中文 key
         classes = classes.drop(columns="rfm_class" if language == "en" else "rfm_class_en")
-    blocks.append(_table(classes, language, title=phrase("rfm_classes", language)))
+    blocks.append(_table(classes, language, title=phrase("rfm_classes", language),
+                         table=TABLE_NAMES["rfm_classes"]))
     blocks.append(_table(result.lifecycle_counts, language,
-                         title=phrase("lifecycle_counts", language)))
+                         title=phrase("lifecycle_counts", language),
+                         table=TABLE_NAMES["lifecycle_counts"]))
     for key, pivot in result.pivots.items():
         # the core's pivot: the attribute column ("(blank)" for a missing value), A..D, Total
         frame = pivot.reset_index(drop=True)
         frame[key] = frame[key].replace(BLANK, phrase("blank", language))
         formats = {c: "integer" for c in frame.columns if c != key}
         blocks.append(_table(frame, language, title=phrase(f"pivot_{key}", language),
-                             formats=formats))
+                             formats=formats, table=TABLE_NAMES.get(f"pivot_{key}")))
     if result.notes:
         notes = pd.DataFrame({"note": pd.Series(list(result.notes), dtype="str")})
-        blocks.append(_table(notes, language, title=phrase("notes", language)))
+        blocks.append(_table(notes, language, title=phrase("notes", language),
+                             table=TABLE_NAMES["notes"]))
     return _sheet("summary", language, _stack(blocks))
 
 
@@ -324,18 +362,28 @@ def coverage_sheet(result: Any, language: str) -> Sheet:
     """Salesperson x tier: held, limit, headroom, status ("OK" / "Over" / "No limit"; no
     limit leaves limit and headroom empty); then the release-to-pool list."""
     blocks = _stack([
-        _table(result.coverage, language, title=phrase("coverage", language)),
-        _table(result.releases, language, title=phrase("releases", language)),
+        _table(result.coverage, language, title=phrase("coverage", language),
+               table=TABLE_NAMES["coverage"]),
+        _table(result.releases, language, title=phrase("releases", language),
+               table=TABLE_NAMES["releases"]),
     ])
     return _sheet("coverage", language, blocks)
 
 
-def data_quality_sheet(result: Any, language: str) -> Sheet:
-    """Rows left out and why: sheet, row, column, value (as read, as text), reason."""
+def data_quality_sheet(result: Any, language: str, notes: tuple[Any, ...] = ()) -> Sheet:
+    """Rows left out and why: sheet, row, column, value (as read, as text), reason; to their
+    right, the notes of this refresh (``workbook.ownership.Note``: sheets skipped, names
+    taken) when there are any."""
     frame = result.data_quality.reindex(columns=list(DATA_QUALITY_COLUMNS))
-    block = _table(frame, language)
-    freeze, ref = _freeze_filter(block)
-    return _sheet("data_quality", language, [block], freeze=freeze, autofilter=ref)
+    block = _table(frame, language, table=TABLE_NAMES["data_quality"])
+    freeze, _ = _freeze_filter(block)
+    blocks = [block]
+    if notes:
+        texts = pd.DataFrame({"note": pd.Series([n.text(language) for n in notes], dtype="str")})
+        blocks.append(_table(texts, language, origin=(1, block.last_column + 2),
+                             title=phrase("refresh_notes", language),
+                             table=TABLE_NAMES["refresh_notes"]))
+    return _sheet("data_quality", language, blocks, freeze=freeze)
 
 
 def tier_changes_sheet(result: Any, language: str) -> Sheet:
@@ -346,16 +394,18 @@ def tier_changes_sheet(result: Any, language: str) -> Sheet:
     if matrix is None or matrix.empty:
         note = pd.DataFrame({"note": pd.Series([phrase("no_changes", language)], dtype="str")})
         return _sheet("tier_changes", language,
-                      [_table(note, language, title=phrase("tier_changes", language))])
+                      [_table(note, language, title=phrase("tier_changes", language),
+                              table=TABLE_NAMES["tier_changes"])])
     left = _table(changes.reindex(columns=list(CHANGE_COLUMNS)), language,
-                  title=phrase("tier_changes", language))
+                  title=phrase("tier_changes", language), table=TABLE_NAMES["tier_changes"])
     frame = matrix.rename_axis(index="from", columns=None).reset_index()
     to_labels = [str(c) for c in matrix.columns]
     frame.columns = ["from", *to_labels]
     shown = {c: translate_value("to", c, language) for c in to_labels}
     blocks = [left, _table(frame, language, origin=(1, left.last_column + 2),
                            title=phrase("tier_change_matrix", language),
-                           formats={c: "integer" for c in to_labels}, headers=shown)]
+                           formats={c: "integer" for c in to_labels}, headers=shown,
+                           table=TABLE_NAMES["tier_change_matrix"])]
     return _sheet("tier_changes", language, blocks, freeze=(2, 0))
 
 
@@ -377,12 +427,15 @@ def settings_sheet(result: Any, language: str) -> Sheet:
                  freeze=(1, 0), column_widths=widths, only_if_missing=True)
 
 
-def build_report(result: Any, language: str | None = None) -> Report:
+def build_report(result: Any, language: str | None = None, notes: tuple[Any, ...] = ()) -> Report:
     """Every generated sheet for ``result`` (a TierResult) in ``language`` ("en" / "zh";
-    default: the result's Settings.language)."""
+    default: the result's Settings.language). ``notes``: the refresh's notes
+    (``workbook.ownership.Note``), listed on the Data quality sheet."""
     language = language or result.settings.language
     if language not in labels.LANGUAGES:
         raise ValueError(f"language must be en or zh, got {language!r}")
-    builders = (tiers_sheet, pareto_sheet, summary_sheet, coverage_sheet, data_quality_sheet,
-                tier_changes_sheet, settings_sheet)
-    return Report(language=language, sheets=tuple(b(result, language) for b in builders))
+    sheets = (tiers_sheet(result, language), pareto_sheet(result, language),
+              summary_sheet(result, language), coverage_sheet(result, language),
+              data_quality_sheet(result, language, tuple(notes)),
+              tier_changes_sheet(result, language), settings_sheet(result, language))
+    return Report(language=language, sheets=sheets)

@@ -27,11 +27,13 @@ REL_TYPES = {
     "worksheet": REL + "/worksheet",
     "drawing": REL + "/drawing",
     "chart": REL + "/chart",
+    "table": REL + "/table",
 }
 CONTENT_TYPES = {
     "worksheet": "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml",
     "drawing": "application/vnd.openxmlformats-officedocument.drawing+xml",
     "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
+    "table": "application/vnd.openxmlformats-officedocument.spreadsheetml.table+xml",
 }
 FILTER_DATABASE = "_xlnm._FilterDatabase"
 # Children of <workbook> that come after <definedNames> (CT_Workbook sequence).
@@ -215,10 +217,25 @@ class WorkbookParts:
     def set_filter_database(self, sheet_index: int, ref: str | None) -> None:
         """The hidden _xlnm._FilterDatabase name of the sheet at ``sheet_index`` (0-based):
         removed, then set to ``ref`` ('Tiers'!$A$1:$Z$101) when given."""
+        self.set_sheet_name(FILTER_DATABASE, sheet_index, ref)
+
+    def sheet_names_defined(self, name: str) -> dict[int, str]:
+        """0-based sheet index -> text of every hidden sheet-scoped defined name ``name``."""
         names = self.workbook.find(_q(MAIN, "definedNames"))
+        found = {}
+        for item in (names if names is not None else ()):
+            if item.get("name") == name and (item.get("localSheetId") or "").isdigit():
+                found[int(item.get("localSheetId"))] = item.text or ""
+        return found
+
+    def set_sheet_name(self, name: str, sheet_index: int, text: str | None) -> None:
+        """The hidden defined name ``name`` scoped to the sheet at ``sheet_index`` (0-based):
+        removed, then set to the formula ``text`` when given."""
+        names = self.workbook.find(_q(MAIN, "definedNames"))
+        ref = text
         if names is not None:
             for item in list(names):
-                if (item.get("name") == FILTER_DATABASE
+                if (item.get("name") == name
                         and item.get("localSheetId") == str(sheet_index)):
                     names.remove(item)
         if ref is None:
@@ -233,7 +250,7 @@ class WorkbookParts:
                     break
             else:
                 self.workbook.append(names)
-        item = etree.SubElement(names, _q(MAIN, "definedName"), name=FILTER_DATABASE,
+        item = etree.SubElement(names, _q(MAIN, "definedName"), name=name,
                                 localSheetId=str(sheet_index), hidden="1")
         item.text = ref
 

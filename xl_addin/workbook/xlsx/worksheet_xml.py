@@ -413,7 +413,8 @@ def _overlapping(blocks: Sequence[Block]) -> bool:
 
 
 def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | None = None,
-                     date1904: bool = False, chunk_rows: int = 50_000) -> Iterator[bytes]:
+                     table_rel_ids: Sequence[str] = (), date1904: bool = False,
+                     chunk_rows: int = 50_000) -> Iterator[bytes]:
     """The worksheet part of ``sheet`` as UTF-8 chunks (a bounded number of rows each)."""
     styles = [CellStyles(block, book) for block in sheet.blocks]
     yield (HEADER + f'<dimension ref="{dimension_ref(sheet.blocks)}"/>'
@@ -435,4 +436,7 @@ def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | Non
     tail += PAGE_MARGINS
     if drawing_rel_id:
         tail += f'<drawing r:id="{drawing_rel_id}"/>'
+    if table_rel_ids:
+        tail += (f'<tableParts count="{len(table_rel_ids)}">'
+                 + "".join(f'<tablePart r:id="{r}"/>' for r in table_rel_ids) + "</tableParts>")
     yield (tail + "</worksheet>").encode("utf-8")

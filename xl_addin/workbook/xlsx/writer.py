@@ -4,44 +4,67 @@ Only the product's own parts change: its worksheets with their drawings and char
 entries they need in workbook.xml, xl/_rels/workbook.xml.rels, [Content_Types].xml and
 styles.xml. Every other member is copied byte for byte (compressed bytes included).
 
-Which sheets are "ours": a sheet whose name is the output-language name of a report sheet is
-replaced; failing that, a sheet with the other language's name is replaced and renamed (a
-refresh in 中文 turns "Tiers" into "客户分级" in place, keeping its tab position); else the sheet
-is added at the end. Sheets are never deleted. Settings / 设置 is written only when neither
-name exists, so a user's edits are never overwritten.
+Which sheets are "ours": those carrying our mark (``workbook.ownership``: a hidden sheet-scoped
+defined name ``CT_Generated``). Where each report sheet goes is a ``SheetPlan``: our sheet of
+that key is replaced (renamed to the output-language name, so a refresh in 中文 turns "Tiers"
+into "客户分级" in place, keeping its tab position); else the sheet is added at the end, under
+the next free name when a user's sheet holds ours ("Summary (2)"). Sheets are never deleted,
+and Settings / 设置 is only marked, never rewritten, once it exists.
+
+Each block with a ``table`` name is an Excel Table (xl/tables/tableN.xml). A refresh reuses the
+part, the id and the name of the table it replaces, so a pivot, chart or formula built on
+CT_Tiers keeps pointing at it and sees the new rows.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from ...errors import CustomerTiersError, WorkbookError
 from ...report import labels
-from ...report.layout import Block, Report, Sheet, _column_widths
+from ...report.layout import Block, Report, Sheet, _column_widths, column_letter
+from ..ownership import MARK_NAME, SheetPlan, key_of_mark, mark_value, plan_sheets
 from .chart_xml import pareto_chart_xml
 from .drawing_xml import drawing_xml
 from .package import PackageWriter, SourcePackage, atomic_output
 from .styles import StyleBook
 from .workbook_xml import (REL_TYPES, SheetEntry, WorkbookParts, absolute_ref, relationships_xml,
-                           relative, rels_path)
+                           relative, rels_path, resolve)
 from .worksheet_xml import CellStyles, worksheet_chunks
 
 PathLike = str | os.PathLike
 
 
-def _alternate_names(sheet: Sheet) -> tuple[str, ...]:
-    names = labels.SHEET_NAMES.get(sheet.key)
-    return tuple(n for n in names if n != sheet.name) if names else ()
-
-
-def write_report(source: PathLike, report: Report, dest: PathLike | None = None) -> Path:
+def write_report(source: PathLike, report: Report, dest: PathLike | None = None,
+                 plan: SheetPlan | None = None) -> Path:
     """Write every sheet of ``report`` into the workbook ``source``, saved as ``dest``
-    (default: ``source``, replaced atomically). Returns the path written."""
-    return _write_sheets(source, report.sheets, dest)
+    (default: ``source``, replaced atomically), each where ``plan`` places it (default: the
+    plan from the marks in ``source``). Returns the path written."""
+    if plan is None:
+        with SourcePackage(Path(source)) as package:
+            parts = WorkbookParts(package)
+            names = [e.name for e in parts.sheets()]
+            owned = owned_sheets(parts)
+        plan = plan_sheets([(s.key, s.name, s.only_if_missing) for s in report.sheets], names, owned)
+    return _write_sheets(source, report.sheets, dest, plan)
+
+
+def owned_sheets(parts: WorkbookParts) -> dict[str, str]:
+    """Sheet name -> report key of every sheet carrying our mark."""
+    entries = parts.sheets()
+    owned = {}
+    for index, text in parts.sheet_names_defined(MARK_NAME).items():
+        key = key_of_mark(text)
+        if key is not None and index < len(entries):
+            owned[entries[index].name] = key
+    return owned
 
 
 def write_tables(source: PathLike, tables: Mapping[str, Sequence[Block] | pd.DataFrame],
@@ -72,7 +95,8 @@ def frame_block(frame: pd.DataFrame, origin: tuple[int, int] = (1, 1)) -> Block:
                  values=frame.reset_index(drop=True), formats=tuple(formats), origin=origin)
 
 
-def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | None) -> Path:
+def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | None,
+                  plan: SheetPlan | None = None) -> Path:
     source = Path(source)
     dest = Path(dest) if dest is not None else source
     with SourcePackage(source) as package:
@@ -83,10 +107,19 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
         book = StyleBook(package.read(styles_part))
         new: dict[str, bytes | Iterable[bytes]] = {}
         existing = parts.sheets()
+        tables = _TableIds(parts)
         for sheet in sheets:
-            entry = _find_sheet(existing, sheet)
-            if sheet.only_if_missing and entry is not None:
-                continue
+            placement = plan.placement(sheet.key) if plan is not None else None
+            if placement is not None:
+                entry = next((e for e in existing if e.name == placement.existing), None)
+                if not placement.write:
+                    _mark(parts, existing, entry, sheet.key)
+                    continue
+                sheet = _renamed(sheet, placement.name)
+            else:
+                entry = next((e for e in existing if e.name == sheet.name), None)
+                if sheet.only_if_missing and entry is not None:
+                    continue
             for block in sheet.blocks:  # every style is known before styles.xml is written
                 CellStyles(block, book)
             if entry is None:
@@ -96,6 +129,7 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 if not entry.part.startswith("xl/worksheets/"):
                     raise WorkbookError(f"sheet '{entry.name}' in '{source}' is not a worksheet; "
                                         "rename it so the refresh can create its own")
+                tables.forget_sheet(entry.part)
                 parts.clear_dependents(entry.part)
                 entry.element.set("name", sheet.name)
                 entry.name = sheet.name
@@ -103,9 +137,16 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
             index = next(i for i, e in enumerate(existing) if e is entry)
             parts.set_filter_database(
                 index, absolute_ref(sheet.name, sheet.autofilter) if sheet.autofilter else None)
-            drawing_rel = _add_chart(parts, new, entry, sheet) if sheet.chart else None
+            if plan is not None:
+                _mark(parts, existing, entry, sheet.key)
+            rels: list[tuple[str, str, str]] = []
+            drawing_rel = _add_chart(parts, new, entry, sheet, rels) if sheet.chart else None
+            table_rels = _add_tables(parts, new, entry, sheet, rels, tables)
+            if rels:
+                new[rels_path(entry.part)] = relationships_xml(rels)
+                parts.add_part(rels_path(entry.part))
             new[entry.part] = worksheet_chunks(sheet, book, drawing_rel_id=drawing_rel,
-                                               date1904=parts.date1904)
+                                               table_rel_ids=table_rels, date1904=parts.date1904)
         new.update(parts.edited_parts())
         new[styles_part] = book.to_bytes()
         try:
@@ -131,23 +172,125 @@ def _level(part: str) -> int:
     return 1 if part.startswith("xl/worksheets/sheet") else 6
 
 
-def _find_sheet(existing: list[SheetEntry], sheet: Sheet) -> SheetEntry | None:
-    for name in (sheet.name, *_alternate_names(sheet)):
-        for entry in existing:
-            if entry.name == name:
-                return entry
-    return None
+def _renamed(sheet: Sheet, name: str) -> Sheet:
+    """``sheet`` under another name (chart references follow)."""
+    if name == sheet.name:
+        return sheet
+    from dataclasses import replace
+
+    chart = sheet.chart
+    if chart is not None:
+        old, new_ref = absolute_ref(sheet.name, "A1").split("!")[0], absolute_ref(name, "A1").split("!")[0]
+        chart = replace(chart, **{f: getattr(chart, f).replace(old + "!", new_ref + "!")
+                                  for f in ("categories", "values", "cumulative", "reference")})
+    return replace(sheet, name=name, chart=chart)
 
 
-def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet) -> str:
+def _mark(parts: WorkbookParts, existing: list[SheetEntry], entry: SheetEntry | None,
+          key: str) -> None:
+    """Our mark on ``entry``: the hidden sheet-scoped name CT_Generated = "key"."""
+    if entry is None:
+        return
+    index = next(i for i, e in enumerate(existing) if e is entry)
+    parts.set_sheet_name(MARK_NAME, index, mark_value(key))
+
+
+@dataclass
+class _TableInfo:
+    part: str
+    id: int
+    name: str
+
+
+class _TableIds:
+    """Table parts, ids and names of the package: a replaced table keeps its part, id and
+    name; a new one gets the lowest free part and the next id; names stay unique."""
+
+    def __init__(self, parts: WorkbookParts) -> None:
+        self.parts = parts
+        self.by_part: dict[str, _TableInfo] = {}
+        for name in parts.source.names:
+            if re.fullmatch(r"xl/tables/[^/]+\.xml", name):
+                head = parts.source.read(name)[:2000].decode("utf-8", "replace")
+                found_id = re.search(r'<(?:\w+:)?table\b[^>]*?\sid="(\d+)"', head)
+                found_name = re.search(r'<(?:\w+:)?table\b[^>]*?\sname="([^"]*)"', head)
+                self.by_part[name] = _TableInfo(name, int(found_id.group(1)) if found_id else 0,
+                                                found_name.group(1) if found_name else "")
+        self.reusable: dict[str, _TableInfo] = {}
+
+    def forget_sheet(self, sheet_part: str) -> None:
+        """The tables of a sheet about to be replaced: reusable by name."""
+        rels = rels_path(sheet_part)
+        if rels not in self.parts.source:
+            return
+        from lxml import etree
+
+        for rel in etree.fromstring(self.parts.source.read(rels)):
+            if rel.get("Type") == REL_TYPES["table"]:
+                info = self.by_part.pop(resolve(sheet_part, rel.get("Target", "")), None)
+                if info is not None:
+                    self.reusable[info.name.casefold()] = info
+
+    def claim(self, name: str) -> _TableInfo:
+        info = self.reusable.pop(name.casefold(), None)
+        if info is None:
+            taken = {t.name.casefold() for t in self.by_part.values()}
+            final, k = name, 2
+            while final.casefold() in taken:
+                final, k = f"{name}_{k}", k + 1
+            part = self.parts.free_part("xl/tables/table{}.xml")
+            next_id = max([t.id for t in self.by_part.values()]
+                          + [t.id for t in self.reusable.values()] + [0]) + 1
+            info = _TableInfo(part, next_id, final)
+        self.by_part[info.part] = info
+        return info
+
+
+def _add_tables(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
+                rels: list, tables: _TableIds) -> list[str]:
+    """One table part per block with a table name; returns the sheet's table rel ids."""
+    ids = []
+    for block in sheet.blocks:
+        if block.table is None:
+            continue
+        info = tables.claim(block.table)
+        parts.add_part(info.part, "table")
+        rel_id = f"rId{len(rels) + 1}"
+        rels.append((rel_id, REL_TYPES["table"], relative(entry.part, info.part)))
+        new[info.part] = table_xml(block, info.id, info.name)
+        ids.append(rel_id)
+    return ids
+
+
+def table_ref(block: Block) -> str:
+    """The cells of a block's Excel Table: header row to the last value (at least one row)."""
+    return (f"{column_letter(block.first_column)}{block.header_row}:"
+            f"{column_letter(block.last_column)}{block.table_last_row}")
+
+
+def table_xml(block: Block, table_id: int, name: str) -> bytes:
+    """The table part of ``block``: columns named exactly as its header cells, with the
+    table's own autoFilter (the sheet gets none on this range)."""
+    ref = table_ref(block)
+    columns = "".join(f'<tableColumn id="{i}" name={quoteattr(str(h))}/>'
+                      for i, h in enumerate(block.header, start=1))
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+            '<table xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'id="{table_id}" name={quoteattr(name)} displayName={quoteattr(name)} ref="{ref}" '
+            f'totalsRowShown="0"><autoFilter ref="{ref}"/>'
+            f'<tableColumns count="{len(block.header)}">{columns}</tableColumns>'
+            '<tableStyleInfo name="TableStyleLight1" showFirstColumn="0" showLastColumn="0" '
+            'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
+
+
+def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
+               rels: list) -> str:
     """Drawing + chart parts for the sheet's Pareto chart; returns the sheet's drawing rel id."""
     drawing = parts.free_part("xl/drawings/drawing{}.xml")
     parts.add_part(drawing, "drawing")
     chart = parts.free_part("xl/charts/chart{}.xml")
     parts.add_part(chart, "chart")
-    new[rels_path(entry.part)] = relationships_xml(
-        [("rId1", REL_TYPES["drawing"], relative(entry.part, drawing))])
-    parts.add_part(rels_path(entry.part))
+    rels.append(("rId1", REL_TYPES["drawing"], relative(entry.part, drawing)))
     new[drawing] = drawing_xml(sheet.chart.anchor, "rId1")
     new[rels_path(drawing)] = relationships_xml(
         [("rId1", REL_TYPES["chart"], relative(drawing, chart))])
