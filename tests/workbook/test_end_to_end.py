@@ -16,6 +16,7 @@ from xl_addin import HoldingRule, Settings, tier_customers
 from xl_addin.core.clean import REASON_BAD_AMOUNT, REASON_BLANK_ID
 from xl_addin.report import labels
 from xl_addin.report.layout import build_report
+from xl_addin.workbook.ownership import Placement, SheetPlan
 from xl_addin.workbook.xlsx import new_workbook, write_report
 
 TIERS_HEADERS = [
@@ -84,7 +85,9 @@ def test_tiers_sheet_headers_order_and_values(book, result):
     assert ws["I2"].number_format == labels.FORMAT_CODES["currency"]
     assert ws["J2"].number_format == "0.0%" and ws["N2"].number_format == "yyyy-mm-dd"
     assert ws["L2"].fill.fgColor.rgb == "FF" + labels.TIER_COLOURS[ws["L2"].value]
-    assert ws.freeze_panes == "C2" and ws.auto_filter.ref == "A1:Z6"
+    assert ws.freeze_panes == "C2" and ws.auto_filter.ref is None  # the table filters
+    assert ws.tables["CT_Tiers"].ref == "A1:Z6"
+    assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == rows[0]
 
 
 def test_tier_changes_sheet(book, result):
@@ -143,7 +146,9 @@ def test_refresh_in_en_then_zh_leaves_no_english_generated_sheet_but_settings(re
 def test_libreoffice_reads_the_cells_without_references_in_place(result, tmp_path):
     path = new_workbook(tmp_path / "tiers.xlsx", "Tiers")
     report = build_report(result, "en")
-    write_report(path, type(report)("en", (report.sheet("tiers"),)))
+    # the plan says the existing "Tiers" is ours (it is a user's sheet otherwise)
+    write_report(path, type(report)("en", (report.sheet("tiers"),)),
+                 plan=SheetPlan((Placement("tiers", "Tiers", "Tiers"),)))
     subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
                     str(path)], check=True, capture_output=True, timeout=180)
     csv = pd.read_csv(tmp_path / "tiers.csv", dtype=str, keep_default_na=False)

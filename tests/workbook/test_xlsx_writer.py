@@ -66,24 +66,28 @@ def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, t
     assert ws["U2"].number_format == "0.0"
     assert ws["M2"].number_format == "#,##0"
     assert ws.freeze_panes == "C2"
-    assert ws.auto_filter.ref == "A1:Z72"
+    assert ws.auto_filter.ref is None and ws.tables["CT_Tiers"].ref == "A1:Z72"
     assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFD9E1F2"
     tier_fill = {ws.cell(r, 12).value: ws.cell(r, 12).fill.fgColor.rgb for r in range(2, 72)}
     assert tier_fill["A"] == "FFC6EFCE" and tier_fill["B"] == "FFFFEB9C"
     flags = [ws.cell(r, 26).value for r in range(2, 73)]
     assert flags == [f or None for f in result.customers["flags"]]  # "" is an empty cell
     assert ws["A72"].value == "C99998" and ws["M72"].value is None  # prospect: no orders
-    assert wb["Data quality"].auto_filter.ref == "A1:E3"
+    assert wb["Data quality"].tables["CT_DataQuality"].ref == "A1:E3"
     assert wb["Data quality"]["D2"].value == "abc"
     assert wb["Data quality"]["D3"].value is None
 
 
-def test_filter_database_names_are_hidden_and_sheet_local(small_xlsx, result, tmp_path):
+def test_marks_are_hidden_sheet_local_names_and_no_filter_database_is_left(small_xlsx, result,
+                                                                           tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     workbook = _members(out)["xl/workbook.xml"].decode()
-    names = re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d)" '
+    names = re.findall(r'<definedName name="CT_Generated" localSheetId="(\d)" '
                        r'hidden="1">([^<]*)</definedName>', workbook)
-    assert names == [("1", "'Tiers'!$A$1:$Z$72"), ("5", "'Data quality'!$A$1:$E$3")]
+    assert names == [("1", '"tiers"'), ("2", '"pareto"'), ("3", '"summary"'),
+                     ("4", '"coverage"'), ("5", '"data_quality"'), ("6", '"tier_changes"'),
+                     ("7", '"settings"')]
+    assert "_xlnm._FilterDatabase" not in workbook  # the tables filter their own ranges
 
 
 def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
@@ -148,7 +152,7 @@ def test_preservation_every_part_we_do_not_own_is_byte_identical(xlsm, result, t
         if name not in owned:
             assert after[name] == raw, name
     new = set(after) - set(before)
-    assert all(re.match(r"xl/(worksheets|drawings|charts)/(_rels/)?\w+\.xml(\.rels)?$", n)
+    assert all(re.match(r"xl/(worksheets|drawings|charts|tables)/(_rels/)?\w+\.xml(\.rels)?$", n)
                for n in new), new
     rels = _members(out)["xl/_rels/workbook.xml.rels"]
     assert b"vbaProject.bin" in rels

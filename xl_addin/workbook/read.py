@@ -243,6 +243,19 @@ class SalesBook:
         return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
                                     texts("score_tier") if "score_tier" in columns else None)
 
+    # -- the refresh's Source (xl_addin.refresh) ------------------------------------------
+
+    def read_columns(self, sheet: str, header: SheetHeader, fields: dict[str, int],
+                     extras: dict[int, str] | None = None) -> pd.DataFrame:
+        """``Source.columns``: the ``fields`` columns below ``header`` (known fields typed as
+        FIELD_DTYPES, others as text), numeric ``extras``, source columns."""
+        return self._read_fields(sheet, header, fields, tuple(fields), extras)
+
+    def read_rows(self, sheet: str) -> list[list[Any]]:
+        """``Source.rows``: every row of a small sheet as text cells from column A."""
+        batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
+        return _rows_from_a(batch, selected) if batch.num_rows else []
+
     # -- internals ----------------------------------------------------------------------
 
     def _customers_sheet(self, settings: Settings) -> str | None:
@@ -281,7 +294,7 @@ class SalesBook:
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
         extras: dict[int, str] | None = None,
     ) -> pd.DataFrame:
-        wanted = {i: FIELD_DTYPES[f] for f, i in match.items() if f in fields}
+        wanted = {i: FIELD_DTYPES.get(f, "string") for f, i in match.items() if f in fields}
         wanted.update({i: None for i in (extras or {})})
         batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)

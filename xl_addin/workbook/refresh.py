@@ -1,78 +1,45 @@
-"""Headless refresh: read a workbook's sales tabs, tier the customers, write the generated sheets.
-
-The same three steps run behind the ribbon's "Refresh tiers" (against a live Excel instead of
-the file): ``xl_addin.core.tier_customers`` computes, ``xl_addin.report.layout.build_report``
-lays out, and a writer writes.
-"""
+"""Headless refresh and check of a workbook file: the one refresh (``xl_addin.refresh``) with the
+file adapters (``file_book.FileSource`` / ``FileTarget``). The ribbon runs the same refresh
+with the live-Excel adapters."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-import pandas as pd
-
-from ..core import clean_transactions, tier_customers
 from ..core.result import TierResult
-from ..report.layout import build_report
-from .read import SalesBook
-from .xlsx import write_report
+from ..refresh import CheckReport, ProgressFn, RefreshOutcome, check, refresh
+from .file_book import FileSource, FileTarget
 
-ProgressFn = Callable[[str], None]
+__all__ = ["CheckReport", "check_workbook", "refresh_file", "refresh_workbook"]
 
 
 def _no_progress(step: str) -> None:
     pass
 
 
+def refresh_file(
+    path: str | Path, *, out: str | Path | None = None, as_of: dt.date | None = None,
+    language: str | None = None, force: bool = False, progress: ProgressFn = _no_progress,
+) -> RefreshOutcome:
+    """Refresh ``path`` in place (or write the refreshed copy to ``out``). Nothing is written
+    when reading or computing fails, or when the user's objects on our sheets would be lost
+    (unless ``force``); the write itself is atomic."""
+    with FileSource(path) as source:
+        return refresh(source, FileTarget(path, out), as_of=as_of, language=language,
+                       force=force, progress=progress)
+
+
 def refresh_workbook(
-    path: str | Path,
-    *,
-    out: str | Path | None = None,
-    as_of: dt.date | None = None,
-    language: str | None = None,
-    progress: ProgressFn = _no_progress,
+    path: str | Path, *, out: str | Path | None = None, as_of: dt.date | None = None,
+    language: str | None = None, force: bool = False, progress: ProgressFn = _no_progress,
 ) -> TierResult:
-    """Refresh ``path`` in place (or write the refreshed copy to ``out``); return the result.
-
-    Nothing is written when reading or computing fails, and the write itself is atomic.
-    """
-    progress("Reading sales tabs")
-    with SalesBook.open(path) as book:
-        settings = book.settings()
-        if language:
-            settings = settings.replace(language=language)
-        sales = book.sales(settings)
-        customers = book.customers(settings)
-        previous = book.previous_tiers()
-    progress(f"Tiering {len(sales):,} sales rows")
-    result = tier_customers(
-        sales, settings, customers=customers,
-        as_of=pd.Timestamp(as_of) if as_of else None, previous_tiers=previous,
-    )
-    progress("Writing tier sheets")
-    report = build_report(result, settings.language)
-    write_report(path, report, out)
-    return result
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What ``check_workbook`` found: sales sheets read, rows, customers, data-quality rows."""
-
-    sheets: tuple[str, ...]
-    rows: int
-    customers: int
-    data_quality: pd.DataFrame
+    """``refresh_file`` returning only the core's result."""
+    return refresh_file(path, out=out, as_of=as_of, language=language, force=force,
+                        progress=progress).result
 
 
 def check_workbook(path: str | Path) -> CheckReport:
-    """Validate ``path``'s sales tabs without writing anything."""
-    with SalesBook.open(path) as book:
-        settings = book.settings()
-        sheets = tuple(book.sales_sheet_names(settings))
-        sales = book.sales(settings)
-    clean, data_quality = clean_transactions(sales)
-    return CheckReport(sheets, len(sales), clean["customer_id"].nunique(), data_quality)
+    """Validate ``path`` exactly as a refresh would, without writing anything."""
+    with FileSource(path) as source:
+        return check(source)

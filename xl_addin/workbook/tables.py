@@ -21,7 +21,7 @@ Conventions (the same for both readers):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Collection, Sequence
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,7 @@ from ..errors import InputError
 from ..report.labels import OWNED_SHEET_NAMES
 from ..settings import Settings
 from .headers import FIELDS, HeaderMatch, match_headers, normalize_header, snake_case
+from .ownership import find_sheet_name, sheet_name_key
 
 XLWINGS_SHEETS = frozenset({"xlwings.conf", "_xlwings.conf"})
 # Sheets the product writes (either language) and xlwings' config: never read as sales data.
@@ -82,11 +83,9 @@ class SheetHeader:
 
 
 def find_sheet(sheet_names: Sequence[str], name: str) -> str | None:
-    """The sheet called ``name`` (exact, else ignoring case and surrounding spaces), or None."""
-    if name in sheet_names:
-        return name
-    folded = name.strip().casefold()
-    return next((s for s in sheet_names if s.strip().casefold() == folded), None)
+    """The sheet called ``name`` (exact, else as Excel compares names: ignoring case;
+    surrounding spaces of ``name``, as typed in Settings, ignored), or None."""
+    return find_sheet_name(sheet_names, name) or find_sheet_name(sheet_names, name.strip())
 
 
 def first_sheet(sheet_names: Sequence[str], names: Sequence[str]) -> str | None:
@@ -110,10 +109,12 @@ def customers_sheet_name(sheet_names: Sequence[str], settings: Settings) -> str 
 
 
 def sales_sheet_names(
-    sheet_names: Sequence[str], header: Callable[[str], SheetHeader], settings: Settings
+    sheet_names: Sequence[str], header: Callable[[str], SheetHeader], settings: Settings,
+    exclude: Collection[str] = (),
 ) -> list[str]:
     """The sales sheets, in workbook order (see the module docstring). ``header(name)`` gives
-    a sheet's header row; it is only asked for sheets whose name does not decide."""
+    a sheet's header row; it is only asked for sheets whose name does not decide.
+    ``exclude``: sheets that are ours (never sales, whatever their name)."""
     if settings.sales_sheets:
         names = []
         for wanted in settings.sales_sheets:
@@ -126,9 +127,10 @@ def sales_sheet_names(
             names.append(name)
         return names
     master = customers_sheet_name(sheet_names, settings)
+    generated = {sheet_name_key(n) for n in GENERATED_SHEETS}
     names = []
     for name in sheet_names:
-        if name.strip() in GENERATED_SHEETS or name == master:
+        if sheet_name_key(name.strip()) in generated or name == master or name in exclude:
             continue
         if name.strip().casefold().startswith(SALES_PREFIXES):
             names.append(name)
@@ -204,10 +206,14 @@ def missing_column_error(sheet: str, header: SheetHeader, field: str) -> InputEr
     )
 
 
-def no_sales_error() -> InputError:
-    """No sheet holds sales: what to name a sheet or what to put in Settings."""
+def no_sales_error(tried: Sequence[str] = ()) -> InputError:
+    """No sheet holds sales: every sheet tried and why it was not used (``tried``), and what
+    to name a sheet or what to put in Settings."""
+    message = "no sales data found"
+    if tried:
+        message += " (sheets tried: " + "; ".join(tried) + ")"
     return InputError(
-        "no sales data found",
+        message,
         hint="Name a sheet 'Sales ...' / '销售...', give it headers such as Customer, Date "
              "and Amount, or list the sheet under sales_sheets in the Settings sheet.",
     )
@@ -337,6 +343,17 @@ def previous_tiers_frame(ids: pd.Series, abc: pd.Series, score: pd.Series | None
     frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score.astype("str")})
     frame["score_tier"] = frame["score_tier"].where(score.notna())
     return frame.loc[ids.notna()].reset_index(drop=True)
+
+
+def previous_tiers_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Previous tiers from the columns ``customer_id``, ``abc_tier`` (and ``score_tier``) of
+    a Tiers sheet as a source reads them (``Source.columns``); cells as text, 1001.0 -> "1001"."""
+
+    def texts(field: str) -> pd.Series:
+        return pd.Series([_text(v) if not _empty(v) else None for v in frame[field]], dtype="str")
+
+    return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
+                                texts("score_tier") if "score_tier" in frame else None)
 
 
 def previous_tiers_from_values(rows: Sequence[Sequence[Any]], first_row: int = 1) -> pd.DataFrame | None:

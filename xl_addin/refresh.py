@@ -1,0 +1,336 @@
+"""The one refresh: read sheets -> ``tier_customers`` -> ``build_report`` -> write.
+
+Used by the CLI (``refresh`` and ``check``), the demo and every ribbon callback. It talks to a
+workbook through two small interfaces, so the rules live here once, above the adapters:
+
+* ``Source``: sheet names and kinds, which sheets are ours, a sheet's header row, its rows or
+  some of its columns. File: ``workbook.file_book.FileSource`` (fastexcel); live Excel:
+  ``excel.live.LiveSource`` (xlwings).
+* ``Target``: which sheets are ours, what of the user's would be lost on one of them, and
+  writing the planned sheets. File: ``workbook.file_book.FileTarget`` (part-preserving, atomic);
+  live: ``excel.live.LiveTarget``.
+
+Rules applied here: which sheets are ours (marked, or written by 0.1 and recognised by their
+first row), sales sheet detection (a sheet picked by its name that lacks the sales columns is
+skipped with a note), the Settings sheet (ours, or a Settings / 设置 sheet that holds settings
+keys), sheet assembly (sales, customer master, previous tiers), collisions with the user's
+sheet names (``workbook.ownership.plan_sheets``) and the user's objects on our sheets (the
+refresh stops before writing and names them, unless ``force``). ``check`` is ``refresh``
+without the write, so the two can never disagree about whether the data can be tiered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Protocol, Sequence
+
+import pandas as pd
+
+from .core import clean_transactions, tier_customers
+from .core.columns import CUSTOMER_ID
+from .core.result import TierResult
+from .errors import InputError
+from .report import labels
+from .report.layout import Report, Sheet, build_report
+from .report.settings_sheet import SCALAR_KEYS, SECTIONS, parse_settings_rows
+from .settings import Settings
+from .workbook import tables
+from .workbook.ownership import (Note, SheetPlan, find_sheet_name, legacy_key, legacy_signatures,
+                                 plan_sheets, same_sheet_name)
+from .workbook.tables import SheetHeader
+
+ProgressFn = Callable[[str], None]
+WORKSHEET = "worksheet"
+
+
+class Source(Protocol):
+    """What the refresh reads from a workbook. Rows and columns are cell values from column A,
+    row numbers 1-based as Excel shows them."""
+
+    def sheet_names(self) -> list[str]:
+        """Every sheet, in tab order."""
+
+    def sheet_kind(self, name: str) -> str:
+        """"worksheet", "chartsheet", "macrosheet" or "dialogsheet"."""
+
+    def owned_sheets(self) -> dict[str, str]:
+        """Sheet name -> report key of every sheet carrying our mark."""
+
+    def header(self, name: str) -> SheetHeader:
+        """The sheet's first non-empty row."""
+
+    def rows(self, name: str) -> list[list[Any]]:
+        """Every row of a small sheet (Settings) from row 1."""
+
+    def columns(self, name: str, header: SheetHeader, fields: Mapping[str, int],
+                extras: Mapping[int, str] | None = None) -> pd.DataFrame:
+        """The rows below ``header``: one raw column per ``fields`` entry (field -> 0-based
+        column), the ``extras`` columns that are numeric, ``source_sheet`` and
+        ``source_row``; rows with no value in these columns dropped. Values as the cells hold
+        them (typed; a cell that does not fit its field's type keeps its raw value)."""
+
+
+class Target(Protocol):
+    """Where the refresh writes."""
+
+    def owned_sheets(self) -> dict[str, str]:
+        """Sheet name -> report key of every sheet carrying our mark."""
+
+    def user_objects(self, name: str, sheet: Sheet) -> list[str]:
+        """What the user added to our sheet ``name`` that writing ``sheet`` over it would
+        lose ("chart 'Chart 1'", "comments", "cells right of column Z"); [] when nothing."""
+
+    def write(self, report: Report, plan: SheetPlan) -> None:
+        """Write (and mark) every sheet of ``report`` where ``plan`` places it, all or nothing
+        as far as the target allows. Marks sheets the plan only marks."""
+
+
+@dataclass(frozen=True)
+class WorkbookData:
+    """What a refresh reads: settings, sales lines, customer master, previous tiers, and the
+    sheets it decided about."""
+
+    settings: Settings
+    sales: pd.DataFrame
+    customers: pd.DataFrame | None
+    previous_tiers: pd.DataFrame | None
+    sales_sheets: tuple[str, ...]
+    owned: dict[str, str]  # sheet name -> report key: marked, or recognised as 0.1's
+    notes: tuple[Note, ...] = ()
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    """The result of one refresh (or check): the core's result, the report written, where each
+    sheet went and the notes (sheets skipped, names taken, objects removed under force)."""
+
+    result: TierResult
+    report: Report
+    plan: SheetPlan
+    data: WorkbookData
+    notes: tuple[Note, ...] = field(default=())
+    written: bool = False
+
+    @property
+    def data_quality(self) -> pd.DataFrame:
+        return self.result.data_quality
+
+
+def _no_progress(step: str) -> None:
+    pass
+
+
+def refresh(
+    source: Source, target: Target | None, *, as_of: dt.date | None = None,
+    language: str | None = None, keys: Sequence[str] | None = None, force: bool = False,
+    progress: ProgressFn = _no_progress,
+) -> RefreshOutcome:
+    """Read ``source``, tier, lay out and write the report's sheets (``keys``: only these
+    report sheets, e.g. ("pareto",)) to ``target``; ``target`` None = check only (everything
+    but the write, so ``check`` refuses exactly what ``refresh`` refuses).
+
+    InputError (nothing written) when the data cannot be tiered, or when writing would lose
+    something the user added to one of our sheets (names it; ``force`` proceeds and notes it).
+    """
+    progress("Reading sales tabs")
+    data = read_workbook(source, language=language)
+    settings = data.settings
+    progress(f"Tiering {len(data.sales):,} sales rows")
+    result = tier_customers(
+        data.sales, settings, customers=data.customers,
+        as_of=pd.Timestamp(as_of) if as_of else None, previous_tiers=data.previous_tiers,
+    )
+    language = settings.language
+    wanted = [k for k in labels.SHEET_NAMES if keys is None or k in keys]
+    plan = plan_sheets(
+        [(k, labels.sheet_name(k, language), k == "settings") for k in wanted],
+        source.sheet_names(), data.owned)
+    notes = list(data.notes) + list(plan.notes)
+    losses = []
+    if target is not None:
+        draft = build_report(result, language)
+        for placement in plan.placements:
+            if placement.existing is not None and placement.write:
+                lost = target.user_objects(placement.existing, draft.sheet(placement.key))
+                if lost:
+                    losses.append((placement.existing, lost))
+        if losses and not force:
+            raise InputError(
+                "the refresh would remove what you added to generated sheets: "
+                + "; ".join(f"sheet '{s}': {', '.join(objects)}" for s, objects in losses),
+                hint="Move them to a sheet of your own, or refresh with --force to proceed.")
+        notes.extend(Note.of("objects_removed", sheet=s, objects=", ".join(o)) for s, o in losses)
+    report = build_report(result, language, notes=tuple(notes))
+    if keys is not None:
+        report = Report(language=report.language,
+                        sheets=tuple(s for s in report.sheets if s.key in keys))
+    if target is not None:
+        progress("Writing tier sheets")
+        target.write(report, plan)
+    return RefreshOutcome(result, report, plan, data, tuple(notes), written=target is not None)
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What ``check`` found: sales sheets read, rows, customers, data-quality rows, notes."""
+
+    sheets: tuple[str, ...]
+    rows: int
+    customers: int
+    data_quality: pd.DataFrame
+    notes: tuple[Note, ...] = ()
+
+
+def check(source: Source, *, language: str | None = None) -> CheckReport:
+    """Everything ``refresh`` does but the write: InputError exactly where refresh would."""
+    outcome = refresh(source, None, language=language)
+    sales = outcome.data.sales
+    clean, _ = clean_transactions(sales)
+    return CheckReport(outcome.data.sales_sheets, len(sales), clean[CUSTOMER_ID].nunique(),
+                       outcome.result.data_quality, outcome.notes)
+
+
+# -- reading -------------------------------------------------------------------------------
+
+
+def read_workbook(source: Source, *, language: str | None = None) -> WorkbookData:
+    """Settings, sales, customer master and previous tiers, by the rules in the module
+    docstring. InputError when there is no sales data (naming every sheet tried and why)."""
+    names = source.sheet_names()
+    worksheets = [n for n in names if source.sheet_kind(n) == WORKSHEET]
+    notes: list[Note] = []
+    owned = dict(source.owned_sheets())
+    settings_name, settings_note = _settings_sheet(source, worksheets, owned)
+    if settings_note:
+        notes.append(settings_note)
+    settings = Settings()
+    if settings_name is not None:
+        settings = parse_settings_rows(_settings_rows(source, settings_name), sheet=settings_name)
+        owned.setdefault(settings_name, "settings")
+    if language:
+        settings = settings.replace(language=language)
+    owned.update(_legacy_sheets(source, worksheets, owned, settings))
+    sales, sheets, sales_notes = _read_sales(source, worksheets, owned, settings)
+    notes.extend(sales_notes)
+    customers = _read_customers(source, worksheets, settings)
+    previous = _read_previous_tiers(source, owned)
+    return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes))
+
+
+def _settings_rows(source: Source, name: str) -> list[list[Any]]:
+    return source.rows(name)
+
+
+def _holds_settings(rows: Sequence[Sequence[Any]]) -> bool:
+    keys = set(SCALAR_KEYS) | set(SECTIONS)
+    return any(row and isinstance(row[0], str) and row[0].strip() in keys for row in rows)
+
+
+def _settings_sheet(source: Source, worksheets: list[str],
+                    owned: Mapping[str, str]) -> tuple[str | None, Note | None]:
+    """Our Settings sheet, else a Settings / 设置 sheet that holds settings keys; a sheet of
+    that name without any is not read (note)."""
+    for name, key in owned.items():
+        if key == "settings" and name in worksheets:
+            return name, None
+    note = None
+    for wanted in labels.SHEET_NAMES["settings"]:
+        name = find_sheet_name(worksheets, wanted)
+        if name is None:
+            continue
+        if _holds_settings(source.rows(name)):
+            return name, None
+        note = note or Note.of("settings_ignored", sheet=name)
+    return None, note
+
+
+def _legacy_sheets(source: Source, worksheets: list[str], owned: Mapping[str, str],
+                   settings: Settings) -> dict[str, str]:
+    """Unmarked sheets written by version 0.1: one of our names and exactly the first row
+    0.1 wrote there (either language)."""
+    taken_keys = set(owned.values())
+    measures = [labels.column_header(m, lang) for m in ("profit", "revenue") for lang in labels.LANGUAGES]
+    found = {}
+    for name in worksheets:
+        if name in owned:
+            continue
+        if not any(same_sheet_name(name, n) for pair in labels.SHEET_NAMES.values() for n in pair):
+            continue
+        header = source.header(name)
+        if not header.row:
+            continue
+        signatures = {
+            key: [sig for lang in labels.LANGUAGES for sig in legacy_signatures(
+                key, lang, measures, labels.phrase("reference", lang, cut=settings.a_cut))]
+            for key in labels.SHEET_NAMES if key not in taken_keys
+        }
+        key = legacy_key(name, header.cells, signatures)
+        if key is not None:
+            found[name] = key
+            taken_keys.add(key)
+    return found
+
+
+def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
+                settings: Settings) -> tuple[pd.DataFrame, tuple[str, ...], list[Note]]:
+    """Every sales sheet's rows. A sheet picked by its name ("Sales Plan") that lacks the
+    sales columns is skipped with a note; one listed in Settings must have them. InputError
+    when no sales sheet is left, naming every sheet tried and why."""
+    listed = bool(settings.sales_sheets)
+    excluded = set(owned)
+    candidates = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
+    frames, used, notes, tried = [], [], [], []
+    for name in candidates:
+        header = source.header(name)
+        if not header.row:
+            tried.append(f"'{name}': empty")
+            notes.append(Note.of("sheet_skipped", sheet=name, reason="the sheet is empty."))
+            continue
+        try:
+            match = tables.sales_fields(name, header, settings)
+        except InputError as error:
+            if listed:
+                raise
+            tried.append(f"'{name}': {error.message}")
+            notes.append(Note.of("sheet_skipped", sheet=name, reason=error.message))
+            continue
+        frame = source.columns(name, header, dict(match))
+        frame, note = tables.customer_id_fallback(frame, name)
+        frames.append(frame)
+        used.append(name)
+        sheet_notes = [f"Sheet '{name}': {n}" for n in match.notes] + ([note] if note else [])
+        frame.attrs["notes"] = tuple(sheet_notes)
+    if not frames:
+        raise tables.no_sales_error(tried)
+    sales = tables.combine(frames, used)
+    sales.attrs["notes"] = tuple(n for f in frames for n in f.attrs.get("notes", ()))
+    return sales, tuple(used), notes
+
+
+def _read_customers(source: Source, worksheets: list[str], settings: Settings) -> pd.DataFrame | None:
+    name = tables.customers_sheet_name(worksheets, settings)
+    if name is None:
+        return None
+    header = source.header(name)
+    if not header.row:
+        return None
+    fields, extras = tables.customer_fields(name, header, settings)
+    frame = source.columns(name, header, dict(fields), extras)
+    frame, note = tables.customer_id_fallback(frame, name)
+    frame.attrs["notes"] = tuple(f"Sheet '{name}': {n}" for n in fields.notes) + (
+        (note,) if note else ())
+    return frame
+
+
+def _read_previous_tiers(source: Source, owned: Mapping[str, str]) -> pd.DataFrame | None:
+    """Customer id, ABC tier and score tier from our Tiers sheet of the last refresh."""
+    name = next((n for n, k in owned.items() if k == "tiers"), None)
+    if name is None:
+        return None
+    header = source.header(name)
+    columns = tables.previous_tier_columns(header) if header.row else None
+    if columns is None:
+        return None
+    frame = source.columns(name, header, columns)
+    return tables.previous_tiers_from_frame(frame)

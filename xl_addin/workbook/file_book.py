@@ -1,0 +1,212 @@
+"""The refresh's file adapters (``xl_addin.refresh``): ``FileSource`` reads a workbook file with
+the fast reader (``read.SalesBook``), ``FileTarget`` writes the planned sheets into the package
+(``xlsx.write_report``: every part not ours byte-identical, the file replaced atomically)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+import zipfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from ..report.layout import Report, Sheet, column_letter
+from .ownership import MARK_NAME, SheetPlan, key_of_mark
+from .read import SalesBook, _read_workbook_bytes
+from .tables import SheetHeader
+from .xlsx import write_report
+from .xlsx.package import SourcePackage
+from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
+from .xlsx.writer import owned_sheets
+
+_KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
+          "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+class FileSource:
+    """A workbook file, read into memory once (``SalesBook``), as the refresh's Source."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        data = _read_workbook_bytes(self.path)
+        self.book = SalesBook(self.path, data)
+        self._kinds, self._owned = _sheet_kinds_and_marks(data)
+        self._rows: dict[str, list[list[Any]]] = {}
+
+    def __enter__(self) -> FileSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.book.close()
+
+    def sheet_names(self) -> list[str]:
+        names = list(self.book.sheet_names)
+        # sheets the reader library leaves out (chartsheets, macro sheets) still take names
+        return names + [n for n in self._kinds if n not in names]
+
+    def sheet_kind(self, name: str) -> str:
+        return self._kinds.get(name, "worksheet")
+
+    def owned_sheets(self) -> dict[str, str]:
+        return dict(self._owned)
+
+    def header(self, name: str) -> SheetHeader:
+        return self.book.header(name)
+
+    def rows(self, name: str) -> list[list[Any]]:
+        if name not in self._rows:
+            self._rows[name] = self.book.read_rows(name)
+        return self._rows[name]
+
+    def columns(self, name: str, header: SheetHeader, fields: Mapping[str, int],
+                extras: Mapping[int, str] | None = None) -> pd.DataFrame:
+        return self.book.read_columns(name, header, dict(fields), dict(extras) if extras else None)
+
+
+def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
+    """Sheet name -> kind (from the relationship type), and sheet name -> report key of the
+    sheets carrying our mark. Empty for non-xlsx formats (xls, xlsb, ods)."""
+    import io
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        book = ET.fromstring(package.read("xl/workbook.xml"))
+        rels = ET.fromstring(package.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, zipfile.BadZipFile, ET.ParseError):
+        return {}, {}
+    types = {r.get("Id"): r.get("Type", "").rsplit("/", 1)[-1] for r in rels}
+    names, kinds = [], {}
+    for element in book.iter():
+        if _local(element.tag) == "sheet":
+            rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
+            name = element.get("name") or ""
+            names.append(name)
+            kinds[name] = _KINDS.get(types.get(rid, ""), "worksheet")
+    owned = {}
+    for element in book.iter():
+        if _local(element.tag) == "definedName" and element.get("name") == MARK_NAME:
+            index = element.get("localSheetId") or ""
+            key = key_of_mark(element.text)
+            if index.isdigit() and int(index) < len(names) and key is not None:
+                owned[names[int(index)]] = key
+    return kinds, owned
+
+
+class FileTarget:
+    """The workbook file ``path`` (written to ``out`` when given) as the refresh's Target."""
+
+    def __init__(self, path: str | Path, out: str | Path | None = None) -> None:
+        self.path = Path(path)
+        self.out = Path(out) if out is not None else None
+
+    def owned_sheets(self) -> dict[str, str]:
+        with SourcePackage(self.path) as package:
+            return owned_sheets(WorkbookParts(package))
+
+    def user_objects(self, name: str, sheet: Sheet) -> list[str]:
+        with SourcePackage(self.path) as package:
+            return user_objects(package, name, sheet)
+
+    def write(self, report: Report, plan: SheetPlan) -> None:
+        write_report(self.path, report, self.out, plan)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
+_USER_ELEMENTS = {b"conditionalFormatting": "conditional formats",
+                  b"dataValidations": "data validation", b"hyperlinks": "hyperlinks",
+                  b"mergeCells": "merged cells"}
+
+
+def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
+    """What the user added to our sheet ``name`` that writing ``sheet`` over it would lose:
+    tables other than ours, drawings other than our chart (charts, pictures, shapes),
+    comments, form controls, pivot tables, conditional formats, data validation, hyperlinks,
+    merged cells and cells right of the columns ``sheet`` uses."""
+    parts = WorkbookParts(package)
+    entry = next((e for e in parts.sheets() if e.name == name), None)
+    if entry is None or entry.part not in package:
+        return []
+    ours = {b.table.casefold() for b in sheet.blocks if b.table}
+    found: list[str] = []
+    rels = rels_path(entry.part)
+    if rels in package:
+        for rel in ET.fromstring(package.read(rels)):
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            if rel.get("TargetMode") == "External":
+                continue
+            target = resolve(entry.part, rel.get("Target", ""))
+            if kind == "table":
+                table = _table_name(package, target)
+                if table.casefold() not in ours:
+                    found.append(f"table '{table}'")
+            elif kind == "drawing":
+                found.extend(_drawing_objects(package, target, sheet))
+            elif kind == "comments":
+                found.append("comments")
+            elif kind == "vmlDrawing":
+                continue  # comments' or controls' shapes: reported through those
+            elif kind == "pivotTable":
+                found.append("pivot table")
+            elif kind == "ctrlProp":
+                found.append("form controls")
+            elif kind in ("printerSettings",):
+                continue
+            else:
+                found.append(kind)
+    data = package.read(entry.part)
+    dimension = _DIMENSION.search(data[:4096])
+    last_column = max((b.last_column for b in sheet.blocks), default=1)
+    if dimension and dimension.group(1):
+        used = _column_number(dimension.group(1).decode())
+        if used > last_column:
+            found.append(f"cells right of column {column_letter(last_column)}")
+    for element, label in _USER_ELEMENTS.items():
+        if re.search(rb"<(?:\w+:)?" + element + rb"[\s>]", data):
+            found.append(label)
+    return list(dict.fromkeys(found))
+
+
+def _table_name(package: SourcePackage, part: str) -> str:
+    try:
+        return ET.fromstring(package.read(part)).get("name") or part
+    except (KeyError, ET.ParseError):
+        return part
+
+
+def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[str]:
+    """Objects of a sheet's drawing other than our Pareto chart ("Chart 1" on a sheet that has
+    a chart in the report)."""
+    try:
+        root = ET.fromstring(package.read(part))
+    except (KeyError, ET.ParseError):
+        return ["drawing"]
+    found, ours_seen = [], False
+    for anchor in root:
+        if _local(anchor.tag) not in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
+            continue
+        shape = next((c for c in anchor if _local(c.tag) in
+                      ("graphicFrame", "sp", "pic", "grpSp", "cxnSp", "contentPart")), None)
+        kind = _local(shape.tag) if shape is not None else "object"
+        props = next((e for e in (shape.iter() if shape is not None else ())
+                      if _local(e.tag) == "cNvPr"), None)
+        label = props.get("name") if props is not None else kind
+        if kind == "graphicFrame" and sheet.chart is not None and not ours_seen and label == "Chart 1":
+            ours_seen = True
+            continue
+        noun = {"graphicFrame": "chart", "pic": "picture", "sp": "shape", "grpSp": "group",
+                "cxnSp": "connector"}.get(kind, "object")
+        found.append(f"{noun} '{label}'")
+    return found
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for ch in letters:
+        number = number * 26 + ord(ch) - 64
+    return number
