@@ -85,25 +85,31 @@ def cli() -> None:
               help="Write the result here instead of updating BOOK in place.")
 @click.option("--as-of", callback=_date, metavar="DATE",
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
+@click.option("--force", is_flag=True,
+              help="Proceed even when what you added to a generated sheet (a chart, comments, "
+                   "your own columns) would be removed; the output lists what was.")
 @LANG
 @QUIET
-def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | None,
+def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, lang: str | None,
             quiet: bool) -> None:
     """Rebuild the tier sheets and the Pareto chart of BOOK from its sales tabs.
 
-    Only the generated sheets change; every other sheet, VBA, ribbon, pivot, image and name
-    is left as it was. The file is replaced atomically.
+    Only the sheets marked as generated change; every other sheet, VBA, ribbon, pivot, image
+    and name is left as it was, and a sheet of yours with a generated sheet's name is never
+    touched. The file is replaced atomically.
 
     Example:
 
         customer-tiers refresh sales.xlsx --out tiers.xlsx --lang zh
     """
-    from .workbook.refresh import refresh_workbook
+    from .workbook.refresh import refresh_file
 
     progress = Progress(quiet)
-    result = refresh_workbook(book, out=out, as_of=as_of, language=lang, progress=progress)
+    outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
+                           progress=progress)
     progress.done()
-    _echo_summary(result, out or book)
+    _echo_summary(outcome.result, out or book)
+    _echo_notes(outcome.notes)
 
 
 @cli.command()
@@ -112,8 +118,9 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | Non
 def check(book: Path, limit: int) -> None:
     """Check BOOK's sales tabs and print the data-quality findings. Writes nothing.
 
-    Exits 0 when the data can be tiered (rows with problems are left out and listed),
-    3 when it cannot (for example a required column is missing).
+    Runs everything a refresh runs except the write: exits 0 when the data can be tiered
+    (rows with problems are left out and listed), 3 exactly when a refresh would refuse
+    (for example a required column is missing).
 
     Example:
 
@@ -124,6 +131,7 @@ def check(book: Path, limit: int) -> None:
     report = check_workbook(book)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
+    _echo_notes(report.notes)
     findings = report.data_quality
     if findings.empty:
         click.echo("No problems found.")
@@ -166,6 +174,11 @@ def demo(out: Path | None, customers: int, rows: int, seed: int, lang: str | Non
     )
     progress.done()
     _echo_summary(result, path)
+
+
+def _echo_notes(notes) -> None:
+    for note in notes:
+        click.echo(f"  Note: {note.text('en')}")
 
 
 def _echo_summary(result, path: Path) -> None:

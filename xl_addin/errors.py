@@ -55,6 +55,15 @@ class SettingsError(InputError):
     """A setting is out of range or of the wrong type."""
 
 
+class WouldRemoveError(InputError):
+    """A refresh would remove what the user added to a generated sheet; nothing was written.
+    ``objects``: (sheet, [what]) pairs. The CLI's --force and the ribbon's Yes proceed."""
+
+    def __init__(self, message: str, *, objects: tuple = (), hint: str | None = None) -> None:
+        self.objects = objects
+        super().__init__(message, hint=hint)
+
+
 class WorkbookError(CustomerTiersError):
     """The file cannot be read or written: missing, locked, not a workbook, corrupt."""
 

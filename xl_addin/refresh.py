@@ -30,7 +30,7 @@ import pandas as pd
 from .core import clean_transactions, tier_customers
 from .core.columns import CUSTOMER_ID
 from .core.result import TierResult
-from .errors import InputError
+from .errors import InputError, WouldRemoveError
 from .report import labels
 from .report.layout import Report, Sheet, build_report
 from .report.settings_sheet import SCALAR_KEYS, SECTIONS, parse_settings_rows
@@ -156,9 +156,10 @@ def refresh(
                 if lost:
                     losses.append((placement.existing, lost))
         if losses and not force:
-            raise InputError(
+            raise WouldRemoveError(
                 "the refresh would remove what you added to generated sheets: "
                 + "; ".join(f"sheet '{s}': {', '.join(objects)}" for s, objects in losses),
+                objects=tuple(losses),
                 hint="Move them to a sheet of your own, or refresh with --force to proceed.")
         notes.extend(Note.of("objects_removed", sheet=s, objects=", ".join(o)) for s, o in losses)
     report = build_report(result, language, notes=tuple(notes))

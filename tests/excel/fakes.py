@@ -1,6 +1,7 @@
 """Fakes of live Excel built with create_autospec from xlwings' own classes, so every call the
 code under test makes must match a real xlwings signature."""
 
+from types import SimpleNamespace
 from unittest import mock
 
 import xlwings as xw
@@ -20,7 +21,20 @@ def fake_range(name, value=None, row=1, column=1):
     rng.api = mock.MagicMock(name=f"{name}.api")
     rng.left, rng.top = 100.0, 50.0
     rng.value, rng.row, rng.column = value, row, column
+    width = max((len(r) for r in value), default=1) if isinstance(value, list) else 1
+    height = len(value) if isinstance(value, list) else 1
+    rng.last_cell = SimpleNamespace(row=row + height - 1, column=column + width - 1)
     return rng
+
+
+def fake_collection(spec, items, add=None):
+    """An autospecced xlwings collection (Names, Tables, Pictures) iterating over ``items``."""
+    collection = mock.create_autospec(spec, instance=True)
+    collection.__iter__.side_effect = lambda: iter(list(items))
+    collection.__len__.side_effect = lambda: len(items)
+    if add is not None:
+        collection.add.side_effect = add
+    return collection
 
 
 class FakeSheet:
@@ -35,10 +49,33 @@ class FakeSheet:
         self.sheet.used_range = fake_range(f"{name}.used_range", padded(rows) if rows else None, *origin)
         self.charts = mock.create_autospec(xwmain.Charts, instance=True)
         self.charts.__iter__.side_effect = lambda: iter([])
-        self.charts.add.side_effect = lambda **kwargs: fake_chart()
+        self.charts.add.side_effect = lambda **kwargs: fake_chart(kwargs.get("name", "Chart 1"))
         self.sheet.charts = self.charts
         self.ranges = {}
         self.sheet.range.side_effect = self.range
+        self.defined_names, self.table_list, self.picture_list = [], [], []
+        self.sheet.names = fake_collection(xwmain.Names, self.defined_names, self._add_name)
+        self.sheet.tables = fake_collection(xwmain.Tables, self.table_list, self._add_table)
+        self.sheet.pictures = fake_collection(xwmain.Pictures, self.picture_list)
+
+    def _add_name(self, name, refers_to):
+        item = mock.create_autospec(xwmain.Name, instance=True)
+        item.name, item.refers_to = f"{self.sheet.name}!{name}", refers_to
+        item.api = mock.MagicMock(name=f"{name}.api")
+        item.delete.side_effect = lambda: self.defined_names.remove(item)
+        self.defined_names.append(item)
+        return item
+
+    def _add_table(self, source=None, name=None, source_type=None, link_source=None,
+                   has_headers=True, destination=None, table_style_name="TableStyleMedium2"):
+        table = mock.create_autospec(xwmain.Table, instance=True)
+        table.name, table.source = name, source
+        self.table_list.append(table)
+        return table
+
+    def mark(self, key):
+        """Our mark, as an earlier refresh would have set it."""
+        self._add_name("CT_Generated", f'="{key}"')
 
     def range(self, cell1, cell2=None):
         key = cell1 if cell2 is None else (cell1, cell2)
@@ -51,8 +88,9 @@ class FakeSheet:
         return {k for k, r in self.ranges.items() if not isinstance(r.value, mock.Mock) and r.value is not None}
 
 
-def fake_chart():
+def fake_chart(name="Pareto"):
     chart = mock.create_autospec(xw.Chart, instance=True)
+    chart.name = name
     chart.series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
     for axis in ("category_axis", "value_axis", "secondary_value_axis"):
         setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))

@@ -9,13 +9,17 @@ import pandas as pd
 import pytest
 import xlwings as xw
 
+from xl_addin import refresh as refresh_module
 from xl_addin.excel import ribbon, writer
+from xl_addin.excel.live import LiveSource
+from xl_addin.refresh import read_workbook, refresh
 from xl_addin.report.layout import build_report, settings_block
 from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import DEFAULT_SETTINGS
 from xl_addin.workbook.refresh import refresh_workbook
 from xl_addin.workbook.xlsx import frame_block, new_workbook, write_tables
 
+from ..marks import mark_sheets
 from .fakes import fake_book, padded
 
 D = dt.datetime
@@ -58,6 +62,7 @@ def live(monkeypatch):
         "Settings": settings_rows(SETTINGS, "en"),
         "Tiers": PREVIOUS_TIERS,
     })
+    book.fakes["Tiers"].mark("tiers")  # written by an earlier refresh
     monkeypatch.setattr(xw.Book, "caller", mock.Mock(return_value=book))
     return book
 
@@ -70,6 +75,7 @@ def file_refresh(tmp_path):
     tiers = pd.DataFrame(PREVIOUS_TIERS[1:], columns=PREVIOUS_TIERS[0])
     write_tables(path, {"Sales": [frame_block(sales, origin=(2, 1))], "Customers": customers,
                         "Settings": [settings_block(SETTINGS, "en")], "Tiers": tiers})
+    mark_sheets(path, {"Tiers": "tiers"})
     return refresh_workbook(path, out=tmp_path / "refreshed.xlsx")
 
 
@@ -100,15 +106,15 @@ def test_refresh_writes_every_generated_sheet_with_the_headless_refresh_numbers(
     # the status bar shows each step and is handed back to Excel (one refresh per test file:
     # the fakes' autospec costs ~60 ms per Range)
     assert live.statuses[0] == "Customer Tiers: Refresh tiers..."
-    assert "Customer Tiers: reading sales data" in live.statuses
-    assert any(s.startswith("Customer Tiers: tiering (9 sale lines)") for s in live.statuses)
+    assert "Customer Tiers: reading sales tabs" in live.statuses
+    assert any(s.startswith("Customer Tiers: tiering 9 sales rows") for s in live.statuses)
     assert "Customer Tiers: writing Tiers (1/7)" in live.statuses
     assert live.statuses[-1] is False
     assert live.app.screen_updating is True
 
 
 def test_refresh_reads_settings_customers_and_previous_tiers_from_the_live_sheets(live):
-    report = ribbon.compute_report(live)
+    report = refresh(LiveSource(live), None).report
     tiers = report.sheet("tiers").blocks[0]
     by_id = dict(zip(tiers.values.iloc[:, 0], tiers.values.itertuples(index=False, name=None)))
     assert by_id["C1"][1] == "Acme" and by_id["C2"][1].startswith("=HYPERLINK")  # master names
@@ -138,7 +144,8 @@ def test_a_missing_amount_column_writes_nothing_and_shows_one_alert(monkeypatch)
 
 
 def test_an_unexpected_error_is_shown_and_raised(live, monkeypatch):
-    monkeypatch.setattr(ribbon, "tier_customers", mock.Mock(side_effect=ZeroDivisionError("boom")))
+    monkeypatch.setattr(refresh_module, "tier_customers",
+                        mock.Mock(side_effect=ZeroDivisionError("boom")))
     with pytest.raises(ZeroDivisionError):
         ribbon.refresh_tiers()
     assert live.app.alert.call_args.args[0] == "Unexpected error (ZeroDivisionError): boom"
@@ -174,7 +181,8 @@ def test_show_settings_creates_the_sheet_with_the_defaults_when_missing(monkeypa
     fake.sheet.activate.assert_called_once_with()
     # what it wrote reads back as the defaults
     fake.sheet.used_range.value = fake.ranges[(1, 1)].value
-    assert ribbon.read_settings(book) == DEFAULT_SETTINGS
+    assert read_workbook(LiveSource(book)).settings == DEFAULT_SETTINGS
+    assert [n.name for n in fake.defined_names] == ["Settings!CT_Generated"]  # marked as ours
 
 
 def test_show_settings_only_activates_an_existing_sheet(monkeypatch):
@@ -188,13 +196,13 @@ def test_show_settings_only_activates_an_existing_sheet(monkeypatch):
 
 
 def test_live_settings_with_values_as_excel_holds_them_parse_like_the_file(live):
-    assert ribbon.read_settings(live) == SETTINGS
+    assert read_workbook(LiveSource(live)).settings == SETTINGS
 
 
 def test_used_range_right_of_column_a_keeps_columns_and_rows(monkeypatch):
     body = [row[:3] for row in SALES[:4]]
     book = fake_book({"Data": (body, (3, 2))})
-    sales = ribbon.read_sales(book, DEFAULT_SETTINGS)
+    sales = read_workbook(LiveSource(book)).sales
     assert sales["customer_id"].tolist() == ["C1", "C1", "C2"]
     assert sales["source_row"].tolist() == [4, 5, 6]
     assert sales["source_sheet"].tolist() == ["Data"] * 3

@@ -122,15 +122,14 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
     assert (window.SplitRow, window.SplitColumn, window.FreezePanes) == (1, 0, True)
 
 
-def test_existing_sheet_is_cleared_and_settings_sheet_is_kept(book):
+def test_our_existing_sheet_is_cleared_and_our_chart_redrawn(book):
     fake = book.fakes["Sales"]
     old_chart = mock.create_autospec(xw.Chart, instance=True)
     fake.charts.__iter__.side_effect = lambda: iter([old_chart])
     block = Block(header=("x",), values=pd.DataFrame({0: [1]}), formats=("integer",))
-    report = Report(language="en", sheets=(
-        Sheet(key="tiers", name="SALES", blocks=(block,)),
-        Sheet(key="settings", name="Sales", blocks=(block,), only_if_missing=True),
-    ))
+    report = Report(language="en", sheets=(Sheet(key="tiers", name="SALES", blocks=(block,)),))
+    fake.mark("tiers")
+    old_chart.name = "Pareto"  # our chart: deleted and drawn again
     writer.write_report(book, report)
     old_chart.delete.assert_called_once_with()
     fake.sheet.clear.assert_called_once_with()
@@ -149,6 +148,8 @@ def test_a_language_switch_renames_the_other_language_sheet_and_keeps_settings(b
     book.sheets.add(name="Tiers")
     book.sheets.add(name="Settings")
     tiers = book.fakes["Tiers"]
+    tiers.mark("tiers")
+    book.fakes["Settings"].mark("settings")
     block = Block(header=("客户编号",), values=pd.DataFrame({0: ["C1"]}), formats=("text",))
     report = Report(language="zh", sheets=(
         Sheet(key="tiers", name="客户分级", blocks=(block,)),

@@ -27,6 +27,9 @@ import pandas as pd
 import xlwings as xw
 
 from ..report import labels
+from ..report.layout import column_letter
+from ..workbook.ownership import (MARK_NAME, SheetPlan, find_sheet_name, key_of_mark, mark_value,
+                                  plan_sheets)
 
 if TYPE_CHECKING:  # the Report classes are only read here, never built
     from ..report.layout import Block, ParetoChart, Report, Sheet
@@ -46,38 +49,66 @@ FORMULA_STARTS = ("=", "+", "-", "@")
 Progress = Callable[[str], None]
 
 
-def write_report(book: xw.Book, report: Report, progress: Progress | None = None) -> None:
-    """Write every sheet of ``report`` into ``book``, as the package writer does: a sheet with
-    the output-language name is cleared (contents, formats, charts) and rewritten; failing
-    that, a sheet with the other language's name is renamed and rewritten in place (a 中文
-    refresh turns "Tiers" into "客户分级", keeping its tab position); else the sheet is added at
-    the end. Sheets are never deleted. Sheets marked ``only_if_missing`` (Settings) are left
-    alone when either name exists."""
+def write_report(book: xw.Book, report: Report, plan: SheetPlan | None = None,
+                 progress: Progress | None = None) -> None:
+    """Write every sheet of ``report`` into ``book`` where ``plan`` places it (default: the
+    plan from the marks in ``book``), as the package writer does: our sheet of that key is
+    cleared (contents, formats, our chart) and rewritten, renamed to the output-language name
+    (a 中文 refresh turns "Tiers" into "客户分级" in place); else the sheet is added at the
+    end, under the next free name when a user's sheet holds ours. Every sheet written gets our
+    mark; Settings, once it exists, is only marked. Sheets are never deleted."""
+    if plan is None:
+        plan = plan_sheets([(s.key, s.name, s.only_if_missing) for s in report.sheets],
+                           [s.name for s in book.sheets], owned_sheets(book))
     for index, spec in enumerate(report.sheets, start=1):
-        if progress:
-            progress(f"{spec.name} ({index}/{len(report.sheets)})")
-        existing = None
-        for name in (spec.name, *_alternate_names(spec)):
-            existing = _find_sheet(book, name)
-            if existing is not None:
-                break
-        if existing is not None and spec.only_if_missing:
+        placement = plan.placement(spec.key)
+        if placement is None:
             continue
-        if existing is not None and existing.name != spec.name:
-            existing.name = spec.name
-        write_sheet(_fresh_sheet(book, spec.name, existing), spec)
+        if progress:
+            progress(f"{placement.name} ({index}/{len(report.sheets)})")
+        existing = _find_sheet(book, placement.existing) if placement.existing else None
+        if not placement.write:
+            if existing is not None:
+                mark_sheet(existing, spec.key)
+            continue
+        if existing is not None and existing.name != placement.name:
+            existing.name = placement.name
+        sheet = _fresh_sheet(book, placement.name, existing)
+        write_sheet(sheet, spec)
+        mark_sheet(sheet, spec.key)
 
 
-def _alternate_names(spec: Sheet) -> tuple[str, ...]:
-    """The other language's name of a generated sheet (none for other sheets)."""
-    names = labels.SHEET_NAMES.get(spec.key, ())
-    return tuple(n for n in names if n != spec.name)
+def owned_sheets(book: xw.Book) -> dict[str, str]:
+    """Sheet name -> report key of every sheet of ``book`` carrying our mark (the hidden
+    sheet-scoped name CT_Generated = "key")."""
+    owned = {}
+    for sheet in book.sheets:
+        for name in sheet.names:
+            if name.name.rsplit("!", 1)[-1] == MARK_NAME:
+                key = key_of_mark(name.refers_to)
+                if key is not None:
+                    owned[sheet.name] = key
+    return owned
+
+
+def mark_sheet(sheet: xw.Sheet, key: str) -> None:
+    """Our mark on ``sheet``: a hidden sheet-scoped name CT_Generated = "key" (Excel's
+    Name.Visible through ``.api``: xlwings cannot hide a name)."""
+    for name in sheet.names:
+        if name.name.rsplit("!", 1)[-1] == MARK_NAME:
+            if key_of_mark(name.refers_to) == key:
+                return
+            name.delete()
+    added = sheet.names.add(MARK_NAME, "=" + mark_value(key))
+    added.api.Visible = False
 
 
 def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
     """Blocks, column widths, freeze panes, autofilter and chart of one Report sheet."""
     for block in spec.blocks:
         write_block(sheet, block)
+        if block.table is not None:
+            write_table(sheet, block)
     for column, width in enumerate(spec.column_widths, start=1):
         sheet.range((1, column)).column_width = width
     if spec.chart is not None:
@@ -112,6 +143,18 @@ def write_block(sheet: xw.Sheet, block: Block) -> None:
             if colour is not None:
                 target = sheet.range((block.first_row + first, column + block.tier_column))
                 target.resize(count, 1).color = colour
+
+
+def write_table(sheet: xw.Sheet, block: Block) -> xw.main.Table:
+    """The block's Excel Table (ListObject): the existing one of that name resized to the new
+    rows (so its name, and every pivot and formula on it, stay), else a new one."""
+    ref = (sheet.range((block.header_row, block.first_column))
+           .resize(block.table_last_row - block.header_row + 1, len(block.header)))
+    for table in sheet.tables:
+        if table.name.casefold() == block.table.casefold():
+            table.resize(ref)
+            return table
+    return sheet.tables.add(source=ref, name=block.table, table_style_name="TableStyleLight1")
 
 
 def block_rows(block: Block) -> list[list[Any]]:
@@ -189,7 +232,7 @@ def write_pareto_chart(sheet: xw.Sheet, chart: ParetoChart) -> xw.Chart:
     )
     combo = sheet.charts.add(
         left=left, top=top, width=width, height=height, chart_type="column_clustered",
-        source=source, plot_by="columns", name="Pareto",
+        source=source, plot_by="columns", name=PARETO_CHART,
     )
     combo.set_x_axis_values(target(chart.categories))
     combo.title = chart.title
@@ -206,10 +249,8 @@ def write_pareto_chart(sheet: xw.Sheet, chart: ParetoChart) -> xw.Chart:
 
 
 def _find_sheet(book: xw.Book, name: str) -> xw.Sheet | None:
-    for sheet in book.sheets:
-        if sheet.name.casefold() == name.casefold():  # Excel sheet names ignore case
-            return sheet
-    return None
+    found = find_sheet_name([sheet.name for sheet in book.sheets], name)  # Excel: ignoring case
+    return None if found is None else next(s for s in book.sheets if s.name == found)
 
 
 def _fresh_sheet(book: xw.Book, name: str, existing: xw.Sheet | None) -> xw.Sheet:
@@ -217,9 +258,29 @@ def _fresh_sheet(book: xw.Book, name: str, existing: xw.Sheet | None) -> xw.Shee
         sheets = book.sheets
         return sheets.add(name=name, after=sheets[len(sheets) - 1])
     for chart in list(existing.charts):
-        chart.delete()
-    existing.clear()
+        if chart.name == PARETO_CHART:  # ours; a user's chart is refused before the write
+            chart.delete()
+    existing.clear()  # contents and formats; tables (ListObjects) stay and are resized
     return existing
+
+
+PARETO_CHART = "Pareto"
+
+
+def user_objects(sheet: xw.Sheet, spec: Sheet) -> list[str]:
+    """What the user added to our ``sheet`` that writing ``spec`` over it would lose: charts
+    and pictures other than our Pareto chart, tables other than ours, cells right of the
+    columns ``spec`` uses."""
+    found = [f"chart '{c.name}'" for c in sheet.charts
+             if not (spec.chart is not None and c.name == PARETO_CHART)]
+    found += [f"picture '{p.name}'" for p in sheet.pictures]
+    ours = {b.table.casefold() for b in spec.blocks if b.table}
+    found += [f"table '{t.name}'" for t in sheet.tables if t.name.casefold() not in ours]
+    last_column = max((b.last_column for b in spec.blocks), default=1)
+    used = sheet.used_range
+    if used.last_cell.column > last_column:
+        found.append(f"cells right of column {column_letter(last_column)}")
+    return found
 
 
 def _native_view(sheet: xw.Sheet, freeze: tuple[int, int] | None, autofilter: str | None) -> None:
