@@ -115,7 +115,8 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 @cli.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
-def check(book: Path, limit: int) -> None:
+@click.option("--force", is_flag=True, help="Check as 'refresh --force' would run.")
+def check(book: Path, limit: int, force: bool) -> None:
     """Check BOOK's sales tabs and print the data-quality findings. Writes nothing.
 
     Runs everything a refresh runs except the write: exits 0 when the data can be tiered
@@ -128,7 +129,7 @@ def check(book: Path, limit: int) -> None:
     """
     from .workbook.refresh import check_workbook
 
-    report = check_workbook(book)
+    report = check_workbook(book, force=force)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
     _echo_notes(report.notes)

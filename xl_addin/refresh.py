@@ -124,11 +124,12 @@ def _no_progress(step: str) -> None:
 def refresh(
     source: Source, target: Target | None, *, as_of: dt.date | None = None,
     language: str | None = None, keys: Sequence[str] | None = None, force: bool = False,
-    progress: ProgressFn = _no_progress,
+    write: bool = True, progress: ProgressFn = _no_progress,
 ) -> RefreshOutcome:
     """Read ``source``, tier, lay out and write the report's sheets (``keys``: only these
-    report sheets, e.g. ("pareto",)) to ``target``; ``target`` None = check only (everything
-    but the write, so ``check`` refuses exactly what ``refresh`` refuses).
+    report sheets, e.g. ("pareto",)) to ``target``. ``write`` False = check: everything but
+    the write, so ``check`` refuses exactly what ``refresh`` refuses (``target`` None: the
+    user's objects on our sheets are not looked at).
 
     InputError (nothing written) when the data cannot be tiered, or when writing would lose
     something the user added to one of our sheets (names it; ``force`` proceeds and notes it).
@@ -166,10 +167,11 @@ def refresh(
     if keys is not None:
         report = Report(language=report.language,
                         sheets=tuple(s for s in report.sheets if s.key in keys))
-    if target is not None:
+    written = target is not None and write
+    if written:
         progress("Writing tier sheets")
         target.write(report, plan)
-    return RefreshOutcome(result, report, plan, data, tuple(notes), written=target is not None)
+    return RefreshOutcome(result, report, plan, data, tuple(notes), written=written)
 
 
 @dataclass(frozen=True)
@@ -183,9 +185,10 @@ class CheckReport:
     notes: tuple[Note, ...] = ()
 
 
-def check(source: Source, *, language: str | None = None) -> CheckReport:
+def check(source: Source, target: Target | None = None, *, language: str | None = None,
+          force: bool = False) -> CheckReport:
     """Everything ``refresh`` does but the write: InputError exactly where refresh would."""
-    outcome = refresh(source, None, language=language)
+    outcome = refresh(source, target, language=language, force=force, write=False)
     sales = outcome.data.sales
     clean, _ = clean_transactions(sales)
     return CheckReport(outcome.data.sales_sheets, len(sales), clean[CUSTOMER_ID].nunique(),

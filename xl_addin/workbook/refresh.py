@@ -39,7 +39,7 @@ def refresh_workbook(
                         progress=progress).result
 
 
-def check_workbook(path: str | Path) -> CheckReport:
-    """Validate ``path`` exactly as a refresh would, without writing anything."""
+def check_workbook(path: str | Path, *, force: bool = False) -> CheckReport:
+    """Validate ``path`` exactly as a refresh (with ``force``) would, writing nothing."""
     with FileSource(path) as source:
-        return check(source)
+        return check(source, FileTarget(path), force=force)

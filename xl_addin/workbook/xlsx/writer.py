@@ -147,6 +147,9 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 parts.add_part(rels_path(entry.part))
             new[entry.part] = worksheet_chunks(sheet, book, drawing_rel_id=drawing_rel,
                                                table_rel_ids=table_rels, date1904=parts.date1904)
+        if plan is not None:
+            new.update(_refresh_pivots_on_load(package, {
+                b.table for sheet in sheets for b in sheet.blocks if b.table}))
         new.update(parts.edited_parts())
         new[styles_part] = book.to_bytes()
         try:
@@ -170,6 +173,35 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
 def _level(part: str) -> int:
     """zlib level: 1 for worksheets (large, written on every refresh: speed first), else 6."""
     return 1 if part.startswith("xl/worksheets/sheet") else 6
+
+
+def _refresh_pivots_on_load(package: SourcePackage, tables: set[str]) -> dict[str, bytes]:
+    """Pivot caches built on one of our tables, marked refreshOnLoad="1" so that the pivot
+    shows the new rows when Excel opens the file. The one user part a refresh edits (a
+    stale pivot after a refresh would be a silent wrong number); only the attribute changes."""
+    from lxml import etree
+
+    wanted = {t.casefold() for t in tables}
+    edited = {}
+    for name in package.names:
+        if not re.fullmatch(r"xl/pivotCache/pivotCacheDefinition[^/]*\.xml", name):
+            continue
+        data = package.read(name)
+        if b"worksheetSource" not in data:
+            continue
+        try:
+            root = etree.fromstring(data)
+        except etree.XMLSyntaxError:
+            continue
+        source = next((e for e in root.iter() if etree.QName(e).localname == "worksheetSource"), None)
+        if source is None or (source.get("name") or "").casefold() not in wanted:
+            continue
+        if root.get("refreshOnLoad") in ("1", "true"):
+            continue
+        root.set("refreshOnLoad", "1")
+        edited[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                      standalone=True)
+    return edited
 
 
 def _renamed(sheet: Sheet, name: str) -> Sheet:
