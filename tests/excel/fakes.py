@@ -69,7 +69,7 @@ class FakeSheet:
     def _add_table(self, source=None, name=None, source_type=None, link_source=None,
                    has_headers=True, destination=None, table_style_name="TableStyleMedium2"):
         table = mock.create_autospec(xwmain.Table, instance=True)
-        table.name, table.source = name, source
+        table.name, table.source, table.range = name, source, source
         self.table_list.append(table)
         return table
 

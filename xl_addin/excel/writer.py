@@ -27,7 +27,7 @@ import pandas as pd
 import xlwings as xw
 
 from ..report import labels
-from ..report.layout import column_letter
+from ..report.layout import TABLE_NAMES, column_letter
 from ..workbook.ownership import (MARK_NAME, SheetPlan, find_sheet_name, key_of_mark, mark_value,
                                   plan_sheets)
 
@@ -274,9 +274,13 @@ def user_objects(sheet: xw.Sheet, spec: Sheet) -> list[str]:
     found = [f"chart '{c.name}'" for c in sheet.charts
              if not (spec.chart is not None and c.name == PARETO_CHART)]
     found += [f"picture '{p.name}'" for p in sheet.pictures]
-    ours = {b.table.casefold() for b in spec.blocks if b.table}
-    found += [f"table '{t.name}'" for t in sheet.tables if t.name.casefold() not in ours]
+    ours = {name.casefold() for name in TABLE_NAMES.values()}
     last_column = max((b.last_column for b in spec.blocks), default=1)
+    for table in sheet.tables:
+        if table.name.casefold() not in ours:
+            found.append(f"table '{table.name}'")
+        else:  # what we wrote last time is ours, even where this report is narrower
+            last_column = max(last_column, table.range.last_cell.column)
     used = sheet.used_range
     if used.last_cell.column > last_column:
         found.append(f"cells right of column {column_letter(last_column)}")

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from ..report.layout import Report, Sheet, column_letter
+from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, _read_workbook_bytes
 from .tables import SheetHeader
@@ -132,7 +132,8 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
     entry = next((e for e in parts.sheets() if e.name == name), None)
     if entry is None or entry.part not in package:
         return []
-    ours = {b.table.casefold() for b in sheet.blocks if b.table}
+    ours = {name.casefold() for name in TABLE_NAMES.values()}
+    last_column = max((b.last_column for b in sheet.blocks), default=1)
     found: list[str] = []
     rels = rels_path(entry.part)
     if rels in package:
@@ -142,9 +143,11 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                 continue
             target = resolve(entry.part, rel.get("Target", ""))
             if kind == "table":
-                table = _table_name(package, target)
+                table, ref = _table_name_and_ref(package, target)
                 if table.casefold() not in ours:
                     found.append(f"table '{table}'")
+                elif ref:  # what we wrote last time is ours, even where this report is narrower
+                    last_column = max(last_column, _column_number(re.sub(r"[^A-Z]", "", ref.split(":")[-1])))
             elif kind == "drawing":
                 found.extend(_drawing_objects(package, target, sheet))
             elif kind == "comments":
@@ -161,7 +164,6 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                 found.append(kind)
     data = package.read(entry.part)
     dimension = _DIMENSION.search(data[:4096])
-    last_column = max((b.last_column for b in sheet.blocks), default=1)
     if dimension and dimension.group(1):
         used = _column_number(dimension.group(1).decode())
         if used > last_column:
@@ -172,11 +174,12 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _table_name(package: SourcePackage, part: str) -> str:
+def _table_name_and_ref(package: SourcePackage, part: str) -> tuple[str, str]:
     try:
-        return ET.fromstring(package.read(part)).get("name") or part
+        root = ET.fromstring(package.read(part))
     except (KeyError, ET.ParseError):
-        return part
+        return part, ""
+    return root.get("name") or part, root.get("ref") or ""
 
 
 def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[str]:

@@ -1,0 +1,256 @@
+"""The refresh never touches a sheet it did not make: the user's "Summary", "tiers", "Sales
+Plan" and "settings" (real Excel files from ../shared/excel-corpus where one fits), objects the
+user put on a generated sheet, and ``check`` agreeing with ``refresh``. Every output passes the
+shared OOXML validator."""
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from openpyxl.chart import BarChart, Reference
+
+from xl_addin.cli import cli
+from xl_addin.report import labels
+from xl_addin.report.layout import TABLE_NAMES
+from xl_addin.workbook.xlsx import new_workbook, write_tables
+
+from ..marks import assert_valid_ooxml
+
+CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "excel-corpus"
+
+SALES = pd.DataFrame({
+    "Customer ID": ["C1", "C1", "C2", "C3", "C4"],
+    "Date": pd.to_datetime(["2025-01-05", "2025-03-01", "2025-02-01", "2025-02-10", "2025-06-30"]),
+    "Amount": [500.0, 300.0, 200.0, 100.0, 40.0],
+    "Cost": [100.0, 60.0, 20.0, 20.0, 60.0],
+})
+
+
+def corpus_copy(name, tmp_path):
+    source = CORPUS / name
+    if not source.exists():
+        pytest.skip(f"{source} is absent")
+    path = tmp_path / name
+    shutil.copyfile(source, path)
+    return path
+
+
+def members(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def sheet_parts(path):
+    """Sheet name -> part path."""
+    from xl_addin.workbook.xlsx.package import SourcePackage
+    from xl_addin.workbook.xlsx.workbook_xml import WorkbookParts
+
+    with SourcePackage(path) as package:
+        return {e.name: e.part for e in WorkbookParts(package).sheets()}
+
+
+def run(*args):
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def notes_on_data_quality(path, sheet="Data quality"):
+    ws = openpyxl.load_workbook(path)[sheet]
+    table = ws.tables.get("CT_RefreshNotes")
+    if table is None:
+        return []
+    cells = ws[table.ref]
+    return [row[0].value for row in cells[1:]]
+
+
+def test_a_users_summary_sheet_is_untouched_and_ours_is_summary_2(tmp_path):
+    path = corpus_copy("poi__55406_Conditional_formatting_sample.xlsx", tmp_path)
+    write_tables(path, {"Sales": SALES})
+    before = members(path)
+    user_part = sheet_parts(path)["Summary"]
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    assert "Sheet 'Summary' is not one we made" in result.output
+    assert "'Summary (2)'" in result.output
+    after = members(path)
+    assert after[user_part] == before[user_part]
+    names = openpyxl.load_workbook(path).sheetnames
+    assert "Summary" in names and "Summary (2)" in names
+    assert any("Summary (2)" in note for note in notes_on_data_quality(path))
+    # a second refresh finds its own sheet by the mark: no "Summary (3)"
+    assert run("refresh", path, "-q").exit_code == 0
+    assert "Summary (3)" not in openpyxl.load_workbook(path).sheetnames
+    assert members(path)[user_part] == before[user_part]
+    assert_valid_ooxml(path, baseline=CORPUS / path.name)
+
+
+def test_a_users_tiers_sheet_in_lower_case_gets_no_case_equal_twin(tmp_path):
+    path = new_workbook(tmp_path / "book.xlsx", "tiers")
+    write_tables(path, {"Sales": SALES})
+    before = members(path)["xl/worksheets/sheet1.xml"]
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    names = openpyxl.load_workbook(path).sheetnames
+    assert names[:2] == ["tiers", "Sales"] and "Tiers (2)" in names and "Tiers" not in names
+    assert members(path)["xl/worksheets/sheet1.xml"] == before
+    assert_valid_ooxml(path)
+
+
+def test_sales_plan_without_sales_columns_is_skipped_with_a_note(tmp_path):
+    path = corpus_copy("poi__conditional_formatting_with_formula_on_second_sheet.xlsx", tmp_path)
+    write_tables(path, {"Sales 2025": SALES})
+    checked = run("check", path)
+    assert checked.exit_code == 0, checked.output
+    assert "Sheet 'Sales Plan' was not read as sales data" in checked.output
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    assert "Sheet 'Sales Plan' was not read as sales data" in result.output
+    assert any("Sales Plan" in note for note in notes_on_data_quality(path))
+    assert_valid_ooxml(path, baseline=CORPUS / path.name)
+
+
+def test_only_unrelated_sales_sheets_block_with_every_sheet_tried_and_why(tmp_path):
+    path = corpus_copy("poi__conditional_formatting_with_formula_on_second_sheet.xlsx", tmp_path)
+    before = path.read_bytes()
+    for command in ("check", "refresh"):
+        result = run(command, path)
+        assert result.exit_code == 3, result.output
+        assert "no sales data found" in result.output
+        assert "'Sales Plan': no customer (id or name) column" in result.output
+    assert path.read_bytes() == before
+
+
+def test_a_users_settings_sheet_without_settings_is_not_read(tmp_path):
+    path = corpus_copy("sheetjs__mixed_sheets.xlsx", tmp_path)
+    write_tables(path, {"Sales": SALES})
+    user_part = sheet_parts(path)["settings"]
+    before = members(path)[user_part]
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    assert "Sheet 'settings' holds no settings" in result.output
+    wb = openpyxl.load_workbook(path)
+    assert "Settings (2)" in wb.sheetnames
+    assert wb["Settings (2)"]["A1"].value == "Setting"
+    assert members(path)[user_part] == before
+    # next time our Settings (2) is the settings sheet: read, not rewritten, no note
+    wb_bytes = members(path)[sheet_parts(path)["Settings (2)"]]
+    again = run("refresh", path, "-q")
+    assert again.exit_code == 0 and "holds no settings" not in again.output
+    assert members(path)[sheet_parts(path)["Settings (2)"]] == wb_bytes
+    assert_valid_ooxml(path, baseline=CORPUS / path.name)
+
+
+@pytest.fixture
+def refreshed(tmp_path):
+    path = new_workbook(tmp_path / "book.xlsx", "Notes")
+    write_tables(path, {"Sales": SALES})
+    assert run("refresh", path, "-q").exit_code == 0
+    return path
+
+
+def _add_chart_to_tiers(path):
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Tiers"]
+    chart = BarChart()
+    chart.add_data(Reference(ws, min_col=9, min_row=1, max_row=5), titles_from_data=True)
+    ws.add_chart(chart, "AC2")
+    wb.save(path)
+
+
+def test_a_chart_on_the_tiers_sheet_stops_the_refresh_by_name_and_force_proceeds(refreshed):
+    _add_chart_to_tiers(refreshed)
+    before = refreshed.read_bytes()
+    for command in ("check", "refresh"):
+        result = run(command, refreshed)
+        assert result.exit_code == 3, result.output
+        assert "sheet 'Tiers': chart 'Chart 1'" in result.output
+        assert "--force" in result.output
+    assert refreshed.read_bytes() == before  # nothing written
+    assert run("check", refreshed, "--force").exit_code == 0
+    forced = run("refresh", refreshed, "--force", "-q")
+    assert forced.exit_code == 0, forced.output
+    assert "Sheet 'Tiers': removed chart 'Chart 1' (--force)" in forced.output
+    names = openpyxl.load_workbook(refreshed).sheetnames
+    assert "Tiers (2)" not in names  # the mark survived openpyxl's save: still ours
+    assert_valid_ooxml(refreshed)
+
+
+def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
+    wb = openpyxl.load_workbook(refreshed)
+    wb["Tiers"]["AB2"] = "my note"
+    wb.save(refreshed)
+    result = run("refresh", refreshed)
+    assert result.exit_code == 3
+    assert "cells right of column Z" in result.output
+
+
+def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
+    def tables(path):
+        with zipfile.ZipFile(path) as z:
+            found = {}
+            for n in z.namelist():
+                if n.startswith("xl/tables/"):
+                    root = z.read(n).decode()
+                    name = root.split(' name="')[1].split('"')[0]
+                    found[name] = (n, root.split(' id="')[1].split('"')[0],
+                                   root.split(' ref="')[1].split('"')[0])
+            return found
+
+    first = tables(refreshed)
+    assert first["CT_Tiers"][2] == "A1:Z5"
+    assert {"CT_Tiers", "CT_Pareto", "CT_Summary_Tiers", "CT_Coverage", "CT_DataQuality",
+            "CT_TierChanges"} <= set(first)
+    more = pd.concat([SALES, SALES.assign(**{"Customer ID": ["C5", "C6", "C7", "C8", "C9"]})])
+    write_tables(refreshed, {"Sales": more})
+    assert run("refresh", refreshed, "-q").exit_code == 0
+    second = tables(refreshed)
+    assert second["CT_Tiers"][:2] == first["CT_Tiers"][:2]
+    assert second["CT_Tiers"][2] == "A1:Z10"
+    assert {n: v[:2] for n, v in second.items() if n in first} == {n: v[:2] for n, v in first.items()}
+    ws = openpyxl.load_workbook(refreshed)["Tiers"]
+    assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == [
+        labels.column_header(c, "en") for c in labels.TIERS_COLUMNS]
+    assert_valid_ooxml(refreshed)
+
+
+def test_every_table_name_is_documented_and_valid():
+    import re
+
+    assert len(set(n.casefold() for n in TABLE_NAMES.values())) == len(TABLE_NAMES)
+    assert all(re.fullmatch(r"CT_[A-Za-z_]+", n) for n in TABLE_NAMES.values())
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert all(name in readme for name in TABLE_NAMES.values())
+
+
+def test_a_0_1_tiers_sheet_is_recognised_replaced_in_place_and_marked(tmp_path):
+    path = new_workbook(tmp_path / "book.xlsx", "Sales")
+    write_tables(path, {"Sales": SALES})
+    header = [labels.column_header(c, "en") for c in labels.TIERS_COLUMNS]
+    old = pd.DataFrame([["C1", None, None, None, None, None, 1, 0, 1, 0, 0, "C"] + [None] * 14],
+                       columns=header)
+    write_tables(path, {"Tiers": old})
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[:2] == ["Sales", "Tiers"] and "Tiers (2)" not in wb.sheetnames
+    workbook_xml = members(path)["xl/workbook.xml"].decode()
+    assert '<definedName name="CT_Generated" localSheetId="1" hidden="1">"tiers"' in workbook_xml
+    # the 0.1 sheet's tiers were read as the previous tiers: C1 moved from C
+    changes = wb["Tier changes"]
+    assert any(row[0].value == "C1" for row in changes.iter_rows(min_row=3))
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_every_kind_of_output_validates(tmp_path, language):
+    path = new_workbook(tmp_path / "book.xlsx", "Sales")
+    write_tables(path, {"Sales": SALES})
+    assert run("refresh", path, "--lang", language, "-q").exit_code == 0
+    assert_valid_ooxml(path)
+    other = "zh" if language == "en" else "en"
+    assert run("refresh", path, "--lang", other, "-q").exit_code == 0  # a language switch
+    assert_valid_ooxml(path)
+    assert run("refresh", path, "--lang", other, "-q").exit_code == 0  # a second refresh
+    assert_valid_ooxml(path)
