@@ -151,30 +151,98 @@ def refreshed(tmp_path):
     return path
 
 
-def _add_chart_to_tiers(path):
-    wb = openpyxl.load_workbook(path)
-    ws = wb["Tiers"]
-    chart = BarChart()
-    chart.add_data(Reference(ws, min_col=9, min_row=1, max_row=5), titles_from_data=True)
-    ws.add_chart(chart, "AC2")
-    wb.save(path)
+def _rewrite(path, edits):
+    """Replace members of the zip at ``path`` ({name: bytes})."""
+    data = members(path)
+    data.update(edits)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, content in data.items():
+            z.writestr(name, content)
 
 
-def test_a_chart_on_the_tiers_sheet_stops_the_refresh_by_name_and_force_proceeds(refreshed):
-    _add_chart_to_tiers(refreshed)
+def _add_chart(path, sheet):
+    """A chart of the user's, named "My chart", as Excel stores one: on Tiers in a drawing
+    of its own; on Pareto as a second object in the sheet's drawing (beside ours)."""
+    from xl_addin.workbook.xlsx.drawing_xml import drawing_xml
+
+    data = members(path)
+    part = sheet_parts(path)[sheet]
+    folder, name = part.rsplit("/", 1)
+    rels_name = f"{folder}/_rels/{name}.rels"
+    rels = data[rels_name].decode()
+    our_chart = data["xl/charts/chart1.xml"]
+    if sheet == "Pareto":
+        drawing_name = [n for n in data if n.startswith("xl/drawings/drawing")][0]
+        drawing = data[drawing_name].decode()
+        anchor = drawing[drawing.index("<xdr:twoCellAnchor"):drawing.index("</xdr:wsDr>")]
+        mine = anchor.replace('name="CT Pareto chart"', 'name="My chart"').replace('id="2"', 'id="3"')
+        _rewrite(path, {drawing_name: drawing.replace("</xdr:wsDr>", mine + "</xdr:wsDr>").encode()})
+        return
+    edits = {
+        "xl/drawings/drawing9.xml": drawing_xml((30, 40, 36, 55), "rId1", name="My chart"),
+        "xl/drawings/_rels/drawing9.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
+            '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
+            'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'chart" Target="../charts/chart9.xml"/></Relationships>').encode(),
+        "xl/charts/chart9.xml": our_chart,
+        rels_name: rels.replace("</Relationships>", '<Relationship Id="rId99" Type="http://'
+                                'schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                'drawing" Target="../drawings/drawing9.xml"/></Relationships>').encode(),
+        part: data[part].replace(b"<tableParts", b'<drawing r:id="rId99"/><tableParts'),
+        "[Content_Types].xml": data["[Content_Types].xml"].replace(b"</Types>", (
+            '<Override PartName="/xl/drawings/drawing9.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.drawing+xml"/><Override PartName="/xl/charts/'
+            'chart9.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            'drawingml.chart+xml"/></Types>').encode()),
+    }
+    _rewrite(path, edits)
+
+
+def _drawing_parts(path, sheet):
+    from lxml import etree
+
+    part = sheet_parts(path)[sheet]
+    folder, name = part.rsplit("/", 1)
+    rels = members(path).get(f"{folder}/_rels/{name}.rels")
+    if rels is None:
+        return {}
+    targets = [r.get("Target") for r in etree.fromstring(rels) if r.get("Type").endswith("/drawing")]
+    drawing = "xl/drawings/" + targets[0].rsplit("/", 1)[-1]
+    found = {drawing: members(path)[drawing]}
+    chart_rels = members(path).get(f"xl/drawings/_rels/{drawing.rsplit('/', 1)[-1]}.rels")
+    for rel in etree.fromstring(chart_rels):
+        chart = "xl/charts/" + rel.get("Target").rsplit("/", 1)[-1]
+        found[chart] = members(path)[chart]
+    return found
+
+
+def test_a_users_chart_on_the_tiers_sheet_is_kept_byte_for_byte(refreshed):
+    _add_chart(refreshed, "Tiers")
+    user_parts = _drawing_parts(refreshed, "Tiers")
+    assert user_parts
+    result = run("refresh", refreshed, "-q")
+    assert result.exit_code == 0, result.output
+    assert _drawing_parts(refreshed, "Tiers") == user_parts
+    assert b"<drawing " in members(refreshed)[sheet_parts(refreshed)["Tiers"]]
+    assert "Tiers (2)" not in openpyxl.load_workbook(refreshed).sheetnames  # still ours
+    assert_valid_ooxml(refreshed)
+
+
+def test_a_users_chart_on_the_pareto_sheet_stops_the_refresh_by_name_and_force_proceeds(refreshed):
+    _add_chart(refreshed, "Pareto")
     before = refreshed.read_bytes()
     for command in ("check", "refresh"):
         result = run(command, refreshed)
         assert result.exit_code == 3, result.output
-        assert "sheet 'Tiers': chart 'Chart 1'" in result.output
+        assert "sheet 'Pareto': chart 'My chart'" in result.output
         assert "--force" in result.output
     assert refreshed.read_bytes() == before  # nothing written
     assert run("check", refreshed, "--force").exit_code == 0
     forced = run("refresh", refreshed, "--force", "-q")
     assert forced.exit_code == 0, forced.output
-    assert "Sheet 'Tiers': removed chart 'Chart 1' (--force)" in forced.output
-    names = openpyxl.load_workbook(refreshed).sheetnames
-    assert "Tiers (2)" not in names  # the mark survived openpyxl's save: still ours
+    assert "Sheet 'Pareto': removed chart 'My chart' (--force)" in forced.output
+    assert "Pareto (2)" not in openpyxl.load_workbook(refreshed).sheetnames
     assert_valid_ooxml(refreshed)
 
 

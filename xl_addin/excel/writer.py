@@ -268,12 +268,10 @@ PARETO_CHART = "Pareto"
 
 
 def user_objects(sheet: xw.Sheet, spec: Sheet) -> list[str]:
-    """What the user added to our ``sheet`` that writing ``spec`` over it would lose: charts
-    and pictures other than our Pareto chart, tables other than ours, cells right of the
-    columns ``spec`` uses."""
-    found = [f"chart '{c.name}'" for c in sheet.charts
-             if not (spec.chart is not None and c.name == PARETO_CHART)]
-    found += [f"picture '{p.name}'" for p in sheet.pictures]
+    """What the user added to our ``sheet`` that writing ``spec`` over it would lose: tables
+    other than ours, cells right of the columns ``spec`` uses. (The user's charts, pictures
+    and shapes float above the cells and are kept; only our Pareto chart is redrawn.)"""
+    found = []
     ours = {name.casefold() for name in TABLE_NAMES.values()}
     last_column = max((b.last_column for b in spec.blocks), default=1)
     for table in sheet.tables:

@@ -19,7 +19,7 @@ from .tables import SheetHeader
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
-from .xlsx.writer import owned_sheets
+from .xlsx.writer import PARETO_CHART_NAME, owned_sheets
 
 _KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
           "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}
@@ -125,7 +125,8 @@ _USER_ELEMENTS = {b"conditionalFormatting": "conditional formats",
 
 def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
     """What the user added to our sheet ``name`` that writing ``sheet`` over it would lose:
-    tables other than ours, drawings other than our chart (charts, pictures, shapes),
+    tables other than ours, objects in the drawing of the sheet with our chart (on the other
+    sheets the user's charts, pictures and shapes are kept),
     comments, form controls, pivot tables, conditional formats, data validation, hyperlinks,
     merged cells and cells right of the columns ``sheet`` uses."""
     parts = WorkbookParts(package)
@@ -148,8 +149,10 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                     found.append(f"table '{table}'")
                 elif ref:  # what we wrote last time is ours, even where this report is narrower
                     last_column = max(last_column, _column_number(re.sub(r"[^A-Z]", "", ref.split(":")[-1])))
-            elif kind == "drawing":
+            elif kind == "drawing" and sheet.chart is not None:
                 found.extend(_drawing_objects(package, target, sheet))
+            elif kind == "drawing":
+                continue  # kept: the refresh leaves a sheet's drawing in place
             elif kind == "comments":
                 found.append("comments")
             elif kind == "vmlDrawing":
@@ -183,8 +186,7 @@ def _table_name_and_ref(package: SourcePackage, part: str) -> tuple[str, str]:
 
 
 def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[str]:
-    """Objects of a sheet's drawing other than our Pareto chart ("Chart 1" on a sheet that has
-    a chart in the report)."""
+    """Objects of a sheet's drawing other than our Pareto chart (named PARETO_CHART_NAME)."""
     try:
         root = ET.fromstring(package.read(part))
     except (KeyError, ET.ParseError):
@@ -199,7 +201,7 @@ def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[st
         props = next((e for e in (shape.iter() if shape is not None else ())
                       if _local(e.tag) == "cNvPr"), None)
         label = props.get("name") if props is not None else kind
-        if kind == "graphicFrame" and sheet.chart is not None and not ours_seen and label == "Chart 1":
+        if kind == "graphicFrame" and not ours_seen and label == PARETO_CHART_NAME:
             ours_seen = True
             continue
         noun = {"graphicFrame": "chart", "pic": "picture", "sp": "shape", "grpSp": "group",

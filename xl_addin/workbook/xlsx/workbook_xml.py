@@ -164,9 +164,10 @@ class WorkbookParts:
         self.deleted.add(part)
         self.clear_dependents(part)
 
-    def clear_dependents(self, part: str) -> None:
+    def clear_dependents(self, part: str, keep: Iterable[str] = ()) -> None:
         """Delete what sheet ``part`` uses (drawings, charts, ...) but keep the part itself.
-        A target that another part still references is kept."""
+        A target that another part still references is kept, and so are the ``keep`` parts
+        (with what they use)."""
         rels = rels_path(part)
         if rels not in self.source or rels in self.deleted:
             return
@@ -175,6 +176,8 @@ class WorkbookParts:
             if rel.get("TargetMode") == "External":
                 continue
             target = resolve(part, rel.get("Target", ""))
+            if target in keep:
+                continue
             self._references[target] = self._references.get(target, 1) - 1
             if self._references[target] <= 0:
                 self.delete_part(target)

@@ -122,6 +122,7 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                     continue
             for block in sheet.blocks:  # every style is known before styles.xml is written
                 CellStyles(block, book)
+            entry_existed, kept_drawing = entry is not None, None
             if entry is None:
                 entry = parts.add_sheet(sheet.name)
                 existing.append(entry)
@@ -130,7 +131,8 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                     raise WorkbookError(f"sheet '{entry.name}' in '{source}' is not a worksheet; "
                                         "rename it so the refresh can create its own")
                 tables.forget_sheet(entry.part)
-                parts.clear_dependents(entry.part)
+                kept_drawing = None if sheet.chart else _drawing_of(package, entry.part)
+                parts.clear_dependents(entry.part, keep={kept_drawing} if kept_drawing else ())
                 entry.element.set("name", sheet.name)
                 entry.name = sheet.name
                 parts.add_part(entry.part, "worksheet")
@@ -141,6 +143,9 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 _mark(parts, existing, entry, sheet.key)
             rels: list[tuple[str, str, str]] = []
             drawing_rel = _add_chart(parts, new, entry, sheet, rels) if sheet.chart else None
+            if entry_existed and kept_drawing:  # the user's charts and shapes stay
+                drawing_rel = "rId1"
+                rels.append((drawing_rel, REL_TYPES["drawing"], relative(entry.part, kept_drawing)))
             table_rels = _add_tables(parts, new, entry, sheet, rels, tables)
             if rels:
                 new[rels_path(entry.part)] = relationships_xml(rels)
@@ -173,6 +178,19 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
 def _level(part: str) -> int:
     """zlib level: 1 for worksheets (large, written on every refresh: speed first), else 6."""
     return 1 if part.startswith("xl/worksheets/sheet") else 6
+
+
+def _drawing_of(package: SourcePackage, sheet_part: str) -> str | None:
+    """The drawing part of a sheet (the user's charts, pictures and shapes), or None."""
+    from lxml import etree
+
+    rels = rels_path(sheet_part)
+    if rels not in package:
+        return None
+    for rel in etree.fromstring(package.read(rels)):
+        if rel.get("Type") == REL_TYPES["drawing"] and rel.get("TargetMode") != "External":
+            return resolve(sheet_part, rel.get("Target", ""))
+    return None
 
 
 def _refresh_pivots_on_load(package: SourcePackage, tables: set[str]) -> dict[str, bytes]:
@@ -315,6 +333,9 @@ def table_xml(block: Block, table_id: int, name: str) -> bytes:
             'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
 
 
+PARETO_CHART_NAME = "CT Pareto chart"  # how a refresh tells its chart from the user's
+
+
 def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
                rels: list) -> str:
     """Drawing + chart parts for the sheet's Pareto chart; returns the sheet's drawing rel id."""
@@ -323,7 +344,7 @@ def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
     chart = parts.free_part("xl/charts/chart{}.xml")
     parts.add_part(chart, "chart")
     rels.append(("rId1", REL_TYPES["drawing"], relative(entry.part, drawing)))
-    new[drawing] = drawing_xml(sheet.chart.anchor, "rId1")
+    new[drawing] = drawing_xml(sheet.chart.anchor, "rId1", name=PARETO_CHART_NAME)
     new[rels_path(drawing)] = relationships_xml(
         [("rId1", REL_TYPES["chart"], relative(drawing, chart))])
     parts.add_part(rels_path(drawing))
