@@ -322,3 +322,58 @@ def test_every_kind_of_output_validates(tmp_path, language):
     assert_valid_ooxml(path)
     assert run("refresh", path, "--lang", other, "-q").exit_code == 0  # a second refresh
     assert_valid_ooxml(path)
+
+
+def _pivot_book(tmp_path):
+    from .pivot_fixture import add_pivot_on_tiers
+
+    path = new_workbook(tmp_path / "pivot.xlsx", "My pivot")
+    write_tables(path, {"Sales": SALES})
+    assert run("refresh", path, "-q").exit_code == 0
+    return add_pivot_on_tiers(path, sheet_parts(path)["My pivot"])
+
+
+def _more_sales(path):
+    more = pd.concat([SALES, SALES.assign(**{"Customer ID": ["C5", "C6", "C7", "C8", "C9"]})])
+    write_tables(path, {"Sales": more})
+
+
+def test_a_pivot_on_ct_tiers_keeps_its_source_and_refreshes_on_open(tmp_path):
+    from .pivot_fixture import CACHE, PIVOT
+
+    path = _pivot_book(tmp_path)
+    before = members(path)
+    _more_sales(path)
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    after = members(path)
+    assert after[PIVOT] == before[PIVOT]
+    assert after["xl/pivotTables/_rels/pivotTable1.xml.rels"] == before[
+        "xl/pivotTables/_rels/pivotTable1.xml.rels"]
+    cache = after[CACHE].decode()
+    assert '<worksheetSource name="CT_Tiers"/>' in cache
+    assert 'refreshOnLoad="1"' in cache
+    # only that attribute changed in the user's cache definition
+    assert cache.replace(' refreshOnLoad="1"', "").split("?>", 1)[1] == \
+        before[CACHE].decode().split("?>", 1)[1]
+    assert_valid_ooxml(path)
+
+
+@pytest.mark.soffice
+def test_a_pivot_on_ct_tiers_sees_the_new_rows_after_a_refresh(tmp_path):
+    import subprocess
+
+    def pivot_total(path):
+        out = tmp_path / "csv"
+        subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir", str(out),
+                        str(path)], check=True, capture_output=True, timeout=180)
+        rows = [line for line in (out / (path.stem + ".csv")).read_text().splitlines() if line]
+        assert rows[0] == "Sum of Profit"
+        return float(rows[1])
+
+    path = _pivot_book(tmp_path)
+    # hand-computed profit: C1 800-160, C2 200-20, C3 100-20, C4 40-60
+    assert pivot_total(path) == pytest.approx(640 + 180 + 80 - 20)
+    _more_sales(path)  # five more customers with the same lines
+    assert run("refresh", path, "-q").exit_code == 0
+    assert pivot_total(path) == pytest.approx(2 * (640 + 180 + 80 - 20))
