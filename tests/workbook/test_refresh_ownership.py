@@ -377,3 +377,71 @@ def test_a_pivot_on_ct_tiers_sees_the_new_rows_after_a_refresh(tmp_path):
     _more_sales(path)  # five more customers with the same lines
     assert run("refresh", path, "-q").exit_code == 0
     assert pivot_total(path) == pytest.approx(2 * (640 + 180 + 80 - 20))
+
+
+def _settings_rows(**changes):
+    from xl_addin.report.settings_sheet import settings_rows
+    from xl_addin.settings import Settings
+
+    rows = settings_rows(Settings(), "en")
+    for key, value in changes.items():
+        if key == "sales_sheets":
+            index = next(i for i, r in enumerate(rows) if r and r[0] == "sales_sheets")
+            rows.insert(index + 1, [None, value])
+        else:
+            next(r for r in rows if r and r[0] == key)[1] = value
+    return rows
+
+
+def _book_with(tmp_path, sheets):
+    from xl_addin.report.layout import settings_block  # noqa: F401  (same rows as the product)
+    from xl_addin.workbook.xlsx import frame_block
+
+    path = new_workbook(tmp_path / "book.xlsx", "Notes")
+    content = {}
+    for name, value in sheets.items():
+        if isinstance(value, list):  # rows of a Settings sheet
+            width = max(len(r) for r in value)
+            frame = pd.DataFrame([list(r) + [None] * (width - len(r)) for r in value[1:]],
+                                 columns=list(value[0]) + [f"c{i}" for i in range(width - len(value[0]))],
+                                 dtype=object)
+            content[name] = [frame_block(frame)]
+        else:
+            content[name] = value
+    write_tables(path, content)
+    return path
+
+
+@pytest.mark.parametrize("sheets, expected", [
+    ({"Sales": SALES.drop(columns="Amount")}, "no amount column"),
+    ({"Sales": SALES, "Settings": _settings_rows(a_cut=2)}, "a_cut"),
+    ({"Sales": SALES, "Settings": _settings_rows(sales_sheets="Missing")}, "'Missing'"),
+    ({"Sales Plan": pd.DataFrame({"Month": ["Jan"], "Target": [1.0]})}, "'Sales Plan'"),
+    ({"Sales": SALES}, None),
+], ids=["missing-amount", "bad-setting", "missing-listed-sheet", "only-unrelated", "fine"])
+def test_check_and_refresh_agree(tmp_path, sheets, expected):
+    path = _book_with(tmp_path, sheets)
+    checked = run("check", path)
+    refreshed = run("refresh", path, "--out", tmp_path / "out.xlsx", "-q")
+    assert checked.exit_code == refreshed.exit_code == (0 if expected is None else 3), (
+        checked.output, refreshed.output)
+    if expected is not None:
+        assert expected in checked.output and expected in refreshed.output
+        assert not (tmp_path / "out.xlsx").exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_a_template_refresh_validates_and_marks_the_templates_settings(tmp_path, language):
+    from xl_addin.template.build import copy_template
+
+    path = tmp_path / "book.xlsm"
+    copy_template(path)
+    original = tmp_path / "original.xlsm"
+    shutil.copyfile(path, original)
+    assert run("refresh", path, "--lang", language, "-q").exit_code == 0
+    assert run("refresh", path, "--lang", language, "-q").exit_code == 0
+    assert_valid_ooxml(path, baseline=original)
+    workbook_xml = members(path)["xl/workbook.xml"].decode()
+    names = openpyxl.load_workbook(path, keep_vba=True).sheetnames
+    assert '"settings"</definedName>' in workbook_xml  # the template's Settings, recognised
+    assert "Settings (2)" not in names and "设置" not in names
