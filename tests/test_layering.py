@@ -26,3 +26,13 @@ def test_importing_the_package_changes_no_pandas_option():
         "assert before == after, (before, after)\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_refresh_use_case_imports_no_adapter_library():
+    code = (
+        "import sys, xl_addin.refresh\n"
+        "bad = sorted(n for n in sys.modules if n.split('.')[0] in {'fastexcel', 'xlwings', 'openpyxl', 'lxml'})\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
