@@ -11,7 +11,6 @@ import openpyxl
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from openpyxl.chart import BarChart, Reference
 
 from xl_addin.cli import cli
 from xl_addin.report import labels
@@ -394,7 +393,6 @@ def _settings_rows(**changes):
 
 
 def _book_with(tmp_path, sheets):
-    from xl_addin.report.layout import settings_block  # noqa: F401  (same rows as the product)
     from xl_addin.workbook.xlsx import frame_block
 
     path = new_workbook(tmp_path / "book.xlsx", "Notes")

@@ -28,7 +28,6 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ...errors import CustomerTiersError, WorkbookError
-from ...report import labels
 from ...report.layout import Block, Report, Sheet, _column_widths, column_letter
 from ..ownership import MARK_NAME, SheetPlan, key_of_mark, mark_value, plan_sheets
 from .chart_xml import pareto_chart_xml
