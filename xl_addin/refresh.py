@@ -37,7 +37,7 @@ from .report.settings_sheet import SCALAR_KEYS, SECTIONS, parse_settings_rows
 from .settings import Settings
 from .workbook import tables
 from .workbook.ownership import (Note, SheetPlan, find_sheet_name, legacy_key, legacy_signatures,
-                                 plan_sheets, same_sheet_name)
+                                 our_sheet, plan_sheets, same_sheet_name)
 from .workbook.tables import SheetHeader
 
 ProgressFn = Callable[[str], None]
@@ -148,12 +148,12 @@ def refresh(
         [(k, labels.sheet_name(k, language), k == "settings") for k in wanted],
         source.sheet_names(), data.owned)
     notes = list(data.notes) + list(plan.notes)
+    report = build_report(result, language, notes=tuple(notes))
     losses = []
     if target is not None:
-        draft = build_report(result, language)
         for placement in plan.placements:
             if placement.existing is not None and placement.write:
-                lost = target.user_objects(placement.existing, draft.sheet(placement.key))
+                lost = target.user_objects(placement.existing, report.sheet(placement.key))
                 if lost:
                     losses.append((placement.existing, lost))
         if losses and not force:
@@ -162,8 +162,9 @@ def refresh(
                 + "; ".join(f"sheet '{s}': {', '.join(objects)}" for s, objects in losses),
                 objects=tuple(losses),
                 hint="Move them to a sheet of your own, or refresh with --force to proceed.")
+    if losses:  # forced: the Data quality sheet lists what was removed
         notes.extend(Note.of("objects_removed", sheet=s, objects=", ".join(o)) for s, o in losses)
-    report = build_report(result, language, notes=tuple(notes))
+        report = build_report(result, language, notes=tuple(notes))
     if keys is not None:
         report = Report(language=report.language,
                         sheets=tuple(s for s in report.sheets if s.key in keys))
@@ -235,9 +236,9 @@ def _settings_sheet(source: Source, worksheets: list[str],
                     owned: Mapping[str, str]) -> tuple[str | None, Note | None]:
     """Our Settings sheet, else a Settings / 设置 sheet that holds settings keys; a sheet of
     that name without any is not read (note)."""
-    for name, key in owned.items():
-        if key == "settings" and name in worksheets:
-            return name, None
+    name = our_sheet({n: k for n, k in owned.items() if n in worksheets}, "settings")
+    if name is not None:
+        return name, None
     note = None
     for wanted in labels.SHEET_NAMES["settings"]:
         name = find_sheet_name(worksheets, wanted)
@@ -329,7 +330,7 @@ def _read_customers(source: Source, worksheets: list[str], settings: Settings) -
 
 def _read_previous_tiers(source: Source, owned: Mapping[str, str]) -> pd.DataFrame | None:
     """Customer id, ABC tier and score tier from our Tiers sheet of the last refresh."""
-    name = next((n for n, k in owned.items() if k == "tiers"), None)
+    name = our_sheet(owned, "tiers")
     if name is None:
         return None
     header = source.header(name)

@@ -95,3 +95,9 @@ def test_a_0_1_sheet_is_recognised_by_its_exact_first_row_only():
     assert legacy_key("My tiers", header, tiers_en) is None  # not one of our names
     zh = {"summary": legacy_signatures("summary", "zh")}
     assert legacy_key("汇总", ("ABC分类汇总",), zh) == "summary"
+
+
+def test_a_copy_of_our_sheet_made_in_excel_keeps_the_mark_but_the_original_is_rebuilt():
+    owned = {"Tiers (2)": "tiers", "Tiers": "tiers"}  # Excel copies sheet-scoped names too
+    plan = plan_sheets([("tiers", "Tiers", False)], ["Tiers (2)", "Tiers"], owned)
+    assert plan.placement("tiers") == Placement("tiers", "Tiers", "Tiers")

@@ -112,6 +112,15 @@ class SheetPlan:
         return next((p for p in self.placements if p.key == key), None)
 
 
+def our_sheet(owned: Mapping[str, str], key: str) -> str | None:
+    """Our sheet of ``key`` among ``owned`` (name -> key). A sheet the user copied in Excel
+    carries the mark too; the one still under one of our names wins, else the first."""
+    sheets = [name for name, k in owned.items() if k == key]
+    ours = labels.SHEET_NAMES.get(key, ())
+    return next((n for n in sheets if any(same_sheet_name(n, o) for o in ours)),
+                sheets[0] if sheets else None)
+
+
 def plan_sheets(
     wanted: Sequence[tuple[str, str, bool]], sheet_names: Sequence[str],
     owned: Mapping[str, str],
@@ -124,12 +133,9 @@ def plan_sheets(
     it is kept). Otherwise the sheet is added under ``name``, or the next free name when a
     sheet of the user holds it (with a note)."""
     taken = list(sheet_names)
-    ours_by_key: dict[str, str] = {}
-    for sheet, key in owned.items():
-        ours_by_key.setdefault(key, sheet)
     placements, notes = [], []
     for key, name, only_if_missing in wanted:
-        existing = ours_by_key.get(key)
+        existing = our_sheet(owned, key)
         if existing is not None:
             final = existing
             ours_names = {sheet_name_key(n) for n in labels.SHEET_NAMES.get(key, ())}
