@@ -30,8 +30,9 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "settings": ("Settings", "设置"),
 }
 
-# Every sheet name the product owns, in either language: a refresh replaces these (except
-# Settings, which is only created when neither name exists).
+# Every name a generated sheet can have, in either language. Which sheets are ours is decided
+# by their mark (workbook.ownership), not by these names; a user's sheet of such a name is
+# never replaced, and it is not auto-detected as a sales sheet either.
 OWNED_SHEET_NAMES = frozenset(name for pair in SHEET_NAMES.values() for name in pair)
 
 # Number formats a column can have, and the Excel format code of each. Both writers (the

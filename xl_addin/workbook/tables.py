@@ -10,8 +10,9 @@ Conventions (the same for both readers):
 * Header row = the first non-empty row of a sheet (``SheetHeader``), cells from column A.
 * Sales sheets: ``settings.sales_sheets`` when given (each must exist); else every sheet whose
   name starts with "Sales" / "销售" (any case), or whose header row holds a customer (id or
-  name), a date and an amount column. Generated sheets, xlwings.conf and the customer master
-  are never sales sheets.
+  name), a date and an amount column. Our sheets (``exclude``), sheets with a generated
+  sheet's name, xlwings.conf and the customer master are never sales sheets. Which of them
+  are read, skipped or refused is decided by the refresh (``xl_addin.refresh``).
 * Customer master: ``settings.customers_sheet``, else "Customers" / "客户".
 * Data rows: every row below the header with a value in some read column; ``source_row`` is
   the 1-based Excel row. Without a customer id column (or with an empty one) the customer
