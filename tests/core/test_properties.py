@@ -89,7 +89,7 @@ def test_scores_stay_in_range_and_equal_factors_score_equal(frame):
     keys = table[["profit", "revenue", "orders", "recency_days"]].astype("float64")
     same = keys.duplicated(keep=False)
     # Customers whose factors are all equal (blank recency counts as a value) score equally.
-    labels = pd.Series(["|".join(row) for row in keys[same].astype(str).to_numpy()],
+    labels = pd.Series(["|".join(map(str, row)) for row in keys[same].to_numpy()],
                        index=keys.index[same], dtype=object)
     for _, group in table[same].groupby(labels):
         assert group["score"].nunique(dropna=False) == 1
