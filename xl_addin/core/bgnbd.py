@@ -25,6 +25,7 @@ MIN_REPEAT_CUSTOMERS = 10  # fewer customers with a repeat purchase: the fit is 
 REASON_TOO_FEW_REPEAT = "too_few_repeat_customers"
 REASON_NO_CONVERGENCE = "no_convergence"
 REASON_NO_DATA = "no_customers"
+LOG_PARAMETER_LIMIT = 12.0  # |ln parameter| beyond this: the optimum is at 0 or infinity
 GRADIENT_TOLERANCE = 1e-6  # on the mean log-likelihood per customer, log-parameters
 
 
@@ -65,21 +66,21 @@ def fit_bgnbd(x, t_x, T, weights=None) -> BgNbdFit:
     scale = float(np.average(T, weights=w)) or 1.0
     ts, Ts = t_x / scale, T / scale
     total = w.sum()
+    groups = x_groups(x, w)
 
     def objective(log_params):
-        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ts, Ts, w)
+        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ts, Ts, w, groups=groups)
         # minimise the mean negative log-likelihood; gradient with respect to log-parameters
         return -value / total, -gradient * np.exp(log_params) / total
 
     start = np.zeros(4)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result = optimize.minimize(objective, start, jac=True, method="L-BFGS-B",
-                                   bounds=[(-12.0, 12.0)] * 4,
-                                   options={"maxiter": 500, "ftol": 1e-14, "gtol": 1e-9})
+        result = optimize.minimize(objective, start, jac=True, method="BFGS",
+                                   options={"maxiter": 500, "gtol": 1e-8})
     r, alpha, a, b = np.exp(result.x)
     alpha *= scale
     log_likelihood = bgnbd_log_likelihood((r, alpha, a, b), x, t_x, T, w)
-    at_bound = np.any(np.abs(result.x) >= 12.0 - 1e-6)
+    at_bound = not np.all(np.abs(result.x) < LOG_PARAMETER_LIMIT)  # ran off to 0 or infinity
     if not (optimum_found(result) and np.isfinite(log_likelihood)) or at_bound:
         return _failed(customers, repeat, REASON_NO_CONVERGENCE)
     return BgNbdFit(float(r), float(alpha), float(a), float(b), float(log_likelihood),
@@ -88,7 +89,9 @@ def fit_bgnbd(x, t_x, T, weights=None) -> BgNbdFit:
 
 def optimum_found(result: optimize.OptimizeResult) -> bool:
     """The optimiser stopped at an optimum: it says so, or the gradient of the mean
-    log-likelihood is ~0 (L-BFGS-B can report a failed line search at a flat optimum)."""
+    log-likelihood is ~0 (BFGS can report a failed line search at a flat optimum).
+    BFGS rather than L-BFGS-B: with 4 parameters it needs no bounds (log-parameters) and
+    its small matrix work stays out of a threaded BLAS, which stalls on a busy machine."""
     gradient = np.asarray(getattr(result, "jac", np.nan), dtype="float64")
     return bool(result.success) or bool(np.all(np.isfinite(gradient)) and np.max(np.abs(gradient)) < GRADIENT_TOLERANCE)
 
@@ -100,31 +103,54 @@ def bgnbd_log_likelihood(params, x, t_x, T, weights=None) -> float:
                                               gradient=False)[0])
 
 
-def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True):
+def _dot(a, b) -> float:
+    """Sum of products without BLAS: on a busy machine a threaded BLAS dot product waits for
+    its threads longer than it computes."""
+    return float(np.add.reduce(np.multiply(a, b)))
+
+
+def x_groups(x, w):
+    """(distinct x, row -> distinct index, weight per distinct x): for terms in x alone."""
+    ux, inverse = np.unique(x, return_inverse=True)
+    inverse = inverse.ravel()
+    return ux, inverse, np.bincount(inverse, weights=w, minlength=len(ux))
+
+
+def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True, groups=None):
     """log L = ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
-    + ln[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)], the last term by log-add-exp."""
+    + ln[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)], the last term by log-add-exp.
+    Terms that depend on x alone are computed once per distinct x (few) and weighted."""
     r, alpha, a, b = params
-    repeat = x > 0
+    ux, inverse, wx = groups if groups is not None else x_groups(x, w)
+    # per distinct x
+    x_terms = (special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
+               + special.gammaln(a + b) + special.gammaln(b + ux) - special.gammaln(b)
+               - special.gammaln(a + b + ux))
+    repeat_u = ux > 0
+    bx1_u = np.where(repeat_u, b + ux - 1, 1.0)
+    log_a_bx1 = np.where(repeat_u, np.log(a) - np.log(bx1_u), -np.inf)
+    # per row
     rx = r + x
-    a1 = special.gammaln(rx) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
-    a3 = -rx * np.log(alpha + T)
-    bx1 = np.where(repeat, b + x - 1, 1.0)
-    a4 = np.where(repeat, np.log(a) - np.log(bx1) - rx * np.log(alpha + t_x), -np.inf)
-    mix = np.logaddexp(a3, a4)
-    value = np.sum(w * (a1 + a2 + mix))
+    log_T = np.log(alpha + T)
+    log_t = np.log(alpha + t_x)
+    a3 = -rx * log_T
+    gap = log_a_bx1[inverse] + rx * (log_T - log_t)  # a4 - a3; -inf without a repeat purchase
+    mix = a3 + np.logaddexp(0.0, gap)
+    value = _dot(wx, x_terms) + _dot(w, mix)
     if not gradient:
         return value, None
-    w3 = np.exp(a3 - mix)
-    w4 = np.exp(a4 - mix)  # 0 without a repeat purchase
-    d_r = special.digamma(rx) - special.digamma(r) + np.log(alpha) \
-        - w3 * np.log(alpha + T) - w4 * np.log(alpha + t_x)
-    d_alpha = r / alpha - w3 * rx / (alpha + T) - w4 * rx / (alpha + t_x)
+    w4 = special.expit(gap)  # the share of the second term; 0 without a repeat purchase
+    w3 = 1.0 - w4
     psi_ab = special.digamma(a + b)
-    psi_abx = special.digamma(a + b + x)
-    d_a = psi_ab - psi_abx + w4 / a
-    d_b = psi_ab + special.digamma(b + x) - special.digamma(b) - psi_abx - w4 / bx1
-    return value, np.array([np.sum(w * d) for d in (d_r, d_alpha, d_a, d_b)])
+    psi_abx = special.digamma(a + b + ux)
+    d_r = _dot(wx, special.digamma(r + ux) - special.digamma(r) + np.log(alpha)) \
+        - _dot(w, w3 * log_T + w4 * log_t)
+    d_alpha = r / alpha * wx.sum() - _dot(w, rx * (w3 / (alpha + T) + w4 / (alpha + t_x)))
+    w4_by_x = np.bincount(inverse, weights=w * w4, minlength=len(ux))
+    d_a = _dot(wx, psi_ab - psi_abx) + w4_by_x.sum() / a
+    d_b = _dot(wx, psi_ab + special.digamma(b + ux) - special.digamma(b) - psi_abx) \
+        - _dot(w4_by_x, 1 / bx1_u)
+    return value, np.array([d_r, d_alpha, d_a, d_b])
 
 
 def p_alive(fit: BgNbdFit, x, t_x, T) -> np.ndarray:
@@ -175,6 +201,16 @@ def _clean(x, t_x, T, weights):
 
 
 def _unique_rows(x, t_x, T, w):
+    whole = all(np.array_equal(v, np.floor(v)) for v in (x, t_x, T)) and len(x) and T.max() < 2**20 and x.max() < 2**20
+    if whole:
+        # whole days: one packed int64 key per row, far quicker than a unique over rows
+        span_t = np.int64(T.max()) + 1
+        key = (x.astype(np.int64) * span_t + t_x.astype(np.int64)) * span_t + T.astype(np.int64)
+        keys, inverse = np.unique(key, return_inverse=True)
+        weights = np.bincount(inverse.ravel(), weights=w, minlength=len(keys))
+        ux, rest = np.divmod(keys, span_t * span_t)
+        ut, uT = np.divmod(rest, span_t)
+        return ux.astype("float64"), ut.astype("float64"), uT.astype("float64"), weights
     rows, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
     weights = np.bincount(inverse.ravel(), weights=w, minlength=len(rows))
     return rows[:, 0], rows[:, 1], rows[:, 2], weights

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special
 
-from .bgnbd import optimum_found
+from .bgnbd import LOG_PARAMETER_LIMIT, optimum_found, x_groups
 
 MIN_CUSTOMERS = 10
 REASON_TOO_FEW = "too_few_repeat_customers"
@@ -62,19 +62,19 @@ def fit_gamma_gamma(x, m, weights=None) -> GammaGammaFit:
     scale = float(np.average(m, weights=w))  # values near 1 for the optimiser
     ms = m / scale
     total = w.sum()
+    groups = x_groups(x, w)
 
     def objective(log_params):
-        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ms, w)
+        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ms, w, groups=groups)
         return -value / total, -gradient * np.exp(log_params) / total
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result = optimize.minimize(objective, np.zeros(3), jac=True, method="L-BFGS-B",
-                                   bounds=[(-12.0, 12.0)] * 3,
-                                   options={"maxiter": 500, "ftol": 1e-14, "gtol": 1e-9})
+        result = optimize.minimize(objective, np.zeros(3), jac=True, method="BFGS",
+                                   options={"maxiter": 500, "gtol": 1e-8})
     p, q, v = np.exp(result.x)
     v *= scale
     log_likelihood = gamma_gamma_log_likelihood((p, q, v), x, m, w)
-    at_bound = np.any(np.abs(result.x) >= 12.0 - 1e-6)
+    at_bound = not np.all(np.abs(result.x) < LOG_PARAMETER_LIMIT)  # ran off to 0 or infinity
     if not (optimum_found(result) and np.isfinite(log_likelihood)) or at_bound:
         return _failed(customers, excluded, correlation, REASON_NO_CONVERGENCE)
     if not q > 1:
@@ -90,21 +90,30 @@ def gamma_gamma_log_likelihood(params, x, m, weights=None) -> float:
     return float(_log_likelihood_and_gradient(np.asarray(params, dtype="float64"), x, m, w, gradient=False)[0])
 
 
-def _log_likelihood_and_gradient(params, x, m, w, gradient=True):
-    """log L = ln G(px+q) - ln G(px) - ln G(q) + q ln v + (px-1) ln m + px ln x - (px+q) ln(xm+v)."""
+def _dot(a, b) -> float:
+    """Sum of products without BLAS: on a busy machine a threaded BLAS dot product waits for
+    its threads longer than it computes."""
+    return float(np.add.reduce(np.multiply(a, b)))
+
+
+def _log_likelihood_and_gradient(params, x, m, w, gradient=True, groups=None):
+    """log L = ln G(px+q) - ln G(px) - ln G(q) + q ln v + (px-1) ln m + px ln x - (px+q) ln(xm+v).
+    The gamma-function terms depend on x alone: computed once per distinct x and weighted."""
     p, q, v = params
-    px = p * x
+    ux, inverse, wx = groups if groups is not None else x_groups(x, w)
+    pu = p * ux
+    log_m, log_x = np.log(m), np.log(x)  # constants of the fit: cheap next to the rest
     log_xm_v = np.log(x * m + v)
-    terms = (special.gammaln(px + q) - special.gammaln(px) - special.gammaln(q) + q * np.log(v)
-             + (px - 1) * np.log(m) + px * np.log(x) - (px + q) * log_xm_v)
-    value = np.sum(w * terms)
+    px = p * x
+    value = (_dot(wx, special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v))
+             + _dot(w, (px - 1) * log_m + px * log_x - (px + q) * log_xm_v))
     if not gradient:
         return value, None
-    psi = special.digamma(px + q)
-    d_p = x * (psi - special.digamma(px) + np.log(m) + np.log(x) - log_xm_v)
-    d_q = psi - special.digamma(q) + np.log(v) - log_xm_v
-    d_v = q / v - (px + q) / (x * m + v)
-    return value, np.array([np.sum(w * d) for d in (d_p, d_q, d_v)])
+    psi_u = special.digamma(pu + q)
+    d_p = _dot(wx, ux * (psi_u - special.digamma(pu))) + _dot(w, x * (log_m + log_x - log_xm_v))
+    d_q = _dot(wx, psi_u - special.digamma(q) + np.log(v)) - _dot(w, log_xm_v)
+    d_v = q / v * wx.sum() - _dot(w, (px + q) / (x * m + v))
+    return value, np.array([d_p, d_q, d_v])
 
 
 def expected_value(fit: GammaGammaFit, x, m) -> np.ndarray:
