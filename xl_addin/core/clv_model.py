@@ -20,7 +20,7 @@ PREDICTION_COLUMNS = (
     "customer_id", "p_alive", "single_purchase", "expected_purchases_short",
     "expected_purchases_long", "expected_value", "predicted_clv",
 )
-PARAMETER_COLUMNS = ("model", "parameter", "value")
+PARAMETER_COLUMNS = ("model", "parameter", "value")  # model: "BG/NBD", "Gamma-Gamma" or "both"
 # The shape of issue 8's TierResult.notes: where a note applies, a key, and its detail.
 MODEL_NOTE_COLUMNS = ("sheet", "column", "note_key", "detail")
 
@@ -151,15 +151,15 @@ def _parameters(fit, spend, as_of: pd.Timestamp) -> pd.DataFrame:
     customers, repeat customers, converged (1/0); Gamma-Gamma p, q, v, log-likelihood,
     customers, excluded, frequency-value correlation, converged; the calibration date."""
     rows = [
-        ("bgnbd", "r", fit.r), ("bgnbd", "alpha_days", fit.alpha), ("bgnbd", "a", fit.a),
-        ("bgnbd", "b", fit.b), ("bgnbd", "log_likelihood", fit.log_likelihood),
-        ("bgnbd", "customers", fit.customers), ("bgnbd", "repeat_customers", fit.repeat_customers),
-        ("bgnbd", "converged", int(fit.converged)),
-        ("gamma_gamma", "p", spend.p), ("gamma_gamma", "q", spend.q), ("gamma_gamma", "v", spend.v),
-        ("gamma_gamma", "log_likelihood", spend.log_likelihood),
-        ("gamma_gamma", "customers", spend.customers), ("gamma_gamma", "excluded", spend.excluded),
-        ("gamma_gamma", "frequency_value_correlation", spend.frequency_value_correlation),
-        ("gamma_gamma", "converged", int(spend.converged)),
+        ("BG/NBD", "r", fit.r), ("BG/NBD", "alpha_days", fit.alpha), ("BG/NBD", "a", fit.a),
+        ("BG/NBD", "b", fit.b), ("BG/NBD", "log_likelihood", fit.log_likelihood),
+        ("BG/NBD", "customers", fit.customers), ("BG/NBD", "repeat_customers", fit.repeat_customers),
+        ("BG/NBD", "converged", int(fit.converged)),
+        ("Gamma-Gamma", "p", spend.p), ("Gamma-Gamma", "q", spend.q), ("Gamma-Gamma", "v", spend.v),
+        ("Gamma-Gamma", "log_likelihood", spend.log_likelihood),
+        ("Gamma-Gamma", "customers", spend.customers), ("Gamma-Gamma", "excluded", spend.excluded),
+        ("Gamma-Gamma", "frequency_value_correlation", spend.frequency_value_correlation),
+        ("Gamma-Gamma", "converged", int(spend.converged)),
         ("both", "calibration_date", pd.Timestamp(as_of).normalize()),
     ]
     return pd.DataFrame(rows, columns=list(PARAMETER_COLUMNS))

@@ -20,8 +20,9 @@ RELEASE_COLUMNS = ("customer_id", "customer_name", "salesperson", "last_purchase
 RELEASE_VALUE_COLUMNS = ("p_alive", "predicted_clv", "decision", "decision_reason")
 DECISION_RELEASE = "release"
 DECISION_KEEP = "keep"
-REASON_QUIET = "quiet"  # silent longer than release_days
-REASON_LIKELY_ACTIVE = "quiet_but_likely_active"  # ... but P(alive) >= keep_p_alive: keep
+# reasons are keys in readable English (like the flags); the report translates them
+REASON_QUIET = "quiet longer than release_days"
+REASON_LIKELY_ACTIVE = "quiet but likely active - keep"  # P(alive) >= keep_p_alive
 STATUS_OK = "OK"
 STATUS_OVER = "Over"
 STATUS_NO_LIMIT = "No limit"
@@ -79,9 +80,9 @@ def release_candidates(
 
     When ``customers`` has the model columns ``p_alive``, ``predicted_clv`` and
     ``single_purchase``, the output also has ``RELEASE_VALUE_COLUMNS``: ``decision`` "keep"
-    with reason "quiet_but_likely_active" when P(alive) >= ``settings.keep_p_alive`` (never
+    with reason ``REASON_LIKELY_ACTIVE`` when P(alive) >= ``settings.keep_p_alive`` (never
     for a customer without a repeat purchase, whose P(alive) = 1 is the model's construction),
-    else "release" with reason "quiet"; ordered by value at stake: predicted CLV descending
+    else "release" with ``REASON_QUIET``; ordered by value at stake: predicted CLV descending
     (blank last), then longest silence, then id."""
     last = pd.to_datetime(customers["last_purchase"])
     days = (pd.Timestamp(as_of).normalize() - last).dt.days

@@ -215,7 +215,7 @@ def tier_customers(
 
 def keep_quiet_customers(table: pd.DataFrame, settings: Settings) -> np.ndarray:
     """Customers whose P(alive) is at least ``settings.keep_p_alive``: "quiet but likely active
-    -- keep" with their salesperson even when silent longer than ``release_days``. A customer
+    - keep" with their salesperson even when silent longer than ``release_days``. A customer
     without a repeat purchase is never kept this way: their P(alive) = 1 is the model's
     construction, not evidence."""
     alive = pd.to_numeric(table["p_alive"], errors="coerce").to_numpy(dtype="float64")
