@@ -172,3 +172,11 @@ def cohort_table(
                          size_of[cohort], count, count / size_of[cohort],
                          float(revenue.get((cohort, current), 0.0))))
     return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))
+
+
+def pooled_retention(table: pd.DataFrame, tier: str = ALL) -> float:
+    """One retention rate for ``tier`` over every period of a ``retention_table``: all
+    customers retained / all customers active (NaN when there is no complete period)."""
+    rows = table[table["tier"] == tier]
+    active = int(rows["active"].sum())
+    return float(rows["retained"].sum()) / active if active else float("nan")
