@@ -200,7 +200,19 @@ def _clean(x, t_x, T, weights):
     return x[keep], t_x[keep], T[keep], w[keep]
 
 
+def unique_histories(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (x, t_x, T) rows and each input row's index among them (x, t_x, T finite)."""
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+    ux, ut, uT, _, inverse = _distinct(x, t_x, T, np.ones(len(x)))
+    return ux, ut, uT, inverse
+
+
 def _unique_rows(x, t_x, T, w):
+    ux, ut, uT, weights, _ = _distinct(x, t_x, T, w)
+    return ux, ut, uT, weights
+
+
+def _distinct(x, t_x, T, w):
     whole = all(np.array_equal(v, np.floor(v)) for v in (x, t_x, T)) and len(x) and T.max() < 2**20 and x.max() < 2**20
     if whole:
         # whole days: one packed int64 key per row, far quicker than a unique over rows
@@ -210,10 +222,11 @@ def _unique_rows(x, t_x, T, w):
         weights = np.bincount(inverse.ravel(), weights=w, minlength=len(keys))
         ux, rest = np.divmod(keys, span_t * span_t)
         ut, uT = np.divmod(rest, span_t)
-        return ux.astype("float64"), ut.astype("float64"), uT.astype("float64"), weights
+        return ux.astype("float64"), ut.astype("float64"), uT.astype("float64"), weights, inverse.ravel()
     rows, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-    weights = np.bincount(inverse.ravel(), weights=w, minlength=len(rows))
-    return rows[:, 0], rows[:, 1], rows[:, 2], weights
+    inverse = inverse.ravel()
+    weights = np.bincount(inverse, weights=w, minlength=len(rows))
+    return rows[:, 0], rows[:, 1], rows[:, 2], weights, inverse
 
 
 def _failed(customers: int, repeat: int, reason: str) -> BgNbdFit:

@@ -101,15 +101,13 @@ def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
         notes.append(("tiers", "p_alive", NOTE_SINGLE_PURCHASE, str(int(single.sum()))))
 
     # every prediction depends on (x, t_x, T) only: compute once per distinct row
-    rows, inverse = np.unique(np.column_stack([x, t_x, T]), axis=0, return_inverse=True)
-    inverse = inverse.ravel()
-    ux, ut, uT = rows[:, 0], rows[:, 1], rows[:, 2]
+    ux, ut, uT, inverse = bgnbd.unique_histories(x, t_x, T)
     alive = bgnbd.p_alive(fit, ux, ut, uT)[inverse]
     short = bgnbd.expected_purchases(fit, settings.expected_days_short, ux, ut, uT)[inverse]
     long_ = bgnbd.expected_purchases(fit, settings.expected_days_long, ux, ut, uT)[inverse]
     d = monthly_rate(settings.discount_rate)
-    discounted = np.zeros(len(rows))
-    before = np.zeros(len(rows))
+    discounted = np.zeros(len(ux))
+    before = np.zeros(len(ux))
     for month in range(1, settings.clv_months + 1):
         upto = bgnbd.expected_purchases(fit, month * DAYS_PER_MONTH, ux, ut, uT)
         discounted += (upto - before) / (1 + d) ** month

@@ -50,7 +50,15 @@ from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
 from .customer_summary import summary_from_codes
 from .result import TierResult
-from .retention import ALL, cohort_table, retention_table, tier_retention_rates, yearly_retention
+from .retention import (
+    ALL,
+    active_pairs,
+    cohort_table,
+    line_periods,
+    retention_table,
+    tier_retention_rates,
+    yearly_retention,
+)
 from .rfm import rfm_from_totals
 from .score import customer_score
 from .sob import customer_codes, segment_sob, sob_from_codes
@@ -148,6 +156,8 @@ def tier_customers(
     tier_of_code = np.full(len(ids), None, dtype=object)
     tier_of_code[totals_row[in_sales]] = table.loc[in_sales, "abc_tier"].astype(object).to_numpy()
     yearly = yearly_retention(clean, codes, tier_of_code, analysis_date)
+    periods = line_periods(clean, settings.retention_period)  # shared by retention and cohorts
+    pairs = active_pairs(clean, codes, periods)
     rates = tier_retention_rates(yearly)
     model_rows = _retention_notes(yearly, rates, settings)
     measured = table.loc[bought, "abc_tier"].map(rates).to_numpy(dtype="float64")
@@ -200,9 +210,9 @@ def tier_customers(
         releases=release_candidates(table.loc[table["abc_tier"].notna()], analysis_date, settings),
         clv_parameters=predictions.parameters,
         model_notes=pd.concat([model_notes(model_rows), predictions.notes], ignore_index=True),
-        retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date),
+        retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date, periods, pairs),
         yearly_retention=yearly,
-        cohorts=cohort_table(clean, codes, settings.retention_period, analysis_date),
+        cohorts=cohort_table(clean, codes, settings.retention_period, analysis_date, periods, pairs),
         data_quality=data_quality,
         as_of=analysis_date,
         measure=measure_name,

@@ -48,10 +48,27 @@ def last_complete_period(as_of: pd.Timestamp, period: str) -> int:
     return number if ends_today else number - 1
 
 
-def _active_pairs(transactions: pd.DataFrame, codes: np.ndarray, period: str) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct (customer code, period number) with a purchase (amount > 0), sorted."""
+def line_periods(transactions: pd.DataFrame, period: str) -> np.ndarray:
+    """``period_numbers`` of every sale line (compute once, pass to the tables below)."""
+    return period_numbers(transactions[DATE].to_numpy(dtype="datetime64[D]"), period)
+
+
+def active_pairs(transactions: pd.DataFrame, codes: np.ndarray, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(customer codes, period numbers): each distinct pair with a purchase, sorted; pass it as
+    ``pairs`` to ``retention_table`` and ``cohort_table`` to share the work."""
+    return _active_pairs(transactions, codes, "", periods)
+
+
+def _active_pairs(transactions: pd.DataFrame, codes: np.ndarray, period: str,
+                  periods=None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct (customer code, period number) with a purchase (amount > 0), sorted.
+    ``periods``: the line periods (``line_periods``), or already the pairs (a tuple)."""
+    if isinstance(periods, tuple):
+        return periods
     bought = transactions[AMOUNT].to_numpy(dtype="float64") > 0
-    numbers = period_numbers(transactions[DATE].to_numpy(dtype="datetime64[D]")[bought], period)
+    if periods is None:
+        periods = line_periods(transactions, period)
+    numbers = periods[bought]
     if not len(numbers):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low = numbers.min()
@@ -61,7 +78,8 @@ def _active_pairs(transactions: pd.DataFrame, codes: np.ndarray, period: str) ->
 
 
 def retention_table(
-    transactions: pd.DataFrame, codes: np.ndarray, tiers: np.ndarray, period: str, as_of: pd.Timestamp
+    transactions: pd.DataFrame, codes: np.ndarray, tiers: np.ndarray, period: str, as_of: pd.Timestamp,
+    periods: np.ndarray | None = None, pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Retention and churn per tier and period: ``RETENTION_COLUMNS``.
 
@@ -70,7 +88,7 @@ def retention_table(
     period whose next period is complete: ``active`` customers in ``period``, ``retained`` =
     those also active in ``next_period``, ``retention`` = retained / active, ``churn`` = 1 -
     retention. Periods with no active customer are left out."""
-    customer, number = _active_pairs(transactions, codes, period)
+    customer, number = pairs if pairs is not None else _active_pairs(transactions, codes, period, periods)
     last = last_complete_period(as_of, period)
     # (customer, period) packed in one sorted int64 key; "active next period" = key + 1 present
     low = int(number.min()) if len(number) else 0
@@ -79,14 +97,19 @@ def retention_table(
     keep = number + 1 <= last
     retained = np.isin(keys[keep] + 1, keys)
     customer, number = customer[keep], number[keep]
-    tier_of = pd.Series(np.asarray(tiers, dtype=object)).reindex(customer).to_numpy()
-    frame = pd.DataFrame({"tier": tier_of, "number": number, "retained": retained})
-    parts = [frame.dropna(subset=["tier"]), frame.assign(tier=ALL)]
-    counts = (pd.concat(parts, ignore_index=True)
-              .groupby(["tier", "number"], sort=False)["retained"].agg(["size", "sum"]).reset_index())
-    order = {t: i for i, t in enumerate(("A", "B", "C", "D", ALL))}
-    counts = counts.assign(rank=counts["tier"].map(order).fillna(len(order))).sort_values(
-        ["rank", "tier", "number"], kind="stable")
+    names = ("A", "B", "C", "D", ALL)
+    tier_code = pd.Index(names[:4]).get_indexer(np.asarray(tiers, dtype=object))  # -1: no tier
+    line_tier = tier_code[customer] if len(customer) else np.zeros(0, dtype=np.int64)
+    first = int(number.min()) if len(number) else 0
+    width = (int(number.max()) - first + 1) if len(number) else 1
+    rows = []
+    for tier_index in range(len(names)):
+        mask = line_tier == tier_index if tier_index < 4 else np.ones(len(customer), dtype=bool)
+        active = np.bincount(number[mask] - first, minlength=width)
+        kept = np.bincount(number[mask] - first, weights=retained[mask], minlength=width)
+        for offset in np.flatnonzero(active):
+            rows.append((names[tier_index], first + int(offset), int(active[offset]), int(kept[offset])))
+    counts = pd.DataFrame(rows, columns=["tier", "number", "size", "sum"])
     active = counts["size"].to_numpy(dtype=np.int64)
     kept = counts["sum"].to_numpy(dtype=np.int64)
     table = pd.DataFrame({
@@ -141,7 +164,8 @@ def tier_retention_rates(yearly: pd.DataFrame) -> dict[str, float]:
 
 
 def cohort_table(
-    transactions: pd.DataFrame, codes: np.ndarray, period: str, as_of: pd.Timestamp
+    transactions: pd.DataFrame, codes: np.ndarray, period: str, as_of: pd.Timestamp,
+    periods: np.ndarray | None = None, pairs: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.DataFrame:
     """Cohorts by the period of the first purchase: ``COHORT_COLUMNS``.
 
@@ -149,28 +173,33 @@ def cohort_table(
     (the last may be partial): ``periods_after`` k = 0, 1, ...; ``customers`` in the cohort;
     ``active`` = of them, customers with a purchase in that period; ``share_active`` = active /
     customers (1 at k = 0); ``revenue`` = their net revenue in that period (returns included)."""
-    customer, number = _active_pairs(transactions, codes, period)
+    if periods is None:
+        periods = line_periods(transactions, period)
+    customer, number = pairs if pairs is not None else _active_pairs(transactions, codes, period, periods)
     if not len(customer):
         return pd.DataFrame({name: pd.Series(dtype="object") for name in COHORT_COLUMNS})
     n = int(codes.max()) + 1
-    first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    none = np.iinfo(np.int64).max
+    first = np.full(n, none, dtype=np.int64)
     np.minimum.at(first, customer, number)
     last = int(period_numbers(np.array([np.datetime64(pd.Timestamp(as_of).date(), "D")]), period)[0])
-    cohorts, sizes = np.unique(first[first < np.iinfo(np.int64).max], return_counts=True)
-    size_of = dict(zip(cohorts.tolist(), sizes.tolist()))
-    active = pd.Series(1, index=pd.MultiIndex.from_arrays([first[customer], number])).groupby(level=[0, 1]).sum()
-    numbers = period_numbers(transactions[DATE].to_numpy(dtype="datetime64[D]"), period)
+    low = int(number.min())
+    width = last - low + 1  # periods from the first cohort to the analysis date
+    # (cohort, period) as one small integer: counts and sums by bincount, no hashing
+    active = np.bincount((first[customer] - low) * width + (number - low), minlength=width * width)
+    numbers = periods
     line_cohort = first[codes]
-    mine = line_cohort < np.iinfo(np.int64).max
-    revenue = (pd.Series(transactions[AMOUNT].to_numpy(dtype="float64")[mine])
-               .groupby([line_cohort[mine], numbers[mine]]).sum())
+    mine = (line_cohort != none) & (numbers <= last)
+    revenue = np.bincount((line_cohort[mine] - low) * width + (numbers[mine] - low),
+                          weights=transactions[AMOUNT].to_numpy(dtype="float64")[mine], minlength=width * width)
+    cohorts, sizes = np.unique(first[first != none], return_counts=True)
     rows = []
-    for cohort in cohorts.tolist():
+    for cohort, size in zip(cohorts.tolist(), sizes.tolist()):
         for current in range(cohort, last + 1):
-            count = int(active.get((cohort, current), 0))
+            cell = (cohort - low) * width + (current - low)
+            count = int(active[cell])
             rows.append((period_label(cohort, period), current - cohort, period_label(current, period),
-                         size_of[cohort], count, count / size_of[cohort],
-                         float(revenue.get((cohort, current), 0.0))))
+                         size, count, count / size, float(revenue[cell])))
     return pd.DataFrame(rows, columns=list(COHORT_COLUMNS))
 
 
