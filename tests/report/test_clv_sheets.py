@@ -46,3 +46,12 @@ def test_retention_sheet_has_tiers_as_columns_and_the_cohort_triangle(result):
     shares = next(b for b in sheet.blocks if b.title == labels.phrase("cohort_share", "en"))
     assert shares.header[:3] == ("Cohort (first purchase)", "Customers", "0")
     assert (shares.values[2] == 1.0).all()  # k = 0: everyone in the cohort bought
+
+
+def test_a_model_that_was_not_fitted_says_why_in_words():
+    import pandas as pd
+
+    one = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2025-01-01"]), "amount": [5.0]})
+    notes = build_report(tier_customers(one, Settings()), "en").sheet("clv_model").blocks[1].values[0].tolist()
+    assert "BG/NBD could not be fitted (fewer than 10 customers with a repeat purchase): P(alive), expected " \
+           "purchases and predicted CLV are blank." in notes

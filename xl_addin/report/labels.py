@@ -281,12 +281,23 @@ CLV_EXPLANATIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+# Why a model was not fitted (core.bgnbd / core.gamma_gamma REASON_*) -> words.
+MODEL_REASON_TEXT: dict[str, tuple[str, str]] = {
+    "too_few_repeat_customers": ("fewer than 10 customers with a repeat purchase", "有复购的客户少于 10 个"),
+    "no_convergence": ("no optimum: for example nobody ever stops buying, or every value is alike",
+                       "找不到最优解：例如没有客户停止购买，或每次价值几乎相同"),
+    "no_customers": ("no customer with a purchase", "没有有购买记录的客户"),
+    "q_not_above_one": ("q <= 1: the average value would be infinite", "q ≤ 1：平均价值将为无穷大"),
+}
+
+
 def model_note_text(key: str, detail: str, language: str) -> str:
     """A model note (core.clv_model NOTE_*) as a sentence in ``language``."""
     pair = MODEL_NOTE_TEXT.get(key)
     if pair is None:
         return f"{key}: {detail}"
-    return pair[_index(language)].format(detail=detail)
+    reason = MODEL_REASON_TEXT.get(detail)
+    return pair[_index(language)].format(detail=reason[_index(language)] if reason else detail)
 
 
 def _index(language: str) -> int:
