@@ -33,7 +33,7 @@ from xl_addin.errors import CustomerTiersError, InputError, SettingsError
 from xl_addin.excel import convert
 from xl_addin.excel.cache import PopulationCache, fingerprint
 from xl_addin.report.layout import tiers_sheet
-from xl_addin.settings import DEFAULT_SETTINGS, Settings
+from xl_addin.settings import DEFAULT_SETTINGS, OPTIONAL_SHARES, Settings
 
 CATEGORY = "Customer Tiers"
 POPULATIONS = PopulationCache(maxsize=8)
@@ -132,6 +132,8 @@ def settings_for(**arguments: tuple[str, Any]) -> Settings:
         if value is None:
             continue
         default = getattr(DEFAULT_SETTINGS, field)
+        if default is None and field in OPTIONAL_SHARES:
+            default = 0.0  # blank by default (= measured), a number when given
         changes[field] = _typed(value, default, argument)
     try:
         return DEFAULT_SETTINGS.replace(**changes)
@@ -334,7 +336,7 @@ def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None
 @xw.func(category=CATEGORY)
 @documented(
     kind='Optional. "projected" (default) or "historical".',
-    retention_rate="Optional. Yearly retention rate r (default 0.8).",
+    retention_rate="Optional. Yearly retention rate r (default: measured per ABC tier).",
     discount_rate="Optional. Yearly discount rate i (default 0.1).",
 )
 @udf
@@ -359,3 +361,56 @@ def TIER_TABLE(customers, dates, amounts, costs=None, orders=None, as_of=None, l
     population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
     block = tiers_sheet(population.result, language).blocks[0]
     return convert.table(block.values, block.header)
+
+
+# -- predictive CLV and retention (issue 10) ------------------------------------------------
+
+@xw.func(category=CATEGORY)
+@documented()
+@udf
+def P_ALIVE(customer, customers, dates, amounts, as_of=None):
+    """Probability 0..1 that the customer still buys (BG/NBD); 1 without a repeat purchase."""
+    population = tier_population(customers, dates, amounts, None, None, as_of, DEFAULT_SETTINGS)
+    return convert.lookup(customer, customer_column(population, "p_alive"))
+
+
+@xw.func(category=CATEGORY)
+@documented(days="Optional. Days ahead (default 90).")
+@udf
+def EXPECTED_PURCHASES(customer, customers, dates, amounts, days=None, as_of=None):
+    """Purchase days expected from the customer in the next days (BG/NBD)."""
+    settings = settings_for(expected_days_short=("days", days))
+    population = tier_population(customers, dates, amounts, None, None, as_of, settings)
+    return convert.lookup(customer, customer_column(population, "expected_purchases_short"))
+
+
+@xw.func(category=CATEGORY)
+@documented(
+    months="Optional. Horizon in months of 30 days (default 12).",
+    discount_rate="Optional. Yearly discount rate (default 0.1); applied monthly.",
+)
+@udf
+def PREDICTED_CLV(customer, customers, dates, amounts, costs=None, months=None, discount_rate=None,
+                  as_of=None):
+    """Profit expected from the customer over the horizon, discounted (BG/NBD + Gamma-Gamma)."""
+    settings = settings_for(clv_months=("months", months), discount_rate=("discount_rate", discount_rate))
+    population = tier_population(customers, dates, amounts, costs, None, as_of, settings)
+    return convert.lookup(customer, customer_column(population, "predicted_clv"))
+
+
+@xw.func(category=CATEGORY)
+@documented(
+    period='Optional. "M", "Q" (default) or "Y".',
+    tier='Optional. ABC tier "A".."D"; blank = all customers.',
+)
+@udf
+def RETENTION_RATE(customers, dates, amounts, period=None, tier=None):
+    """Share of a period's buyers who buy again in the next period, over all complete periods."""
+    from xl_addin.core.retention import ALL, pooled_retention
+
+    period = choice(period, {"m": "M", "q": "Q", "y": "Y"}, "q", "period")
+    tier = choice(tier, {"a": "A", "b": "B", "c": "C", "d": "D", "all": ALL}, "all", "tier")
+    settings = DEFAULT_SETTINGS.replace(retention_period=period)
+    population = tier_population(customers, dates, amounts, None, None, None, settings)
+    rate = pooled_retention(population.result.retention, tier)
+    return None if rate != rate else rate  # NaN: no complete period -> an empty cell

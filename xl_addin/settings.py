@@ -23,6 +23,7 @@ LANGUAGES = ("en", "zh")
 TIERS = ("A", "B", "C", "D")
 ALL_TIERS = "All"
 ANY_SALESPERSON = "*"
+OPTIONAL_SHARES = ("retention_rate",)  # blank = measured from the data
 
 
 def _is_number(value: Any) -> bool:
@@ -117,8 +118,15 @@ class Settings:
     repeat_orders: int = 2  # ... Repeat
     new_days: int = 90  # one order within this many days: New, else One-time
     # Customer lifetime value
-    retention_rate: float = 0.8
-    discount_rate: float = 0.1
+    retention_rate: float | None = None  # yearly r; None (blank) = measured per ABC tier
+    discount_rate: float = 0.1  # yearly; the predicted CLV uses the equivalent monthly rate
+    # Predictive CLV models (BG/NBD + Gamma-Gamma), retention and cohorts (issue 10)
+    clv_models: bool = True  # False: no P(alive), expected purchases or predicted CLV
+    expected_days_short: int = 90  # expected purchases in the next N days (first column)
+    expected_days_long: int = 365  # ... second column
+    clv_months: int = 12  # horizon of the predicted CLV, months of 30 days
+    retention_period: str = "Q"  # M, Q or Y for the Retention sheet and the cohorts
+    keep_p_alive: float = 0.7  # quiet customers with P(alive) at or above this stay with their salesperson
     # Holding limits (客户保有量)
     holding_rules: tuple[HoldingRule, ...] = ()
     release_days: int = 180  # no purchase for more than this: release to the public pool
@@ -138,8 +146,10 @@ class Settings:
         _choice(self, "language", LANGUAGES)
         for name in ("a_cut", "b_cut", "a_count_share", "b_count_share"):
             _share(self, name, allow_zero=False)
-        for name in ("promote_share", "review_share", "cost_rate", "retention_rate"):
+        for name in ("promote_share", "review_share", "cost_rate"):
             _share(self, name, allow_zero=True)
+        if self.retention_rate is not None:
+            _share(self, "retention_rate", allow_zero=True)
         if not self.a_cut < self.b_cut:
             raise SettingsError(
                 f"a_cut ({self.a_cut}) must be below b_cut ({self.b_cut})", column="a_cut"
@@ -156,7 +166,7 @@ class Settings:
             raise SettingsError(
                 f"must be a number 0..1, got {self.discount_rate!r}", column="discount_rate"
             )
-        if not self.retention_rate < 1 + self.discount_rate:
+        if self.retention_rate is not None and not self.retention_rate < 1 + self.discount_rate:
             raise SettingsError(
                 f"retention_rate ({self.retention_rate}) must be below 1 + discount_rate "
                 f"({1 + self.discount_rate}) for a finite lifetime value",
@@ -190,6 +200,14 @@ class Settings:
                 f"({self.loyal_orders})",
                 column="repeat_orders",
             )
+        _choice(self, "retention_period", SOB_PERIODS)
+        if not isinstance(self.clv_models, bool):
+            raise SettingsError(f"must be TRUE or FALSE, got {self.clv_models!r}", column="clv_models")
+        for name in ("expected_days_short", "expected_days_long", "clv_months"):
+            _whole(self, name, minimum=1)
+        if self.clv_months > 1200:
+            raise SettingsError(f"must be at most 1200 months, got {self.clv_months!r}", column="clv_months")
+        _share(self, "keep_p_alive", allow_zero=False)
         if self.as_of is not None and not isinstance(self.as_of, dt.date):
             raise SettingsError(f"must be a date, got {self.as_of!r}", column="as_of")
 
@@ -266,6 +284,11 @@ def _coerce(spec: dataclasses.Field, raw: Any) -> Any:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
             return (dt.datetime(1899, 12, 30) + dt.timedelta(days=float(raw))).date()
         return dt.date.fromisoformat(str(raw).strip()[:10])
+    if spec.name in OPTIONAL_SHARES:
+        text = str(raw).strip()
+        if isinstance(raw, str) and text.endswith("%"):
+            return float(text[:-1]) / 100
+        return float(text) if isinstance(raw, str) else float(raw)
     if isinstance(default, bool):
         text = str(raw).strip().lower()
         if text in {"true", "yes", "1", "是"}:

@@ -100,7 +100,7 @@ def test_refresh_writes_every_generated_sheet_with_the_headless_refresh_numbers(
     assert live.fakes["Settings"].written() == set()
     assert [s.name for s in live.sheets] == [
         "Sales", "Customers", "Settings", "Tiers", "Pareto", "Summary", "Coverage",
-        "Data quality", "Tier changes"]
+        "Data quality", "Tier changes", "CLV model", "Retention"]
     live.fakes["Tiers"].sheet.clear.assert_called_once_with()
     live.fakes["Pareto"].charts.add.assert_called_once()
     # the status bar shows each step and is handed back to Excel (one refresh per test file:
@@ -108,7 +108,7 @@ def test_refresh_writes_every_generated_sheet_with_the_headless_refresh_numbers(
     assert live.statuses[0] == "Customer Tiers: Refresh tiers..."
     assert "Customer Tiers: reading sales tabs" in live.statuses
     assert any(s.startswith("Customer Tiers: tiering 9 sales rows") for s in live.statuses)
-    assert "Customer Tiers: writing Tiers (1/7)" in live.statuses
+    assert "Customer Tiers: writing Tiers (1/9)" in live.statuses
     assert live.statuses[-1] is False
     assert live.app.screen_updating is True
 

@@ -13,12 +13,15 @@ ISSUE_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
     "Profit", "SOB", "Cumulative share", "ABC tier", "Orders", "Last purchase", "Recency (days)",
     "R", "F", "M", "RFM", "RFM segment", "Score", "Score tier", "Lifecycle", "CLV (historical)",
-    "CLV (projected)", "Flags"]
+    "CLV (projected)", "Flags",
+    "P(alive)", "No repeat purchase yet", "Expected purchases (next 90 days)",
+    "Expected purchases (next 365 days)", "CLV (predicted, 12 months)"]
 
 
 @pytest.mark.parametrize("language, names", [
-    ("en", ["Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "Settings"]),
-    ("zh", ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]),
+    ("en", ["Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "CLV model", "Retention",
+            "Settings"]),
+    ("zh", ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存", "设置"]),
 ])
 def test_sheet_names_and_order(language, names):
     assert [s.name for s in build_report(make_result(), language).sheets] == names
@@ -28,7 +31,7 @@ def test_tiers_headers_are_the_issues_list_and_every_header_has_a_chinese_label(
     report = build_report(make_result(), "en")
     assert list(report.sheet("tiers").blocks[0].header) == ISSUE_HEADERS
     zh = build_report(make_result(), "zh").sheet("tiers").blocks[0].header
-    assert zh[:3] == ("客户编号", "客户名称", "销售") and zh[-1] == "标记"
+    assert zh[:3] == ("客户编号", "客户名称", "销售") and zh[25] == "标记"
     assert len(set(zh)) == len(zh)
 
 

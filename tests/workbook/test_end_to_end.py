@@ -23,7 +23,10 @@ TIERS_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
     "Profit", "SOB", "Cumulative share", "ABC tier", "Orders", "Last purchase", "Recency (days)",
     "R", "F", "M", "RFM", "RFM segment", "Score", "Score tier", "Lifecycle", "CLV (historical)",
-    "CLV (projected)", "Flags"]
+    "CLV (projected)", "Flags",
+    # predictive CLV (issue 10), after Flags
+    "P(alive)", "No repeat purchase yet", "Expected purchases (next 90 days)",
+    "Expected purchases (next 365 days)", "CLV (predicted, 12 months)"]
 
 
 def _sales() -> pd.DataFrame:
@@ -71,7 +74,7 @@ def test_tiers_sheet_headers_order_and_values(book, result):
     if language == "en":
         assert rows[0] == TIERS_HEADERS
     else:
-        assert rows[0] == [labels.column_header(c, "zh") for c in labels.TIERS_COLUMNS]
+        assert rows[0][:26] == [labels.column_header(c, "zh") for c in labels.TIERS_COLUMNS[:26]]
     assert [r[0] for r in rows[1:]] == ["C1", "C3", "C2", "C5", "C4"]  # profit descending
     assert [r[8] for r in rows[1:]] == [1000, 300, 200, 40, -50]
     assert [r[1] for r in rows[1:]] == ["Acme", "Beta & Sons", '=HYPERLINK("http://x","y")',
@@ -86,7 +89,7 @@ def test_tiers_sheet_headers_order_and_values(book, result):
     assert ws["J2"].number_format == "0.0%" and ws["N2"].number_format == "yyyy-mm-dd"
     assert ws["L2"].fill.fgColor.rgb == "FF" + labels.TIER_COLOURS[ws["L2"].value]
     assert ws.freeze_panes == "C2" and ws.auto_filter.ref is None  # the table filters
-    assert ws.tables["CT_Tiers"].ref == "A1:Z6"
+    assert ws.tables["CT_Tiers"].ref == "A1:AE6"
     assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == rows[0]
 
 
@@ -112,8 +115,8 @@ def test_tier_changes_sheet(book, result):
 def test_coverage_over_rows(book):
     language, path = book
     rows = _calamine(path, labels.sheet_name("coverage", language))
-    assert rows[1] == [labels.column_header(c, language) for c in
-                       ("salesperson", "tier", "held", "limit", "headroom", "status")]
+    assert rows[1][:6] == [labels.column_header(c, language) for c in
+                           ("salesperson", "tier", "held", "limit", "headroom", "status")]
     over = labels.translate_value("status", "Over", language)
     everyone = labels.translate_value("tier", "All", language)
     table = [r[:6] for r in rows[2:] if r[0] in ("Ann", "Bo")]
@@ -139,7 +142,8 @@ def test_refresh_in_en_then_zh_leaves_no_english_generated_sheet_but_settings(re
     names = CalamineWorkbook.from_path(str(path)).sheet_names
     english = {en for en, _ in labels.SHEET_NAMES.values()}
     assert [n for n in names if n in english] == ["Settings"]
-    assert names == ["Sales", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "Settings"]
+    assert names == ["Sales", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存",
+                     "Settings"]
 
 
 @pytest.mark.soffice

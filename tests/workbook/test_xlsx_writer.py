@@ -51,10 +51,11 @@ def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, t
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["Sales", "Tiers", "Pareto", "Summary", "Coverage", "Data quality",
-                             "Tier changes", "Settings"]
+                             "Tier changes", "CLV model", "Retention", "Settings"]
     assert wb["Sales"]["A1"].value == "kept"
     ws = wb["Tiers"]
-    assert [c.value for c in ws[1]] == [labels.COLUMN_LABELS[c][0] for c in labels.TIERS_COLUMNS]
+    assert [c.value for c in ws[1]] == list(build_report(result, "en").sheet("tiers").blocks[0].header)
+    assert [c.value for c in ws[1]][:26] == [labels.COLUMN_LABELS[c][0] for c in labels.TIERS_COLUMNS[:26]]
     assert ws.max_row == 72  # 70 customers and the prospect
     first = result.customers.iloc[0]
     assert ws["A2"].value == first["customer_id"]
@@ -66,7 +67,7 @@ def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, t
     assert ws["U2"].number_format == "0.0"
     assert ws["M2"].number_format == "#,##0"
     assert ws.freeze_panes == "C2"
-    assert ws.auto_filter.ref is None and ws.tables["CT_Tiers"].ref == "A1:Z72"
+    assert ws.auto_filter.ref is None and ws.tables["CT_Tiers"].ref == "A1:AE72"
     assert ws["A1"].font.b and ws["A1"].fill.fgColor.rgb == "FFD9E1F2"
     tier_fill = {ws.cell(r, 12).value: ws.cell(r, 12).fill.fgColor.rgb for r in range(2, 72)}
     assert tier_fill["A"] == "FFC6EFCE" and tier_fill["B"] == "FFFFEB9C"
@@ -86,14 +87,15 @@ def test_marks_are_hidden_sheet_local_names_and_no_filter_database_is_left(small
                        r'hidden="1">([^<]*)</definedName>', workbook)
     assert names == [("1", '"tiers"'), ("2", '"pareto"'), ("3", '"summary"'),
                      ("4", '"coverage"'), ("5", '"data_quality"'), ("6", '"tier_changes"'),
-                     ("7", '"settings"')]
+                     ("7", '"clv_model"'), ("8", '"retention"'), ("9", '"settings"')]
     assert "_xlnm._FilterDatabase" not in workbook  # the tables filter their own ranges
 
 
 def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "zh"), tmp_path / "out.xlsx")
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names[1:] == ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]
+    assert book.sheet_names[1:] == ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存",
+                                    "设置"]
     rows = book.get_sheet_by_name("客户分级").to_python()
     assert rows[0][:3] == ["客户编号", "客户名称", "销售"]
     names = {r[0]: r[1] for r in rows[1:]}
@@ -181,7 +183,7 @@ def test_switching_language_renames_in_place_and_back(xlsm, result, tmp_path):
     zh = write_report(en, build_report(result, "zh"), tmp_path / "zh.xlsm")
     names = openpyxl.load_workbook(zh).sheetnames
     assert names == ["Sales", "My chart", "Notes", "客户分级", "帕累托", "汇总", "保有量", "数据问题",
-                     "分级变化", "Settings"]  # Settings is never overwritten, so not renamed
+                     "分级变化", "CLV 模型", "留存", "Settings"]  # Settings is never overwritten, so not renamed
     back = write_report(zh, build_report(result, "en"), tmp_path / "back.xlsm")
     assert back.read_bytes() == en.read_bytes()
 

@@ -12,7 +12,12 @@ CLV_COLUMNS = ("customer_id", "clv_hist", "clv_proj")
 DAYS_PER_YEAR = 365.25
 
 
-def clv_values(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
+RETENTION_NOT_MEASURED = 0.8  # the textbook rate, used only when retention cannot be measured
+
+
+def clv_values(
+    customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings, measured_retention=None
+) -> pd.DataFrame:
     """``clv_hist`` and ``clv_proj`` per customer, in the data's currency; one row per input row.
 
     * ``clv_hist`` = ``profit`` to date (blank profit counts as 0).
@@ -25,8 +30,20 @@ def clv_values(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings)
       NaN, ``clv_hist`` its profit (0 when blank).
 
     r = 1 with i = 0 has no finite value: ``Settings`` rejects it (r < 1 + i always holds here).
+
+    r is ``settings.retention_rate`` when set; when it is blank (the default), r is
+    ``measured_retention`` (one yearly rate per customer: the measured retention of the
+    customer's ABC tier, see ``retention.yearly_retention``), capped below 1 + i; where that is
+    missing too, ``RETENTION_NOT_MEASURED`` (0.8) and the pipeline adds a note.
     """
-    retention, discount = settings.retention_rate, settings.discount_rate
+    discount = settings.discount_rate
+    if settings.retention_rate is not None:
+        retention = settings.retention_rate
+    else:
+        retention = np.full(len(customers), RETENTION_NOT_MEASURED)
+        if measured_retention is not None:
+            measured = np.asarray(measured_retention, dtype="float64")
+            retention = np.where(np.isfinite(measured), np.minimum(measured, 1 + discount - 0.01), retention)
     as_of_day = np.datetime64(pd.Timestamp(as_of).date(), "D")
     profit = pd.to_numeric(customers["profit"], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     profit = np.nan_to_num(profit, nan=0.0)
@@ -44,3 +61,31 @@ def clv_values(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings)
         },
         columns=list(CLV_COLUMNS),
     )
+
+
+DAYS_PER_MONTH = 30  # lifetimes' customer_lifetime_value steps months of 30 days
+
+
+def monthly_rate(yearly_rate: float) -> float:
+    """The monthly rate equivalent to a yearly discount rate: (1 + i)^(1/12) - 1."""
+    return (1 + yearly_rate) ** (1 / 12) - 1
+
+
+def predicted_clv(bgnbd_fit, value, x, t_x, T, months: int, yearly_discount_rate: float) -> np.ndarray:
+    """Predicted CLV over the next ``months`` months, the way ``lifetimes``'
+    ``customer_lifetime_value`` defines it: sum over months k = 1..months of the purchases
+    expected in month k (BG/NBD, months of 30 days) x ``value`` (the Gamma-Gamma expected value of
+    a purchase) / (1 + d)^k, with d the monthly rate equivalent to ``yearly_discount_rate``.
+    Time in days. NaN where a model gave no number; never negative."""
+    from .bgnbd import expected_purchases  # scipy is needed only when the models run
+
+    x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
+    value = np.asarray(value, dtype="float64")
+    d = monthly_rate(yearly_discount_rate)
+    total = np.zeros(np.broadcast(x, value).shape)
+    before = np.zeros_like(total)
+    for month in range(1, months + 1):
+        upto = expected_purchases(bgnbd_fit, month * DAYS_PER_MONTH, x, t_x, T)
+        total = total + (upto - before) * value / (1 + d) ** month
+        before = upto
+    return np.where(np.isfinite(total), np.maximum(total, 0.0), np.nan)

@@ -16,6 +16,13 @@ from .columns import CUSTOMER_ID, CUSTOMER_NAME, SALESPERSON
 
 COVERAGE_COLUMNS = ("salesperson", "tier", "held", "limit", "headroom", "status")
 RELEASE_COLUMNS = ("customer_id", "customer_name", "salesperson", "last_purchase", "recency_days")
+# With the predictive CLV columns (core.clv_model): also these, ordered by value at stake.
+RELEASE_VALUE_COLUMNS = ("p_alive", "predicted_clv", "decision", "decision_reason")
+DECISION_RELEASE = "release"
+DECISION_KEEP = "keep"
+# reasons are keys in readable English (like the flags); the report translates them
+REASON_QUIET = "quiet longer than release_days"
+REASON_LIKELY_ACTIVE = "quiet but likely active - keep"  # P(alive) >= keep_p_alive
 STATUS_OK = "OK"
 STATUS_OVER = "Over"
 STATUS_NO_LIMIT = "No limit"
@@ -69,10 +76,19 @@ def release_candidates(
     """Customers to release to the public pool (公海): last purchase more than
     ``settings.release_days`` days before ``as_of``. Customers who never bought (prospects,
     returns only) are not released. Output ``RELEASE_COLUMNS`` (recency in days), longest
-    silence first, ties by customer id."""
+    silence first, ties by customer id.
+
+    When ``customers`` has the model columns ``p_alive``, ``predicted_clv`` and
+    ``single_purchase``, the output also has ``RELEASE_VALUE_COLUMNS``: ``decision`` "keep"
+    with reason ``REASON_LIKELY_ACTIVE`` when P(alive) >= ``settings.keep_p_alive`` (never
+    for a customer without a repeat purchase, whose P(alive) = 1 is the model's construction),
+    else "release" with ``REASON_QUIET``; ordered by value at stake: predicted CLV descending
+    (blank last), then longest silence, then id."""
     last = pd.to_datetime(customers["last_purchase"])
     days = (pd.Timestamp(as_of).normalize() - last).dt.days
     chosen = customers.loc[days > settings.release_days]
+    if {"p_alive", "predicted_clv", "single_purchase"} <= set(customers.columns):
+        return _valued_releases(chosen, last, days, settings)
     table = pd.DataFrame(
         {
             "customer_id": chosen[CUSTOMER_ID].astype("str"),
@@ -91,3 +107,25 @@ def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name in frame.columns:
         return frame[name].astype("str")
     return pd.Series(pd.NA, index=frame.index, dtype="str")
+
+
+def _valued_releases(chosen: pd.DataFrame, last: pd.Series, days: pd.Series, settings: Settings) -> pd.DataFrame:
+    alive = pd.to_numeric(chosen["p_alive"], errors="coerce").astype("float64")
+    single = chosen["single_purchase"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+    keep = (alive.to_numpy() >= settings.keep_p_alive) & ~single
+    table = pd.DataFrame(
+        {
+            "customer_id": chosen[CUSTOMER_ID].astype("str"),
+            "customer_name": _text_column(chosen, CUSTOMER_NAME),
+            "salesperson": _text_column(chosen, SALESPERSON),
+            "last_purchase": last.loc[chosen.index],
+            "recency_days": days.loc[chosen.index].astype("int64"),
+            "p_alive": alive,
+            "predicted_clv": pd.to_numeric(chosen["predicted_clv"], errors="coerce").astype("float64"),
+            "decision": pd.Series(np.where(keep, DECISION_KEEP, DECISION_RELEASE), index=chosen.index, dtype="str"),
+            "decision_reason": pd.Series(np.where(keep, REASON_LIKELY_ACTIVE, REASON_QUIET), index=chosen.index,
+                                         dtype="str"),
+        }
+    )
+    return table.sort_values(["predicted_clv", "recency_days", "customer_id"], ascending=[False, False, True],
+                             na_position="last", kind="stable").reset_index(drop=True)

@@ -24,6 +24,13 @@ from .clean import (
     value_kind,
 )
 from .clv import clv_values
+from .clv_model import (
+    NOTE_RETENTION_MEASURED,
+    NOTE_RETENTION_NOT_MEASURED,
+    clv_predictions,
+    model_notes,
+    no_predictions,
+)
 from .columns import (
     ATTRIBUTE_COLUMNS,
     COST,
@@ -41,14 +48,28 @@ from .columns import (
 )
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
+from .customer_summary import summary_from_codes
 from .result import TierResult
+from .retention import (
+    ALL,
+    active_pairs,
+    cohort_table,
+    line_periods,
+    retention_table,
+    tier_retention_rates,
+    yearly_retention,
+)
 from .rfm import rfm_from_totals
 from .score import customer_score
-from .sob import customer_codes, segment_sob, sob_from_codes, totals_from_codes
+from .sob import customer_codes, segment_sob, sob_from_codes
 from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
 
 RFM_TAKEN = ("recency_days", "monetary", "r_score", "f_score", "m_score", "rfm_code",
              "rfm_segment", "rfm_class", "rfm_class_en")
+PREDICTION_TAKEN = ("p_alive", "expected_purchases_short", "expected_purchases_long", "expected_value",
+                    "predicted_clv")
+# After CUSTOMER_COLUMNS in TierResult.customers: the predictive CLV columns (core.clv_model).
+MODEL_CUSTOMER_COLUMNS = (*PREDICTION_TAKEN, "single_purchase")
 WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
 REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
 
@@ -72,7 +93,9 @@ def tier_customers(
     note says how many). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
     refresh) fills ``tier_changes`` and ``tier_change_matrix``.
 
-    ``TierResult.customers`` has ``CUSTOMER_COLUMNS`` first (then any master factor column used
+    ``TierResult.customers`` has ``CUSTOMER_COLUMNS`` first, then ``MODEL_CUSTOMER_COLUMNS``
+    (P(alive), expected purchases, expected value, predicted CLV, single_purchase; blank when
+    the models are off or could not be fitted, see ``model_notes``) (then any master factor column used
     by the score), one row per customer, sorted by the ABC measure descending, ties by id,
     prospects last (by id). Whole-number columns that can be missing use the Int64 dtype.
     A missing score factor value counts as that factor's worst value.
@@ -104,7 +127,8 @@ def tier_customers(
     data_quality = _concat_quality(data_quality, master_quality)
 
     codes, ids = customer_codes(clean)
-    totals = totals_from_codes(clean, codes, ids, settings)
+    # the customer summary: every per-customer aggregate once (row i = customer code i)
+    totals = summary_from_codes(clean, codes, ids, analysis_date, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
     abc = abc_tiers(measure, settings)
     table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
@@ -127,11 +151,30 @@ def tier_customers(
         last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)
     )
     table["lifecycle"] = lifecycle_stages(stage_input, analysis_date, settings)
+    # measured retention: the ABC tier of each customer code, joined back by code
+    in_sales = totals_row >= 0
+    tier_of_code = np.full(len(ids), None, dtype=object)
+    tier_of_code[totals_row[in_sales]] = table.loc[in_sales, "abc_tier"].astype(object).to_numpy()
+    yearly = yearly_retention(clean, codes, tier_of_code, analysis_date)
+    periods = line_periods(clean, settings.retention_period)  # shared by retention and cohorts
+    pairs = active_pairs(clean, codes, periods)
+    rates = tier_retention_rates(yearly)
+    model_rows = _retention_notes(yearly, rates, settings)
+    measured = table.loc[bought, "abc_tier"].map(rates).to_numpy(dtype="float64")
     clv = clv_values(
-        table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings
+        table.loc[bought, [CUSTOMER_ID, "profit", "first_purchase", "last_purchase"]], analysis_date, settings,
+        measured_retention=measured,
     )
     _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
-    table["release_to_pool"] = (table["recency_days"] > settings.release_days).fillna(False).astype(bool)
+    predictions = (clv_predictions(totals, analysis_date, settings) if settings.clv_models
+                   else no_predictions(totals))
+    # joined by customer id: prospects and customers without a purchase get blanks
+    joined = predictions.customers.reindex(table[CUSTOMER_ID].to_numpy())
+    for name in PREDICTION_TAKEN:
+        table[name] = joined[name].to_numpy()
+    table["single_purchase"] = joined["single_purchase"].astype("boolean").to_numpy()
+    quiet = (table["recency_days"] > settings.release_days).fillna(False).to_numpy(dtype=bool)
+    table["release_to_pool"] = quiet & ~keep_quiet_customers(table, settings)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
     promote = np.zeros(len(table), dtype=bool)
     review = np.zeros(len(table), dtype=bool)
@@ -165,6 +208,11 @@ def tier_customers(
         sob_by_period=sob_from_codes(clean, codes, ids, period=settings.sob_period),
         coverage=holding_coverage(table, settings),
         releases=release_candidates(table.loc[table["abc_tier"].notna()], analysis_date, settings),
+        clv_parameters=predictions.parameters,
+        model_notes=pd.concat([model_notes(model_rows), predictions.notes], ignore_index=True),
+        retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date, periods, pairs),
+        yearly_retention=yearly,
+        cohorts=cohort_table(clean, codes, settings.retention_period, analysis_date, periods, pairs),
         data_quality=data_quality,
         as_of=analysis_date,
         measure=measure_name,
@@ -173,6 +221,29 @@ def tier_customers(
         tier_changes=changes,
         tier_change_matrix=matrix,
     )
+
+
+def keep_quiet_customers(table: pd.DataFrame, settings: Settings) -> np.ndarray:
+    """Customers whose P(alive) is at least ``settings.keep_p_alive``: "quiet but likely active
+    - keep" with their salesperson even when silent longer than ``release_days``. A customer
+    without a repeat purchase is never kept this way: their P(alive) = 1 is the model's
+    construction, not evidence."""
+    alive = pd.to_numeric(table["p_alive"], errors="coerce").to_numpy(dtype="float64")
+    single = table["single_purchase"].fillna(True).to_numpy(dtype=bool)
+    return (alive >= settings.keep_p_alive) & ~single
+
+
+def _retention_notes(yearly: pd.DataFrame, rates: dict[str, float], settings: Settings) -> list[tuple]:
+    """Which yearly retention the m*r/(1+i-r) projection used, as note rows."""
+    if settings.retention_rate is not None:
+        return []
+    overall = float(yearly.set_index("tier").loc[ALL, "retention"])
+    if not np.isfinite(overall):
+        from .clv import RETENTION_NOT_MEASURED
+
+        return [("tiers", "clv_proj", NOTE_RETENTION_NOT_MEASURED, f"{RETENTION_NOT_MEASURED}")]
+    detail = "; ".join(f"{tier}={rate:.3f}" for tier, rate in rates.items() if np.isfinite(rate))
+    return [("tiers", "clv_proj", NOTE_RETENTION_MEASURED, detail)]
 
 
 def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -379,8 +450,8 @@ def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
         table[name] = pd.to_datetime(table[name]).astype("datetime64[ns]")
     for name in ("rfm_code", "rfm_segment", "rfm_class", "rfm_class_en", "score_tier", "lifecycle", "flags"):
         table[name] = table[name].astype("str")
-    extra = [f for f in factors if f not in CUSTOMER_COLUMNS]
-    return table[[*CUSTOMER_COLUMNS, *extra]].reset_index(drop=True)
+    extra = [f for f in factors if f not in CUSTOMER_COLUMNS and f not in MODEL_CUSTOMER_COLUMNS]
+    return table[[*CUSTOMER_COLUMNS, *MODEL_CUSTOMER_COLUMNS, *extra]].reset_index(drop=True)
 
 
 def _concat_quality(*tables: pd.DataFrame) -> pd.DataFrame:

@@ -32,3 +32,10 @@ class TierResult:
     # Since the previous refresh (empty when no previous tiers were given): see core.changes.
     tier_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_change_matrix: pd.DataFrame = field(default_factory=pd.DataFrame)  # from tier x to tier counts
+    # Predictive CLV, retention and cohorts (core.clv_model, core.retention; issue 10).
+    clv_parameters: pd.DataFrame = field(default_factory=pd.DataFrame)  # model, parameter, value
+    # sheet, column, note_key, detail: structured notes of the models (keys, no display words)
+    model_notes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    retention: pd.DataFrame = field(default_factory=pd.DataFrame)  # retention.RETENTION_COLUMNS
+    yearly_retention: pd.DataFrame = field(default_factory=pd.DataFrame)  # YEARLY_RETENTION_COLUMNS
+    cohorts: pd.DataFrame = field(default_factory=pd.DataFrame)  # retention.COHORT_COLUMNS

@@ -27,6 +27,8 @@ SHEET_NAMES: dict[str, tuple[str, str]] = {
     "coverage": ("Coverage", "保有量"),
     "data_quality": ("Data quality", "数据问题"),
     "tier_changes": ("Tier changes", "分级变化"),
+    "clv_model": ("CLV model", "CLV 模型"),  # issue 10
+    "retention": ("Retention", "留存"),  # issue 10
     "settings": ("Settings", "设置"),
 }
 
@@ -123,6 +125,8 @@ TIERS_COLUMNS = (
     "revenue", "cost", "profit", "sob", "cum_share", "abc_tier",
     "orders", "last_purchase", "recency_days", "r_score", "f_score", "m_score", "rfm_code",
     "rfm_segment", "score", "score_tier", "lifecycle", "clv_hist", "clv_proj", "flags",
+    # predictive CLV (issue 10): after Flags, so the columns above keep their letters
+    "p_alive", "single_purchase", "expected_purchases_short", "expected_purchases_long", "predicted_clv",
 )
 
 # Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
@@ -172,6 +176,130 @@ PHRASES: dict[str, tuple[str, str]] = {
     "no_changes": ("No previous tiers in this workbook: nothing to compare yet.",
                    "工作簿中没有上次的分级结果，暂无可比较的变化。"),
 }
+
+
+# -- Predictive CLV, retention and cohorts (issue 10) ---------------------------------------
+COLUMN_LABELS.update({
+    "p_alive": ("P(alive)", "存活概率", "percent"),
+    # P(alive) = 1 for these by the model's construction, not because they are surely active
+    "single_purchase": ("No repeat purchase yet", "尚无复购", "text"),
+    "expected_purchases_short": ("Expected purchases", "预期购买次数", "number"),  # header: see PHRASES
+    "expected_purchases_long": ("Expected purchases", "预期购买次数", "number"),
+    "expected_value": ("Expected profit per purchase", "单次购买预期利润", "currency"),
+    "predicted_clv": ("CLV (predicted by model)", "客户终身价值 (模型预测)", "currency"),
+    "decision": ("Decision", "处理", "text"),
+    "decision_reason": ("Why", "原因说明", "text"),
+    "next_period": ("Next period", "下一期间", "text"),
+    "active": ("Active customers", "活跃客户数", "integer"),
+    "retained": ("Still buying next period", "下期仍购买", "integer"),
+    "retention": ("Retention", "留存率", "percent"),
+    "churn": ("Churn", "流失率", "percent"),
+    "active_year_before": ("Bought in the year before last", "前年购买客户数", "integer"),
+    "cohort": ("Cohort (first purchase)", "同期群（首购期间）", "text"),
+    "model": ("Model", "模型", "text"),
+    "parameter": ("Parameter", "参数", "text"),
+    "detail": ("Detail", "详情", "text"),
+})
+VALUE_LABELS_ZH.update({
+    "single_purchase": {"Yes": "是"},
+    "decision": {"keep": "保留", "release": "释放"},
+    "decision_reason": {"quiet longer than release_days": "超过释放天数未购买",
+                        "quiet but likely active - keep": "沉默但很可能仍活跃 — 保留"},
+    "model": {"BG/NBD": "BG/NBD（购买与流失）", "Gamma-Gamma": "Gamma-Gamma（单次价值）", "both": "两者"},
+})
+PHRASES.update({
+    "expected_purchases": ("Expected purchases (next {days} days)", "预期购买次数（未来 {days} 天）"),
+    "predicted_clv": ("CLV (predicted, {months} months)", "客户终身价值（模型预测，{months} 个月）"),
+    "clv_parameters": ("CLV model: fitted parameters", "CLV 模型：拟合参数"),
+    "model_notes": ("Notes on the models", "模型说明"),
+    "clv_about": ("About these figures", "指标说明"),
+    "retention_by_period": ("Retention by ABC tier: share of a period's buyers who buy again in the next period",
+                            "按 ABC 分类的留存率：本期购买的客户中下期再次购买的比例"),
+    "churn_by_period": ("Churn by ABC tier (1 - retention)", "按 ABC 分类的流失率（1 − 留存率）"),
+    "yearly_retention": ("Yearly retention by ABC tier (used by the projected CLV)",
+                         "按 ABC 分类的年留存率（用于预测 CLV）"),
+    "cohort_share": ("Cohorts: share still buying k periods after the first purchase",
+                     "同期群：首购后第 k 期仍在购买的比例"),
+    "cohort_revenue": ("Cohorts: revenue per period", "同期群：各期销售额"),
+    "no_retention": ("Not enough complete periods to measure retention yet.", "完整期间不足，暂无法计算留存率。"),
+    "yes": ("Yes", "是"),
+    "retained_last_year": ("Bought again in the last year", "去年再次购买"),
+})
+# Fitted parameter keys (core.clv_model) -> shown name.
+PARAMETER_LABELS: dict[str, tuple[str, str]] = {
+    "r": ("r (purchase rate shape)", "r（购买率形状）"),
+    "alpha_days": ("alpha (purchase rate scale, days)", "alpha（购买率尺度，天）"),
+    "a": ("a (dropout shape)", "a（流失形状）"),
+    "b": ("b (dropout shape)", "b（流失形状）"),
+    "p": ("p (value shape)", "p（价值形状）"),
+    "q": ("q (heterogeneity shape)", "q（异质性形状）"),
+    "v": ("v (heterogeneity scale, currency)", "v（异质性尺度，货币）"),
+    "log_likelihood": ("Log-likelihood", "对数似然"),
+    "customers": ("Customers used", "使用的客户数"),
+    "repeat_customers": ("Customers with a repeat purchase", "有复购的客户数"),
+    "excluded": ("Left out (average profit <= 0)", "排除（平均利润 ≤ 0）"),
+    "frequency_value_correlation": ("Correlation of frequency and value", "频次与价值的相关系数"),
+    "converged": ("Converged (1 = yes)", "已收敛（1 = 是）"),
+    "calibration_date": ("Calibration date (analysis date)", "校准日期（分析日期）"),
+}
+# Model note keys (core.clv_model NOTE_*) -> sentence with {detail}.
+MODEL_NOTE_TEXT: dict[str, tuple[str, str]] = {
+    "clv_models_off": ("The CLV models are switched off (setting clv_models).", "CLV 模型已关闭（设置 clv_models）。"),
+    "bgnbd_not_fitted": ("BG/NBD could not be fitted ({detail}): P(alive), expected purchases and predicted CLV "
+                         "are blank.", "BG/NBD 模型无法拟合（{detail}）：存活概率、预期购买次数与预测 CLV 留空。"),
+    "gamma_gamma_not_fitted": ("Gamma-Gamma could not be fitted ({detail}): predicted CLV is blank.",
+                               "Gamma-Gamma 模型无法拟合（{detail}）：预测 CLV 留空。"),
+    "gamma_gamma_excluded": ("{detail} customers with an average repeat profit <= 0 (returns, losses) are left out "
+                             "of the value model; their predicted CLV is 0.",
+                             "{detail} 个平均复购利润 ≤ 0 的客户（退货、亏损）未纳入价值模型，其预测 CLV 为 0。"),
+    "frequency_value_correlation": ("Correlation of purchase frequency and value per purchase: {detail} (near 0: "
+                                    "the Gamma-Gamma assumption holds).",
+                                    "购买频次与单次价值的相关系数：{detail}（接近 0：Gamma-Gamma 假设成立）。"),
+    "frequency_value_correlation_high": ("Correlation of purchase frequency and value per purchase: {detail}. The "
+                                         "Gamma-Gamma model assumes none: treat predicted CLV with care.",
+                                         "购买频次与单次价值的相关系数：{detail}。Gamma-Gamma 模型假设两者无关：预测 CLV "
+                                         "仅供参考。"),
+    "p_alive_one_without_repeat": ("{detail} customers have no repeat purchase: the model gives them P(alive) = 1 by "
+                                   "construction, not because they are surely active (column 'No repeat purchase yet').",
+                                   "{detail} 个客户尚无复购：模型按构造给出存活概率 1，并不代表确定活跃（见“尚无复购”列）。"),
+    "retention_not_measured": ("Retention could not be measured (no purchase in the year before last): the projected "
+                               "CLV uses r = {detail}.", "无法实测留存率（前年无购买）：预测 CLV 使用 r = {detail}。"),
+    "retention_measured": ("Projected CLV uses the measured yearly retention of each ABC tier: {detail}.",
+                           "预测 CLV 使用各 ABC 分类实测的年留存率：{detail}。"),
+}
+# One sentence per figure, for the CLV model sheet.
+CLV_EXPLANATIONS: tuple[tuple[str, str], ...] = (
+    ("P(alive): the chance the customer still buys from us, judged from how regularly they bought and how long "
+     "they have been quiet.", "存活概率：根据客户以往购买的规律和沉默时长，估计其仍会向我们购买的可能性。"),
+    ("Expected purchases: how many purchase days to expect from the customer in the coming period.",
+     "预期购买次数：未来一段时间内预计该客户会有多少个购买日。"),
+    ("Predicted CLV: the profit those purchases are expected to bring, discounted to today.",
+     "模型预测 CLV：这些购买预计带来的利润，折现到今天。"),
+    ("Recency here is the time from first to last purchase; the RFM recency on the Tiers sheet is the days since "
+     "the last purchase.", "此处“最近度”指首购到末次购买的时间；客户分级表中 RFM 的最近度是距末次购买的天数。"),
+    ("Do not trust these figures for customers who buy on contract schedules, for fewer than a few hundred "
+     "customers, or right after a big change in the business.",
+     "对于按合同周期采购的客户、客户数少于几百个或业务刚发生重大变化时，请谨慎使用这些数字。"),
+)
+
+
+# Why a model was not fitted (core.bgnbd / core.gamma_gamma REASON_*) -> words.
+MODEL_REASON_TEXT: dict[str, tuple[str, str]] = {
+    "too_few_repeat_customers": ("fewer than 10 customers with a repeat purchase", "有复购的客户少于 10 个"),
+    "no_convergence": ("no optimum: for example nobody ever stops buying, or every value is alike",
+                       "找不到最优解：例如没有客户停止购买，或每次价值几乎相同"),
+    "no_customers": ("no customer with a purchase", "没有有购买记录的客户"),
+    "q_not_above_one": ("q <= 1: the average value would be infinite", "q ≤ 1：平均价值将为无穷大"),
+}
+
+
+def model_note_text(key: str, detail: str, language: str) -> str:
+    """A model note (core.clv_model NOTE_*) as a sentence in ``language``."""
+    pair = MODEL_NOTE_TEXT.get(key)
+    if pair is None:
+        return f"{key}: {detail}"
+    reason = MODEL_REASON_TEXT.get(detail)
+    return pair[_index(language)].format(detail=reason[_index(language)] if reason else detail)
 
 
 def _index(language: str) -> int:

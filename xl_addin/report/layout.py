@@ -47,6 +47,14 @@ TABLE_NAMES: dict[str, str] = {
     "refresh_notes": "CT_RefreshNotes",
     "tier_changes": "CT_TierChanges",
     "tier_change_matrix": "CT_TierChangeMatrix",
+    "clv_parameters": "CT_CLVModel",
+    "model_notes": "CT_CLVModelNotes",
+    "clv_about": "CT_CLVModelAbout",
+    "retention_by_period": "CT_Retention",
+    "churn_by_period": "CT_Churn",
+    "yearly_retention": "CT_YearlyRetention",
+    "cohort_share": "CT_CohortShare",
+    "cohort_revenue": "CT_CohortRevenue",
 }
 PARETO_TOP = 50  # customers shown as their own bar; the rest are one "Others" bar
 TIER_KEYS = ("A", "B", "C", "D")
@@ -254,7 +262,9 @@ def _sheet(key: str, language: str, blocks: list[Block], **options: Any) -> Shee
 def tiers_sheet(result: Any, language: str) -> Sheet:
     """One row per customer in the core's order (ABC measure descending)."""
     frame = result.customers.reindex(columns=list(labels.TIERS_COLUMNS))
-    block = _table(frame, language, tier_column="abc_tier", table=TABLE_NAMES["tiers"])
+    frame["single_purchase"] = _yes_or_blank(frame["single_purchase"], language)
+    block = _table(frame, language, tier_column="abc_tier", table=TABLE_NAMES["tiers"],
+                   headers=_model_headers(result.settings, language))
     # the table has its own filter buttons: no sheet autofilter on the same range
     return _sheet("tiers", language, [block], freeze=(1, 2))
 
@@ -427,6 +437,98 @@ def settings_sheet(result: Any, language: str) -> Sheet:
                  freeze=(1, 0), column_widths=widths, only_if_missing=True)
 
 
+# -- predictive CLV, retention and cohorts (issue 10) --------------------------------------
+
+def _yes_or_blank(flags: pd.Series, language: str) -> pd.Series:
+    """A True/False column as "Yes" / empty text (missing = empty)."""
+    yes = phrase("yes", language)
+    return pd.Series(np.where(flags.astype("boolean").fillna(False).to_numpy(dtype=bool), yes, None),
+                     index=flags.index, dtype="str")
+
+
+def _model_headers(settings: Any, language: str) -> dict[str, str]:
+    """Headers that state the settings they depend on: horizons in days, CLV in months."""
+    return {
+        "expected_purchases_short": phrase("expected_purchases", language, days=settings.expected_days_short),
+        "expected_purchases_long": phrase("expected_purchases", language, days=settings.expected_days_long),
+        "predicted_clv": phrase("predicted_clv", language, months=settings.clv_months),
+    }
+
+
+def clv_model_sheet(result: Any, language: str) -> Sheet:
+    """The CLV model: fitted parameters (BG/NBD r, alpha in days, a, b; Gamma-Gamma p, q, v;
+    log-likelihoods, customers used, convergence, calibration date), the notes on the models
+    and one sentence per figure."""
+    index = labels.LANGUAGES.index(language)
+    parameters = getattr(result, "clv_parameters", pd.DataFrame())
+    blocks = []
+    if parameters is not None and len(parameters):
+        frame = pd.DataFrame({
+            "model": parameters["model"].astype("str"),
+            "parameter": [labels.PARAMETER_LABELS.get(p, (p, p))[index] for p in parameters["parameter"]],
+            "value": [v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else
+                      (None if isinstance(v, float) and np.isnan(v) else float(v)) for v in parameters["value"]],
+        })
+        blocks.append(_table(frame, language, title=phrase("clv_parameters", language),
+                             formats={"value": "number"}, table=TABLE_NAMES["clv_parameters"]))
+    notes = getattr(result, "model_notes", pd.DataFrame())
+    if notes is not None and len(notes):
+        text = [labels.model_note_text(k, d, language) for k, d in zip(notes["note_key"], notes["detail"])]
+        blocks.append(_table(pd.DataFrame({"note": pd.Series(text, dtype="str")}), language,
+                             title=phrase("model_notes", language),
+                             table=TABLE_NAMES["model_notes"]))
+    about = pd.DataFrame({"note": pd.Series([pair[index] for pair in labels.CLV_EXPLANATIONS], dtype="str")})
+    blocks.append(_table(about, language, title=phrase("clv_about", language),
+                         table=TABLE_NAMES["clv_about"]))
+    return _sheet("clv_model", language, _stack(blocks))
+
+
+def _by_tier(table: pd.DataFrame, value: str) -> pd.DataFrame:
+    """Long retention rows -> one row per period, one column per tier (A..D, All)."""
+    wide = table.pivot(index=["period", "next_period"], columns="tier", values=value)
+    tiers = [t for t in (*TIER_KEYS, "All") if t in wide.columns]
+    return wide[tiers].reset_index().rename_axis(columns=None)
+
+
+def _triangle(cohorts: pd.DataFrame, value: str) -> pd.DataFrame:
+    wide = cohorts.pivot(index=["cohort", "customers"], columns="periods_after", values=value)
+    wide.columns = [str(int(k)) for k in wide.columns]
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def retention_sheet(result: Any, language: str) -> Sheet:
+    """Retention and churn by ABC tier and period (settings.retention_period), the yearly
+    retention per tier that the projected CLV uses, and the cohort triangles (share still
+    buying, revenue) by period of first purchase."""
+    retention = getattr(result, "retention", pd.DataFrame())
+    blocks = []
+    if retention is None or retention.empty:
+        blocks.append(_table(pd.DataFrame({"note": pd.Series([phrase("no_retention", language)], dtype="str")}),
+                             language, title=phrase("retention_by_period", language),
+                             table=TABLE_NAMES["retention_by_period"]))
+    else:
+        for key, value in (("retention_by_period", "retention"), ("churn_by_period", "churn")):
+            frame = _by_tier(retention, value)
+            tiers = [c for c in frame.columns if c not in ("period", "next_period")]
+            shown = {t: translate_value("tier", t, language) for t in tiers}
+            blocks.append(_table(frame, language, title=phrase(key, language),
+                                 formats={t: "percent" for t in tiers}, headers=shown,
+                                 table=TABLE_NAMES[key]))
+    yearly = getattr(result, "yearly_retention", pd.DataFrame())
+    if yearly is not None and len(yearly):
+        blocks.append(_table(yearly, language, title=phrase("yearly_retention", language),
+                             headers={"retained": phrase("retained_last_year", language)},
+                             table=TABLE_NAMES["yearly_retention"]))
+    cohorts = getattr(result, "cohorts", pd.DataFrame())
+    if cohorts is not None and len(cohorts):
+        for key, value, fmt in (("cohort_share", "share_active", "percent"), ("cohort_revenue", "revenue", "currency")):
+            frame = _triangle(cohorts, value)
+            steps = [c for c in frame.columns if c not in ("cohort", "customers")]
+            blocks.append(_table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
+                                 headers={k: k for k in steps}, table=TABLE_NAMES[key]))
+    return _sheet("retention", language, _stack(blocks))
+
+
 def build_report(result: Any, language: str | None = None, notes: tuple[Any, ...] = ()) -> Report:
     """Every generated sheet for ``result`` (a TierResult) in ``language`` ("en" / "zh";
     default: the result's Settings.language). ``notes``: the refresh's notes
@@ -437,5 +539,6 @@ def build_report(result: Any, language: str | None = None, notes: tuple[Any, ...
     sheets = (tiers_sheet(result, language), pareto_sheet(result, language),
               summary_sheet(result, language), coverage_sheet(result, language),
               data_quality_sheet(result, language, tuple(notes)),
-              tier_changes_sheet(result, language), settings_sheet(result, language))
+              tier_changes_sheet(result, language), clv_model_sheet(result, language),
+              retention_sheet(result, language), settings_sheet(result, language))
     return Report(language=language, sheets=sheets)
