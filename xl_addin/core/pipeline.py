@@ -24,6 +24,7 @@ from .clean import (
     value_kind,
 )
 from .clv import clv_values
+from .values import DATE_DTYPE
 from .columns import (
     ATTRIBUTE_COLUMNS,
     COST,
@@ -59,6 +60,7 @@ def tier_customers(
     customers: pd.DataFrame | None = None,
     as_of: dt.date | pd.Timestamp | str | None = None,
     previous_tiers: pd.DataFrame | None = None,
+    today: dt.date | pd.Timestamp | None = None,
 ) -> TierResult:
     """Tier every customer: SOB, ABC, RFM, score, lifecycle, CLV, holding limits, summaries.
 
@@ -68,8 +70,10 @@ def tier_customers(
     no sale line become prospects (no tier, lifecycle "Prospect"), and its non-blank attributes
     win over the sales data; otherwise an attribute is the value on the customer's latest-dated
     sale line that has one (ties: the later line). ``as_of``: this argument, else
-    ``settings.as_of``, else the latest sale date; sale lines dated after it are left out (a
-    note says how many). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
+    ``settings.as_of``, else the latest sale date not after ``today`` (default: the computer's
+    date); sale lines dated after the given ``as_of`` (or after ``today``) are left out and
+    listed in ``data_quality``. ``settings.date_order`` / ``decimal_separator`` govern text
+    dates and numbers (``core.values``). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
     refresh) fills ``tier_changes`` and ``tier_change_matrix``.
 
     ``TierResult.customers`` has ``CUSTOMER_COLUMNS`` first (then any master factor column used
@@ -79,20 +83,19 @@ def tier_customers(
     """
     settings = settings or DEFAULT_SETTINGS
     # order ids are only counted (distinct per customer): their text order does not matter
-    clean, data_quality = clean_transactions(transactions, sort_order_ids=False)
+    given_date = _given_date(as_of, settings)
+    clean, data_quality = clean_transactions(
+        transactions, sort_order_ids=False, date_order=settings.date_order,
+        decimal_separator=settings.decimal_separator, as_of=given_date,
+        today=pd.Timestamp(today if today is not None else dt.date.today()),
+    )
     if clean.empty:
         raise InputError(
             f"none of the {len(transactions)} sale lines is usable",
             hint=_first_problem(data_quality),
         )
     notes: list[str] = []
-    analysis_date = _analysis_date(as_of, settings, clean)
-    later = (clean[DATE] > analysis_date).to_numpy()
-    if later.any():
-        notes.append(f"{int(later.sum())} sale lines dated after {analysis_date:%Y-%m-%d} are left out.")
-        clean = clean.loc[~later].reset_index(drop=True)
-        if clean.empty:
-            raise InputError(f"every sale line is dated after the analysis date {analysis_date:%Y-%m-%d}")
+    analysis_date = given_date if given_date is not None else pd.Timestamp(clean[DATE].max())
 
     has_cost = COST in clean.columns
     if not has_cost:
@@ -225,15 +228,21 @@ def _master_sheets(master: pd.DataFrame) -> np.ndarray:
     return np.full(len(master), "", dtype=object)
 
 
-def _analysis_date(as_of, settings: Settings, clean: pd.DataFrame) -> pd.Timestamp:
-    if as_of is not None:
-        try:
-            return pd.Timestamp(as_of).normalize()
-        except (TypeError, ValueError):
-            raise InputError(f"as_of must be a date, got {as_of!r}", column="as_of") from None
-    if settings.as_of is not None:
-        return pd.Timestamp(settings.as_of).normalize()
-    return pd.Timestamp(clean[DATE].max()).normalize()
+def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:
+    """The analysis date the caller or Settings gave (midnight), else None."""
+    if as_of is None:
+        as_of = settings.as_of
+    if as_of is None:
+        return None
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"as_of must be a date, got {as_of!r}", column="as_of",
+                         hint="Give a date from 1900-01-01 to 9999-12-31.") from None
+    if stamp is pd.NaT or not dt.date(1900, 1, 1) <= stamp.date() <= dt.date(9999, 12, 31):
+        raise InputError(f"as_of must be a date from 1900-01-01 to 9999-12-31, got {as_of!r}",
+                         column="as_of")
+    return stamp.normalize()
 
 
 def _customer_table(
@@ -341,9 +350,9 @@ def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.D
     latest = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)  # = NaT
     if no_purchase.any():
         lines = no_purchase[codes]
-        stamps = clean[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        stamps = clean[DATE].to_numpy(dtype=DATE_DTYPE).view(np.int64)
         np.maximum.at(latest, codes[lines], stamps[lines])
-    return pd.Series(latest.view("datetime64[ns]"))
+    return pd.Series(latest.view(DATE_DTYPE))
 
 
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -376,7 +385,7 @@ def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     for name in WHOLE_NUMBER_COLUMNS:
         table[name] = table[name].astype("Int64")
     for name in ("first_purchase", "last_purchase"):
-        table[name] = pd.to_datetime(table[name]).astype("datetime64[ns]")
+        table[name] = table[name].astype(DATE_DTYPE)
     for name in ("rfm_code", "rfm_segment", "rfm_class", "rfm_class_en", "score_tier", "lifecycle", "flags"):
         table[name] = table[name].astype("str")
     extra = [f for f in factors if f not in CUSTOMER_COLUMNS]
