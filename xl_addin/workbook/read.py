@@ -119,6 +119,7 @@ class SalesBook:
             raise WorkbookError(f"cannot read '{self.path}': {exc}") from None
         self.sheet_names: list[str] = list(self._reader.sheet_names)
         self._zip = _XlsxParts.open(data)
+        self.date1904 = bool(self._zip and self._zip.date1904)
         self._headers: dict[str, SheetHeader] = {}
 
     @classmethod
@@ -282,6 +283,8 @@ class SalesBook:
         extras: dict[int, str] | None = None,
     ) -> pd.DataFrame:
         wanted = {i: FIELD_DTYPES[f] for f, i in match.items() if f in fields}
+        if self.date1904 and DATE in match and DATE in fields:
+            wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
         batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)
@@ -291,6 +294,8 @@ class SalesBook:
         for field, col in match.items():
             if field in fields:
                 columns[field] = _column(batch, index[col], raw_cells.get(col))
+        if self.date1904 and DATE in columns:
+            columns[DATE] = _dates_from_1904(columns[DATE])
         for col, name in (extras or {}).items():
             array = batch.column(index[col])
             if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
@@ -302,6 +307,23 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame
+
+
+def _dates_from_1904(values: Any) -> np.ndarray:
+    """A 1904-system date column, read as stored serials (date cells arrive as raw cells with
+    their serial), as 1900-system serials: + 1462 days, so the core's one rule applies.
+
+    fastexcel itself applies the 1904 flag in some workbooks and not in others (Excel's own
+    files put <fileVersion> first and it misses the flag: dates 1,462 days early), and never
+    to plain numbers: reading the serials and shifting them here is right in every case.
+    Text is left as it is; a negative serial (no date in the 1904 system) stays negative."""
+    cells = np.asarray(values.to_numpy(dtype=object, na_value=None)
+                       if isinstance(values, pd.Series) else values, dtype=object)
+    for i, value in enumerate(cells):
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                value, (bool, np.bool_)) and value == value:
+            cells[i] = float(value) + 1462.0 if value >= 0 else -1.0
+    return cells
 
 
 def _read_workbook_bytes(path: Path) -> bytes:
@@ -339,6 +361,7 @@ class _XlsxParts:
         self._strings_part = strings
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
+        self.date1904 = False
 
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
@@ -363,7 +386,11 @@ class _XlsxParts:
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
-        return cls(package, parts, strings)
+        found = cls(package, parts, strings)
+        found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
+            _local(e.tag) == "workbookPr" and e.get("date1904", "").lower() in ("1", "true")
+            for e in book)
+        return found
 
     def header(self, sheet: str) -> SheetHeader | None:
         part = self._parts.get(sheet)
