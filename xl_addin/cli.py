@@ -124,6 +124,7 @@ def check(book: Path, limit: int) -> None:
     report = check_workbook(book)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
+    _echo_notes(report.notes)
     findings = report.data_quality
     if findings.empty:
         click.echo("No problems found.")
@@ -176,9 +177,23 @@ def _echo_summary(result, path: Path) -> None:
                f"as of {result.as_of:%Y-%m-%d}: {tiers}")
     if len(result.data_quality):
         click.echo(f"  {len(result.data_quality):,} rows left out: see the Data quality sheet")
+    _echo_notes(result.notes)
     over = result.coverage[result.coverage["status"] == "Over"] if len(result.coverage) else []
     if len(over):
         click.echo(f"  {len(over):,} salesperson x tier holdings over their limit: see Coverage")
+
+
+def _echo_notes(notes) -> None:
+    """The reader's and the core's decisions (TierResult.notes), one line each."""
+    from .report.labels import note_text
+
+    if notes is None or not len(notes):
+        return
+    click.echo("Notes:")
+    for note in notes.itertuples(index=False):
+        where = ", ".join(p for p in (note.sheet, note.column) if p)
+        text = note_text(note.note_key, note.detail, "en")
+        click.echo(f"  {where}: {text}" if where else f"  {text}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -67,9 +67,9 @@ def test_dates_of_a_datetime_column_are_normalised():
 
 def test_numeric_serial_column():
     parsed = parse_dates(pd.Series([45658.0, 1.0, 0.0, -3.0]))
-    # 45658 = 2025-01-01; 1 = 1899-12-31 with the 1899-12-30 origin; 0 and negatives are no date
+    # 45658 = 2025-01-01; 1 = 1900-01-01 as Excel shows it; 0 and negatives are no date
     assert parsed.iloc[0] == pd.Timestamp("2025-01-01")
-    assert parsed.iloc[1] == pd.Timestamp("1899-12-31")
+    assert parsed.iloc[1] == pd.Timestamp("1900-01-01")
     assert parsed.iloc[2:].isna().all()
 
 

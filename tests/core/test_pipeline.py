@@ -97,7 +97,9 @@ def test_without_cost_the_note_says_so_and_revenue_ranks():
     sales = SALES.drop(columns="cost").dropna(subset=["customer_id"])
     result = tier_customers(sales, Settings(cost_rate=0.1))
     assert result.measure == "revenue"
-    assert any("No cost column" in note and "10%" in note for note in result.notes)
+    notes = result.notes.set_index("note_key")
+    assert notes.loc["no_cost_column", "detail"] == "0.1"
+    assert list(result.notes.columns) == ["sheet", "column", "note_key", "detail"]
     assert result.customers.set_index("customer_id").loc["b", "profit"] == pytest.approx(280 * 0.9)
 
 

@@ -20,6 +20,8 @@ from .values import (
     parse_number_column,
 )
 from .columns import (
+    NOTE_DATE_ORDER,
+    NOTE_DECIMAL_SEPARATOR,
     AMOUNT,
     ATTRIBUTE_COLUMNS,
     COST,
@@ -44,8 +46,6 @@ REASON_BAD_COST = "cost is not a number"
 REASON_BOOLEAN_ID = "TRUE/FALSE is not a customer id"
 REASON_AFTER_AS_OF = "date after the analysis date (as_of)"
 REASON_FUTURE = "date in the future"
-NOTE_DATE_ORDER = "date_order"  # detail: "DMY" or "MDY", the order used for slashed dates
-NOTE_DECIMAL_SEPARATOR = "decimal_separator"  # detail: "." or ","
 
 
 def clean_transactions(
@@ -379,6 +379,8 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
     else:
         sheets = np.full(len(raw), "", dtype=object)
     positions = np.arange(len(raw))
+    # the reader's (sheet, field) -> "C (Amount)": the user's own column, not our field name
+    shown = raw.attrs.get("headers") or {}
     for column, mask, values, reason in problems:
         if not mask.any():
             continue
@@ -389,7 +391,8 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
                 {
                     "sheet": sheets[where],
                     "row": rows[where],
-                    "column": column,
+                    "column": [shown.get((s, column), column) for s in sheets[where]]
+                    if shown else column,
                     "value": [_value_text(v) for v in raw_values],
                     "reason": reason if isinstance(reason, str) else reason[where],
                     "_order": where,

@@ -36,13 +36,16 @@ from .columns import (
     FLAG_RELEASE,
     FLAG_REVIEW,
     FLAG_SEPARATOR,
+    NOTE_COLUMNS,
+    NOTE_NO_COST,
+    NOTE_SHEET_WITHOUT_COST,
     SOURCE_ROW,
     SOURCE_SHEET,
     WALLET,
 )
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
-from .result import TierResult
+from .result import TierResult, notes_frame
 from .rfm import rfm_from_totals
 from .score import customer_score
 from .sob import customer_codes, segment_sob, sob_from_codes, totals_from_codes
@@ -94,21 +97,22 @@ def tier_customers(
             f"none of the {len(transactions)} sale lines is usable",
             hint=_first_problem(data_quality),
         )
-    notes: list[str] = []
+    notes = [tuple(n) for n in transactions.attrs.get("notes", ()) if _is_note(n)]
+    notes.extend(clean.attrs.get("notes", ()))
     analysis_date = given_date if given_date is not None else pd.Timestamp(clean[DATE].max())
 
     has_cost = COST in clean.columns
     if not has_cost:
-        notes.append(
-            f"No cost column: cost = revenue x {settings.cost_rate:.0%}, "
-            f"profit = revenue x (1 - {settings.cost_rate:.0%})."
-        )
+        notes.append(("", COST, NOTE_NO_COST, f"{settings.cost_rate:g}"))
     master, master_quality = clean_customer_master(customers)
     data_quality = _concat_quality(data_quality, master_quality)
 
     codes, ids = customer_codes(clean)
     totals = totals_from_codes(clean, codes, ids, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
+    if measure_name == "profit":
+        notes.extend(("" if s is None else s, COST, NOTE_SHEET_WITHOUT_COST, "")
+                     for s in _sheets_without_cost(transactions))
     abc = abc_tiers(measure, settings)
     table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
@@ -172,7 +176,7 @@ def tier_customers(
         as_of=analysis_date,
         measure=measure_name,
         settings=settings,
-        notes=tuple(notes),
+        notes=notes_frame(notes),
         tier_changes=changes,
         tier_change_matrix=matrix,
     )
@@ -226,6 +230,20 @@ def _master_sheets(master: pd.DataFrame) -> np.ndarray:
     if SOURCE_SHEET in master.columns:
         return master[SOURCE_SHEET].astype(object).where(master[SOURCE_SHEET].notna(), "").astype(str).to_numpy()
     return np.full(len(master), "", dtype=object)
+
+
+def _is_note(note) -> bool:
+    return isinstance(note, tuple) and len(note) == len(NOTE_COLUMNS)
+
+
+def _sheets_without_cost(transactions: pd.DataFrame) -> list[str]:
+    """The source sheets whose cost cells are all blank while another sheet has costs (their
+    lines count cost 0 in a profit ranking)."""
+    if COST not in transactions.columns or SOURCE_SHEET not in transactions.columns:
+        return []
+    has = transactions[COST].notna().groupby(transactions[SOURCE_SHEET].astype(str), sort=False,
+                                             observed=True).any()
+    return [str(s) for s, any_cost in has.items() if not any_cost] if has.any() else []
 
 
 def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:

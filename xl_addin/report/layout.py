@@ -24,7 +24,15 @@ from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
 from . import labels
-from .labels import column_format, column_header, phrase, sheet_name, translate_value
+from .labels import (
+    NOTE_FRAME_HEADERS,
+    column_format,
+    column_header,
+    note_text,
+    phrase,
+    sheet_name,
+    translate_value,
+)
 from .settings_sheet import settings_rows
 
 PARETO_TOP = 50  # customers shown as their own bar; the rest are one "Others" bar
@@ -314,9 +322,6 @@ def summary_sheet(result: Any, language: str) -> Sheet:
         formats = {c: "integer" for c in frame.columns if c != key}
         blocks.append(_table(frame, language, title=phrase(f"pivot_{key}", language),
                              formats=formats))
-    if result.notes:
-        notes = pd.DataFrame({"note": pd.Series(list(result.notes), dtype="str")})
-        blocks.append(_table(notes, language, title=phrase("notes", language)))
     return _sheet("summary", language, _stack(blocks))
 
 
@@ -335,7 +340,21 @@ def data_quality_sheet(result: Any, language: str) -> Sheet:
     frame = result.data_quality.reindex(columns=list(DATA_QUALITY_COLUMNS))
     block = _table(frame, language)
     freeze, ref = _freeze_filter(block)
-    return _sheet("data_quality", language, [block], freeze=freeze, autofilter=ref)
+    blocks = [block]
+    notes = getattr(result, "notes", None)
+    if isinstance(notes, pd.DataFrame) and len(notes):
+        # the reader's and the core's decisions, worded here (labels.note_text), to the right
+        # of the table so that its filter and any row count stay untouched
+        headers = NOTE_FRAME_HEADERS[language]
+        worded = pd.DataFrame({
+            headers[0]: notes["sheet"].astype("str"),
+            headers[1]: notes["column"].astype("str"),
+            headers[2]: pd.Series([note_text(k, d, language) for k, d in
+                                   zip(notes["note_key"], notes["detail"])], dtype="str"),
+        })
+        blocks += _stack([_table(worded, language, title=phrase("notes", language))],
+                         column=block.last_column + 2)
+    return _sheet("data_quality", language, blocks, freeze=freeze, autofilter=ref)
 
 
 def tier_changes_sheet(result: Any, language: str) -> Sheet:

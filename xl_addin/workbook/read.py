@@ -38,6 +38,12 @@ from ..core.columns import (
     CUSTOMER_ID,
     CUSTOMER_NAME,
     DATE,
+    NOTE_CUSTOMER_NAME_AS_ID,
+    NOTE_HEADER_DUPLICATE,
+    NOTE_HEADER_USED,
+    NOTE_SHEET_EMPTY,
+    NOTE_SHEET_HIDDEN,
+    NOTE_SHEET_READ,
     INDUSTRY,
     ORDER_ID,
     REGION,
@@ -47,9 +53,10 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import WorkbookError
+from ..errors import InputError, WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
+from .headers import match_headers
 from .tables import (
     CUSTOMER_FIELDS,
     CUSTOMER_SHEETS,
@@ -165,7 +172,10 @@ class SalesBook:
         sheet whose name starts with "Sales" / "销售" (any case), or whose header row holds a
         customer (id or name), a date and an amount column. Generated sheets and the customer
         master are never sales sheets (``tables.sales_sheet_names``)."""
-        return sales_sheet_names(self.sheet_names, self.header, settings)
+        names = self.sheet_names
+        if not settings.sales_sheets and self._zip and self._zip.hidden:
+            names = [n for n in names if n not in self._zip.hidden]  # hidden: a backup, a draft
+        return sales_sheet_names(names, self.header, settings)
 
     # -- tables -------------------------------------------------------------------------
 
@@ -176,24 +186,55 @@ class SalesBook:
         InputError when there is no sales sheet, or a sales sheet lacks a customer, date or
         amount column (naming the sheet, the field and the headers found)."""
         names = self.sales_sheet_names(settings)
-        frames, notes = [], []
+        notes: list[tuple[str, str, str, str]] = [
+            (name, "", NOTE_SHEET_HIDDEN, "") for name in self._hidden_sales_sheets(settings)]
+        frames, headers, unmatched = [], {}, None
         for name in names:
             header = self.header(name)
             if not header.row:
-                notes.append(f"Sheet '{name}' is empty; skipped.")
+                notes.append((name, "", NOTE_SHEET_EMPTY, ""))
                 continue
             match = sales_fields(name, header, settings)
-            notes.extend(f"Sheet '{name}': {n}" for n in match.notes)
+            lines = set(match.unmatched)
+            unmatched = lines if unmatched is None else unmatched & lines
             frame = self._read_fields(name, header, match, SALES_FIELDS)
+            notes.append((name, "", NOTE_SHEET_READ, str(len(frame))))
+            for field, col in match.items():
+                if field in SALES_FIELDS:
+                    headers[(name, field)] = _cell_label(col, header.cells[col])
+                    notes.append((name, field, NOTE_HEADER_USED, headers[(name, field)]))
+            for field, cols in match.duplicates.items():
+                notes.append((name, field, NOTE_HEADER_DUPLICATE,
+                              ", ".join(_cell_label(c, header.cells[c]) for c in cols)))
             frame, note = customer_id_fallback(frame, name)
             if note:
-                notes.append(note)
+                notes.append((name, CUSTOMER_ID, NOTE_CUSTOMER_NAME_AS_ID, ""))
             frames.append(frame)
         if not frames:
             raise no_sales_error()
+        master = self._customers_sheet(settings)
+        if unmatched and master is not None and self.header(master).row:
+            unmatched &= set(match_headers(self.header(master).cells, settings.column_map).unmatched)
+        if unmatched:  # a mapping line that fits no sales tab: never fall back silently
+            field_text, header_text = sorted(unmatched)[0]
+            raise InputError(
+                f"the column_map line '{field_text} | {header_text}' matches no header of the "
+                f"sales tabs ({', '.join(n for n in names if self.header(n).row)})",
+                column="column_map",
+                hint="Correct the header text in the Settings sheet, or delete the line.",
+            )
         sales = combine(frames, [name for name in names if self.header(name).row])
         sales.attrs["notes"] = tuple(notes)
+        sales.attrs["headers"] = headers  # (sheet, field) -> "C (Amount)": for Data quality
         return sales
+
+    def _hidden_sales_sheets(self, settings: Settings) -> list[str]:
+        """Hidden tabs that would be sales tabs; skipped unless Settings names them."""
+        if settings.sales_sheets or not self._zip or not self._zip.hidden:
+            return []
+        shown = [n for n in self.sheet_names if n not in self._zip.hidden]
+        every = sales_sheet_names(self.sheet_names, self.header, settings)
+        return [n for n in every if n not in sales_sheet_names(shown, self.header, settings)]
 
     def customers(self, settings: Settings = Settings()) -> pd.DataFrame | None:
         """The customer master (``settings.customers_sheet``, else "Customers" / "客户"), or
@@ -309,6 +350,15 @@ class SalesBook:
         return frame
 
 
+def _cell_label(column: int, header: Any) -> str:
+    """A column as the user sees it: its letter and header, "C (Amount)"."""
+    letter, n = "", column + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letter = chr(65 + rest) + letter
+    return f"{letter} ({header})" if header not in (None, "") else letter
+
+
 def _dates_from_1904(values: Any) -> np.ndarray:
     """A 1904-system date column, read as stored serials (date cells arrive as raw cells with
     their serial), as 1900-system serials: + 1462 days, so the core's one rule applies.
@@ -362,6 +412,7 @@ class _XlsxParts:
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
         self.date1904 = False
+        self.hidden: set[str] = set()
 
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
@@ -387,6 +438,8 @@ class _XlsxParts:
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
         found = cls(package, parts, strings)
+        found.hidden = {e.get("name") for e in book.iter() if _local(e.tag) == "sheet"
+                        and e.get("state") in ("hidden", "veryHidden")}
         found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
             _local(e.tag) == "workbookPr" and e.get("date1904", "").lower() in ("1", "true")
             for e in book)

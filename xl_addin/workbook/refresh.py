@@ -15,7 +15,7 @@ from typing import Callable
 import pandas as pd
 
 from ..core import clean_transactions, tier_customers
-from ..core.result import TierResult
+from ..core.result import TierResult, notes_frame
 from ..report.layout import build_report
 from .read import SalesBook
 from .xlsx import write_report
@@ -66,6 +66,7 @@ class CheckReport:
     rows: int
     customers: int
     data_quality: pd.DataFrame
+    notes: pd.DataFrame | None = None  # core.columns.NOTE_COLUMNS
 
 
 def check_workbook(path: str | Path) -> CheckReport:
@@ -74,5 +75,9 @@ def check_workbook(path: str | Path) -> CheckReport:
         settings = book.settings()
         sheets = tuple(book.sales_sheet_names(settings))
         sales = book.sales(settings)
-    clean, data_quality = clean_transactions(sales)
-    return CheckReport(sheets, len(sales), clean["customer_id"].nunique(), data_quality)
+    # the same value rules and dates as a refresh (tier_customers), so the same rows
+    clean, data_quality = clean_transactions(
+        sales, date_order=settings.date_order, decimal_separator=settings.decimal_separator,
+        as_of=settings.as_of, today=dt.date.today())
+    notes = notes_frame([*sales.attrs.get("notes", ()), *clean.attrs.get("notes", ())])
+    return CheckReport(sheets, len(sales), clean["customer_id"].nunique(), data_quality, notes)
