@@ -165,3 +165,15 @@ def test_huge_amounts_never_make_totals_infinite():
     assert np.isfinite(result.customers["revenue"]).all()
     assert result.customers["revenue"].sum() == 12.0
     assert result.data_quality["reason"].tolist() == [NUMBER_TOO_LARGE] * 2
+
+
+def test_text_longer_than_excels_cell_limit_is_cut_with_a_note():
+    long_name = "N" * 40_000
+    raw = pd.DataFrame({"customer_id": ["a", "b"], "date": ["2025-01-01"] * 2, "amount": [1.0, 2.0],
+                        "customer_name": [long_name, "B"]})
+    result = tier_customers(raw, Settings(), today=dt.date(2025, 6, 30))
+    names = result.customers.set_index("customer_id")["customer_name"]
+    assert len(names["a"]) == 32_767 and names["b"] == "B"
+    notes = result.notes
+    assert notes[notes["note_key"] == "text_cut"][["column", "detail"]].values.tolist() == [
+        ["customer_name", "1"]]

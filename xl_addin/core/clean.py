@@ -21,6 +21,7 @@ from .values import (
 )
 from .columns import (
     NOTE_DATE_ORDER,
+    NOTE_TEXT_CUT,
     NOTE_DECIMAL_SEPARATOR,
     AMOUNT,
     ATTRIBUTE_COLUMNS,
@@ -43,6 +44,7 @@ REASON_BLANK_AMOUNT = "blank amount"
 REASON_BAD_AMOUNT = "amount is not a number"
 REASON_BAD_COST = "cost is not a number"
 
+MAX_CELL_TEXT = 32_767  # Excel's limit of characters in one cell
 REASON_BOOLEAN_ID = "TRUE/FALSE is not a customer id"
 REASON_AFTER_AS_OF = "date after the analysis date (as_of)"
 REASON_FUTURE = "date in the future"
@@ -154,6 +156,10 @@ def clean_transactions(
     if WALLET in raw.columns:
         out[WALLET] = parse_numbers(raw[WALLET], decimal_separator)
 
+    for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
+        if name in out:
+            out[name] = _cut_long_texts(out[name], name, notes)
+
     handled = set(out) | {SOURCE_SHEET, SOURCE_ROW}
     for name in raw.columns:
         if name not in handled:
@@ -203,6 +209,18 @@ def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str
         if choice is not None:
             notes.append((str(sheet), column, note_key, choice))
     return pd.concat(parts).reindex(values.index), reasons
+
+
+def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Categorical:
+    """Texts longer than Excel's cell limit (32,767 characters) cut at it, with a note: they
+    could not be written back to a sheet as they are."""
+    categories = pd.Index(values.categories)
+    if not len(categories) or categories.str.len().max() <= MAX_CELL_TEXT:
+        return values
+    long = int((categories.str.len() > MAX_CELL_TEXT).sum())
+    notes.append(("", column, NOTE_TEXT_CUT, str(long)))
+    cut = pd.Series(values, dtype=object).astype("str").str.slice(0, MAX_CELL_TEXT)
+    return text_categorical(cut)
 
 
 def _number_reasons(reasons: np.ndarray, not_a_number: str) -> np.ndarray:
@@ -411,7 +429,7 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
 def _value_text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return ""
-    return str(value)
+    return str(value)[:MAX_CELL_TEXT]
 
 
 def empty_data_quality() -> pd.DataFrame:

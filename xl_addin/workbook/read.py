@@ -53,7 +53,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import InputError, WorkbookError
+from ..errors import InputError, SettingsError, WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
 from .headers import match_headers
@@ -262,6 +262,7 @@ class SalesBook:
         batch, selected = self._load(name, header_row=None, skip_rows=0, dtypes="string")
         if batch.num_rows == 0:
             return Settings()
+        _refuse_error_values(self._reader, name)
         return parse_settings_rows(_rows_from_a(batch, selected), sheet=name)
 
     def previous_tiers(self) -> pd.DataFrame | None:
@@ -335,6 +336,19 @@ class SalesBook:
         for field, col in match.items():
             if field in fields:
                 columns[field] = _column(batch, index[col], raw_cells.get(col))
+        booleans = self._zip.booleans(sheet) if self._zip else []
+        if booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
+            by_column = {col: field for field, col in match.items() if field in fields}
+            for row, col, value in booleans:
+                at = row - header.row - 1
+                if col in by_column and 0 <= at < batch.num_rows:
+                    field = by_column[col]
+                    cells = columns[field]
+                    if not isinstance(cells, np.ndarray) or cells.dtype != object:
+                        cells = np.array(pd.Series(cells).to_numpy(dtype=object, na_value=None),
+                                         dtype=object)
+                    cells[at] = value
+                    columns[field] = cells
         if self.date1904 and DATE in columns:
             columns[DATE] = _dates_from_1904(columns[DATE])
         for col, name in (extras or {}).items():
@@ -348,6 +362,27 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame
+
+
+def _refuse_error_values(reader: Any, sheet: str) -> None:
+    """A Settings cell holding an error value (#DIV/0!, #REF!) is an error naming the cell:
+    read as blank it would silently become the default."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            _, errors = reader.load_sheet(sheet, header_row=None, skip_rows=0,
+                                          dtypes="string").to_arrow_with_errors()
+        except Exception:  # the plain load above succeeded: nothing more to learn here
+            return
+    for error in (errors.errors if errors is not None else []):
+        value = _decode_cell(error.detail)
+        if isinstance(value, str) and value.startswith("#"):
+            row, col = error.position
+            cell = f"{sheet}!{_cell_label(col, None)}{row + 1}"
+            raise SettingsError(
+                f"{cell} holds the error value {value}",
+                hint="Fix the formula or type the value, then try again.",
+            )
 
 
 def _cell_label(column: int, header: Any) -> str:
@@ -461,6 +496,24 @@ class _XlsxParts:
                     return SheetHeader(row_number, tuple(cells))
         return SheetHeader(0, ())
 
+    def booleans(self, sheet: str) -> list[tuple[int, int, bool]]:
+        """(1-based row, 0-based column, value) of every TRUE/FALSE cell of ``sheet``: fastexcel
+        reads them as 1.0 / 0.0 in a number column and as "true" in a text column. One regex
+        pass over the sheet's XML; none in the usual sheet."""
+        part = self._parts.get(sheet)
+        if part is None:
+            return []
+        with self._package.open(part) as stream:
+            xml = stream.read()
+        if b't="b"' not in xml:
+            return []
+        found = []
+        for cell in _BOOLEAN_CELL.finditer(xml):
+            ref, value = cell.group(1).decode(), cell.group(2)
+            row = int("".join(ch for ch in ref if ch.isdigit()))
+            found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
+        return found
+
     def _row_values(self, row: ET.Element) -> list[Any]:
         values: dict[int, Any] = {}
         column = -1
@@ -563,6 +616,8 @@ def _raw_cells(errors: list, selected: list) -> dict[int, tuple[np.ndarray, list
     return {col: (np.asarray(rows, dtype=np.int64), values) for col, (rows, values) in found.items()}
 
 
+_BOOLEAN_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]+\d+)"[^>]*?t="b"[^>]*>\s*(?:<f[^>]*?(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>',
+                           re.S)
 _DETAIL = re.compile(r"got '(\w+)\((.*)\)'\s*$", re.S)
 _EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!",
                  "Num": "#NUM!", "Ref": "#REF!", "Value": "#VALUE!"}
