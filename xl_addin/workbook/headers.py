@@ -171,6 +171,15 @@ def field_for_header(header: object) -> str | None:
     return None
 
 
+def column_label(column: int, header: object = None) -> str:
+    """A column as the user sees it: its letter and header, "C (Amount)" (0-based column)."""
+    letter, n = "", column + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letter = chr(65 + rest) + letter
+    return f"{letter} ({header})" if header not in (None, "") else letter
+
+
 def snake_case(header: object) -> str:
     """A column name for an extra header: NFKC, case folded, runs of anything but letters
     and digits -> "_" ("Receivable Days" -> "receivable_days", "账期（天）" -> "账期_天")."""

@@ -38,12 +38,8 @@ from ..core.columns import (
     CUSTOMER_ID,
     CUSTOMER_NAME,
     DATE,
-    NOTE_CUSTOMER_NAME_AS_ID,
-    NOTE_HEADER_DUPLICATE,
-    NOTE_HEADER_USED,
     NOTE_SHEET_EMPTY,
     NOTE_SHEET_HIDDEN,
-    NOTE_SHEET_READ,
     INDUSTRY,
     ORDER_ID,
     REGION,
@@ -56,7 +52,7 @@ from ..core.columns import (
 from ..errors import InputError, SettingsError, WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
-from .headers import match_headers
+from .headers import column_label, match_headers
 from .tables import (
     CUSTOMER_FIELDS,
     CUSTOMER_SHEETS,
@@ -77,6 +73,7 @@ from .tables import (
     previous_tiers_frame,
     sales_fields,
     sales_sheet_names,
+    sheet_notes,
 )
 
 __all__ = [  # the sheet and header conventions live in .tables; re-exported for callers
@@ -198,17 +195,11 @@ class SalesBook:
             lines = set(match.unmatched)
             unmatched = lines if unmatched is None else unmatched & lines
             frame = self._read_fields(name, header, match, SALES_FIELDS)
-            notes.append((name, "", NOTE_SHEET_READ, str(len(frame))))
             for field, col in match.items():
                 if field in SALES_FIELDS:
                     headers[(name, field)] = _cell_label(col, header.cells[col])
-                    notes.append((name, field, NOTE_HEADER_USED, headers[(name, field)]))
-            for field, cols in match.duplicates.items():
-                notes.append((name, field, NOTE_HEADER_DUPLICATE,
-                              ", ".join(_cell_label(c, header.cells[c]) for c in cols)))
             frame, note = customer_id_fallback(frame, name)
-            if note:
-                notes.append((name, CUSTOMER_ID, NOTE_CUSTOMER_NAME_AS_ID, ""))
+            notes.extend(sheet_notes(name, header, match, len(frame), note is not None))
             frames.append(frame)
         if not frames:
             raise no_sales_error()
@@ -386,12 +377,7 @@ def _refuse_error_values(reader: Any, sheet: str) -> None:
 
 
 def _cell_label(column: int, header: Any) -> str:
-    """A column as the user sees it: its letter and header, "C (Amount)"."""
-    letter, n = "", column + 1
-    while n:
-        n, rest = divmod(n - 1, 26)
-        letter = chr(65 + rest) + letter
-    return f"{letter} ({header})" if header not in (None, "") else letter
+    return column_label(column, header)
 
 
 def _dates_from_1904(values: Any) -> np.ndarray:
