@@ -29,11 +29,16 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CustomerTiersError as error:
+            if Progress.line_open:  # the message starts on its own line, after "Reading ... "
+                click.echo(err=True)
+                Progress.line_open = False
             raise CommandError(error) from None
 
 
 class Progress:
     """Step-by-step progress on stderr: "Reading sales tabs ... 1.2 s"."""
+
+    line_open = False  # a step is printed and its time is not yet
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
@@ -43,11 +48,13 @@ class Progress:
         self.done()
         if not self.quiet:
             click.echo(f"{step} ...", err=True, nl=False)
+            Progress.line_open = True
         self._started = time.perf_counter()
 
     def done(self) -> None:
         if self._started is not None and not self.quiet:
             click.echo(f" {time.perf_counter() - self._started:.1f} s", err=True)
+        Progress.line_open = False
         self._started = None
 
 

@@ -141,3 +141,12 @@ def test_decimal_comma_text_and_day_first_dotted_dates_through_refresh(tmp_path)
     assert [(r[1], r[2], r[4]) for r in quality] == [
         (5, "C (Amount)", "TRUE/FALSE is not a number"),
         (6, "A (Customer ID)", "TRUE/FALSE is not a customer id")]
+
+
+def test_cli_errors_start_on_a_new_line_after_the_progress_text(tmp_path):
+    rows = [["Customer ID", "Date", "Gross Amount"], ["C1", D(2025, 1, 1), 5.0]]
+    path = make_book(tmp_path / "b.xlsx", {"Sales": rows},
+                     settings_rows=settings_rows(Settings(column_map=(("amount", "Net"),))))
+    result = CliRunner().invoke(cli, ["refresh", str(path)])
+    assert result.exit_code == 3
+    assert "Reading sales tabs ...\nError:" in result.output
