@@ -99,6 +99,36 @@ def _without_booleans(values: pd.Series) -> tuple[pd.Series, np.ndarray]:
     return values, is_bool
 
 
+_OTHER, _BOOL, _NUMBER, _TEXT = 0, 1, 2, 3
+
+
+def _kind(value: object) -> int:
+    if isinstance(value, (bool, np.bool_)):
+        return _BOOL
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return _NUMBER
+    return _TEXT if isinstance(value, str) else _OTHER
+
+
+def _kinds(uniques: np.ndarray) -> np.ndarray:
+    return np.fromiter((_kind(v) for v in uniques), dtype=np.int8, count=len(uniques))
+
+
+def _floats(values: np.ndarray) -> np.ndarray:
+    """Python / numpy numbers as float64; an int too large for a float -> inf (a problem)."""
+    try:
+        return values.astype("float64")
+    except OverflowError:
+        return np.array([_float(v) for v in values], dtype="float64")
+
+
+def _float(value) -> float:
+    try:
+        return float(value)
+    except OverflowError:
+        return float("inf")
+
+
 # -- dates ---------------------------------------------------------------------------------
 
 
@@ -162,18 +192,17 @@ def _parse_date_values(uniques: np.ndarray, date_order: str) -> tuple[np.ndarray
     n = len(uniques)
     days = np.full(n, np.datetime64("NaT"), "datetime64[D]")
     problems = np.full(n, DATE_NOT_RECOGNISED, dtype=object)
-    texts: list[int] = []
-    for i, value in enumerate(uniques):
-        if isinstance(value, (bool, np.bool_)):
-            problems[i] = BOOLEAN_NOT_A_DATE
-        elif isinstance(value, (int, float, np.integer, np.floating)):
-            day, problem = _serial_days(np.array([float(value)]))
-            days[i], problems[i] = day[0], problem[0] or ""
-            if np.isnan(float(value)):
-                problems[i] = ""
-        elif isinstance(value, str):
-            texts.append(i)
-        elif isinstance(value, (dt.datetime, dt.date, np.datetime64)):  # pd.Timestamp too
+    kinds = _kinds(uniques)
+    numeric = np.flatnonzero(kinds == _NUMBER)  # serials: converted in one go
+    if len(numeric):
+        serial_days, serial_problems = _serial_days(_floats(uniques[numeric]))
+        days[numeric] = serial_days.astype("datetime64[D]")
+        problems[numeric] = serial_problems
+    problems[kinds == _BOOL] = BOOLEAN_NOT_A_DATE
+    texts = np.flatnonzero(kinds == _TEXT).tolist()
+    for i in np.flatnonzero(kinds == _OTHER):
+        value = uniques[i]
+        if isinstance(value, (dt.datetime, dt.date, np.datetime64)):  # pd.Timestamp too
             try:
                 day = np.datetime64(value, "D") if not isinstance(value, dt.datetime) else \
                     np.datetime64(value.date(), "D")
@@ -291,46 +320,57 @@ def parse_number_column(
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers, problems = _checked_numbers(values.to_numpy(dtype="float64", na_value=np.nan))
         return pd.Series(numbers, index=index), problems, None
-    values, is_bool = _without_booleans(values)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:
-        problems = np.where(is_bool, BOOLEAN_NOT_A_NUMBER, "").astype(object)
-        return pd.Series(np.full(n, np.nan), index=index), problems, None
-    numbers, problems, separator = _parse_number_values(np.asarray(uniques, dtype=object), decimal_separator)
-    taken = np.maximum(codes, 0)
-    out = np.where(codes >= 0, numbers[taken], np.nan)
-    out_problems = np.where(codes >= 0, problems[taken], "").astype(object)
-    out_problems[is_bool] = BOOLEAN_NOT_A_NUMBER
-    return pd.Series(out, index=index), out_problems, separator
+    # one type check per cell (bools must not be hashed with 1.0); numbers converted in one go,
+    # only the cells holding text (or anything else) parsed, on their distinct values
+    objects = values.to_numpy(dtype=object)
+    kinds = _kinds(objects)
+    numbers = np.full(n, np.nan)
+    problems = np.full(n, "", dtype=object)
+    numeric = np.flatnonzero(kinds == _NUMBER)
+    if len(numeric):
+        numbers[numeric], problems[numeric] = _checked_numbers(_floats(objects[numeric]))
+    problems[kinds == _BOOL] = BOOLEAN_NOT_A_NUMBER
+    rest = np.flatnonzero((kinds == _TEXT) | (kinds == _OTHER))
+    separator = None
+    if len(rest):
+        codes, uniques = pd.factorize(objects[rest], use_na_sentinel=True)
+        if len(uniques):
+            parsed, parsed_problems, separator = _parse_number_values(
+                np.asarray(uniques, dtype=object), decimal_separator)
+            taken = np.maximum(codes, 0)
+            numbers[rest] = np.where(codes >= 0, parsed[taken], np.nan)
+            problems[rest] = np.where(codes >= 0, parsed_problems[taken], "")
+    return pd.Series(numbers, index=index), problems, separator
 
 
 def _checked_numbers(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(numbers) & ~(np.abs(numbers) <= MAX_NUMBER)
-    return np.where(bad, np.nan, numbers), np.where(bad, NUMBER_TOO_LARGE, "").astype(object)
+    problems = np.full(len(numbers), "", dtype=object)
+    problems[bad] = NUMBER_TOO_LARGE
+    return np.where(bad, np.nan, numbers), problems
 
 
 def _parse_number_values(uniques: np.ndarray, decimal_separator: str) -> tuple[np.ndarray, np.ndarray, str | None]:
     n = len(uniques)
     numbers = np.full(n, np.nan)
     problems = np.full(n, NOT_A_NUMBER, dtype=object)
+    kinds = _kinds(uniques)
+    numeric = np.flatnonzero(kinds == _NUMBER)  # the usual bulk: converted in one go
+    if len(numeric):
+        numbers[numeric], problems[numeric] = _checked_numbers(_floats(uniques[numeric]))
+    problems[kinds == _BOOL] = BOOLEAN_NOT_A_NUMBER
     # text: (row, sign, body) still to be read under a decimal mark
     pending: list[tuple[int, float, str]] = []
-    for i, value in enumerate(uniques):
-        if isinstance(value, (bool, np.bool_)):
-            problems[i] = BOOLEAN_NOT_A_NUMBER
-        elif isinstance(value, (int, float, np.integer, np.floating)):
-            number, problem = _checked_numbers(np.array([float(value)]))
+    for i in np.flatnonzero(kinds == _TEXT):
+        shaped = _number_shape(uniques[i])
+        if isinstance(shaped, str):
+            problems[i] = shaped
+        elif isinstance(shaped, float):
+            number, problem = _checked_numbers(np.array([shaped]))
             numbers[i], problems[i] = number[0], problem[0]
-        elif isinstance(value, str):
-            shaped = _number_shape(value)
-            if isinstance(shaped, str):
-                problems[i] = shaped
-            elif isinstance(shaped, float):
-                number, problem = _checked_numbers(np.array([shaped]))
-                numbers[i], problems[i] = number[0], problem[0]
-            else:
-                pending.append((i, *shaped))
+        else:
+            pending.append((i, *shaped))
     if not pending:
         return numbers, problems, None
     readings = [(i, sign, _read_under(body, ".", sign), _read_under(body, ",", sign)) for i, sign, body in pending]
