@@ -281,16 +281,28 @@ def _coerce(spec: dataclasses.Field, raw: Any) -> Any:
             return False
         raise ValueError(f"expected TRUE or FALSE, got {raw!r}")
     if isinstance(default, int):
-        number = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        number = _number(raw)
         if not number.is_integer():
             raise ValueError(f"expected a whole number, got {raw!r}")
         return int(number)
     if isinstance(default, float):
         text = str(raw).strip()
         if isinstance(raw, str) and text.endswith("%"):
-            return float(text[:-1]) / 100
-        return float(text) if isinstance(raw, str) else float(raw)
+            return _number(text[:-1]) / 100
+        return _number(raw)
     return str(raw).strip()
+
+
+def _number(raw: Any) -> float:
+    """A number from a cell; our own words when it is not one (never Python's "could not
+    convert string to float")."""
+    try:
+        number = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"expected a number, got {raw!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {raw!r}")
+    return number
 
 
 DEFAULT_SETTINGS = Settings()
