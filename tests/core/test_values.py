@@ -177,3 +177,21 @@ def test_text_longer_than_excels_cell_limit_is_cut_with_a_note():
     notes = result.notes
     assert notes[notes["note_key"] == "text_cut"][["column", "detail"]].values.tolist() == [
         ["customer_name", "1"]]
+
+
+def test_a_tab_without_cost_while_abc_ranks_profit_is_a_note():
+    raw = pd.DataFrame({
+        "customer_id": ["a", "b", "c"], "date": ["2025-01-01"] * 3, "amount": [100.0, 80.0, 50.0],
+        "cost": [10.0, None, None], "source_sheet": ["Sales 2024", "Shop", "Shop"],
+        "source_row": [2, 2, 3]})
+    result = tier_customers(raw, Settings(), today=dt.date(2025, 6, 30))
+    assert result.measure == "profit"
+    notes = result.notes
+    assert notes[notes["note_key"] == "sheet_without_cost"]["sheet"].tolist() == ["Shop"]
+
+
+def test_as_of_outside_excels_dates_is_an_input_error():
+    from xl_addin.errors import InputError
+
+    with pytest.raises(InputError, match="1900-01-01 to 9999-12-31"):
+        tier_customers(sales(["2025-01-01"]), Settings(), as_of=dt.date(1850, 1, 1))
