@@ -150,3 +150,12 @@ def test_cli_errors_start_on_a_new_line_after_the_progress_text(tmp_path):
     result = CliRunner().invoke(cli, ["refresh", str(path)])
     assert result.exit_code == 3
     assert "Reading sales tabs ...\nError:" in result.output
+
+
+def test_no_usable_line_names_the_first_cell_as_excel_does_and_what_to_do(tmp_path):
+    rows = [["Customer ID", "Date", "Amount"], ["C1", D(2025, 1, 1), "n/a"], ["C2", D(2025, 1, 2), "x"]]
+    path = make_book(tmp_path / "b.xlsx", {"Sales": rows})
+    result = CliRunner().invoke(cli, ["refresh", str(path)])
+    assert result.exit_code == 3
+    assert "Sales!C2 (Amount): amount is not a number" in result.output
+    assert "then try again" in result.output

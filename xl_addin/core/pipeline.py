@@ -7,6 +7,7 @@ metric functions it is built from, so they all give the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -421,4 +422,11 @@ def _first_problem(data_quality: pd.DataFrame) -> str | None:
     if data_quality.empty:
         return None
     first = data_quality.iloc[0]
-    return f"First problem: row {first['row']}, column '{first['column']}': {first['reason']}."
+    # the reader labels columns "B (Date)": say the cell as Excel does, "Sales!B7 (Date)"
+    found = re.match(r"^([A-Z]{1,3})(?: \((.*)\))?$", str(first["column"]))
+    if found and first["sheet"]:
+        where = f"{first['sheet']}!{found[1]}{first['row']}" + (f" ({found[2]})" if found[2] else "")
+    else:
+        where = f"row {first['row']}, column '{first['column']}'"
+    return (f"First problem: {where}: {first['reason']}. Correct the cells listed by "
+            "'customer-tiers check' (or the Data quality sheet), then try again.")
