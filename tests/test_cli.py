@@ -81,7 +81,9 @@ def test_refresh_writes_the_tier_sheets_and_keeps_the_user_sheet(book, tmp_path)
     assert by_id["C2"][1] == '=HYPERLINK("http://x","y")'
     # The blank customer id row is left out and reported.
     _, dq_header, dq_rows = _tiers(out, "Data quality")
+    dq_rows = [row for row in dq_rows if row[0]]  # the Notes block sits to the right
     assert len(dq_rows) == 1 and dq_rows[0][1] == 8
+    assert dq_rows[0][2] == "A (Customer ID)"  # the user's column letter and header
     assert "Wrote" in result.output
 
 

@@ -72,3 +72,11 @@ def test_from_values_coerces_sheet_text_and_names_the_cell():
 def test_settings_are_frozen():
     with pytest.raises(Exception):
         Settings().a_cut = 0.5  # type: ignore[misc]
+
+
+def test_a_setting_that_is_not_a_number_is_said_in_our_words():
+    for raw in ("abc", "inf", "12%x"):
+        with pytest.raises(SettingsError) as caught:
+            Settings.from_values({"a_cut": raw}, {"a_cut": "Settings!B3"})
+        assert "Settings!B3" in str(caught.value) and "could not convert" not in str(caught.value)
+        assert "expected a" in str(caught.value)

@@ -165,11 +165,12 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
 
     def compute() -> pd.DataFrame:
         raw = convert.transactions(customers, amounts, costs=costs)
-        clean, _ = clean_transactions(raw, require_date=False)
+        clean, quality = clean_transactions(raw, require_date=False)
         totals = customer_totals(clean, settings)
         measure, _ = abc_measure(totals, settings, has_cost=col.COST in clean.columns)
         abc = abc_tiers(measure, settings).set_index(col.CUSTOMER_ID)
         abc["sob"] = totals.set_index(col.CUSTOMER_ID)["sob"]
+        abc.attrs["rejected"] = convert.rejected_customers(raw, quality)
         return abc
 
     return POPULATIONS.get(("abc", settings, *fingerprint(customers, amounts, costs)), compute)
@@ -195,6 +196,7 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
         result = tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
         by_id = result.customers.set_index(col.CUSTOMER_ID)
         by_id["rfm_segment_zh"] = by_id["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH)
+        by_id.attrs["rejected"] = convert.rejected_customers(raw, result.data_quality)
         return TierPopulation(result, by_id)
 
     key = ("tiers", settings, *fingerprint(customers, dates, amounts, costs, orders, as_of))

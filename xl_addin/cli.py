@@ -29,11 +29,16 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CustomerTiersError as error:
+            if Progress.line_open:  # the message starts on its own line, after "Reading ... "
+                click.echo(err=True)
+                Progress.line_open = False
             raise CommandError(error) from None
 
 
 class Progress:
     """Step-by-step progress on stderr: "Reading sales tabs ... 1.2 s"."""
+
+    line_open = False  # a step is printed and its time is not yet
 
     def __init__(self, quiet: bool = False) -> None:
         self.quiet = quiet
@@ -43,11 +48,13 @@ class Progress:
         self.done()
         if not self.quiet:
             click.echo(f"{step} ...", err=True, nl=False)
+            Progress.line_open = True
         self._started = time.perf_counter()
 
     def done(self) -> None:
         if self._started is not None and not self.quiet:
             click.echo(f" {time.perf_counter() - self._started:.1f} s", err=True)
+        Progress.line_open = False
         self._started = None
 
 
@@ -109,7 +116,7 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
                            progress=progress)
     progress.done()
     _echo_summary(outcome.result, out or book)
-    _echo_notes(outcome.notes)
+    _echo_refresh_notes(outcome.notes)
 
 
 @cli.command()
@@ -132,7 +139,8 @@ def check(book: Path, limit: int, force: bool) -> None:
     report = check_workbook(book, force=force)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
-    _echo_notes(report.notes)
+    _echo_refresh_notes(report.notes)
+    _echo_notes(report.reader_notes)
     findings = report.data_quality
     if findings.empty:
         click.echo("No problems found.")
@@ -177,7 +185,8 @@ def demo(out: Path | None, customers: int, rows: int, seed: int, lang: str | Non
     _echo_summary(result, path)
 
 
-def _echo_notes(notes) -> None:
+def _echo_refresh_notes(notes) -> None:
+    """This refresh's notes (workbook.ownership.Note): sheets skipped, names taken."""
     for note in notes:
         click.echo(f"  Note: {note.text('en')}")
 
@@ -190,9 +199,23 @@ def _echo_summary(result, path: Path) -> None:
                f"as of {result.as_of:%Y-%m-%d}: {tiers}")
     if len(result.data_quality):
         click.echo(f"  {len(result.data_quality):,} rows left out: see the Data quality sheet")
+    _echo_notes(result.notes)
     over = result.coverage[result.coverage["status"] == "Over"] if len(result.coverage) else []
     if len(over):
         click.echo(f"  {len(over):,} salesperson x tier holdings over their limit: see Coverage")
+
+
+def _echo_notes(notes) -> None:
+    """The reader's and the core's decisions (TierResult.notes), one line each."""
+    from .report.labels import note_text
+
+    if notes is None or not len(notes):
+        return
+    click.echo("Notes:")
+    for note in notes.itertuples(index=False):
+        where = ", ".join(p for p in (note.sheet, note.column) if p)
+        text = note_text(note.note_key, note.detail, "en")
+        click.echo(f"  {where}: {text}" if where else f"  {text}")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -27,8 +27,8 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from .core import clean_transactions, tier_customers
-from .core.columns import CUSTOMER_ID
+from .core import tier_customers
+from .core.columns import NOTE_SHEET_HIDDEN
 from .core.result import TierResult
 from .errors import InputError, WouldRemoveError
 from .report import labels
@@ -38,6 +38,7 @@ from .settings import Settings
 from .workbook import tables
 from .workbook.ownership import (Note, SheetPlan, find_sheet_name, legacy_key, legacy_signatures,
                                  our_sheet, plan_sheets, same_sheet_name)
+from .workbook.headers import column_label, match_headers
 from .workbook.tables import SheetHeader
 
 ProgressFn = Callable[[str], None]
@@ -56,6 +57,9 @@ class Source(Protocol):
 
     def owned_sheets(self) -> dict[str, str]:
         """Sheet name -> report key of every sheet carrying our mark."""
+
+    def hidden_sheets(self) -> set[str]:
+        """Names of the hidden (or very hidden) sheets."""
 
     def header(self, name: str) -> SheetHeader:
         """The sheet's first non-empty row."""
@@ -183,17 +187,18 @@ class CheckReport:
     rows: int
     customers: int
     data_quality: pd.DataFrame
-    notes: tuple[Note, ...] = ()
+    notes: tuple[Note, ...] = ()  # this refresh's: sheets skipped, names taken
+    reader_notes: pd.DataFrame | None = None  # TierResult.notes: core.columns.NOTE_COLUMNS
 
 
 def check(source: Source, target: Target | None = None, *, language: str | None = None,
           force: bool = False) -> CheckReport:
     """Everything ``refresh`` does but the write: InputError exactly where refresh would."""
     outcome = refresh(source, target, language=language, force=force, write=False)
-    sales = outcome.data.sales
-    clean, _ = clean_transactions(sales)
-    return CheckReport(outcome.data.sales_sheets, len(sales), clean[CUSTOMER_ID].nunique(),
-                       outcome.result.data_quality, outcome.notes)
+    result = outcome.result
+    with_sales = int(result.customers["abc_tier"].notna().sum())  # prospects have no tier
+    return CheckReport(outcome.data.sales_sheets, len(outcome.data.sales), with_sales,
+                       result.data_quality, outcome.notes, result.notes)
 
 
 # -- reading -------------------------------------------------------------------------------
@@ -280,12 +285,24 @@ def _legacy_sheets(source: Source, worksheets: list[str], owned: Mapping[str, st
 def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
                 settings: Settings) -> tuple[pd.DataFrame, tuple[str, ...], list[Note]]:
     """Every sales sheet's rows. A sheet picked by its name ("Sales Plan") that lacks the
-    sales columns is skipped with a note; one listed in Settings must have them. InputError
-    when no sales sheet is left, naming every sheet tried and why."""
+    sales columns is skipped with a note; one listed in Settings must have them. Hidden tabs
+    (a backup, a draft) are skipped with a note unless Settings lists them. A column_map
+    line that fits no header of the sales tabs (nor of the customer master) is an InputError:
+    never a silent fallback to another column. InputError when no sales sheet is left,
+    naming every sheet tried and why.
+
+    ``sales.attrs["notes"]``: the reader's choices (core.columns.NOTE_COLUMNS rows);
+    ``sales.attrs["headers"]``: (sheet, field) -> "C (Amount)", for Data quality."""
     listed = bool(settings.sales_sheets)
     excluded = set(owned)
-    candidates = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
-    frames, used, notes, tried = [], [], [], []
+    hidden = set() if listed else set(source.hidden_sheets())
+    shown = [n for n in worksheets if n not in hidden]
+    candidates = tables.sales_sheet_names(shown, source.header, settings, exclude=excluded)
+    reader_notes: list[tuple[str, str, str, str]] = []
+    if hidden:
+        every = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
+        reader_notes += [(n, "", NOTE_SHEET_HIDDEN, "") for n in every if n in hidden]
+    frames, used, notes, tried, headers, unmatched = [], [], [], [], {}, None
     for name in candidates:
         header = source.header(name)
         if not header.row:
@@ -300,16 +317,31 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
             tried.append(f"'{name}': {error.message}")
             notes.append(Note.of("sheet_skipped", sheet=name, reason=error.message))
             continue
+        lines = set(match.unmatched)
+        unmatched = lines if unmatched is None else unmatched & lines
         frame = source.columns(name, header, dict(match))
         frame, note = tables.customer_id_fallback(frame, name)
+        for field, col in match.items():
+            if field in tables.SALES_FIELDS:
+                headers[(name, field)] = column_label(col, header.cells[col])
+        reader_notes += tables.sheet_notes(name, header, match, len(frame), note is not None)
         frames.append(frame)
         used.append(name)
-        sheet_notes = [f"Sheet '{name}': {n}" for n in match.notes] + ([note] if note else [])
-        frame.attrs["notes"] = tuple(sheet_notes)
     if not frames:
         raise tables.no_sales_error(tried)
+    master = tables.customers_sheet_name(worksheets, settings)
+    if unmatched and master is not None and source.header(master).row:
+        unmatched &= set(match_headers(source.header(master).cells, settings.column_map).unmatched)
+    if unmatched:
+        field_text, header_text = sorted(unmatched)[0]
+        raise InputError(
+            f"the column_map line '{field_text} | {header_text}' matches no header of the "
+            f"sales tabs ({', '.join(used)})",
+            column="column_map",
+            hint="Correct the header text in the Settings sheet, or delete the line.")
     sales = tables.combine(frames, used)
-    sales.attrs["notes"] = tuple(n for f in frames for n in f.attrs.get("notes", ()))
+    sales.attrs["notes"] = tuple(reader_notes)
+    sales.attrs["headers"] = headers
     return sales, tuple(used), notes
 
 

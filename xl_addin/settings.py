@@ -20,6 +20,8 @@ ABC_METHODS = ("value", "count")
 RFM_MONETARY = ("sum", "mean")
 SOB_PERIODS = ("M", "Q", "Y")
 LANGUAGES = ("en", "zh")
+DATE_ORDERS = ("YMD", "MDY", "DMY")  # = core.values.DATE_ORDERS (settings must not import the core)
+DECIMAL_SEPARATORS = ("auto", ".", ",")
 TIERS = ("A", "B", "C", "D")
 ALL_TIERS = "All"
 ANY_SALESPERSON = "*"
@@ -137,6 +139,9 @@ class Settings:
     sales_sheets: tuple[str, ...] = ()  # empty: detect by name or header
     customers_sheet: str = ""  # empty: "Customers" / "客户" when present
     column_map: tuple[tuple[str, str], ...] = ()  # (field, header in the sales sheet)
+    # Reading text values (core.values): slashed dates a/b/yyyy and the decimal mark
+    date_order: str = "YMD"  # YMD: decide per column from unambiguous dates; MDY or DMY: always
+    decimal_separator: str = "auto"  # auto: per column from unambiguous numbers; "." or ","
 
     def __post_init__(self) -> None:
         _choice(self, "abc_measure", ABC_MEASURES)
@@ -144,6 +149,8 @@ class Settings:
         _choice(self, "rfm_monetary", RFM_MONETARY)
         _choice(self, "sob_period", SOB_PERIODS)
         _choice(self, "language", LANGUAGES)
+        _choice(self, "date_order", DATE_ORDERS)
+        _choice(self, "decimal_separator", DECIMAL_SEPARATORS)
         for name in ("a_cut", "b_cut", "a_count_share", "b_count_share"):
             _share(self, name, allow_zero=False)
         for name in ("promote_share", "review_share", "cost_rate"):
@@ -297,16 +304,28 @@ def _coerce(spec: dataclasses.Field, raw: Any) -> Any:
             return False
         raise ValueError(f"expected TRUE or FALSE, got {raw!r}")
     if isinstance(default, int):
-        number = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+        number = _number(raw)
         if not number.is_integer():
             raise ValueError(f"expected a whole number, got {raw!r}")
         return int(number)
     if isinstance(default, float):
         text = str(raw).strip()
         if isinstance(raw, str) and text.endswith("%"):
-            return float(text[:-1]) / 100
-        return float(text) if isinstance(raw, str) else float(raw)
+            return _number(text[:-1]) / 100
+        return _number(raw)
     return str(raw).strip()
+
+
+def _number(raw: Any) -> float:
+    """A number from a cell; our own words when it is not one (never Python's "could not
+    convert string to float")."""
+    try:
+        number = float(str(raw).strip()) if isinstance(raw, str) else float(raw)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"expected a number, got {raw!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"expected a finite number, got {raw!r}")
+    return number
 
 
 DEFAULT_SETTINGS = Settings()

@@ -33,7 +33,7 @@ def test_types_and_id_normalisation():
     assert pd.isna(clean["order_id"].iloc[2])
     assert clean["customer_name"].iloc[0] == "Acme"
     assert pd.isna(clean["customer_name"].iloc[1])
-    assert clean["date"].dtype == "datetime64[ns]"
+    assert clean["date"].dtype == "datetime64[s]"  # seconds hold 1900..9999; ns stop in 2262
 
 
 @pytest.mark.parametrize(
@@ -67,9 +67,9 @@ def test_dates_of_a_datetime_column_are_normalised():
 
 def test_numeric_serial_column():
     parsed = parse_dates(pd.Series([45658.0, 1.0, 0.0, -3.0]))
-    # 45658 = 2025-01-01; 1 = 1899-12-31 with the 1899-12-30 origin; 0 and negatives are no date
+    # 45658 = 2025-01-01; 1 = 1900-01-01 as Excel shows it; 0 and negatives are no date
     assert parsed.iloc[0] == pd.Timestamp("2025-01-01")
-    assert parsed.iloc[1] == pd.Timestamp("1899-12-31")
+    assert parsed.iloc[1] == pd.Timestamp("1900-01-01")
     assert parsed.iloc[2:].isna().all()
 
 
@@ -83,7 +83,13 @@ def test_numeric_serial_column():
         ("date", "2025-13-45", "date not recognised"),
         ("amount", None, "blank amount"),
         ("amount", "twelve", "amount is not a number"),
-        ("amount", float("inf"), "amount is not a number"),
+        ("amount", float("inf"), "number too large (more than 1e15) or not finite"),
+        ("amount", 1e308, "number too large (more than 1e15) or not finite"),
+        ("amount", True, "TRUE/FALSE is not a number"),
+        ("customer_id", True, "TRUE/FALSE is not a customer id"),
+        ("date", 0, "date out of range (before 1900-01-01 or after 9999-12-31)"),
+        ("date", -1.0, "date out of range (before 1900-01-01 or after 9999-12-31)"),
+        ("date", "1899-12-31", "date out of range (before 1900-01-01 or after 9999-12-31)"),
         ("cost", "n/a", "cost is not a number"),
     ],
     ids=lambda v: str(v),
@@ -113,8 +119,7 @@ def test_quality_rows_use_source_sheet_and_row():
     assert list(quality.columns) == ["sheet", "row", "column", "value", "reason"]
     assert quality[["sheet", "row", "column"]].values.tolist() == [
         ["Sales 2024", 3, "customer_id"],
-        ["Sales 2025", 2, "date"],
-        ["Sales 2025", 2, "amount"],
+        ["Sales 2025", 2, "date"],  # listed once, with its first problem
     ]
 
 

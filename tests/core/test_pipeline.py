@@ -37,7 +37,7 @@ def test_columns_order_and_measure(result):
     # positive total 318: before b 0, a 190/318=.597, e 280/318=.881, c 310/318=.975
     assert table["abc_tier"].tolist()[:5] == ["A", "A", "B", "C", "D"]
     assert pd.isna(table["abc_tier"].iloc[5])
-    assert any("after 2025-04-02" in note for note in result.notes)
+    # the line after the given as_of is a Data quality row (see test_data_quality_holds_the_bad_rows)
 
 
 def test_attributes_master_wins_else_latest_line(result):
@@ -67,8 +67,10 @@ def test_sob_orders_and_flags(result):
 def test_data_quality_holds_the_bad_rows(result):
     dq = result.data_quality
     assert list(dq.columns) == list(DATA_QUALITY_COLUMNS)
-    assert dq[["row", "column"]].values.tolist() == [[8, "customer_id"], [3, "customer_id"]]
-    assert dq["reason"].tolist()[1].startswith("duplicate customer id")
+    assert dq[["row", "column"]].values.tolist() == [
+        [8, "customer_id"], [9, "date"], [3, "customer_id"]]
+    assert dq["reason"].tolist()[1] == "date after the analysis date (as_of)"
+    assert dq["reason"].tolist()[2].startswith("duplicate customer id")
 
 
 def test_summaries_and_coverage(result):
@@ -95,7 +97,9 @@ def test_without_cost_the_note_says_so_and_revenue_ranks():
     sales = SALES.drop(columns="cost").dropna(subset=["customer_id"])
     result = tier_customers(sales, Settings(cost_rate=0.1))
     assert result.measure == "revenue"
-    assert any("No cost column" in note and "10%" in note for note in result.notes)
+    notes = result.notes.set_index("note_key")
+    assert notes.loc["no_cost_column", "detail"] == "0.1"
+    assert list(result.notes.columns) == ["sheet", "column", "note_key", "detail"]
     assert result.customers.set_index("customer_id").loc["b", "profit"] == pytest.approx(280 * 0.9)
 
 

@@ -39,7 +39,7 @@ def test_a_users_summary_and_tiers_are_untouched_and_ours_take_the_next_names(ca
     # the note is on the Data quality sheet, in the refresh notes table
     quality = book.fakes["Data quality"]
     tables = {t.name for t in quality.table_list}
-    assert tables == {"CT_DataQuality", "CT_RefreshNotes"}
+    assert tables == {"CT_DataQuality", "CT_Notes"}
     written = [r.value for r in quality.ranges.values() if isinstance(r.value, list)]
     assert any("Sheet 'Summary' is not one we made" in str(v) for v in written)
 

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from tests.report.factory import make_result
+from xl_addin.core.result import notes_frame
 from xl_addin.report import labels
 from xl_addin.report.layout import Block, build_report, cell_range, column_letter, pareto_table
 
@@ -135,10 +136,16 @@ def test_summary_blocks_do_not_overlap_and_show_the_real_pivots():
         "A", "B", "C", "D", "合计"]
 
 
-def test_summary_notes_block_when_the_core_has_notes():
-    result = dataclasses.replace(make_result(), notes=("No cost column: profit = revenue x 70%.",))
-    last = build_report(result, "en").sheet("summary").blocks[-1]
-    assert last.title == "Notes" and last.values.iloc[0, 0].startswith("No cost column")
+def test_notes_block_on_the_data_quality_sheet_in_both_languages():
+    notes = notes_frame([("", "cost", "no_cost_column", "0.7"), ("Sales", "amount", "decimal_separator", ",")])
+    result = dataclasses.replace(make_result(), notes=notes)
+    last = build_report(result, "en").sheet("data_quality").blocks[-1]
+    assert last.title == "Notes"
+    assert last.values.iloc[0, 2] == "No cost column: cost = revenue x 0.7 (cost_rate)."
+    assert last.values.iloc[1, :2].tolist() == ["Sales", "amount"]
+    zh = build_report(result, "zh").sheet("data_quality").blocks[-1]
+    assert zh.title == "说明" and zh.values.iloc[1, 2] == "文本数字以“,”作为小数点读取。"
+    assert build_report(result, "en").sheet("summary").blocks[-1].title != "Notes"
 
 
 def test_coverage_statuses_in_both_languages():

@@ -67,7 +67,11 @@ def test_one_sheet_values_and_types(tmp_path):
     assert sales["amount"].tolist() == [100.0, 250.5, -20.0]
     assert sales["source_sheet"].astype(str).tolist() == ["Sales"] * 3
     assert sales["source_row"].tolist() == [2, 3, 4]
-    assert sales.attrs["notes"] == ()
+    notes = sales.attrs["notes"]
+    assert ("Sales", "", "sheet_read", "3") in notes
+    assert ("Sales", "amount", "header_used", "D (Amount)") in notes or any(
+        n[2] == "header_used" and n[1] == "amount" for n in notes)
+    assert not [n for n in notes if n[2] in ("header_duplicate", "sheet_hidden_skipped")]
 
 
 def test_header_is_the_first_non_empty_row_and_may_start_after_column_a(tmp_path):
@@ -171,7 +175,7 @@ def test_name_only_exports_use_the_name_as_id(tmp_path):
     sales = read_sales(path)
     assert sales["customer_id"].tolist() == ["上海华信"]
     assert sales["customer_name"].tolist() == ["上海华信"]
-    assert any("customer name is used as the id" in n for n in sales.attrs["notes"])
+    assert ("订单", "customer_id", "customer_name_as_id", "") in sales.attrs["notes"]
 
 
 def test_which_sheets_are_sales_sheets(tmp_path):

@@ -58,11 +58,11 @@ def run(*args):
 
 def notes_on_data_quality(path, sheet="Data quality"):
     ws = openpyxl.load_workbook(path)[sheet]
-    table = ws.tables.get("CT_RefreshNotes")
+    table = ws.tables.get("CT_Notes")
     if table is None:
         return []
     cells = ws[table.ref]
-    return [row[0].value for row in cells[1:]]
+    return [row[-1].value for row in cells[1:]]
 
 
 def test_a_users_summary_sheet_is_untouched_and_ours_is_summary_2(tmp_path):

@@ -95,7 +95,8 @@ def test_sales_from_values_hand_checked():
     assert frame["source_row"].tolist() == [5, 6, 8, 9]  # header in row 4, row 7 empty
     assert frame["customer_id"].tolist() == ["C1", 1001.0, "C1", "  "]  # raw, for the core
     assert frame["amount"].tolist() == [100.0, 250.5, "n/a", 5.0]
-    assert notes == ()
+    assert notes[0][2] == "sheet_read"
+    assert not [n for n in notes if n[2] == "header_duplicate"]
 
 
 def test_live_values_and_the_file_reader_give_the_same_clean_sales(tmp_path):

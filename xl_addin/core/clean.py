@@ -12,7 +12,17 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .values import (
+    DATE_DTYPE,
+    NOT_A_NUMBER,
+    boolean_cells,
+    parse_date_column,
+    parse_number_column,
+)
 from .columns import (
+    NOTE_DATE_ORDER,
+    NOTE_TEXT_CUT,
+    NOTE_DECIMAL_SEPARATOR,
     AMOUNT,
     ATTRIBUTE_COLUMNS,
     COST,
@@ -26,12 +36,6 @@ from .columns import (
     WALLET,
 )
 
-# Excel's 1900 date system: serial 1 = 1900-01-01, with the phantom 1900-02-29, so serials
-# from 61 on count from 1899-12-30. Serials 1..60 are before any realistic sale; we accept
-# them with the same origin (one day off for Jan/Feb 1900, as most tools do).
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-MAX_EXCEL_SERIAL = 2958465  # 9999-12-31
-DATE_DTYPE = "datetime64[ns]"
 
 REASON_BLANK_ID = "blank customer id"
 REASON_BLANK_DATE = "blank date"
@@ -40,39 +44,51 @@ REASON_BLANK_AMOUNT = "blank amount"
 REASON_BAD_AMOUNT = "amount is not a number"
 REASON_BAD_COST = "cost is not a number"
 
-_CURRENCY_JUNK = r"[,\s¥￥$€£]|^RMB|元$"
+MAX_CELL_TEXT = 32_767  # Excel's limit of characters in one cell
+REASON_BOOLEAN_ID = "TRUE/FALSE is not a customer id"
+REASON_AFTER_AS_OF = "date after the analysis date (as_of)"
+REASON_FUTURE = "date in the future"
 
 
 def clean_transactions(
-    raw: pd.DataFrame, *, require_date: bool = True, sort_order_ids: bool = True
+    raw: pd.DataFrame,
+    *,
+    require_date: bool = True,
+    sort_order_ids: bool = True,
+    date_order: str = "YMD",
+    decimal_separator: str = "auto",
+    as_of: pd.Timestamp | dt.date | None = None,
+    today: pd.Timestamp | dt.date | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn raw sale lines with canonical column names into typed rows, and report the rest.
 
     Returns ``(transactions, data_quality)``:
 
     * ``transactions``: the usable rows, in input order, index reset. ``customer_id`` text
-      (stripped; a whole number read as 1001.0 becomes "1001"), ``date`` datetime64 at
-      midnight, ``amount`` float64 (negative = a return), ``cost`` float64 when the column
-      exists (blank cost = 0), ``order_id`` text, attribute columns text (blank = missing),
-      ``wallet`` float64 (not a number = missing). Other columns pass through unchanged;
-      ``source_sheet`` / ``source_row`` are dropped. ``customer_id``, ``order_id`` and the
-      attribute columns are pandas Categoricals of "str" categories (sorted, only the
-      distinct texts are stored), so grouping by them costs no hashing of text.
+      (stripped; a whole number read as 1001.0 becomes "1001"), ``date`` ``DATE_DTYPE``
+      (datetime64[s]) at midnight, ``amount`` float64 (negative = a return), ``cost`` float64
+      when the column exists (blank cost = 0), ``order_id`` text, attribute columns text
+      (blank = missing), ``wallet`` float64 (not a number = missing). Other columns pass
+      through unchanged; ``source_sheet`` / ``source_row`` are dropped. ``customer_id``,
+      ``order_id`` and the attribute columns are pandas Categoricals of "str" categories
+      (sorted, only the distinct texts are stored), so grouping by them costs no hashing.
+      ``transactions.attrs["notes"]``: the choices made per sheet and column (``NOTE_COLUMNS``
+      rows as tuples: the decimal mark and the day/month order used for text values).
     * ``require_date=False`` makes the date column optional (the worksheet functions get no
       dates): without one, rows are not checked for a date and the result has no ``date``
       column; when there is one it is cleaned as usual.
     * ``sort_order_ids=False`` may leave ``order_id``'s categories unsorted (same text per
       row): for callers that only count distinct orders, it saves sorting up to a million
       distinct order ids.
+    * ``as_of``: rows dated after it are left out ("date after the analysis date"); without
+      it, ``today`` (when given) leaves out rows dated after it ("date in the future").
     * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
       1-based ``row`` from ``source_sheet`` / ``source_row`` when present, else sheet "" and
       the row's 1-based position), the ``column``, the ``value`` as text, and the ``reason``.
-      A row is left out when its customer id is blank, its date is blank or not recognised,
-      its amount is blank or not a number, or its cost is not a number.
-
-    Dates may be datetimes, Excel serial numbers (1900 system) or text: ISO
-    ("2025-03-01", "2025-03-01 10:30"), "2025/3/1", "2025.3.1" and "2025年3月1日"; other text
-    is tried with pandas' mixed-format parser (month first when ambiguous).
+      A row is left out when its customer id is blank or TRUE/FALSE, its date is blank, not
+      recognised or out of range, its amount is blank or not a usable number, or its cost is
+      not a usable number (see ``core.values`` for the date and number rules, ``date_order``
+      and ``decimal_separator``).
 
     Raises ``InputError`` when a required column is missing (naming it and listing the columns
     found) or when there are no rows.
@@ -90,29 +106,46 @@ def clean_transactions(
         raise InputError("the sales data has no rows", hint="Add at least one sale line.")
 
     out: dict[str, pd.Series | np.ndarray] = {}
-    problems: list[tuple[str, np.ndarray, pd.Series, str]] = []  # column, bad rows, values, reason
+    # column, bad rows, values, reason (one text, or one per row)
+    problems: list[tuple[str, np.ndarray, pd.Series, str | np.ndarray]] = []
+    notes: list[tuple[str, str, str, str]] = []
 
-    ids = text_categorical(raw[CUSTOMER_ID])
-    problems.append((CUSTOMER_ID, ids.codes < 0, raw[CUSTOMER_ID], REASON_BLANK_ID))
+    id_is_bool = _booleans(raw[CUSTOMER_ID])
+    ids = text_categorical(raw[CUSTOMER_ID].astype(object).where(~id_is_bool, None)
+                           if id_is_bool.any() else raw[CUSTOMER_ID])
+    problems.append((CUSTOMER_ID, (ids.codes < 0) & ~id_is_bool, raw[CUSTOMER_ID], REASON_BLANK_ID))
+    problems.append((CUSTOMER_ID, id_is_bool, raw[CUSTOMER_ID], REASON_BOOLEAN_ID))
     out[CUSTOMER_ID] = ids
 
     if DATE in raw.columns:
-        dates = parse_dates(raw[DATE])
-        blank_date = _is_blank(raw[DATE], among=dates.isna().to_numpy())
+        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes)
+        unparsed = dates.isna().to_numpy() & (reasons == "")
+        blank_date = _is_blank(raw[DATE], among=unparsed)
         problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
-        problems.append((DATE, dates.isna().to_numpy() & ~blank_date, raw[DATE], REASON_BAD_DATE))
+        problems.append((DATE, unparsed & ~blank_date, raw[DATE], REASON_BAD_DATE))
+        problems.append((DATE, reasons != "", raw[DATE], reasons))
+        limit, reason = (as_of, REASON_AFTER_AS_OF) if as_of is not None else (today, REASON_FUTURE)
+        if limit is not None:
+            day = np.datetime64(pd.Timestamp(limit).date(), "D").astype(DATE_DTYPE)
+            problems.append((DATE, (dates > day).to_numpy(), raw[DATE], reason))
         out[DATE] = dates
 
-    amounts = parse_numbers(raw[AMOUNT])
-    blank_amount = _is_blank(raw[AMOUNT], among=amounts.isna().to_numpy())
+    amounts, reasons = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
+                                 NOTE_DECIMAL_SEPARATOR, notes)
+    unparsed = amounts.isna().to_numpy() & (reasons == "")
+    blank_amount = _is_blank(raw[AMOUNT], among=unparsed)
     problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
-    problems.append((AMOUNT, amounts.isna().to_numpy() & ~blank_amount, raw[AMOUNT], REASON_BAD_AMOUNT))
+    problems.append((AMOUNT, unparsed & ~blank_amount, raw[AMOUNT], REASON_BAD_AMOUNT))
+    problems.append((AMOUNT, reasons != "", raw[AMOUNT], _number_reasons(reasons, REASON_BAD_AMOUNT)))
     out[AMOUNT] = amounts
 
     if COST in raw.columns:
-        costs = parse_numbers(raw[COST])
-        blank_cost = _is_blank(raw[COST], among=costs.isna().to_numpy())
-        problems.append((COST, costs.isna().to_numpy() & ~blank_cost, raw[COST], REASON_BAD_COST))
+        costs, reasons = _by_sheet(raw, COST, parse_number_column, decimal_separator,
+                                   NOTE_DECIMAL_SEPARATOR, notes)
+        unparsed = costs.isna().to_numpy() & (reasons == "")
+        blank_cost = _is_blank(raw[COST], among=unparsed)
+        problems.append((COST, unparsed & ~blank_cost, raw[COST], REASON_BAD_COST))
+        problems.append((COST, reasons != "", raw[COST], _number_reasons(reasons, REASON_BAD_COST)))
         out[COST] = costs.fillna(0.0)
 
     if ORDER_ID in raw.columns:
@@ -121,23 +154,82 @@ def clean_transactions(
         if name in raw.columns:
             out[name] = text_categorical(raw[name])
     if WALLET in raw.columns:
-        out[WALLET] = parse_numbers(raw[WALLET])
+        out[WALLET] = parse_numbers(raw[WALLET], decimal_separator)
+
+    for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
+        if name in out:
+            out[name] = _cut_long_texts(out[name], name, notes)
 
     handled = set(out) | {SOURCE_SHEET, SOURCE_ROW}
     for name in raw.columns:
         if name not in handled:
             out[name] = raw[name]
 
+    # one row is listed once, with its first problem (columns in the order checked above)
     bad = np.zeros(len(raw), dtype=bool)
-    for _, mask, _, _ in problems:
+    listed = []
+    for column, mask, values, reason in problems:
+        mask = mask & ~bad
         bad |= mask
+        listed.append((column, mask, values, reason))
     clean = pd.DataFrame(out, index=raw.index)
     if bad.any():
         clean = clean.loc[~bad]
         for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
             if name in clean.columns:
                 clean[name] = drop_unused_categories(clean[name].array)
-    return clean.reset_index(drop=True), _data_quality(raw, problems)
+    clean = clean.reset_index(drop=True)
+    clean.attrs["notes"] = tuple(notes)
+    return clean, _data_quality(raw, listed)
+
+
+def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
+              notes: list) -> tuple[pd.Series, np.ndarray]:
+    """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
+    decimal mark is made per sheet and column); the choices go to ``notes``."""
+    values = raw[column]
+    if SOURCE_SHEET not in raw.columns:
+        parsed, reasons, choice = parser(values, option)
+        if choice is not None:
+            notes.append(("", column, note_key, choice))
+        return parsed, reasons
+    sheets = pd.Categorical(raw[SOURCE_SHEET])
+    if len(sheets.categories) <= 1:
+        parsed, reasons, choice = parser(values, option)
+        if choice is not None:
+            notes.append((str(sheets.categories[0]) if len(sheets.categories) else "", column,
+                          note_key, choice))
+        return parsed, reasons
+    parts, reasons = [], np.full(len(raw), "", dtype=object)
+    for code, sheet in enumerate(sheets.categories):
+        where = np.flatnonzero(sheets.codes == code)
+        parsed, part_reasons, choice = parser(values.iloc[where], option)
+        parts.append(parsed)
+        reasons[where] = part_reasons
+        if choice is not None:
+            notes.append((str(sheet), column, note_key, choice))
+    return pd.concat(parts).reindex(values.index), reasons
+
+
+def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Categorical:
+    """Texts longer than Excel's cell limit (32,767 characters) cut at it, with a note: they
+    could not be written back to a sheet as they are."""
+    categories = pd.Index(values.categories)
+    if not len(categories) or categories.str.len().max() <= MAX_CELL_TEXT:
+        return values
+    long = int((categories.str.len() > MAX_CELL_TEXT).sum())
+    notes.append(("", column, NOTE_TEXT_CUT, str(long)))
+    cut = pd.Series(values, dtype=object).astype("str").str.slice(0, MAX_CELL_TEXT)
+    return text_categorical(cut)
+
+
+def _number_reasons(reasons: np.ndarray, not_a_number: str) -> np.ndarray:
+    """The parser's keys, with its generic "not a number" said as the column's own reason."""
+    return np.where(reasons == NOT_A_NUMBER, not_a_number, reasons).astype(object)
+
+
+def _booleans(values: pd.Series) -> np.ndarray:
+    return boolean_cells(values)
 
 
 def drop_unused_categories(values: pd.Categorical) -> pd.Categorical:
@@ -265,116 +357,16 @@ def id_text(value: object) -> str | None:
     return text or None
 
 
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Numbers as float64; text like "1,234.50", "¥1200" or "1200元" is read as a number;
-    anything else (and inf) -> NaN."""
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pd.Series(np.nan, index=values.index)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        numbers = values.astype("float64")
-    elif values.dtype == object and len(values) > 1000:
-        # Mostly numbers with a few bad cells (a typical sales column): one vectorised pass,
-        # then the text rules only for what did not parse. bools are not amounts.
-        objects = values.to_numpy(dtype=object)
-        numbers = pd.Series(pd.to_numeric(objects, errors="coerce"), index=values.index,
-                            dtype="float64")
-        is_bool = np.zeros(len(objects), dtype=bool)
-        maybe = np.flatnonzero((numbers == 0) | (numbers == 1))  # only these can be bools
-        is_bool[maybe] = [type(v) is bool or type(v) is np.bool_ for v in objects[maybe]]
-        numbers[is_bool] = np.nan
-        retry = numbers.isna().to_numpy() & ~is_bool
-        if retry.any():
-            numbers[retry] = parse_numbers(pd.Series(objects[retry], dtype=object)).to_numpy()
-    else:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        if len(uniques) == 0:  # every cell blank
-            return pd.Series(np.nan, index=values.index)
-        parsed = pd.to_numeric(pd.Series(uniques, dtype=object), errors="coerce").astype("float64")
-        # bools are not amounts, and pandas would read True as 1
-        is_bool = np.array([isinstance(u, (bool, np.bool_)) for u in uniques], dtype=bool)
-        parsed[is_bool] = np.nan
-        retry = parsed.isna().to_numpy() & ~is_bool
-        if retry.any():
-            text = pd.Series(uniques[retry], dtype=object).astype(str)
-            text = text.str.replace(_CURRENCY_JUNK, "", regex=True)
-            parsed[retry] = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64")
-        parsed = parsed.to_numpy(dtype="float64")
-        numbers = pd.Series(np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.nan), index=values.index)
-    return numbers.where(np.isfinite(numbers))
+def parse_numbers(values: pd.Series, decimal_separator: str = "auto") -> pd.Series:
+    """Numbers as float64 by ``values.parse_number_column``'s rules ("1,234.50", "¥1200",
+    "1200元", "(500)" = -500); anything else, TRUE/FALSE and magnitudes above 1e15 -> NaN."""
+    return parse_number_column(values, decimal_separator)[0]
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates at midnight (datetime64[ns]); unrecognised -> NaT. See ``clean_transactions``."""
-    if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        if getattr(values.dt, "tz", None) is not None:
-            values = values.dt.tz_localize(None)
-        return values.dt.normalize().astype(DATE_DTYPE)
-    if pd.api.types.is_bool_dtype(values.dtype):
-        return pd.Series(pd.NaT, index=values.index, dtype=DATE_DTYPE)
-    if pd.api.types.is_numeric_dtype(values.dtype):
-        return _serials_to_dates(values.astype("float64"))
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if len(uniques) == 0:  # every cell blank
-        return pd.Series(pd.NaT, index=values.index, dtype=DATE_DTYPE)
-    parsed = _parse_date_values(np.asarray(uniques, dtype=object))
-    result = np.where(codes >= 0, parsed[np.maximum(codes, 0)], np.datetime64("NaT"))
-    return pd.Series(result, index=values.index, dtype=DATE_DTYPE)
-
-
-def _serials_to_dates(serials: pd.Series) -> pd.Series:
-    ok = (serials >= 1) & (serials <= MAX_EXCEL_SERIAL)
-    days = np.floor(serials.where(ok)).to_numpy()
-    result = EXCEL_EPOCH + pd.to_timedelta(days, unit="D")
-    return pd.Series(result, index=serials.index).astype(DATE_DTYPE)
-
-
-def _parse_date_values(uniques: np.ndarray) -> np.ndarray:
-    """Parse distinct values of mixed type to datetime64[ns] at midnight."""
-    result = pd.Series(pd.NaT, index=range(len(uniques)), dtype=DATE_DTYPE)
-    if len(uniques) == 0:
-        return result.to_numpy()
-    kinds = np.array([_date_kind(u) for u in uniques])
-    stamps = kinds == "stamp"
-    if stamps.any():
-        result[stamps] = pd.to_datetime(pd.Series(uniques[stamps], dtype=object), errors="coerce").to_numpy()
-    numbers = kinds == "number"
-    if numbers.any():
-        serials = pd.Series(uniques[numbers], dtype="float64")
-        result[numbers] = _serials_to_dates(serials).to_numpy()
-    texts = kinds == "text"
-    if texts.any():
-        raw = pd.Series(uniques[texts], dtype=object).astype(str).str.strip()
-        as_number = pd.to_numeric(raw, errors="coerce")
-        text = (
-            raw.str.replace(r"\s*[年/.]\s*", "-", regex=True)
-            .str.replace(r"\s*月\s*", "-", regex=True)
-            .str.replace(r"\s*[日号]", "", regex=True)
-        )
-        # "%Y-%m-%d" accepts 2025-3-1; ISO8601 adds times; mixed is the slow last resort.
-        parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-        todo = parsed.isna()
-        if todo.any():
-            parsed[todo] = pd.to_datetime(text[todo], format="ISO8601", errors="coerce")
-        todo = parsed.isna() & as_number.notna()
-        if todo.any():
-            parsed[todo] = _serials_to_dates(as_number[todo]).to_numpy()
-        todo = parsed.isna() & as_number.isna()
-        if todo.any():
-            parsed[todo] = pd.to_datetime(text[todo], format="mixed", errors="coerce")
-        result[texts] = parsed.astype(DATE_DTYPE).dt.normalize().to_numpy()
-    return result.dt.normalize().to_numpy()
-
-
-def _date_kind(value: object) -> str:
-    if isinstance(value, (bool, np.bool_)):
-        return "none"
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        return "number"
-    if isinstance(value, str):
-        return "text"
-    if hasattr(value, "year") and hasattr(value, "month"):
-        return "stamp"
-    return "none"
+def parse_dates(values: pd.Series, date_order: str = "YMD") -> pd.Series:
+    """Dates at midnight (``DATE_DTYPE``, datetime64[s]); unrecognised or out of range -> NaT.
+    See ``values.parse_date_column``."""
+    return parse_date_column(values, date_order)[0]
 
 
 def _is_blank(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
@@ -405,6 +397,8 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
     else:
         sheets = np.full(len(raw), "", dtype=object)
     positions = np.arange(len(raw))
+    # the reader's (sheet, field) -> "C (Amount)": the user's own column, not our field name
+    shown = raw.attrs.get("headers") or {}
     for column, mask, values, reason in problems:
         if not mask.any():
             continue
@@ -415,9 +409,10 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
                 {
                     "sheet": sheets[where],
                     "row": rows[where],
-                    "column": column,
+                    "column": [shown.get((s, column), column) for s in sheets[where]]
+                    if shown else column,
                     "value": [_value_text(v) for v in raw_values],
-                    "reason": reason,
+                    "reason": reason if isinstance(reason, str) else reason[where],
                     "_order": where,
                 }
             )
@@ -434,7 +429,7 @@ def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
 def _value_text(value: object) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return ""
-    return str(value)
+    return str(value)[:MAX_CELL_TEXT]
 
 
 def empty_data_quality() -> pd.DataFrame:

@@ -39,6 +39,27 @@ CUSTOMER_COLUMNS = (
 # TierResult.data_quality: rows left out and why.
 DATA_QUALITY_COLUMNS = ("sheet", "row", "column", "value", "reason")
 
+# TierResult.notes: the decisions made while reading and computing, one row each. ``note_key``
+# is one of NOTE_KEYS; ``detail`` a value (a count, a header, a mark), never a sentence: the
+# report layer (report.labels.note_text) words it in English or 中文.
+NOTE_COLUMNS = ("sheet", "column", "note_key", "detail")
+NOTE_SHEET_READ = "sheet_read"  # detail: rows read
+NOTE_SHEET_EMPTY = "sheet_empty"
+NOTE_SHEET_HIDDEN = "sheet_hidden_skipped"  # a hidden tab not named in Settings
+NOTE_HEADER_USED = "header_used"  # column: field; detail: "C (Amount)"
+NOTE_HEADER_DUPLICATE = "header_duplicate"  # column: field; detail: the headers, the used one first
+NOTE_CUSTOMER_NAME_AS_ID = "customer_name_as_id"
+NOTE_DATE_ORDER = "date_order"  # column: date; detail: "DMY" / "MDY"
+NOTE_DECIMAL_SEPARATOR = "decimal_separator"  # column: amount / cost; detail: "." / ","
+NOTE_NO_COST = "no_cost_column"  # detail: the cost_rate used
+NOTE_SHEET_WITHOUT_COST = "sheet_without_cost"  # ABC ranks profit; this tab's lines cost 0
+NOTE_TEXT_CUT = "text_cut"  # a text longer than Excel's 32,767 characters was cut
+NOTE_READER = "reader"  # any other reader note; detail: its text as the reader gave it
+NOTE_KEYS = (NOTE_SHEET_READ, NOTE_SHEET_EMPTY, NOTE_SHEET_HIDDEN, NOTE_HEADER_USED,
+             NOTE_HEADER_DUPLICATE, NOTE_CUSTOMER_NAME_AS_ID, NOTE_DATE_ORDER,
+             NOTE_DECIMAL_SEPARATOR, NOTE_NO_COST, NOTE_SHEET_WITHOUT_COST, NOTE_TEXT_CUT,
+             NOTE_READER)
+
 # Canonical keys of categorical outputs. The core emits these English keys; the presentation
 # layer translates them for the 中文 workbook.
 SCORE_TIERS = ("VIP", "Regular", "Potential")

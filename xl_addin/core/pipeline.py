@@ -7,6 +7,7 @@ metric functions it is built from, so they all give the same numbers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,7 @@ from .clv_model import (
     model_notes,
     no_predictions,
 )
+from .values import DATE_DTYPE
 from .columns import (
     ATTRIBUTE_COLUMNS,
     COST,
@@ -42,6 +44,9 @@ from .columns import (
     FLAG_RELEASE,
     FLAG_REVIEW,
     FLAG_SEPARATOR,
+    NOTE_COLUMNS,
+    NOTE_NO_COST,
+    NOTE_SHEET_WITHOUT_COST,
     SOURCE_ROW,
     SOURCE_SHEET,
     WALLET,
@@ -49,7 +54,6 @@ from .columns import (
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
 from .customer_summary import summary_from_codes
-from .result import TierResult
 from .retention import (
     ALL,
     active_pairs,
@@ -59,6 +63,7 @@ from .retention import (
     tier_retention_rates,
     yearly_retention,
 )
+from .result import TierResult, notes_frame
 from .rfm import rfm_from_totals
 from .score import customer_score
 from .sob import customer_codes, segment_sob, sob_from_codes
@@ -80,6 +85,7 @@ def tier_customers(
     customers: pd.DataFrame | None = None,
     as_of: dt.date | pd.Timestamp | str | None = None,
     previous_tiers: pd.DataFrame | None = None,
+    today: dt.date | pd.Timestamp | None = None,
 ) -> TierResult:
     """Tier every customer: SOB, ABC, RFM, score, lifecycle, CLV, holding limits, summaries.
 
@@ -89,8 +95,10 @@ def tier_customers(
     no sale line become prospects (no tier, lifecycle "Prospect"), and its non-blank attributes
     win over the sales data; otherwise an attribute is the value on the customer's latest-dated
     sale line that has one (ties: the later line). ``as_of``: this argument, else
-    ``settings.as_of``, else the latest sale date; sale lines dated after it are left out (a
-    note says how many). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
+    ``settings.as_of``, else the latest sale date not after ``today`` (default: the computer's
+    date); sale lines dated after the given ``as_of`` (or after ``today``) are left out and
+    listed in ``data_quality``. ``settings.date_order`` / ``decimal_separator`` govern text
+    dates and numbers (``core.values``). ``previous_tiers`` (customer_id, abc_tier, score_tier from the last
     refresh) fills ``tier_changes`` and ``tier_change_matrix``.
 
     ``TierResult.customers`` has ``CUSTOMER_COLUMNS`` first, then ``MODEL_CUSTOMER_COLUMNS``
@@ -102,27 +110,24 @@ def tier_customers(
     """
     settings = settings or DEFAULT_SETTINGS
     # order ids are only counted (distinct per customer): their text order does not matter
-    clean, data_quality = clean_transactions(transactions, sort_order_ids=False)
+    given_date = _given_date(as_of, settings)
+    clean, data_quality = clean_transactions(
+        transactions, sort_order_ids=False, date_order=settings.date_order,
+        decimal_separator=settings.decimal_separator, as_of=given_date,
+        today=pd.Timestamp(today if today is not None else dt.date.today()),
+    )
     if clean.empty:
         raise InputError(
             f"none of the {len(transactions)} sale lines is usable",
             hint=_first_problem(data_quality),
         )
-    notes: list[str] = []
-    analysis_date = _analysis_date(as_of, settings, clean)
-    later = (clean[DATE] > analysis_date).to_numpy()
-    if later.any():
-        notes.append(f"{int(later.sum())} sale lines dated after {analysis_date:%Y-%m-%d} are left out.")
-        clean = clean.loc[~later].reset_index(drop=True)
-        if clean.empty:
-            raise InputError(f"every sale line is dated after the analysis date {analysis_date:%Y-%m-%d}")
+    notes = [tuple(n) for n in transactions.attrs.get("notes", ()) if _is_note(n)]
+    notes.extend(clean.attrs.get("notes", ()))
+    analysis_date = given_date if given_date is not None else pd.Timestamp(clean[DATE].max())
 
     has_cost = COST in clean.columns
     if not has_cost:
-        notes.append(
-            f"No cost column: cost = revenue x {settings.cost_rate:.0%}, "
-            f"profit = revenue x (1 - {settings.cost_rate:.0%})."
-        )
+        notes.append(("", COST, NOTE_NO_COST, f"{settings.cost_rate:g}"))
     master, master_quality = clean_customer_master(customers)
     data_quality = _concat_quality(data_quality, master_quality)
 
@@ -130,6 +135,9 @@ def tier_customers(
     # the customer summary: every per-customer aggregate once (row i = customer code i)
     totals = summary_from_codes(clean, codes, ids, analysis_date, settings)
     measure, measure_name = abc_measure(totals, settings, has_cost)
+    if measure_name == "profit":
+        notes.extend(("" if s is None else s, COST, NOTE_SHEET_WITHOUT_COST, "")
+                     for s in _sheets_without_cost(transactions))
     abc = abc_tiers(measure, settings)
     table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
@@ -217,7 +225,7 @@ def tier_customers(
         as_of=analysis_date,
         measure=measure_name,
         settings=settings,
-        notes=tuple(notes),
+        notes=notes_frame(notes),
         tier_changes=changes,
         tier_change_matrix=matrix,
     )
@@ -296,15 +304,35 @@ def _master_sheets(master: pd.DataFrame) -> np.ndarray:
     return np.full(len(master), "", dtype=object)
 
 
-def _analysis_date(as_of, settings: Settings, clean: pd.DataFrame) -> pd.Timestamp:
-    if as_of is not None:
-        try:
-            return pd.Timestamp(as_of).normalize()
-        except (TypeError, ValueError):
-            raise InputError(f"as_of must be a date, got {as_of!r}", column="as_of") from None
-    if settings.as_of is not None:
-        return pd.Timestamp(settings.as_of).normalize()
-    return pd.Timestamp(clean[DATE].max()).normalize()
+def _is_note(note) -> bool:
+    return isinstance(note, tuple) and len(note) == len(NOTE_COLUMNS)
+
+
+def _sheets_without_cost(transactions: pd.DataFrame) -> list[str]:
+    """The source sheets whose cost cells are all blank while another sheet has costs (their
+    lines count cost 0 in a profit ranking)."""
+    if COST not in transactions.columns or SOURCE_SHEET not in transactions.columns:
+        return []
+    has = transactions[COST].notna().groupby(transactions[SOURCE_SHEET].astype(str), sort=False,
+                                             observed=True).any()
+    return [str(s) for s, any_cost in has.items() if not any_cost] if has.any() else []
+
+
+def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:
+    """The analysis date the caller or Settings gave (midnight), else None."""
+    if as_of is None:
+        as_of = settings.as_of
+    if as_of is None:
+        return None
+    try:
+        stamp = pd.Timestamp(as_of)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"as_of must be a date, got {as_of!r}", column="as_of",
+                         hint="Give a date from 1900-01-01 to 9999-12-31.") from None
+    if stamp is pd.NaT or not dt.date(1900, 1, 1) <= stamp.date() <= dt.date(9999, 12, 31):
+        raise InputError(f"as_of must be a date from 1900-01-01 to 9999-12-31, got {as_of!r}",
+                         column="as_of")
+    return stamp.normalize()
 
 
 def _customer_table(
@@ -412,9 +440,9 @@ def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.D
     latest = np.full(len(totals), np.iinfo(np.int64).min, dtype=np.int64)  # = NaT
     if no_purchase.any():
         lines = no_purchase[codes]
-        stamps = clean[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)
+        stamps = clean[DATE].to_numpy(dtype=DATE_DTYPE).view(np.int64)
         np.maximum.at(latest, codes[lines], stamps[lines])
-    return pd.Series(latest.view("datetime64[ns]"))
+    return pd.Series(latest.view(DATE_DTYPE))
 
 
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
@@ -447,7 +475,7 @@ def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
     for name in WHOLE_NUMBER_COLUMNS:
         table[name] = table[name].astype("Int64")
     for name in ("first_purchase", "last_purchase"):
-        table[name] = pd.to_datetime(table[name]).astype("datetime64[ns]")
+        table[name] = table[name].astype(DATE_DTYPE)
     for name in ("rfm_code", "rfm_segment", "rfm_class", "rfm_class_en", "score_tier", "lifecycle", "flags"):
         table[name] = table[name].astype("str")
     extra = [f for f in factors if f not in CUSTOMER_COLUMNS and f not in MODEL_CUSTOMER_COLUMNS]
@@ -465,4 +493,11 @@ def _first_problem(data_quality: pd.DataFrame) -> str | None:
     if data_quality.empty:
         return None
     first = data_quality.iloc[0]
-    return f"First problem: row {first['row']}, column '{first['column']}': {first['reason']}."
+    # the reader labels columns "B (Date)": say the cell as Excel does, "Sales!B7 (Date)"
+    found = re.match(r"^([A-Z]{1,3})(?: \((.*)\))?$", str(first["column"]))
+    if found and first["sheet"]:
+        where = f"{first['sheet']}!{found[1]}{first['row']}" + (f" ({found[2]})" if found[2] else "")
+    else:
+        where = f"row {first['row']}, column '{first['column']}'"
+    return (f"First problem: {where}: {first['reason']}. Correct the cells listed by "
+            "'customer-tiers check' (or the Data quality sheet), then try again.")

@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..settings import Settings
+from .columns import NOTE_COLUMNS
+
+
+def notes_frame(rows) -> pd.DataFrame:
+    """A notes table (``NOTE_COLUMNS``, all text) from (sheet, column, note_key, detail) rows."""
+    rows = [tuple("" if v is None else str(v) for v in row) for row in rows]
+    return pd.DataFrame(rows or None, columns=list(NOTE_COLUMNS), dtype="str") if rows else \
+        pd.DataFrame({c: pd.Series(dtype="str") for c in NOTE_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -28,7 +36,8 @@ class TierResult:
     as_of: pd.Timestamp
     measure: str  # "profit" or "revenue": what the ABC tiers rank
     settings: Settings
-    notes: tuple[str, ...] = field(default=())  # e.g. "No cost column: profit = revenue x (1 - 0%)"
+    # NOTE_COLUMNS (sheet, column, note_key, detail): what the reader and the core decided
+    notes: pd.DataFrame = field(default_factory=lambda: notes_frame(()))
     # Since the previous refresh (empty when no previous tiers were given): see core.changes.
     tier_changes: pd.DataFrame = field(default_factory=pd.DataFrame)
     tier_change_matrix: pd.DataFrame = field(default_factory=pd.DataFrame)  # from tier x to tier counts

@@ -14,6 +14,7 @@ import pandas as pd
 from ..errors import InputError
 from ..settings import Settings
 from . import columns as col
+from .values import DATE_DTYPE
 from .ranking import percentile_inc_scores
 from .sob import customer_codes, money, totals_from_codes
 
@@ -197,7 +198,7 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
     if not scored.any():
         return _empty_rfm()
     last = last[scored]
-    last_day = last.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(np.int64)
+    last_day = last.to_numpy(dtype=DATE_DTYPE).astype("datetime64[D]").astype(np.int64)
     orders = totals["orders"].to_numpy()[scored].astype(np.int64)
     net_revenue = totals["revenue"].to_numpy(dtype="float64")[scored]
     monetary = money(net_revenue / orders) if settings.rfm_monetary == "mean" else net_revenue
@@ -211,7 +212,7 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
         {
             "customer_id": totals[col.CUSTOMER_ID][scored],
             "orders": orders,
-            "last_purchase": last.astype("datetime64[ns]"),
+            "last_purchase": last.astype(DATE_DTYPE),
             "recency_days": recency_days,
             "monetary": monetary,
             "r_score": r_score,
@@ -232,7 +233,7 @@ def _empty_rfm() -> pd.DataFrame:
         {
             "customer_id": pd.Series(dtype=object),
             "orders": pd.Series(dtype=np.int64),
-            "last_purchase": pd.Series(dtype="datetime64[ns]"),
+            "last_purchase": pd.Series(dtype=DATE_DTYPE),
             "recency_days": pd.Series(dtype=np.int64),
             "monetary": pd.Series(dtype=float),
             "r_score": pd.Series(dtype=np.int64),

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..settings import DEFAULT_SETTINGS, SOB_PERIODS, Settings
+from .values import DATE_DTYPE
 from .columns import AMOUNT, COST, CUSTOMER_ID, DATE, ORDER_ID, WALLET
 
 TOTALS_COLUMNS = ("customer_id", "revenue", "cost", "profit", "sob")
@@ -98,16 +99,16 @@ def totals_from_codes(
     bought = amount > 0
     if DATE in transactions.columns:
         table["orders"] = _order_counts(transactions, codes, bought, n)
-        # int64 nanoseconds: NaT is the int64 minimum, so it can mark "no purchase" for max
-        stamps = transactions[DATE].to_numpy(dtype="datetime64[ns]").view(np.int64)[bought]
+        # int64 seconds: NaT is the int64 minimum, so it can mark "no purchase" for max
+        stamps = transactions[DATE].to_numpy(dtype=DATE_DTYPE).view(np.int64)[bought]
         nat = np.iinfo(np.int64).min
         first = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
         last = np.full(n, nat, dtype=np.int64)
         np.minimum.at(first, codes[bought], stamps)
         np.maximum.at(last, codes[bought], stamps)
         first[last == nat] = nat
-        table["first_purchase"] = first.view("datetime64[ns]")
-        table["last_purchase"] = last.view("datetime64[ns]")
+        table["first_purchase"] = first.view(DATE_DTYPE)
+        table["last_purchase"] = last.view(DATE_DTYPE)
     elif ORDER_ID in transactions.columns:
         table["orders"] = _order_counts(transactions, codes, bought, n)
     if WALLET in transactions.columns:

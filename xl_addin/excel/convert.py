@@ -110,7 +110,27 @@ def transactions(
                 f"{argument} has {len(values)} cells but customers has {length}",
                 hint="Select ranges of the same size.",
             )
-    return pd.DataFrame({column: pd.Series(values, dtype=object) for column, (_, values) in cells.items()})
+    frame = pd.DataFrame({column: pd.Series(values, dtype=object) for column, (_, values) in cells.items()})
+    # Data quality rows and errors name the argument ("amounts"), as the refresh names a column
+    frame.attrs["headers"] = {("", column): argument for column, (argument, _) in cells.items()}
+    return frame
+
+
+def rejected_customers(raw: pd.DataFrame, data_quality: pd.DataFrame) -> dict[str, str]:
+    """Customer id -> the cell message for a customer all of whose sale lines were left out
+    (a date out of range, TRUE in amounts, 1e308...): better than "not in data"."""
+    if data_quality.empty or col.CUSTOMER_ID not in raw.columns:
+        return {}
+    found: dict[str, str] = {}
+    ids = raw[col.CUSTOMER_ID].to_numpy(dtype=object)
+    for row, column, reason in zip(data_quality["row"], data_quality["column"], data_quality["reason"]):
+        if pd.isna(row) or not 1 <= int(row) <= len(ids) or isinstance(ids[int(row) - 1], bool):
+            continue
+        key = None if is_blank(ids[int(row) - 1]) else id_text(ids[int(row) - 1])
+        if key is not None and key not in found:
+            kind = "#NUM!" if "too large" in reason else "#VALUE!"
+            found[key] = f"{kind} {column}: customer '{key}' has no usable sale line ({reason})"
+    return found
 
 
 def cell(value: Any) -> Any:
@@ -139,7 +159,9 @@ def lookup(customer: Any, values: pd.Series) -> Any:
     keys = normalise_ids(pd.Series(flat, dtype=object)).tolist()
     found = values.reindex([k for k in keys if isinstance(k, str)])
     known = dict(zip(found.index, found.to_numpy()))
-    out = iter([_looked_up(cell_value, key, known, values.index) for cell_value, key in zip(flat, keys)])
+    rejected = values.attrs.get("rejected") or {}
+    out = iter([_looked_up(cell_value, key, known, values.index, rejected)
+                for cell_value, key in zip(flat, keys)])
     result = [[next(out) for _ in row] for row in rows]
     if len(result) == 1 and len(result[0]) == 1:
         return result[0][0]
@@ -152,18 +174,19 @@ def _looked_up_one(raw: Any, values: pd.Series) -> Any:
         return ""
     found = values.get(key, _MISSING)
     if found is _MISSING:
-        return cell(NOT_FOUND.format(customer=key))
+        rejected = values.attrs.get("rejected") or {}
+        return cell(rejected.get(key) or NOT_FOUND.format(customer=key))
     return cell(found)
 
 
 _MISSING = object()
 
 
-def _looked_up(raw: Any, key: Any, known: dict, index: pd.Index) -> Any:
+def _looked_up(raw: Any, key: Any, known: dict, index: pd.Index, rejected: dict) -> Any:
     if not isinstance(key, str):
         return ""
     if key not in index:
-        return cell(NOT_FOUND.format(customer=key))
+        return cell(rejected.get(key) or NOT_FOUND.format(customer=key))
     return cell(known[key])
 
 

@@ -32,6 +32,10 @@ class LiveSource:
     def owned_sheets(self) -> dict[str, str]:
         return writer.owned_sheets(self.book)
 
+    def hidden_sheets(self) -> set[str]:
+        # Sheet.visible is False for hidden and very hidden sheets
+        return {sheet.name for sheet in self.book.sheets if sheet.visible is False}
+
     def values(self, name: str) -> tuple[list[list[Any]], int]:
         """(rows of cell values from column A, Excel row of the first of them)."""
         if name not in self._values:

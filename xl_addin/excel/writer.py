@@ -42,6 +42,7 @@ def rgb(hex_colour: str) -> tuple[int, int, int]:
 
 # The package writer's codes and colours (report.labels), so both ways in look the same.
 FORMAT_CODES: dict[str, str] = labels.FORMAT_CODES
+MAX_CELL_TEXT = 32_767  # Excel's limit of characters in one cell
 TIER_COLOURS: dict[str, tuple[int, int, int]] = {t: rgb(c) for t, c in labels.TIER_COLOURS.items()}
 HEADER_COLOUR = rgb(labels.HEADER_COLOUR)
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -178,8 +179,10 @@ def excel_value(value: Any, in_text_column: bool) -> Any:
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, str) and len(value) > MAX_CELL_TEXT:
+        value = value[:MAX_CELL_TEXT]  # Excel's cell limit (the core cut the data's text, with a note)
     if isinstance(value, str) and not in_text_column and value.startswith(FORMULA_STARTS):
-        return "'" + value
+        return "'" + value[: MAX_CELL_TEXT - 1]
     if isinstance(value, (dt.date, int, float, str, bool)):
         return value
     return str(value)

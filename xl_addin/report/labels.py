@@ -300,6 +300,39 @@ def model_note_text(key: str, detail: str, language: str) -> str:
         return f"{key}: {detail}"
     reason = MODEL_REASON_TEXT.get(detail)
     return pair[_index(language)].format(detail=reason[_index(language)] if reason else detail)
+# The words of each TierResult.notes key (core.columns.NOTE_KEYS); {detail} is the note's value.
+NOTE_TEXTS: dict[str, tuple[str, str]] = {
+    col.NOTE_SHEET_READ: ("Tab read: {detail} rows.", "已读取该工作表：{detail} 行。"),
+    col.NOTE_SHEET_EMPTY: ("Tab is empty; skipped.", "工作表为空，已跳过。"),
+    col.NOTE_SHEET_HIDDEN: ("Hidden tab skipped (name it under sales_sheets in Settings to read it).",
+                            "已跳过隐藏的工作表（如需读取，请在设置的 sales_sheets 中列出）。"),
+    col.NOTE_HEADER_USED: ("Read from column {detail}.", "读取自列 {detail}。"),
+    col.NOTE_HEADER_DUPLICATE: ("Several headers fit: {detail}; the first is used (add a column_map "
+                                "line in Settings to choose another).",
+                                "多个列名符合：{detail}；使用第一个（可在设置的 column_map 中指定）。"),
+    col.NOTE_CUSTOMER_NAME_AS_ID: ("No customer id column: the customer name is used as the id.",
+                                   "没有客户编号列：以客户名称作为编号。"),
+    col.NOTE_DATE_ORDER: ("Text dates like 03/04/2025 read as {detail} (one order for the whole column).",
+                          "03/04/2025 这类文本日期按 {detail} 读取（整列统一）。"),
+    col.NOTE_DECIMAL_SEPARATOR: ("Numbers typed as text read with '{detail}' as the decimal mark.",
+                                 "文本数字以“{detail}”作为小数点读取。"),
+    col.NOTE_NO_COST: ("No cost column: cost = revenue x {detail} (cost_rate).",
+                       "没有成本列：成本 = 销售额 × {detail}（cost_rate）。"),
+    col.NOTE_SHEET_WITHOUT_COST: ("This tab has no cost while ABC ranks profit: its lines count cost 0.",
+                                  "该工作表没有成本，而 ABC 按利润排名：其各行成本按 0 计。"),
+    col.NOTE_TEXT_CUT: ("A text longer than Excel's 32,767 characters was cut at the limit: {detail}.",
+                        "超过 Excel 32,767 字符上限的文本已截断：{detail}。"),
+    col.NOTE_READER: ("{detail}", "{detail}"),
+}
+NOTE_FRAME_HEADERS = {"en": ("Sheet", "Column", "Note"), "zh": ("工作表", "列", "说明")}
+
+
+def note_text(note_key: str, detail: str, language: str) -> str:
+    """The sentence for one note in ``language`` (an unknown key shows key and detail)."""
+    words = NOTE_TEXTS.get(note_key)
+    if words is None:
+        return f"{note_key}: {detail}".rstrip(": ")
+    return words[_index(language)].format(detail=detail)
 
 
 def _index(language: str) -> int:
@@ -350,7 +383,7 @@ def translatable_columns(columns: Iterable[str]) -> list[str]:
 
 # Notes of a refresh (``workbook.ownership.Note``): printed by the CLI and listed on the Data
 # quality sheet. Placeholders are filled by ``note_text``.
-NOTE_TEXTS: dict[str, tuple[str, str]] = {
+REFRESH_NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "name_taken": ("Sheet '{taken}' is not one we made, so it was left alone; the generated "
                    "sheet is '{name}'.",
                    "工作表“{taken}”不是本工具生成的，未作改动；生成的工作表为“{name}”。"),
@@ -364,6 +397,6 @@ NOTE_TEXTS: dict[str, tuple[str, str]] = {
 }
 
 
-def note_text(kind: str, language: str, **values: object) -> str:
-    """A refresh note in ``language`` with its placeholders filled."""
-    return NOTE_TEXTS[kind][_index(language)].format(**values)
+def refresh_note_text(kind: str, language: str, **values: object) -> str:
+    """A refresh note (``workbook.ownership.Note``) in ``language`` with its placeholders filled."""
+    return REFRESH_NOTE_TEXTS[kind][_index(language)].format(**values)

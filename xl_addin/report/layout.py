@@ -24,7 +24,15 @@ from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
 from . import labels
-from .labels import column_format, column_header, phrase, sheet_name, translate_value
+from .labels import (
+    NOTE_FRAME_HEADERS,
+    column_format,
+    column_header,
+    note_text,
+    phrase,
+    sheet_name,
+    translate_value,
+)
 from .settings_sheet import settings_rows
 
 # Excel Table of each generated block: stable names a user's pivots, charts and formulas
@@ -40,11 +48,10 @@ TABLE_NAMES: dict[str, str] = {
     "pivot_industry": "CT_Summary_Industry",
     "pivot_region": "CT_Summary_Region",
     "pivot_size": "CT_Summary_Size",
-    "notes": "CT_Summary_Notes",
     "coverage": "CT_Coverage",
     "releases": "CT_Releases",
     "data_quality": "CT_DataQuality",
-    "refresh_notes": "CT_RefreshNotes",
+    "notes": "CT_Notes",
     "tier_changes": "CT_TierChanges",
     "tier_change_matrix": "CT_TierChangeMatrix",
     "clv_parameters": "CT_CLVModel",
@@ -361,10 +368,6 @@ def summary_sheet(result: Any, language: str) -> Sheet:
         formats = {c: "integer" for c in frame.columns if c != key}
         blocks.append(_table(frame, language, title=phrase(f"pivot_{key}", language),
                              formats=formats, table=TABLE_NAMES.get(f"pivot_{key}")))
-    if result.notes:
-        notes = pd.DataFrame({"note": pd.Series(list(result.notes), dtype="str")})
-        blocks.append(_table(notes, language, title=phrase("notes", language),
-                             table=TABLE_NAMES["notes"]))
     return _sheet("summary", language, _stack(blocks))
 
 
@@ -388,11 +391,21 @@ def data_quality_sheet(result: Any, language: str, notes: tuple[Any, ...] = ()) 
     block = _table(frame, language, table=TABLE_NAMES["data_quality"])
     freeze, _ = _freeze_filter(block)
     blocks = [block]
-    if notes:
-        texts = pd.DataFrame({"note": pd.Series([n.text(language) for n in notes], dtype="str")})
-        blocks.append(_table(texts, language, origin=(1, block.last_column + 2),
-                             title=phrase("refresh_notes", language),
-                             table=TABLE_NAMES["refresh_notes"]))
+    # the reader's and the core's decisions (result.notes) and this refresh's own (sheets
+    # skipped, names taken: workbook.ownership.Note), worded here, in one table to the right
+    # of the data-quality table so that its filter and any row count stay untouched
+    headers = NOTE_FRAME_HEADERS[language]
+    found = getattr(result, "notes", None)
+    rows: list[tuple[str, str, str]] = []
+    if isinstance(found, pd.DataFrame):
+        rows += [(str(s), str(c), note_text(k, d, language)) for s, c, k, d in
+                 zip(found["sheet"], found["column"], found["note_key"], found["detail"])]
+    rows += [("", "", n.text(language)) for n in notes]
+    if rows:
+        worded = pd.DataFrame({h: pd.Series([r[i] for r in rows], dtype="str")
+                               for i, h in enumerate(headers)})
+        blocks += _stack([_table(worded, language, title=phrase("notes", language),
+                                 table=TABLE_NAMES["notes"])], column=block.last_column + 2)
     return _sheet("data_quality", language, blocks, freeze=freeze)
 
 

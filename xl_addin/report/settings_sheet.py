@@ -94,6 +94,14 @@ DESCRIPTIONS: tuple[tuple[str, str, str], ...] = (
      "超过该天数未购买：释放到公海。"),
     ("customers_sheet", "Customer master sheet (blank = Customers / 客户 when present).",
      "客户主数据表（留空 = 存在时使用 Customers / 客户）。"),
+    ("date_order", "Text dates like 03/04/2025: YMD = per column from dates such as 13/04/2025 "
+     "(undecided: Data quality row); MDY = month first; DMY = day first. 01.03.2025 is always "
+     "day first.",
+     "形如 03/04/2025 的文本日期：YMD = 按列根据 13/04/2025 这类无歧义日期判断（无法判断时列入数据质量）；"
+     "MDY = 月在前；DMY = 日在前。01.03.2025 始终为日在前。"),
+    ("decimal_separator", "Decimal mark of numbers typed as text: auto (per column from values "
+     "such as 1.234,50 or 12.5), '.' or ','.",
+     "文本数字的小数点：auto（按列根据 1.234,50 或 12.5 这类数值判断）、'.' 或 ','。"),
 )
 SCALAR_KEYS = tuple(key for key, _, _ in DESCRIPTIONS)
 

@@ -56,6 +56,9 @@ class FileSource:
     def owned_sheets(self) -> dict[str, str]:
         return dict(self._owned)
 
+    def hidden_sheets(self) -> set[str]:
+        return self.book.hidden_sheets
+
     def header(self, name: str) -> SheetHeader:
         return self.book.header(name)
 

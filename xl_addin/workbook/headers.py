@@ -171,6 +171,15 @@ def field_for_header(header: object) -> str | None:
     return None
 
 
+def column_label(column: int, header: object = None) -> str:
+    """A column as the user sees it: its letter and header, "C (Amount)" (0-based column)."""
+    letter, n = "", column + 1
+    while n:
+        n, rest = divmod(n - 1, 26)
+        letter = chr(65 + rest) + letter
+    return f"{letter} ({header})" if header not in (None, "") else letter
+
+
 def snake_case(header: object) -> str:
     """A column name for an extra header: NFKC, case folded, runs of anything but letters
     and digits -> "_" ("Receivable Days" -> "receivable_days", "账期（天）" -> "账期_天")."""
@@ -182,9 +191,14 @@ class HeaderMatch(dict):
     """``field -> 0-based column index`` (a dict), plus ``notes``: sentences for the user
     about choices made (ambiguous headers, mapping lines that found no column)."""
 
-    def __init__(self, columns: dict[str, int], notes: Iterable[str] = ()) -> None:
+    def __init__(self, columns: dict[str, int], notes: Iterable[str] = (),
+                 duplicates: dict[str, tuple[int, ...]] | None = None,
+                 unmatched: Iterable[tuple[str, str]] = ()) -> None:
         super().__init__(columns)
         self.notes: tuple[str, ...] = tuple(notes)
+        # field -> every column that fits it (the used one first); column_map lines not found
+        self.duplicates: dict[str, tuple[int, ...]] = dict(duplicates or {})
+        self.unmatched: tuple[tuple[str, str], ...] = tuple(unmatched)
 
 
 def match_headers(
@@ -201,6 +215,8 @@ def match_headers(
     found: dict[str, int] = {}
     notes: list[str] = []
     taken: set[int] = set()
+    duplicates: dict[str, tuple[int, ...]] = {}
+    unmatched: list[tuple[str, str]] = []
 
     for field_text, header in column_map:
         field = _FIELD_KEYS.get(normalize_header(field_text)) or field_for_header(field_text)
@@ -214,6 +230,7 @@ def match_headers(
         hits = [i for i, k in enumerate(keys) if i not in taken and wanted & set(k)]
         if not hits:
             notes.append(f"column_map line '{field_text} | {header}': no such header here.")
+            unmatched.append((field_text, header))
             continue
         found[field] = hits[0]
         taken.add(hits[0])
@@ -232,7 +249,9 @@ def match_headers(
             found[field] = hits[0]
             taken.add(hits[0])
             if len(hits) > 1:
+                duplicates[field] = tuple(hits)
                 names = ", ".join(f"'{headers[i]}'" for i in hits)
                 notes.append(f"{names} all look like {field}; used '{headers[hits[0]]}' "
                              f"(add a column_map line to choose another).")
-    return HeaderMatch(dict(sorted(found.items(), key=lambda kv: kv[1])), notes)
+    return HeaderMatch(dict(sorted(found.items(), key=lambda kv: kv[1])), notes, duplicates,
+                       unmatched)

@@ -77,7 +77,7 @@ def key_of_mark(formula: str | None) -> str | None:
 @dataclass(frozen=True)
 class Note:
     """Something a refresh decided that the user should know: ``kind`` is a key of
-    ``labels.NOTE_TEXTS``, ``values`` fill its placeholders. Shown by the CLI and on the Data
+    ``labels.REFRESH_NOTE_TEXTS``, ``values`` fill its placeholders. Shown by the CLI and on the Data
     quality sheet, in either language."""
 
     kind: str
@@ -88,7 +88,7 @@ class Note:
         return cls(kind, tuple(values.items()))
 
     def text(self, language: str = "en") -> str:
-        return labels.note_text(self.kind, language, **dict(self.values))
+        return labels.refresh_note_text(self.kind, language, **dict(self.values))
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,8 @@ from ..core.columns import (
     CUSTOMER_ID,
     CUSTOMER_NAME,
     DATE,
+    NOTE_SHEET_EMPTY,
+    NOTE_SHEET_HIDDEN,
     INDUSTRY,
     ORDER_ID,
     REGION,
@@ -47,9 +49,10 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import WorkbookError
+from ..errors import InputError, SettingsError, WorkbookError
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
+from .headers import column_label, match_headers
 from .tables import (
     CUSTOMER_FIELDS,
     CUSTOMER_SHEETS,
@@ -70,6 +73,7 @@ from .tables import (
     previous_tiers_frame,
     sales_fields,
     sales_sheet_names,
+    sheet_notes,
 )
 
 __all__ = [  # the sheet and header conventions live in .tables; re-exported for callers
@@ -119,6 +123,7 @@ class SalesBook:
             raise WorkbookError(f"cannot read '{self.path}': {exc}") from None
         self.sheet_names: list[str] = list(self._reader.sheet_names)
         self._zip = _XlsxParts.open(data)
+        self.date1904 = bool(self._zip and self._zip.date1904)
         self._headers: dict[str, SheetHeader] = {}
 
     @classmethod
@@ -159,12 +164,20 @@ class SalesBook:
                 return SheetHeader(index, tuple(row))
         return SheetHeader(0, ())
 
+    @property
+    def hidden_sheets(self) -> set[str]:
+        """Hidden and very hidden sheets (xlsx/xlsm; none known for other formats)."""
+        return set(self._zip.hidden) if self._zip else set()
+
     def sales_sheet_names(self, settings: Settings = Settings()) -> list[str]:
         """The sales sheets: ``settings.sales_sheets`` when given (each must exist); else every
         sheet whose name starts with "Sales" / "销售" (any case), or whose header row holds a
         customer (id or name), a date and an amount column. Generated sheets and the customer
         master are never sales sheets (``tables.sales_sheet_names``)."""
-        return sales_sheet_names(self.sheet_names, self.header, settings)
+        names = self.sheet_names
+        if not settings.sales_sheets and self._zip and self._zip.hidden:
+            names = [n for n in names if n not in self._zip.hidden]  # hidden: a backup, a draft
+        return sales_sheet_names(names, self.header, settings)
 
     # -- tables -------------------------------------------------------------------------
 
@@ -175,24 +188,49 @@ class SalesBook:
         InputError when there is no sales sheet, or a sales sheet lacks a customer, date or
         amount column (naming the sheet, the field and the headers found)."""
         names = self.sales_sheet_names(settings)
-        frames, notes = [], []
+        notes: list[tuple[str, str, str, str]] = [
+            (name, "", NOTE_SHEET_HIDDEN, "") for name in self._hidden_sales_sheets(settings)]
+        frames, headers, unmatched = [], {}, None
         for name in names:
             header = self.header(name)
             if not header.row:
-                notes.append(f"Sheet '{name}' is empty; skipped.")
+                notes.append((name, "", NOTE_SHEET_EMPTY, ""))
                 continue
             match = sales_fields(name, header, settings)
-            notes.extend(f"Sheet '{name}': {n}" for n in match.notes)
+            lines = set(match.unmatched)
+            unmatched = lines if unmatched is None else unmatched & lines
             frame = self._read_fields(name, header, match, SALES_FIELDS)
+            for field, col in match.items():
+                if field in SALES_FIELDS:
+                    headers[(name, field)] = _cell_label(col, header.cells[col])
             frame, note = customer_id_fallback(frame, name)
-            if note:
-                notes.append(note)
+            notes.extend(sheet_notes(name, header, match, len(frame), note is not None))
             frames.append(frame)
         if not frames:
             raise no_sales_error()
+        master = self._customers_sheet(settings)
+        if unmatched and master is not None and self.header(master).row:
+            unmatched &= set(match_headers(self.header(master).cells, settings.column_map).unmatched)
+        if unmatched:  # a mapping line that fits no sales tab: never fall back silently
+            field_text, header_text = sorted(unmatched)[0]
+            raise InputError(
+                f"the column_map line '{field_text} | {header_text}' matches no header of the "
+                f"sales tabs ({', '.join(n for n in names if self.header(n).row)})",
+                column="column_map",
+                hint="Correct the header text in the Settings sheet, or delete the line.",
+            )
         sales = combine(frames, [name for name in names if self.header(name).row])
         sales.attrs["notes"] = tuple(notes)
+        sales.attrs["headers"] = headers  # (sheet, field) -> "C (Amount)": for Data quality
         return sales
+
+    def _hidden_sales_sheets(self, settings: Settings) -> list[str]:
+        """Hidden tabs that would be sales tabs; skipped unless Settings names them."""
+        if settings.sales_sheets or not self._zip or not self._zip.hidden:
+            return []
+        shown = [n for n in self.sheet_names if n not in self._zip.hidden]
+        every = sales_sheet_names(self.sheet_names, self.header, settings)
+        return [n for n in every if n not in sales_sheet_names(shown, self.header, settings)]
 
     def customers(self, settings: Settings = Settings()) -> pd.DataFrame | None:
         """The customer master (``settings.customers_sheet``, else "Customers" / "客户"), or
@@ -220,6 +258,7 @@ class SalesBook:
         batch, selected = self._load(name, header_row=None, skip_rows=0, dtypes="string")
         if batch.num_rows == 0:
             return Settings()
+        _refuse_error_values(self._reader, name)
         return parse_settings_rows(_rows_from_a(batch, selected), sheet=name)
 
     def previous_tiers(self) -> pd.DataFrame | None:
@@ -295,6 +334,8 @@ class SalesBook:
         extras: dict[int, str] | None = None,
     ) -> pd.DataFrame:
         wanted = {i: FIELD_DTYPES.get(f, "string") for f, i in match.items() if f in fields}
+        if self.date1904 and DATE in match and DATE in fields:
+            wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
         batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)
@@ -304,6 +345,21 @@ class SalesBook:
         for field, col in match.items():
             if field in fields:
                 columns[field] = _column(batch, index[col], raw_cells.get(col))
+        booleans = self._zip.booleans(sheet) if self._zip else []
+        if booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
+            by_column = {col: field for field, col in match.items() if field in fields}
+            for row, col, value in booleans:
+                at = row - header.row - 1
+                if col in by_column and 0 <= at < batch.num_rows:
+                    field = by_column[col]
+                    cells = columns[field]
+                    if not isinstance(cells, np.ndarray) or cells.dtype != object:
+                        cells = np.array(pd.Series(cells).to_numpy(dtype=object, na_value=None),
+                                         dtype=object)
+                    cells[at] = value
+                    columns[field] = cells
+        if self.date1904 and DATE in columns:
+            columns[DATE] = _dates_from_1904(columns[DATE])
         for col, name in (extras or {}).items():
             array = batch.column(index[col])
             if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
@@ -315,6 +371,48 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame
+
+
+def _refuse_error_values(reader: Any, sheet: str) -> None:
+    """A Settings cell holding an error value (#DIV/0!, #REF!) is an error naming the cell:
+    read as blank it would silently become the default."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            _, errors = reader.load_sheet(sheet, header_row=None, skip_rows=0,
+                                          dtypes="string").to_arrow_with_errors()
+        except Exception:  # the plain load above succeeded: nothing more to learn here
+            return
+    for error in (errors.errors if errors is not None else []):
+        value = _decode_cell(error.detail)
+        if isinstance(value, str) and value.startswith("#"):
+            row, col = error.position
+            cell = f"{sheet}!{_cell_label(col, None)}{row + 1}"
+            raise SettingsError(
+                f"{cell} holds the error value {value}",
+                hint="Fix the formula or type the value, then try again.",
+            )
+
+
+def _cell_label(column: int, header: Any) -> str:
+    return column_label(column, header)
+
+
+def _dates_from_1904(values: Any) -> np.ndarray:
+    """A 1904-system date column, read as stored serials (date cells arrive as raw cells with
+    their serial), as 1900-system serials: + 1462 days, so the core's one rule applies.
+
+    fastexcel itself applies the 1904 flag in some workbooks and not in others (Excel's own
+    files put <fileVersion> first and it misses the flag: dates 1,462 days early), and never
+    to plain numbers: reading the serials and shifting them here is right in every case.
+    Text is left as it is; a negative serial (no date in the 1904 system) stays negative."""
+    cells = np.asarray(values.to_numpy(dtype=object, na_value=None)
+                       if isinstance(values, pd.Series) else values, dtype=object)
+    for i, value in enumerate(cells):
+        if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                value, (bool, np.bool_)) and value == value:
+            cells[i] = float(value) + 1462.0 if value >= 0 else -1.0
+    return cells
 
 
 def _read_workbook_bytes(path: Path) -> bytes:
@@ -352,6 +450,8 @@ class _XlsxParts:
         self._strings_part = strings
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
+        self.date1904 = False
+        self.hidden: set[str] = set()
 
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
@@ -376,7 +476,13 @@ class _XlsxParts:
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
-        return cls(package, parts, strings)
+        found = cls(package, parts, strings)
+        found.hidden = {e.get("name") for e in book.iter() if _local(e.tag) == "sheet"
+                        and e.get("state") in ("hidden", "veryHidden")}
+        found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
+            _local(e.tag) == "workbookPr" and e.get("date1904", "").lower() in ("1", "true")
+            for e in book)
+        return found
 
     def header(self, sheet: str) -> SheetHeader | None:
         part = self._parts.get(sheet)
@@ -393,6 +499,24 @@ class _XlsxParts:
                 if any(v is not None for v in cells):
                     return SheetHeader(row_number, tuple(cells))
         return SheetHeader(0, ())
+
+    def booleans(self, sheet: str) -> list[tuple[int, int, bool]]:
+        """(1-based row, 0-based column, value) of every TRUE/FALSE cell of ``sheet``: fastexcel
+        reads them as 1.0 / 0.0 in a number column and as "true" in a text column. One regex
+        pass over the sheet's XML; none in the usual sheet."""
+        part = self._parts.get(sheet)
+        if part is None:
+            return []
+        with self._package.open(part) as stream:
+            xml = stream.read()
+        if b't="b"' not in xml:
+            return []
+        found = []
+        for cell in _BOOLEAN_CELL.finditer(xml):
+            ref, value = cell.group(1).decode(), cell.group(2)
+            row = int("".join(ch for ch in ref if ch.isdigit()))
+            found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
+        return found
 
     def _row_values(self, row: ET.Element) -> list[Any]:
         values: dict[int, Any] = {}
@@ -496,6 +620,8 @@ def _raw_cells(errors: list, selected: list) -> dict[int, tuple[np.ndarray, list
     return {col: (np.asarray(rows, dtype=np.int64), values) for col, (rows, values) in found.items()}
 
 
+_BOOLEAN_CELL = re.compile(rb'<c\s[^>]*?r="([A-Z]+\d+)"[^>]*?t="b"[^>]*>\s*(?:<f[^>]*?(?:/>|>.*?</f>)\s*)?<v>([^<]*)</v>',
+                           re.S)
 _DETAIL = re.compile(r"got '(\w+)\((.*)\)'\s*$", re.S)
 _EXCEL_ERRORS = {"Div0": "#DIV/0!", "NA": "#N/A", "Name": "#NAME?", "Null": "#NULL!",
                  "Num": "#NUM!", "Ref": "#REF!", "Value": "#VALUE!"}

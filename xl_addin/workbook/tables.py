@@ -28,6 +28,11 @@ import numpy as np
 import pandas as pd
 
 from ..core.columns import (
+    NOTE_CUSTOMER_NAME_AS_ID,
+    NOTE_HEADER_DUPLICATE,
+    NOTE_HEADER_USED,
+    NOTE_SHEET_EMPTY,
+    NOTE_SHEET_READ,
     AMOUNT,
     CUSTOMER_ID,
     CUSTOMER_NAME,
@@ -43,7 +48,7 @@ from ..core.columns import (
 from ..errors import InputError
 from ..report.labels import OWNED_SHEET_NAMES
 from ..settings import Settings
-from .headers import FIELDS, HeaderMatch, match_headers, normalize_header, snake_case
+from .headers import FIELDS, HeaderMatch, column_label, match_headers, normalize_header, snake_case
 from .ownership import find_sheet_name, sheet_name_key
 
 XLWINGS_SHEETS = frozenset({"xlwings.conf", "_xlwings.conf"})
@@ -248,6 +253,8 @@ def combine(frames: list[pd.DataFrame], sheets: list[str]) -> pd.DataFrame:
     combined = pd.concat([f.drop(columns=SOURCE_SHEET) for f in frames], ignore_index=True)
     position = list(combined.columns).index(SOURCE_ROW)
     combined.insert(position, SOURCE_SHEET, pd.Categorical.from_codes(codes, categories=sheets))
+    # each sheet's (sheet, field) -> "C (Amount)", for Data quality rows
+    combined.attrs["headers"] = {k: v for f in frames for k, v in f.attrs.get("headers", {}).items()}
     return combined
 
 
@@ -281,6 +288,22 @@ def values_frame(
     return frame
 
 
+def sheet_notes(sheet: str, header: SheetHeader, match: HeaderMatch, rows: int,
+                name_as_id: bool) -> list[tuple[str, str, str, str]]:
+    """The notes (core.columns.NOTE_COLUMNS rows) of one sales sheet read: rows read, the
+    column used per field ("C (Amount)"), headers that fit a field twice, name used as id."""
+    notes = [(sheet, "", NOTE_SHEET_READ, str(rows))]
+    for field, col in match.items():
+        if field in SALES_FIELDS:
+            notes.append((sheet, field, NOTE_HEADER_USED, column_label(col, header.cells[col])))
+    for field, cols in match.duplicates.items():
+        notes.append((sheet, field, NOTE_HEADER_DUPLICATE,
+                      ", ".join(column_label(c, header.cells[c]) for c in cols)))
+    if name_as_id:
+        notes.append((sheet, CUSTOMER_ID, NOTE_CUSTOMER_NAME_AS_ID, ""))
+    return notes
+
+
 def sales_from_values(sheet: str, rows: Sequence[Sequence[Any]], settings: Settings,
                       first_row: int = 1) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
     """One sales sheet from its cell values (from column A; the first row is Excel row
@@ -288,12 +311,13 @@ def sales_from_values(sheet: str, rows: Sequence[Sequence[Any]], settings: Setti
     is empty. InputError when a required column is missing."""
     header = first_header(rows, first_row)
     if not header.row:
-        return None, (f"Sheet '{sheet}' is empty; skipped.",)
+        return None, ((sheet, "", NOTE_SHEET_EMPTY, ""),)
     match = sales_fields(sheet, header, settings)
-    notes = [f"Sheet '{sheet}': {n}" for n in match.notes]
     body = rows[header.row - first_row + 1:]
     frame, note = customer_id_fallback(values_frame(sheet, header, body, match), sheet)
-    return frame, tuple(notes + ([note] if note else []))
+    frame.attrs["headers"] = {(sheet, field): column_label(col, header.cells[col])
+                              for field, col in match.items() if field in SALES_FIELDS}
+    return frame, tuple(sheet_notes(sheet, header, match, len(frame), note is not None))
 
 
 def customers_from_values(sheet: str, rows: Sequence[Sequence[Any]], settings: Settings,

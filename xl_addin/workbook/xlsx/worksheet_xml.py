@@ -40,7 +40,7 @@ _NEEDS_ESCAPE = re.compile("[&<>\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]|_x"
 
 EPOCH_1900 = pd.Timestamp("1899-12-30")
 EPOCH_1904 = pd.Timestamp("1904-01-01")
-_DAY_NS = 86_400 * 10**9
+_DAY_MS = 86_400 * 1000
 
 
 def escape_text(text: str) -> str:
@@ -52,8 +52,12 @@ def escape_text(text: str) -> str:
     return text.translate(_ESCAPES)
 
 
+MAX_CELL_TEXT = 32_767  # Excel's limit of characters in one cell
+
+
 def _t(text: str) -> str:
     """<t> with xml:space="preserve" only where whitespace would otherwise be lost."""
+    text = text[:MAX_CELL_TEXT]
     if text != text.strip() or "\n" in text or "\t" in text:
         return f'<t xml:space="preserve">{escape_text(text)}</t>'
     return f"<t>{escape_text(text)}</t>"
@@ -70,9 +74,10 @@ def date_serials(values: pd.Series, date1904: bool = False) -> np.ndarray:
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)
     epoch = EPOCH_1904 if date1904 else EPOCH_1900
-    nanos = (stamps - epoch).to_numpy(dtype="timedelta64[ns]").astype("int64").astype(float)
-    nanos[stamps.isna().to_numpy()] = np.nan
-    return nanos / _DAY_NS
+    # milliseconds: int64 holds 1900..9999 (nanoseconds stop in 2262)
+    millis = (stamps - epoch).to_numpy(dtype="timedelta64[ms]").astype("int64").astype(float)
+    millis[stamps.isna().to_numpy()] = np.nan
+    return millis / _DAY_MS
 
 
 class CellStyles:
@@ -189,6 +194,8 @@ def _text_cells(text: pa.Array, style: int | pa.Array, ref) -> tuple[pa.Array, n
     empty = pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True)
     empty = empty.to_numpy(zero_copy_only=False)
     text = text.fill_null("")
+    if (pc.max(pc.utf8_length(text)).as_py() or 0) > MAX_CELL_TEXT:
+        text = pc.utf8_slice_codeunits(text, 0, MAX_CELL_TEXT)
     needs = pc.match_substring_regex(text, _ESCAPE_RE2)
     if pc.any(needs).as_py():
         where = needs.to_numpy(zero_copy_only=False)
