@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ...errors import WorkbookError
+from ...errors import WorkbookError, reason
 from ...report.labels import FORMAT_CODES, HEADER_COLOUR, TIER_COLOURS
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -37,7 +37,7 @@ class StyleBook:
         try:
             self.root = etree.fromstring(xml)
         except etree.XMLSyntaxError as exc:
-            raise WorkbookError(f"styles.xml cannot be parsed: {exc}") from None
+            raise WorkbookError(f"styles.xml cannot be parsed: {reason(exc)}") from None
         self.changed = False
         self._cache: dict[tuple[str, str, str | None], int] = {}
 

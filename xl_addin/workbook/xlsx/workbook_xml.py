@@ -15,7 +15,7 @@ from typing import Iterable
 
 from lxml import etree
 
-from ...errors import WorkbookError
+from ...errors import WorkbookError, reason
 from .package import SourcePackage
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -23,6 +23,8 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
 CT = "http://schemas.openxmlformats.org/package/2006/content-types"
 OFFICE_DOCUMENT = REL + "/officeDocument"
+# ISO/IEC 29500 Strict names its relationships (and every part's namespace) differently.
+STRICT_OFFICE_DOCUMENT = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 REL_TYPES = {
     "worksheet": REL + "/worksheet",
     "drawing": REL + "/drawing",
@@ -87,6 +89,11 @@ class WorkbookParts:
         self.source = source
         try:
             root_rels = etree.fromstring(source.read("_rels/.rels"))
+            if any(r.get("Type") == STRICT_OFFICE_DOCUMENT for r in root_rels):
+                raise WorkbookError(
+                    f"'{source.path}' is saved as Strict Open XML Spreadsheet, which the refresh "
+                    "cannot write into. In Excel, use File > Save As > Excel Workbook (*.xlsx) "
+                    "and refresh that copy.")
             self.workbook_part = next(
                 r.get("Target").lstrip("/") for r in root_rels
                 if r.get("Type") == OFFICE_DOCUMENT)
@@ -94,8 +101,11 @@ class WorkbookParts:
             self.rels_part = rels_path(self.workbook_part)
             self.rels = etree.fromstring(source.read(self.rels_part))
             self.content_types = etree.fromstring(source.read("[Content_Types].xml"))
-        except (KeyError, StopIteration, etree.XMLSyntaxError) as exc:
-            raise WorkbookError(f"'{source.path}' is not a valid workbook: {exc}") from None
+        except StopIteration:
+            raise WorkbookError(f"'{source.path}' is not a valid workbook: _rels/.rels names "
+                                "no workbook part") from None
+        except (KeyError, etree.XMLSyntaxError) as exc:
+            raise WorkbookError(f"'{source.path}' is not a valid workbook: {reason(exc)}") from None
         self.deleted: set[str] = set()
         self.added: list[str] = []
         self._references = self._count_references()
