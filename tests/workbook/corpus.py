@@ -100,3 +100,23 @@ def add_sales_sheet(source: Path, dest: Path, name: str = SALES_SHEET) -> Path:
                 out.writestr(info, edited.get(info.filename, package.read(info.filename)))
             out.writestr(SALES_PART, sales_sheet_xml(namespace))
     return dest
+
+
+def refresh_twice(source: Path, folder: Path, as_of) -> tuple[Path, Path | None, str | None]:
+    """Add the sales sheet to a copy of ``source`` in ``folder``, refresh it into
+    ``first-<name>``, copy that to ``second-<name>`` and refresh it in place. Returns the
+    injected copy, the second result (None on failure) and "ErrorType: message" on failure.
+    A module-level function, so a process pool can run it."""
+    import shutil
+
+    from xl_addin.workbook.refresh import refresh_workbook
+
+    injected = add_sales_sheet(source, folder / source.name)
+    first, second = folder / f"first-{source.name}", folder / f"second-{source.name}"
+    try:
+        refresh_workbook(injected, out=first, as_of=as_of)
+        shutil.copyfile(first, second)
+        refresh_workbook(second, as_of=as_of)
+    except Exception as exc:  # reported by the test of that file
+        return injected, None, f"{type(exc).__name__}: {exc}"
+    return injected, second, None

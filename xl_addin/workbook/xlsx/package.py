@@ -70,6 +70,10 @@ class SourcePackage:
     def read(self, name: str) -> bytes:
         return self._zip.read(name)
 
+    def open(self, name: str) -> BinaryIO:
+        """A member as a stream of its uncompressed bytes."""
+        return self._zip.open(name)
+
     def raw_chunks(self, member: Member) -> Iterator[bytes]:
         """The member's local header, compressed data and data descriptor, as stored."""
         self._file.seek(member.local_offset)
