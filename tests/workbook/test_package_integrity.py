@@ -284,3 +284,18 @@ def test_no_error_message_is_empty():
     assert reason(KeyError("xl/workbook.xml")) == "missing 'xl/workbook.xml'"
     assert reason(OSError(13, "Permission denied")) == "Permission denied"
     assert reason(ValueError("  ")) == "ValueError"
+
+
+def test_cli_refresh_of_a_strict_file_exits_4_naming_cause_and_fix_and_check_reads_it(tmp_path):
+    from click.testing import CliRunner
+
+    from xl_addin.cli import cli
+
+    book = add_sales_sheet(corpus_file("closedxml__universal-content-strict.xlsx"), tmp_path / "s.xlsx")
+    before = book.read_bytes()
+    refused = CliRunner().invoke(cli, ["refresh", str(book)])
+    assert refused.exit_code == 4
+    assert "Strict Open XML" in refused.output and "Excel Workbook (*.xlsx)" in refused.output
+    assert book.read_bytes() == before
+    checked = CliRunner().invoke(cli, ["check", str(book)])
+    assert checked.exit_code == 0, checked.output
