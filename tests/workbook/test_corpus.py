@@ -292,3 +292,40 @@ def test_libreoffice_opens_a_sample_of_the_results(corpus_run, tmp_path):
         assert tiers.exists(), sorted(p.name for p in tmp_path.iterdir())
         text = tiers.read_text(encoding="utf-8")
         assert "Customer ID" in text and "Cust 12" in text
+
+
+def _code_names(path: Path) -> dict[str, str | None]:
+    """part -> <sheetPr codeName> of every sheet-like part, and the workbook's codeName."""
+    names = {}
+    with zipfile.ZipFile(path) as package:
+        for part in package.namelist():
+            if part.endswith(".xml") and part.startswith(
+                    ("xl/worksheets/", "xl/chartsheets/", "xl/macrosheets/", "xl/dialogsheets/")):
+                root = etree.fromstring(package.read(part))
+                pr = root.find("{*}sheetPr")
+                names[part] = pr.get("codeName") if pr is not None else None
+        book = etree.fromstring(package.read(workbook_part(package)))
+        pr = book.find("{*}workbookPr")
+        names["workbook"] = pr.get("codeName") if pr is not None else None
+    return names
+
+
+MACRO_NAMES = [n for n in _names(KNOWN_FAILURES) if str(getattr(n, "values", [n])[0]).endswith(".xlsm")]
+
+
+@pytest.mark.parametrize("name", MACRO_NAMES)
+def test_added_sheets_of_a_macro_workbook_have_unique_code_names(corpus_run, name):
+    outcome = _refreshed(corpus_run, name)
+    with zipfile.ZipFile(outcome.injected) as package:
+        had_vba = any(n.endswith("vbaProject.bin") for n in package.namelist())
+    before, after = _code_names(outcome.injected), _code_names(outcome.result)
+    added = {part: code for part, code in after.items() if part not in before}
+    assert added
+    for part, code in before.items():  # the user's codeNames are untouched
+        assert after[part] == code
+    if had_vba:
+        assert all(added.values()), added
+        given = [c.casefold() for c in after.values() if c]
+        assert len(given) == len(set(given))
+    else:
+        assert not any(added.values())
