@@ -11,6 +11,20 @@ from __future__ import annotations
 class CustomerTiersError(Exception):
     """Base class of every error this product raises on purpose."""
 
+    def __str__(self) -> str:
+        # Never an empty reason at an edge: fall back to the class's own first doc line.
+        return super().__str__() or (type(self).__doc__ or type(self).__name__).strip().splitlines()[0]
+
+
+def reason(exc: BaseException) -> str:
+    """A foreign exception as a non-empty phrase for a message: its text, else its kind
+    (``KeyError('xl/workbook.xml')`` -> "missing 'xl/workbook.xml'", ``StopIteration()`` ->
+    "StopIteration")."""
+    if isinstance(exc, KeyError) and exc.args:
+        return f"missing {exc.args[0]!r}"
+    text = getattr(exc, "strerror", None) or str(exc)
+    return text.strip() or type(exc).__name__
+
 
 class InputError(CustomerTiersError):
     """The data or an argument is wrong; the user can fix it.

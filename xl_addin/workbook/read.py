@@ -49,7 +49,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import InputError, SettingsError, WorkbookError
+from ..errors import InputError, SettingsError, WorkbookError, reason
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
 from .headers import column_label, match_headers
@@ -120,7 +120,17 @@ class SalesBook:
         try:
             self._reader = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
-            raise WorkbookError(f"cannot read '{self.path}': {exc}") from None
+            # calamine refuses a whole package for one sheet it cannot handle (an Excel 4.0
+            # macro sheet, a dialog sheet, a sheet with r:id=""); the sales tabs are ordinary
+            # worksheets, so read a copy that holds only those.
+            worksheets = worksheets_only(data)
+            try:
+                if worksheets is None:
+                    raise exc
+                self._reader = fastexcel.read_excel(worksheets)
+            except Exception as retry:
+                raise WorkbookError(f"cannot read '{self.path}': {reason(retry)}") from None
+            data = worksheets
         self.sheet_names: list[str] = list(self._reader.sheet_names)
         self._zip = _XlsxParts.open(data)
         self.date1904 = bool(self._zip and self._zip.date1904)
@@ -308,7 +318,7 @@ class SalesBook:
                 loaded = self._reader.load_sheet(sheet, **options)
                 return loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
-                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {exc}") from None
+                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {reason(exc)}") from None
 
     def _load_columns(
         self, sheet: str, header_row: int, dtypes: dict[int, str | None]
@@ -326,7 +336,7 @@ class SalesBook:
                 )
                 batch, errors = loaded.to_arrow_with_errors()
             except Exception as exc:
-                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {exc}") from None
+                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {reason(exc)}") from None
         return batch, (errors.errors if errors is not None else []), loaded.selected_columns
 
     def _read_fields(
@@ -438,6 +448,59 @@ def _read_workbook_bytes(path: Path) -> bytes:
     if not data.startswith(_ZIP_MAGIC):
         raise WorkbookError(f"'{path}' is not an Excel workbook (.xlsx, .xlsm, .xlsb, .xls)")
     return data
+
+
+# Parts a worksheet's cells need, by workbook relationship type (last path segment).
+_CELL_PARTS = ("worksheet", "sharedStrings", "styles", "theme")
+
+
+def worksheets_only(data: bytes) -> bytes | None:
+    """A copy of an xlsx / xlsm package that holds only its worksheets and the parts their
+    cells need (shared strings, styles, theme), for a reader that fails on the whole file
+    because of one other sheet: an Excel 4.0 macro sheet, a dialog sheet, a chartsheet or a
+    ``<sheet r:id="">``. Sheet names and order of the worksheets are kept; defined names are
+    dropped (their sheet indexes would be wrong). None when ``data`` is not such a package."""
+    from lxml import etree
+
+    try:
+        package = zipfile.ZipFile(io.BytesIO(data))
+        root_rels = etree.fromstring(package.read("_rels/.rels"))
+        book_part = next(r.get("Target") for r in root_rels
+                         if r.get("Type", "").endswith("/officeDocument")).lstrip("/")
+        folder, name = book_part.rsplit("/", 1) if "/" in book_part else ("", book_part)
+        rels_part = f"{folder}/_rels/{name}.rels" if folder else f"_rels/{name}.rels"
+        book = etree.fromstring(package.read(book_part))
+        rels = etree.fromstring(package.read(rels_part))
+        names = set(package.namelist())
+        kept: dict[str, str] = {}
+        for rel in list(rels):
+            kind = rel.get("Type", "").rsplit("/", 1)[-1]
+            target = rel.get("Target", "")
+            part = target.lstrip("/") if target.startswith("/") else \
+                f"{folder}/{target}" if folder else target
+            if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names:
+                kept[rel.get("Id")] = part
+            else:
+                rels.remove(rel)
+        for element in list(book):
+            if _local(element.tag) == "definedNames":
+                book.remove(element)
+            elif _local(element.tag) == "sheets":
+                for sheet in list(element):
+                    rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+                    if rid not in kept:
+                        element.remove(sheet)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
+            for member in ("[Content_Types].xml", "_rels/.rels"):
+                copy.writestr(member, package.read(member))
+            copy.writestr(book_part, etree.tostring(book, xml_declaration=True, encoding="UTF-8"))
+            copy.writestr(rels_part, etree.tostring(rels, xml_declaration=True, encoding="UTF-8"))
+            for part in kept.values():
+                copy.writestr(part, package.read(part))
+        return out.getvalue()
+    except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return None
 
 
 class _XlsxParts:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from ...errors import WorkbookError
+from ...errors import WorkbookError, reason
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
@@ -50,13 +50,13 @@ class SourcePackage:
         try:
             self._file = open(self.path, "rb")
         except OSError as exc:
-            raise WorkbookError(f"cannot open '{self.path}': {exc.strerror}") from None
+            raise WorkbookError(f"cannot open '{self.path}': {reason(exc)}") from None
         try:
             self.members = _read_central_directory(self._file, self.path)
             self._zip = zipfile.ZipFile(self._file)
         except (zipfile.BadZipFile, struct.error) as exc:
             self._file.close()
-            raise WorkbookError(f"'{self.path}' is not an Excel workbook (not a zip file): {exc}") from None
+            raise WorkbookError(f"'{self.path}' is not an Excel workbook (not a zip file): {reason(exc)}") from None
         self.comment = self._zip.comment
         self._by_name = {m.name: m for m in self.members}
 
@@ -69,6 +69,10 @@ class SourcePackage:
 
     def read(self, name: str) -> bytes:
         return self._zip.read(name)
+
+    def open(self, name: str) -> BinaryIO:
+        """A member as a stream of its uncompressed bytes."""
+        return self._zip.open(name)
 
     def raw_chunks(self, member: Member) -> Iterator[bytes]:
         """The member's local header, compressed data and data descriptor, as stored."""
@@ -218,7 +222,7 @@ def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
         handle = tempfile.NamedTemporaryFile(dir=dest.parent or ".", prefix=f".~{dest.stem}-",
                                              suffix=".tmp", delete=False)
     except OSError as exc:
-        raise WorkbookError(f"cannot write beside '{dest}': {exc.strerror}") from None
+        raise WorkbookError(f"cannot write beside '{dest}': {reason(exc)}") from None
     temp = Path(handle.name)
     try:
         with handle:
@@ -231,7 +235,7 @@ def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
         try:
             os.replace(temp, dest)
         except OSError as exc:
-            raise WorkbookError(f"cannot replace '{dest}' (is it open in Excel?): {exc.strerror}") from None
+            raise WorkbookError(f"cannot replace '{dest}' (is it open in Excel?): {reason(exc)}") from None
     except BaseException:
         temp.unlink(missing_ok=True)
         raise

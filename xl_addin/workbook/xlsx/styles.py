@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from ...errors import WorkbookError
+from ...errors import WorkbookError, reason
 from ...report.labels import FORMAT_CODES, HEADER_COLOUR, TIER_COLOURS
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -17,8 +17,11 @@ _Q = "{%s}" % NS
 # Format codes Excel has built in (ECMA-376 Part 1, 18.8.30): referenced by id, not re-declared.
 BUILTIN_FORMAT_IDS = {"General": 0, "0": 1, "0.00": 2, "#,##0": 3, "#,##0.00": 4, "0%": 9,
                       "0.00%": 10, "@": 49}
-# Font children in schema order (CT_Font is a sequence in practice for Excel).
+# Font children in schema order (CT_Font is a sequence in practice for Excel). Theme colour
+# and theme font only when the workbook has a theme part: a reference to a missing theme is a
+# risk for Excel's repair dialog, so without one the colour is explicit (black, as theme 1 is).
 _BOLD_FONT = '<font xmlns="%s"><b/><sz val="%s"/><color theme="1"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'
+_BOLD_FONT_NO_THEME = '<font xmlns="%s"><b/><sz val="%s"/><color rgb="FF000000"/><name val="Calibri"/><family val="2"/></font>'
 
 
 def _element(text: str) -> etree._Element:
@@ -32,12 +35,14 @@ def _canonical(element: etree._Element) -> bytes:
 class StyleBook:
     """styles.xml opened for appending. ``style(kind, fmt)`` returns a cellXfs index."""
 
-    def __init__(self, xml: bytes) -> None:
+    def __init__(self, xml: bytes, *, theme: bool = False) -> None:
+        """``theme``: the workbook has a theme part, so fonts may refer to it."""
         self.original = xml
+        self._bold_font = _BOLD_FONT if theme else _BOLD_FONT_NO_THEME
         try:
             self.root = etree.fromstring(xml)
         except etree.XMLSyntaxError as exc:
-            raise WorkbookError(f"styles.xml cannot be parsed: {exc}") from None
+            raise WorkbookError(f"styles.xml cannot be parsed: {reason(exc)}") from None
         self.changed = False
         self._cache: dict[tuple[str, str, str | None], int] = {}
 
@@ -86,7 +91,7 @@ class StyleBook:
         if bold_size is None:
             return 0
         return self._find_or_append(self._section("fonts", ("fills",)),
-                                    _element(_BOLD_FONT % (NS, bold_size)))
+                                    _element(self._bold_font % (NS, bold_size)))
 
     def _fill(self, rgb: str | None) -> int:
         if rgb is None:

@@ -421,10 +421,12 @@ def _overlapping(blocks: Sequence[Block]) -> bool:
 
 def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | None = None,
                      table_rel_ids: Sequence[str] = (), date1904: bool = False,
-                     chunk_rows: int = 50_000) -> Iterator[bytes]:
-    """The worksheet part of ``sheet`` as UTF-8 chunks (a bounded number of rows each)."""
+                     chunk_rows: int = 50_000, code_name: str | None = None) -> Iterator[bytes]:
+    """The worksheet part of ``sheet`` as UTF-8 chunks (a bounded number of rows each).
+    ``code_name``: the sheet's VBA codeName (macro workbooks), a plain identifier."""
     styles = [CellStyles(block, book) for block in sheet.blocks]
-    yield (HEADER + f'<dimension ref="{dimension_ref(sheet.blocks)}"/>'
+    sheet_pr = f'<sheetPr codeName="{code_name}"/>' if code_name else ""
+    yield (HEADER + sheet_pr + f'<dimension ref="{dimension_ref(sheet.blocks)}"/>'
            + sheet_views_xml(sheet.freeze) + '<sheetFormatPr defaultRowHeight="15"/>'
            + cols_xml(sheet.column_widths) + "<sheetData>").encode("utf-8")
     pairs = sorted(zip(sheet.blocks, styles), key=lambda p: p[0].origin)

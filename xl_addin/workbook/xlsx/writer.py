@@ -103,7 +103,7 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
         styles_part = "xl/styles.xml"
         if styles_part not in package:
             raise WorkbookError(f"'{source}' has no xl/styles.xml")
-        book = StyleBook(package.read(styles_part))
+        book = StyleBook(package.read(styles_part), theme=parts.has_theme)
         new: dict[str, bytes | Iterable[bytes]] = {}
         existing = parts.sheets()
         tables = _TableIds(parts)
@@ -150,7 +150,8 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 new[rels_path(entry.part)] = relationships_xml(rels)
                 parts.add_part(rels_path(entry.part))
             new[entry.part] = worksheet_chunks(sheet, book, drawing_rel_id=drawing_rel,
-                                               table_rel_ids=table_rels, date1904=parts.date1904)
+                                               table_rel_ids=table_rels, date1904=parts.date1904,
+                                               code_name=parts.code_name(entry, sheet.key))
         if plan is not None:
             new.update(_refresh_pivots_on_load(package, {
                 b.table for sheet in sheets for b in sheet.blocks if b.table}))
@@ -391,8 +392,9 @@ _SHEET = (
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<fonts count="1"><font><sz val="11"/><color theme="1"/><name val="Calibri"/>'
-    '<family val="2"/><scheme val="minor"/></font></fonts>'
+    # No theme part, so no theme references: explicit colour and font (see styles.py).
+    '<fonts count="1"><font><sz val="11"/><color rgb="FF000000"/><name val="Calibri"/>'
+    '<family val="2"/></font></fonts>'
     '<fills count="2"><fill><patternFill patternType="none"/></fill>'
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
