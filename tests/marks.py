@@ -53,3 +53,11 @@ def assert_valid_ooxml(path, baseline=None):
         old_findings, old_invalid, _ = _validate(baseline)
         findings, invalid = findings - old_findings, invalid - old_invalid
     assert not findings and not invalid, "\n".join(sorted(findings | invalid)) + output[-1500:]
+
+
+# The Tiers header row exactly as version 0.1 wrote it (English), for the 0.1 recognition tests.
+V01_TIERS_HEADER_EN = (
+    "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
+    "Profit", "SOB", "Cumulative share", "ABC tier", "Orders", "Last purchase", "Recency (days)",
+    "R", "F", "M", "RFM", "RFM segment", "Score", "Score tier", "Lifecycle", "CLV (historical)",
+    "CLV (projected)", "Flags")

@@ -9,6 +9,8 @@ from xl_addin.workbook.ownership import (Note, Placement, find_sheet_name, key_o
                                          legacy_key, legacy_signatures, mark_value,
                                          next_free_name, plan_sheets, same_sheet_name)
 
+from ..marks import V01_TIERS_HEADER_EN
+
 WANTED_EN = [(k, labels.sheet_name(k, "en"), k == "settings") for k in labels.SHEET_NAMES]
 
 
@@ -87,7 +89,7 @@ def test_a_language_switch_does_not_rename_onto_a_users_sheet():
 
 def test_a_0_1_sheet_is_recognised_by_its_exact_first_row_only():
     tiers_en = {"tiers": legacy_signatures("tiers", "en")}
-    header = tuple(labels.column_header(c, "en") for c in labels.TIERS_COLUMNS)
+    header = V01_TIERS_HEADER_EN
     assert legacy_key("Tiers", header, tiers_en) == "tiers"
     assert legacy_key("TIERS", header + (None,), tiers_en) == "tiers"
     assert legacy_key("Tiers", header[:-1], tiers_en) is None  # one column short

@@ -17,7 +17,7 @@ from xl_addin.report import labels
 from xl_addin.report.layout import TABLE_NAMES
 from xl_addin.workbook.xlsx import new_workbook, write_tables
 
-from ..marks import assert_valid_ooxml
+from ..marks import V01_TIERS_HEADER_EN, assert_valid_ooxml
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "excel-corpus"
 
@@ -247,11 +247,11 @@ def test_a_users_chart_on_the_pareto_sheet_stops_the_refresh_by_name_and_force_p
 
 def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
     wb = openpyxl.load_workbook(refreshed)
-    wb["Tiers"]["AB2"] = "my note"
+    wb["Tiers"]["AG2"] = "my note"
     wb.save(refreshed)
     result = run("refresh", refreshed)
     assert result.exit_code == 3
-    assert "cells right of column Z" in result.output
+    assert "cells right of column AE" in result.output
 
 
 def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
@@ -267,7 +267,7 @@ def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
             return found
 
     first = tables(refreshed)
-    assert first["CT_Tiers"][2] == "A1:Z5"
+    assert first["CT_Tiers"][2] == "A1:AE5"
     assert {"CT_Tiers", "CT_Pareto", "CT_Summary_Tiers", "CT_Coverage", "CT_DataQuality",
             "CT_TierChanges"} <= set(first)
     more = pd.concat([SALES, SALES.assign(**{"Customer ID": ["C5", "C6", "C7", "C8", "C9"]})])
@@ -275,11 +275,11 @@ def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
     assert run("refresh", refreshed, "-q").exit_code == 0
     second = tables(refreshed)
     assert second["CT_Tiers"][:2] == first["CT_Tiers"][:2]
-    assert second["CT_Tiers"][2] == "A1:Z10"
+    assert second["CT_Tiers"][2] == "A1:AE10"
     assert {n: v[:2] for n, v in second.items() if n in first} == {n: v[:2] for n, v in first.items()}
     ws = openpyxl.load_workbook(refreshed)["Tiers"]
-    assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == [
-        labels.column_header(c, "en") for c in labels.TIERS_COLUMNS]
+    assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == [c.value for c in ws[1]]
+    assert len(ws.tables["CT_Tiers"].tableColumns) == 31
     assert_valid_ooxml(refreshed)
 
 
@@ -295,7 +295,7 @@ def test_every_table_name_is_documented_and_valid():
 def test_a_0_1_tiers_sheet_is_recognised_replaced_in_place_and_marked(tmp_path):
     path = new_workbook(tmp_path / "book.xlsx", "Sales")
     write_tables(path, {"Sales": SALES})
-    header = [labels.column_header(c, "en") for c in labels.TIERS_COLUMNS]
+    header = list(V01_TIERS_HEADER_EN)
     old = pd.DataFrame([["C1", None, None, None, None, None, 1, 0, 1, 0, 0, "C"] + [None] * 14],
                        columns=header)
     write_tables(path, {"Tiers": old})

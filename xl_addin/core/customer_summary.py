@@ -46,7 +46,6 @@ CUSTOMER_SUMMARY_COLUMNS = (
 )
 MODEL_COLUMNS = ("purchase_days", "repeat_purchases", "model_recency_days", "age_days",
                  "days_since_last", "repeat_value")
-NANOS_PER_DAY = 86_400_000_000_000
 
 
 def customer_summary(
@@ -85,7 +84,8 @@ def model_columns(
         purchase_days = np.zeros(n, dtype=np.int64)
     first = _days(totals["first_purchase"])
     last = _days(totals["last_purchase"])
-    as_of_day = np.int64(pd.Timestamp(as_of).normalize().value // NANOS_PER_DAY)
+    # whole days in the timestamp's own unit: 9999-12-31 overflows nanoseconds
+    as_of_day = np.int64(np.datetime64(pd.Timestamp(as_of).normalize().date(), "D").astype(np.int64))
     has_purchase = purchase_days > 0
     repeats = np.where(has_purchase, purchase_days - 1, 0).astype("float64")
     repeats[~has_purchase] = np.nan
@@ -111,6 +111,6 @@ def model_columns(
 
 
 def _days(dates: pd.Series) -> np.ndarray:
-    """Whole days since 1970-01-01 (a large negative number for NaT; callers mask those)."""
-    stamps = pd.to_datetime(dates).to_numpy(dtype="datetime64[ns]").view(np.int64)
-    return stamps // NANOS_PER_DAY
+    """Whole days since 1970-01-01 (a large negative number for NaT; callers mask those).
+    Day resolution holds every date Excel can (1900..9999); nanoseconds do not."""
+    return dates.to_numpy(dtype="datetime64[D]").astype(np.int64)

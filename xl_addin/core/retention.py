@@ -163,6 +163,9 @@ def tier_retention_rates(yearly: pd.DataFrame) -> dict[str, float]:
     return rates
 
 
+MAX_COHORT_PERIODS = 36  # cohorts shown: 3 years of months, 9 of quarters, 36 of years
+
+
 def cohort_table(
     transactions: pd.DataFrame, codes: np.ndarray, period: str, as_of: pd.Timestamp,
     periods: np.ndarray | None = None, pairs: tuple[np.ndarray, np.ndarray] | None = None,
@@ -170,7 +173,9 @@ def cohort_table(
     """Cohorts by the period of the first purchase: ``COHORT_COLUMNS``.
 
     One row per cohort and period from the cohort's first period up to the period of ``as_of``
-    (the last may be partial): ``periods_after`` k = 0, 1, ...; ``customers`` in the cohort;
+    (the last may be partial), for the cohorts of the last ``MAX_COHORT_PERIODS`` periods
+    (a triangle a person can read, and bounded memory whatever the dates span; older cohorts
+    are left out): ``periods_after`` k = 0, 1, ...; ``customers`` in the cohort;
     ``active`` = of them, customers with a purchase in that period; ``share_active`` = active /
     customers (1 at k = 0); ``revenue`` = their net revenue in that period (returns included)."""
     if periods is None:
@@ -183,16 +188,19 @@ def cohort_table(
     first = np.full(n, none, dtype=np.int64)
     np.minimum.at(first, customer, number)
     last = int(period_numbers(np.array([np.datetime64(pd.Timestamp(as_of).date(), "D")]), period)[0])
-    low = int(number.min())
-    width = last - low + 1  # periods from the first cohort to the analysis date
+    low = max(int(number.min()), last - MAX_COHORT_PERIODS + 1)
+    width = last - low + 1  # periods from the first cohort shown to the analysis date
+    shown = (first[customer] >= low) & (number <= last)
+    customer, number = customer[shown], number[shown]
     # (cohort, period) as one small integer: counts and sums by bincount, no hashing
     active = np.bincount((first[customer] - low) * width + (number - low), minlength=width * width)
     numbers = periods
     line_cohort = first[codes]
-    mine = (line_cohort != none) & (numbers <= last)
+    mine = (line_cohort != none) & (line_cohort >= low) & (numbers <= last)
     revenue = np.bincount((line_cohort[mine] - low) * width + (numbers[mine] - low),
                           weights=transactions[AMOUNT].to_numpy(dtype="float64")[mine], minlength=width * width)
-    cohorts, sizes = np.unique(first[first != none], return_counts=True)
+    cohorts, sizes = np.unique(first[(first != none) & (first >= low) & (first <= last)],
+                               return_counts=True)
     rows = []
     for cohort, size in zip(cohorts.tolist(), sizes.tolist()):
         for current in range(cohort, last + 1):

@@ -155,31 +155,42 @@ def plan_sheets(
     return SheetPlan(tuple(placements), tuple(notes))
 
 
+# The first rows version 0.1 wrote, frozen: later versions add columns and change words, but
+# a 0.1 sheet keeps what 0.1 wrote. (language -> cells)
+V01_TIERS_HEADER = {
+    "en": ("Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue",
+           "Cost", "Profit", "SOB", "Cumulative share", "ABC tier", "Orders", "Last purchase",
+           "Recency (days)", "R", "F", "M", "RFM", "RFM segment", "Score", "Score tier",
+           "Lifecycle", "CLV (historical)", "CLV (projected)", "Flags"),
+    "zh": ("客户编号", "客户名称", "销售", "行业", "地区", "规模", "销售额", "成本", "利润贡献",
+           "业务份额 (SOB)", "累计占比", "ABC分类", "订单数", "最近购买日期", "最近一次消费 (天)",
+           "R", "F", "M", "RFM", "RFM 客户细分", "客户评分", "评分等级", "生命周期阶段",
+           "客户终身价值 (历史)", "客户终身价值 (预测)", "标记"),
+}
+V01_DATA_QUALITY_HEADER = {"en": ("Sheet", "Row", "Column", "Value", "Reason"),
+                           "zh": ("工作表", "行", "列", "值", "原因")}
+V01_TITLES = {
+    "summary": {"en": "Customers per ABC tier", "zh": "ABC分类汇总"},
+    "coverage": {"en": "Holding limits by salesperson and tier", "zh": "客户保有量（按销售和分级）"},
+    "tier_changes": {"en": "Customers whose tier moved", "zh": "分级变化的客户"},
+}
+V01_PARETO_HEAD = {"en": ("Rank", "Customer ID", "Customer"), "zh": ("排名", "客户编号", "客户名称")}
+V01_PARETO_TAIL = {"en": ("Share", "Cumulative share", "ABC tier"), "zh": ("占比", "累计占比", "ABC分类")}
+
+
 def legacy_signatures(key: str, language: str, measure_headers: Sequence[str] = (),
                       reference_header: str | None = None) -> tuple[tuple[str, ...], ...]:
     """The first rows a 0.1 refresh wrote on sheet ``key`` in ``language``: a header row or a
     title. ``measure_headers`` / ``reference_header``: the Pareto sheet's variable headers."""
-    from ..core.columns import DATA_QUALITY_COLUMNS
-    from ..report.labels import TIERS_COLUMNS, column_header, phrase
-
-    def headers(columns: Iterable[str]) -> tuple[str, ...]:
-        return tuple(column_header(c, language) for c in columns)
-
     if key == "tiers":
-        return (headers(TIERS_COLUMNS),)
+        return (V01_TIERS_HEADER[language],)
     if key == "data_quality":
-        return (headers(DATA_QUALITY_COLUMNS),)
-    if key == "summary":
-        return ((phrase("tier_summary", language),),)
-    if key == "coverage":
-        return ((phrase("coverage", language),),)
-    if key == "tier_changes":
-        return ((phrase("tier_changes", language),),)
+        return (V01_DATA_QUALITY_HEADER[language],)
+    if key in V01_TITLES:
+        return ((V01_TITLES[key][language],),)
     if key == "pareto":
-        fixed = ("rank", "customer_id", "customer_name")
-        tail = ("share", "cum_share", "abc_tier")
         return tuple(
-            headers(fixed) + (measure,) + headers(tail) + (reference_header,)
+            V01_PARETO_HEAD[language] + (measure,) + V01_PARETO_TAIL[language] + (reference_header,)
             for measure in measure_headers if reference_header
         )
     if key == "settings":
