@@ -65,6 +65,11 @@ LANG = click.option(
     help="Language of the generated sheets (default: the Settings sheet's, else en).",
 )
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+NO_CACHE = click.option(
+    "--no-cache", is_flag=True,
+    help="Parse the sales tabs again even when they did not change since the last run "
+         "(the parsed sales are kept in the user cache folder, at most 512 MB).",
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -87,8 +92,9 @@ def cli() -> None:
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
 @LANG
 @QUIET
+@NO_CACHE
 def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | None,
-            quiet: bool) -> None:
+            quiet: bool, no_cache: bool) -> None:
     """Rebuild the tier sheets and the Pareto chart of BOOK from its sales tabs.
 
     Only the generated sheets change; every other sheet, VBA, ribbon, pivot, image and name
@@ -101,7 +107,8 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | Non
     from .workbook.refresh import refresh_workbook
 
     progress = Progress(quiet)
-    result = refresh_workbook(book, out=out, as_of=as_of, language=lang, progress=progress)
+    result = refresh_workbook(book, out=out, as_of=as_of, language=lang, progress=progress,
+                              use_cache=not no_cache)
     progress.done()
     _echo_summary(result, out or book)
 
@@ -109,7 +116,8 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | Non
 @cli.command()
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
-def check(book: Path, limit: int) -> None:
+@NO_CACHE
+def check(book: Path, limit: int, no_cache: bool) -> None:
     """Check BOOK's sales tabs and print the data-quality findings. Writes nothing.
 
     Exits 0 when the data can be tiered (rows with problems are left out and listed),
@@ -121,7 +129,7 @@ def check(book: Path, limit: int) -> None:
     """
     from .workbook.refresh import check_workbook
 
-    report = check_workbook(book)
+    report = check_workbook(book, use_cache=not no_cache)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
     findings = report.data_quality

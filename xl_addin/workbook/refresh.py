@@ -18,6 +18,7 @@ from ..core import clean_transactions, tier_customers
 from ..core.result import TierResult
 from ..report.layout import build_report
 from .read import SalesBook
+from .sales_cache import SalesCache, cached_sales
 from .xlsx import write_report
 
 ProgressFn = Callable[[str], None]
@@ -34,17 +35,20 @@ def refresh_workbook(
     as_of: dt.date | None = None,
     language: str | None = None,
     progress: ProgressFn = _no_progress,
+    use_cache: bool = True,
 ) -> TierResult:
     """Refresh ``path`` in place (or write the refreshed copy to ``out``); return the result.
 
     Nothing is written when reading or computing fails, and the write itself is atomic.
+    ``use_cache``: take the parsed sales from the sales cache when they did not change
+    (``sales_cache``).
     """
     progress("Reading sales tabs")
     with SalesBook.open(path) as book:
         settings = book.settings()
         if language:
             settings = settings.replace(language=language)
-        sales = book.sales(settings)
+        sales = cached_sales(book, settings, SalesCache() if use_cache else None)
         customers = book.customers(settings)
         previous = book.previous_tiers()
     progress(f"Tiering {len(sales):,} sales rows")
@@ -68,11 +72,11 @@ class CheckReport:
     data_quality: pd.DataFrame
 
 
-def check_workbook(path: str | Path) -> CheckReport:
-    """Validate ``path``'s sales tabs without writing anything."""
+def check_workbook(path: str | Path, *, use_cache: bool = True) -> CheckReport:
+    """Validate ``path``'s sales tabs without writing anything (but the sales cache)."""
     with SalesBook.open(path) as book:
         settings = book.settings()
         sheets = tuple(book.sales_sheet_names(settings))
-        sales = book.sales(settings)
+        sales = cached_sales(book, settings, SalesCache() if use_cache else None)
     clean, data_quality = clean_transactions(sales)
     return CheckReport(sheets, len(sales), clean["customer_id"].nunique(), data_quality)
