@@ -277,13 +277,26 @@ def _from_union(array: pa.UnionArray) -> np.ndarray:
     out = np.empty(len(array), dtype=object)
     for code in range(len(_CHILD_TYPES)):
         where = np.flatnonzero(codes == code)
-        if not len(where):
-            continue
-        child = array.field(code).to_pylist()  # Python objects of the stored type
-        values = np.empty(len(child), dtype=object)
-        values[:] = child
-        out[where] = values[offsets[where]]
+        if len(where):
+            out[where] = _python_values(array.field(code))[offsets[where]]
     return out
+
+
+def _python_values(child: pa.Array) -> np.ndarray:
+    """A union child as an object array of Python values of its type (None where null).
+    Through numpy, which makes floats, ints, bools, datetimes and dates far faster than
+    ``to_pylist``."""
+    if pa.types.is_large_string(child.type):
+        return child.to_numpy(zero_copy_only=False)
+    values = child.to_numpy(zero_copy_only=False)
+    if pa.types.is_timestamp(child.type):
+        values = values.astype("datetime64[us]")
+    elif pa.types.is_date32(child.type):
+        values = values.astype("datetime64[D]")
+    values = values.astype(object)
+    if child.null_count:
+        values[child.is_null().to_numpy(zero_copy_only=False)] = None
+    return values
 
 
 def _remove(path: Path) -> None:
