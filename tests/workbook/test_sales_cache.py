@@ -279,4 +279,4 @@ def test_default_folder_is_the_user_cache_folder(monkeypatch):
     from xl_addin.workbook.sales_cache import default_folder
 
     monkeypatch.delenv("CUSTOMER_TIERS_CACHE_DIR", raising=False)
-    assert default_folder().parent == platformdirs.user_cache_path("customer-tiers")
+    assert default_folder().parent == platformdirs.user_cache_path("customer-tiers", appauthor=False)

@@ -75,7 +75,7 @@ def default_folder() -> Path:
         return Path(override)
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("customer-tiers")) / "sales"
+    return Path(platformdirs.user_cache_dir("customer-tiers", appauthor=False)) / "sales"
 
 
 class SalesCache:
