@@ -247,9 +247,12 @@ def _union(values: np.ndarray) -> pa.Array:
     missing cell (None) is a null of the float child, a NaN a float NaN."""
     types = _TYPE_OF(values) if len(values) else np.empty(0, dtype=object)
     codes = np.full(len(values), -1, dtype=np.int8)
+    present = set(types)  # usually two: the column's type and str
     for code, (kind, _) in enumerate(_CHILD_TYPES):
-        codes[types == kind] = code
-    codes[types == type(None)] = 0
+        if kind in present:
+            codes[types == kind] = code
+    if type(None) in present:
+        codes[types == type(None)] = 0
     if (codes < 0).any():
         found = types[np.flatnonzero(codes < 0)[0]]
         raise _NotStorable(f"value of type {found.__name__}")
@@ -258,17 +261,33 @@ def _union(values: np.ndarray) -> pa.Array:
     for code, (kind, child_type) in enumerate(_CHILD_TYPES):
         where = np.flatnonzero(codes == code)
         offsets[where] = np.arange(len(where), dtype=np.int32)
-        child = values[where]
-        if kind is dt.datetime and any(value.tzinfo is not None for value in child):
-            raise _NotStorable("time-zone aware datetime")
-        # from_pandas=False: None is a null, NaN stays a float NaN
-        arrays.append(pa.array(child, type=child_type, from_pandas=False))
+        arrays.append(_child(values[where], kind, child_type))
     return pa.UnionArray.from_dense(
         pa.array(codes, type=pa.int8()), pa.array(offsets, type=pa.int32()), arrays,
         [str(code) for code in range(len(_CHILD_TYPES))], list(range(len(_CHILD_TYPES))))
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def _child(cells: np.ndarray, kind: type, child_type: pa.DataType) -> pa.Array:
+    """Cells of one Python type (and None for the float child) as an Arrow array; floats and
+    datetimes through numpy, which converts a million of them far faster than Arrow's
+    object path."""
+    if kind is float:
+        missing = np.equal(cells, None)
+        numbers = np.where(missing, 0.0, cells).astype(np.float64)
+        return pa.array(numbers, type=child_type, mask=missing)  # NaN stays NaN, None is null
+    if kind is dt.datetime:
+        # pandas converts datetimes 20x faster than numpy's astype; aware ones are refused
+        try:
+            stamps = pd.DatetimeIndex(pd.to_datetime(cells))
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise _NotStorable(f"datetimes: {exc}") from None
+        if stamps.tz is not None:
+            raise _NotStorable("time-zone aware datetime")
+        return pa.array(stamps.as_unit("us").asi8, type=pa.int64()).view(child_type)
+    return pa.array(cells, type=child_type, from_pandas=False)
 
 
 def _from_union(array: pa.UnionArray) -> np.ndarray:
