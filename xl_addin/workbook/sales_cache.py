@@ -114,7 +114,9 @@ class SalesCache:
         """The stored frame, or None. An unreadable entry is deleted."""
         path = self.path(key)
         try:
-            with pa.memory_map(str(path)) as source:
+            # read into memory, not memory-mapped: the frame's text columns keep Arrow's
+            # buffers, and a mapped file cannot be replaced or evicted on Windows
+            with pa.OSFile(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
             frame = _from_arrow(table, key)
         except FileNotFoundError:
@@ -276,8 +278,8 @@ def _child(cells: np.ndarray, kind: type, child_type: pa.DataType) -> pa.Array:
     object path."""
     if kind is float:
         missing = np.equal(cells, None)
-        numbers = np.where(missing, 0.0, cells).astype(np.float64)
-        return pa.array(numbers, type=child_type, mask=missing)  # NaN stays NaN, None is null
+        # numpy makes None a NaN; the mask then makes it a null, so NaN and None stay apart
+        return pa.array(cells.astype(np.float64), type=child_type, mask=missing)
     if kind is dt.datetime:
         # pandas converts datetimes 20x faster than numpy's astype; aware ones are refused
         try:
