@@ -118,7 +118,7 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, lang: str | Non
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
 @NO_CACHE
 def check(book: Path, limit: int, no_cache: bool) -> None:
-    """Check BOOK's sales tabs and print the data-quality findings. Writes nothing.
+    """Check BOOK's sales tabs and print the data-quality findings. BOOK is not changed.
 
     Exits 0 when the data can be tiered (rows with problems are left out and listed),
     3 when it cannot (for example a required column is missing).

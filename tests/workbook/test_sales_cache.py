@@ -171,6 +171,24 @@ def test_refresh_sees_an_edit_made_between_two_cached_refreshes(tmp_path, monkey
     assert revenue(second) == {"Acme": 150, "Beta": 250, "Core": 40}
 
 
+def test_refreshing_in_place_again_uses_the_entry(tmp_path, monkeypatch):
+    # the first refresh adds our sheets (workbook.xml, styles change: a new key); later ones
+    # leave the sales parts, shared strings, styles and sheet list as they were
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_sales(tmp_path / "b.xlsx")
+    refresh_workbook(path)
+    refresh_workbook(path)
+    cache = SalesCache(tmp_path / "cache")
+    with SalesBook.open(path) as book:
+        key = cache.key(book, book.settings())
+    assert cache.path(key).exists()
+    before = cache.path(key).stat().st_mtime_ns
+    os.utime(cache.path(key), ns=(before - 10**9, before - 10**9))
+    refresh_workbook(path)
+    assert cache.path(key).stat().st_mtime_ns > before - 10**9  # read again: last use updated
+    assert len(list(cache.folder.glob(f"*{SUFFIX}"))) == 2
+
+
 def test_column_map_is_part_of_the_key(tmp_path, cache):
     path = write_sales(tmp_path / "b.xlsx")
     assert read(path, cache)["amount"].tolist() == [100, 250, 400, 50]
