@@ -21,6 +21,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _sales_cache_in_a_temporary_folder(tmp_path_factory):
+    """The sales cache of every refresh in the tests goes to a temporary folder, never to
+    the user's cache folder."""
+    folder = tmp_path_factory.mktemp("sales-cache")
+    previous = os.environ.get("CUSTOMER_TIERS_CACHE_DIR")
+    os.environ["CUSTOMER_TIERS_CACHE_DIR"] = str(folder)
+    yield folder
+    if previous is None:
+        os.environ.pop("CUSTOMER_TIERS_CACHE_DIR", None)
+    else:
+        os.environ["CUSTOMER_TIERS_CACHE_DIR"] = previous
+
+
 @pytest.fixture
 def _soffice_required_in_ci():
     pytest.fail("CI is set but LibreOffice (soffice) is not on PATH: .ci/run must install it")

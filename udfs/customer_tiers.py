@@ -31,11 +31,12 @@ from xl_addin.core.result import TierResult
 from xl_addin.core.sob import customer_totals, sob
 from xl_addin.errors import CustomerTiersError, InputError, SettingsError
 from xl_addin.excel import convert
-from xl_addin.excel.cache import PopulationCache, fingerprint
+from xl_addin.excel.cache import PopulationCache
 from xl_addin.report.layout import tiers_sheet
 from xl_addin.settings import DEFAULT_SETTINGS, OPTIONAL_SHARES, Settings
 
 CATEGORY = "Customer Tiers"
+# At most 8 populations and ~256 MiB (their input ranges and results, estimated): see cache.py
 POPULATIONS = PopulationCache(maxsize=8)
 
 RFM_PARTS = {
@@ -173,7 +174,7 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
         abc.attrs["rejected"] = convert.rejected_customers(raw, quality)
         return abc
 
-    return POPULATIONS.get(("abc", settings, *fingerprint(customers, amounts, costs)), compute)
+    return POPULATIONS.get(("abc", settings), compute, (customers, amounts, costs))
 
 
 class TierPopulation(NamedTuple):
@@ -199,8 +200,8 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
         by_id.attrs["rejected"] = convert.rejected_customers(raw, result.data_quality)
         return TierPopulation(result, by_id)
 
-    key = ("tiers", settings, *fingerprint(customers, dates, amounts, costs, orders, as_of))
-    return POPULATIONS.get(key, compute)
+    return POPULATIONS.get(("tiers", settings), compute,
+                           (customers, dates, amounts, costs, orders, as_of))
 
 
 def customer_column(population: TierPopulation, column: str) -> pd.Series:
@@ -250,7 +251,7 @@ def period_population(customers: Any, amounts: Any, periods: Any, period: Any) -
         table = sob(clean, period=granularity)
         return table.set_index(["period", col.CUSTOMER_ID])["sob"]
 
-    shares = POPULATIONS.get(("sob", granularity, *fingerprint(customers, amounts, periods)), compute)
+    shares = POPULATIONS.get(("sob", granularity), compute, (customers, amounts, periods))
     label = label.upper() if granularity == "Q" else label
     if label not in shares.index.get_level_values("period"):
         raise InputError(f"no sale line in period {label!r}", column="period")

@@ -72,6 +72,11 @@ LANG = click.option(
     help="Language of the generated sheets (default: the Settings sheet's, else en).",
 )
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
+NO_CACHE = click.option(
+    "--no-cache", is_flag=True,
+    help="Parse the sales tabs again even when they did not change since the last run "
+         "(the parsed sales are kept in the user cache folder, at most 512 MB).",
+)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -97,8 +102,9 @@ def cli() -> None:
                    "your own columns) would be removed; the output lists what was.")
 @LANG
 @QUIET
+@NO_CACHE
 def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, lang: str | None,
-            quiet: bool) -> None:
+            quiet: bool, no_cache: bool) -> None:
     """Rebuild the tier sheets and the Pareto chart of BOOK from its sales tabs.
 
     Only the sheets marked as generated change; every other sheet, VBA, ribbon, pivot, image
@@ -113,7 +119,7 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 
     progress = Progress(quiet)
     outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
-                           progress=progress)
+                           progress=progress, use_cache=not no_cache)
     progress.done()
     _echo_summary(outcome.result, out or book)
     _echo_refresh_notes(outcome.notes)
@@ -123,8 +129,9 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 @click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
 @click.option("--force", is_flag=True, help="Check as 'refresh --force' would run.")
-def check(book: Path, limit: int, force: bool) -> None:
-    """Check BOOK's sales tabs and print the data-quality findings. Writes nothing.
+@NO_CACHE
+def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
+    """Check BOOK's sales tabs and print the data-quality findings. BOOK is not changed.
 
     Runs everything a refresh runs except the write: exits 0 when the data can be tiered
     (rows with problems are left out and listed), 3 exactly when a refresh would refuse
@@ -136,7 +143,7 @@ def check(book: Path, limit: int, force: bool) -> None:
     """
     from .workbook.refresh import check_workbook
 
-    report = check_workbook(book, force=force)
+    report = check_workbook(book, force=force, use_cache=not no_cache)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
     _echo_refresh_notes(report.notes)

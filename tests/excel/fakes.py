@@ -24,6 +24,7 @@ def fake_range(name, value=None, row=1, column=1):
     width = max((len(r) for r in value), default=1) if isinstance(value, list) else 1
     height = len(value) if isinstance(value, list) else 1
     rng.last_cell = SimpleNamespace(row=row + height - 1, column=column + width - 1)
+    rng.shape = (height, width)
     return rng
 
 

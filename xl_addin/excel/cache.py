@@ -1,80 +1,206 @@
 """Population cache for UDFs: filling a formula down 10,000 rows computes the population once.
 
 Every cell of ``=ABC_TIER(A2, $A$2:$A$100001, $C$2:$C$100001)`` passes the same data ranges;
-only the customer differs. The population result (one row per customer) is cached under a
-fingerprint of the argument values and parameters, so later cells only hash their arguments
-and look a customer up.
+only the customer differs. The population result (one row per customer) is cached, so later
+cells only check their arguments and look a customer up.
 
-The fingerprint hashes the values themselves (not the range addresses): editing a cell changes
-the key, and two formulas over equal data share one entry. Hashing is Python's tuple hash over
-the cells, at C speed; the UDFs receive data columns as flat lists (xlwings' squeeze), which
-hash about twice as fast as lists of rows: ~4 ms per 100,000-cell column of fresh strings
-(``scripts/bench_udf.py``). The key also holds every length, so a collision needs two equally
-long inputs with equal 64-bit hashes. Values that compare equal hash equal (1, 1.0 and TRUE;
-a date and the same datetime), so changing a cell between such values keeps the entry.
+How a cached call checks its arguments (the values, never the range addresses: editing a cell
+must give a new answer, and two formulas over equal data share one entry):
+
+1. a cheap key finds the candidate entry: the scalars as they are, and of every range its
+   length and a sample of ~16 cells (``summary``);
+2. the entry's stored copy of every range is compared with the new one cell by cell
+   (``list == list``: one C-level comparison per cell, no hashing; xlwings builds new cell
+   objects on every call, so nothing can be remembered per object);
+3. equality treats 1, 1.0 and TRUE alike, but the core does not (a boolean is not an amount):
+   cells equal to 0 or 1 are also compared by type (their positions are found when storing).
+
+A changed cell therefore always misses. Memory: at most ``maxsize`` entries and at most
+``max_bytes`` by estimate (the stored ranges at ``CELL_BYTES`` per cell plus the result's
+pandas memory); the least recently used entries go first.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from itertools import chain
+from operator import itemgetter
 from threading import Lock
-from typing import Any, Callable, Hashable, TypeVar
+from typing import Any, Callable, Hashable, NamedTuple, TypeVar
 
 import numpy as np
+import pandas as pd
 
 T = TypeVar("T")
 
-
-def fingerprint(*arguments: Any) -> tuple[Hashable, ...]:
-    """A hashable key for UDF arguments: ranges (lists of rows, 1-D lists, arrays) become
-    (length, hash of their cells); scalars stay as they are."""
-    return tuple(_part(argument) for argument in arguments)
+SAMPLE = 16  # cells of each range in the cheap key
+CELL_BYTES = 72  # estimate per stored cell: list slot + float / short str / datetime object
+MAX_BYTES = 256 * 2**20
 
 
-def _part(argument: Any) -> Hashable:
+def summary(*arguments: Any) -> tuple[Hashable, ...]:
+    """The cheap part of the key: scalars as they are (with their type); of ranges (lists of
+    cells, lists of rows, arrays) the shape and a sample of cells. Equal arguments have equal
+    summaries; unequal ones may too (``Inputs.matches`` decides)."""
+    return tuple(_summary(argument) for argument in arguments)
+
+
+def _summary(argument: Any) -> Hashable:
     if isinstance(argument, np.ndarray):
-        return ("array", argument.shape, str(argument.dtype), hash(argument.tobytes()))
+        return ("array", argument.shape, str(argument.dtype))
     if isinstance(argument, (list, tuple)):
-        if not argument or not isinstance(argument[0], (list, tuple)):
-            return ("list", len(argument), hash(tuple(argument)))
-        cells = tuple(chain.from_iterable(argument))
-        return ("grid", len(argument), len(cells), hash(cells))
-    return ("scalar", type(argument).__name__, argument)
+        step = max(1, len(argument) // SAMPLE)
+        if argument and isinstance(argument[0], (list, tuple)):
+            return ("grid", len(argument), tuple(map(_sample_cell, argument[::step])))
+        return ("list", len(argument), tuple(map(_sample_cell, argument[::step])))
+    return ("scalar", type(argument).__name__, _hashable(argument))
+
+
+def _sample_cell(value: Any) -> Hashable:
+    return (type(value).__name__, _hashable(value))
+
+
+def _hashable(value: Any) -> Hashable:
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
+
+
+class Inputs(NamedTuple):
+    """A stored copy of the range arguments of one entry, and where they hold 0 or 1."""
+
+    values: tuple[Any, ...]
+    zero_one: tuple[tuple[itemgetter, tuple[type, ...]] | None, ...]
+    cells: int
+
+    @classmethod
+    def of(cls, arguments: tuple[Any, ...]) -> Inputs:
+        values, zero_one, cells = [], [], 0
+        for argument in arguments:
+            if isinstance(argument, np.ndarray):
+                values.append(argument.copy())
+                zero_one.append(None)
+                cells += argument.size
+            elif isinstance(argument, (list, tuple)):
+                flat = _flat(argument)
+                values.append(type(argument)(list(row) if isinstance(row, list) else row
+                                             for row in argument))
+                zero_one.append(_zero_one(flat))
+                cells += len(flat)
+            else:
+                values.append(argument)
+                zero_one.append(None)
+        return cls(tuple(values), tuple(zero_one), cells)
+
+    def matches(self, arguments: tuple[Any, ...]) -> bool:
+        """True when every argument equals the stored one cell by cell, with the same type
+        where a cell is 0 or 1."""
+        if len(arguments) != len(self.values):
+            return False
+        for stored, given, zero_one in zip(self.values, arguments, self.zero_one):
+            if isinstance(stored, np.ndarray):
+                if not (isinstance(given, np.ndarray) and given.dtype == stored.dtype
+                        and given.shape == stored.shape and np.array_equal(given, stored)):
+                    return False
+                continue
+            if type(given) is not type(stored) or given != stored:
+                return False
+            if zero_one is not None:
+                pick, types = zero_one
+                if tuple(map(type, pick(_flat(given)))) != types:
+                    return False
+        return True
+
+    def bytes(self) -> int:
+        return self.cells * CELL_BYTES
+
+
+def _flat(argument: list | tuple) -> list | tuple:
+    if argument and isinstance(argument[0], (list, tuple)):
+        return list(chain.from_iterable(argument))
+    return argument
+
+
+def _zero_one(cells: list | tuple) -> tuple[itemgetter, tuple[type, ...]] | None:
+    """A getter of the cells equal to 0 or 1 (0, 1, 0.0, 1.0, False, True; as a tuple) and
+    their types."""
+    positions = [i for i, value in enumerate(cells)
+                 if type(value) in (bool, int, float) and (value == 0 or value == 1)]
+    if not positions:
+        return None
+    pick = itemgetter(*positions) if len(positions) > 1 else _one(positions[0])
+    return pick, tuple(type(cells[i]) for i in positions)
+
+
+def _one(position: int) -> Callable[[Any], tuple[Any]]:
+    return lambda cells: (cells[position],)
+
+
+def result_bytes(value: Any) -> int:
+    """Estimated memory of a cached result: pandas objects by ``memory_usage``, tuples and
+    named tuples by their parts."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum())
+    if isinstance(value, pd.Series):
+        return int(value.memory_usage(index=True, deep=False))
+    if isinstance(value, tuple):
+        return sum(result_bytes(part) for part in value)
+    if hasattr(value, "__dataclass_fields__"):
+        return sum(result_bytes(getattr(value, name)) for name in value.__dataclass_fields__)
+    return 0
+
+
+class _Entry(NamedTuple):
+    inputs: Inputs
+    value: Any
+    size: int
 
 
 class PopulationCache:
-    """A small least-recently-used map from fingerprint to population result.
+    """A least-recently-used map from (key, range arguments) to population result.
 
-    ``maxsize`` entries (a few: one per distinct data range and parameter set in the open
-    workbooks). Thread-safe, since xlwings may call UDFs from its COM server thread.
+    At most ``maxsize`` entries (one per distinct data range and parameter set in the open
+    workbooks) and ``max_bytes`` by estimate. Thread-safe, since xlwings may call UDFs from
+    its COM server thread.
     """
 
-    def __init__(self, maxsize: int = 8) -> None:
+    def __init__(self, maxsize: int = 8, max_bytes: int = MAX_BYTES) -> None:
         if maxsize < 1:
             raise ValueError(f"maxsize must be >= 1, got {maxsize}")
         self.maxsize = maxsize
-        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, _Entry] = OrderedDict()
         self._lock = Lock()
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached value for ``key``, computing and storing it on a miss. An exception
-        from ``compute`` propagates and nothing is stored."""
+    def get(self, key: Hashable, compute: Callable[[], T], arguments: tuple[Any, ...] = ()) -> T:
+        """The cached value for ``key`` and ``arguments`` (the range values, compared cell
+        by cell), computing and storing it on a miss. An exception from ``compute``
+        propagates and nothing is stored."""
+        full = (key, summary(*arguments))
         with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
+            entry = self._entries.get(full)
+            if entry is not None and entry.inputs.matches(arguments):
+                self._entries.move_to_end(full)
                 self.hits += 1
-                return self._entries[key]
+                return entry.value
         value = compute()
+        inputs = Inputs.of(arguments)
         with self._lock:
             self.misses += 1
-            self._entries[key] = value
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.maxsize:
+            self._entries[full] = _Entry(inputs, value, inputs.bytes() + result_bytes(value))
+            self._entries.move_to_end(full)
+            while len(self._entries) > 1 and (len(self._entries) > self.maxsize
+                                              or self.nbytes() > self.max_bytes):
                 self._entries.popitem(last=False)
         return value
+
+    def nbytes(self) -> int:
+        """Estimated memory held: stored ranges and results."""
+        return sum(entry.size for entry in self._entries.values())
 
     def clear(self) -> None:
         with self._lock:

@@ -24,7 +24,10 @@ from ..report.labels import SHEET_NAMES
 from ..report.settings_sheet import settings_rows
 from ..settings import DEFAULT_SETTINGS
 from ..workbook.ownership import find_sheet_name, next_free_name
+from ..workbook.file_book import FileSource
+from ..workbook.sales_cache import SalesCache
 from .live import LiveSource, LiveTarget
+from .live_read import saved_file
 from .writer import mark_sheet, owned_sheets
 
 TITLE = "Customer Tiers"
@@ -57,16 +60,30 @@ def run_refresh(book: xw.Book, title: str, keys: Sequence[str] | None = None) ->
     try:
         progress = lambda text: status(book, text.lower())  # noqa: E731
         target = LiveTarget(book, progress=lambda text: status(book, f"writing {text}"))
-        try:
-            return refresh(LiveSource(book), target, keys=keys, progress=progress)
-        except WouldRemoveError as error:
-            answer = app.alert(f"{error}\n\nProceed and remove them?", title=f"{TITLE}: {title}",
-                               buttons="yes_no", mode="critical")
-            if answer != "yes":
-                raise
-            return refresh(LiveSource(book), target, keys=keys, force=True, progress=progress)
+        with source_of(book, progress) as source:
+            try:
+                return refresh(source, target, keys=keys, progress=progress)
+            except WouldRemoveError as error:
+                answer = app.alert(f"{error}\n\nProceed and remove them?",
+                                   title=f"{TITLE}: {title}", buttons="yes_no", mode="critical")
+                if answer != "yes":
+                    raise
+                return refresh(source, target, keys=keys, force=True, progress=progress)
     finally:
         app.screen_updating = True
+
+
+@contextmanager
+def source_of(book: xw.Book, progress) -> Iterator[LiveSource | FileSource]:
+    """Where the refresh reads: the saved file, with the headless reader and its sales cache,
+    when it holds what Excel shows (``live_read.saved_file``: far faster than reading a big
+    sheet over COM); else the open book over COM, in row slices with progress."""
+    path = saved_file(book)
+    if path is None:
+        yield LiveSource(book, progress=progress)
+        return
+    with FileSource(path, cache=SalesCache()) as source:
+        yield source
 
 
 def show_settings() -> None:

@@ -15,6 +15,7 @@ import pandas as pd
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, _read_workbook_bytes
+from .sales_cache import SalesCache, cached_columns
 from .tables import SheetHeader
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
@@ -30,10 +31,12 @@ def _local(tag: str) -> str:
 
 
 class FileSource:
-    """A workbook file, read into memory once (``SalesBook``), as the refresh's Source."""
+    """A workbook file, read into memory once (``SalesBook``), as the refresh's Source. With
+    ``cache``, a sheet's parsed columns come from the sales cache when it did not change."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, cache: SalesCache | None = None) -> None:
         self.path = Path(path)
+        self.cache = cache
         data = _read_workbook_bytes(self.path)
         self.book = SalesBook(self.path, data)
         self._kinds, self._owned = _sheet_kinds_and_marks(data)
@@ -69,7 +72,8 @@ class FileSource:
 
     def columns(self, name: str, header: SheetHeader, fields: Mapping[str, int],
                 extras: Mapping[int, str] | None = None) -> pd.DataFrame:
-        return self.book.read_columns(name, header, dict(fields), dict(extras) if extras else None)
+        return cached_columns(self.book, name, header, dict(fields),
+                              dict(extras) if extras else None, self.cache)
 
 
 def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]:

@@ -189,6 +189,13 @@ class SalesBook:
             names = [n for n in names if n not in self._zip.hidden]  # hidden: a backup, a draft
         return sales_sheet_names(names, self.header, settings)
 
+    def sales_entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
+        """CRC-32 and uncompressed size of every zip entry that decides how ``sheets`` read:
+        their parts, the shared strings, the styles, ``xl/workbook.xml`` (sheet list, date
+        system) and its relationships; {entry name: [crc, size]}. None when the workbook is
+        not an xlsx package (xls, xlsb, ods) or a sheet's part is not found."""
+        return self._zip.entries(sheets) if self._zip else None
+
     # -- tables -------------------------------------------------------------------------
 
     def sales(self, settings: Settings = Settings()) -> pd.DataFrame:
@@ -507,10 +514,12 @@ class _XlsxParts:
     """Direct access to an xlsx package, to read a sheet's header row without parsing the
     whole sheet (fastexcel parses a whole sheet on every load)."""
 
-    def __init__(self, package: zipfile.ZipFile, parts: dict[str, str], strings: str | None) -> None:
+    def __init__(self, package: zipfile.ZipFile, parts: dict[str, str], strings: str | None,
+                 styles: str | None = None) -> None:
         self._package = package
         self._parts = parts
         self._strings_part = strings
+        self._styles_part = styles
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
         self.date1904 = False
@@ -526,25 +535,48 @@ class _XlsxParts:
             rels = ET.fromstring(package.read("xl/_rels/workbook.xml.rels"))
         except (KeyError, zipfile.BadZipFile, ET.ParseError):
             return None  # xlsb, ods or damaged: fall back to fastexcel
-        targets, strings = {}, None
+        targets, strings, styles = {}, None, None
         for rel in rels:
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
             targets[rel.get("Id")] = target
             if rel.get("Type", "").endswith("/sharedStrings"):
                 strings = target
+            elif rel.get("Type", "").endswith("/styles"):
+                styles = target
         parts = {}
         for element in book.iter():
             if _local(element.tag) == "sheet":
                 rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
-        found = cls(package, parts, strings)
+        found = cls(package, parts, strings, styles)
         found.hidden = {e.get("name") for e in book.iter() if _local(e.tag) == "sheet"
                         and e.get("state") in ("hidden", "veryHidden")}
         found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
             _local(e.tag) == "workbookPr" and e.get("date1904", "").lower() in ("1", "true")
             for e in book)
+        return found
+
+    def entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
+        """{zip entry: [CRC-32, size]} of ``sheets``' parts and the parts deciding how their
+        cells read; None when a sheet has no part."""
+        names = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", self._strings_part,
+                 self._styles_part]
+        for sheet in sheets:
+            if sheet not in self._parts:
+                return None
+            names.append(self._parts[sheet])
+        found = {}
+        for name in names:
+            if name is None:
+                continue
+            try:
+                info = self._package.getinfo(name)
+            except KeyError:
+                found[name] = None  # absent is part of the key too
+                continue
+            found[name] = [info.CRC, info.file_size]
         return found
 
     def header(self, sheet: str) -> SheetHeader | None:

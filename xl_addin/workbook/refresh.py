@@ -10,6 +10,7 @@ from pathlib import Path
 from ..core.result import TierResult
 from ..refresh import CheckReport, ProgressFn, RefreshOutcome, check, refresh
 from .file_book import FileSource, FileTarget
+from .sales_cache import SalesCache
 
 __all__ = ["CheckReport", "check_workbook", "refresh_file", "refresh_workbook"]
 
@@ -21,11 +22,13 @@ def _no_progress(step: str) -> None:
 def refresh_file(
     path: str | Path, *, out: str | Path | None = None, as_of: dt.date | None = None,
     language: str | None = None, force: bool = False, progress: ProgressFn = _no_progress,
+    use_cache: bool = True,
 ) -> RefreshOutcome:
     """Refresh ``path`` in place (or write the refreshed copy to ``out``). Nothing is written
     when reading or computing fails, or when the user's objects on our sheets would be lost
-    (unless ``force``); the write itself is atomic."""
-    with FileSource(path) as source:
+    (unless ``force``); the write itself is atomic. ``use_cache``: take a sheet's parsed
+    columns from the sales cache when the sheet did not change (``sales_cache``)."""
+    with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         return refresh(source, FileTarget(path, out), as_of=as_of, language=language,
                        force=force, progress=progress)
 
@@ -33,13 +36,15 @@ def refresh_file(
 def refresh_workbook(
     path: str | Path, *, out: str | Path | None = None, as_of: dt.date | None = None,
     language: str | None = None, force: bool = False, progress: ProgressFn = _no_progress,
+    use_cache: bool = True,
 ) -> TierResult:
     """``refresh_file`` returning only the core's result."""
     return refresh_file(path, out=out, as_of=as_of, language=language, force=force,
-                        progress=progress).result
+                        progress=progress, use_cache=use_cache).result
 
 
-def check_workbook(path: str | Path, *, force: bool = False) -> CheckReport:
-    """Validate ``path`` exactly as a refresh (with ``force``) would, writing nothing."""
-    with FileSource(path) as source:
+def check_workbook(path: str | Path, *, force: bool = False, use_cache: bool = True) -> CheckReport:
+    """Validate ``path`` exactly as a refresh (with ``force``) would, writing nothing to it
+    (the sales cache may keep the parsed sheets)."""
+    with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         return check(source, FileTarget(path), force=force)

@@ -1,0 +1,303 @@
+"""The parsed-sales cache: a changed cell is never served from it, settings and versions are
+part of its key, it stays within its bound and survives damaged entries."""
+
+import datetime as dt
+import math
+import os
+import re
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from xl_addin.cli import cli
+from xl_addin.settings import Settings
+from xl_addin.workbook.read import SalesBook
+from xl_addin.workbook.refresh import refresh_workbook
+from xl_addin.workbook.sales_cache import SUFFIX, SalesCache, cached_columns
+from xl_addin.workbook.tables import customer_id_fallback, sales_fields
+
+D = dt.datetime
+
+
+NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+ROWS = [["Acme", D(2025, 1, 5), 100, 90], ["Beta", D(2025, 2, 1), 250, 200],
+        ["Core", D(2025, 3, 9), 400, 380], ["Acme", D(2025, 3, 10), 50, 45]]
+
+
+def write_sales(path, rows=ROWS):
+    """Sales as Excel writes it: Customer in shared strings, Date as serials with a date
+    style (numFmtId 14), Amount and Net as numbers."""
+    strings = []
+
+    def cell(ref, value):
+        if isinstance(value, str):
+            if value not in strings:
+                strings.append(value)
+            return f'<c r="{ref}" t="s"><v>{strings.index(value)}</v></c>'
+        if isinstance(value, dt.datetime):
+            return f'<c r="{ref}" s="1"><v>{(value - D(1899, 12, 30)).days}</v></c>'
+        return f'<c r="{ref}"><v>{value}</v></c>'
+
+    sheet_rows = []
+    for number, row in enumerate([["Customer", "Date", "Amount", "Net"], *rows], start=1):
+        cells = "".join(cell(f"{letter}{number}", v) for letter, v in zip("ABCD", row))
+        sheet_rows.append(f'<row r="{number}">{cells}</row>')
+    shared = "".join(f"<si><t>{text}</t></si>" for text in strings)
+    types = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("[Content_Types].xml", (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{types}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{types}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{types}.sharedStrings+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{types}.styles+xml"/>'
+            "</Types>"))
+        package.writestr("_rels/.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/workbook.xml", (
+            f'<workbook {NS} xmlns:r="{REL}"><workbookPr/><sheets>'
+            '<sheet name="Sales" sheetId="1" r:id="rId1"/></sheets></workbook>'))
+        package.writestr("xl/_rels/workbook.xml.rels", (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>'
+            f'<Relationship Id="rId3" Type="{REL}/styles" Target="styles.xml"/>'
+            "</Relationships>"))
+        package.writestr("xl/styles.xml", (
+            f'<styleSheet {NS}><fonts count="1"><font/></fonts><fills count="1"><fill/></fills>'
+            '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14" applyNumberFormat="1"/>'
+            "</cellXfs></styleSheet>"))
+        package.writestr("xl/sharedStrings.xml",
+                         f'<sst {NS} count="{len(strings)}" uniqueCount="{len(strings)}">{shared}</sst>')
+        package.writestr("xl/worksheets/sheet1.xml",
+                         f"<worksheet {NS}><sheetData>{''.join(sheet_rows)}</sheetData></worksheet>")
+    return path
+
+
+def edit_entry(path, entry, old, new):
+    """Replace the text ``old`` (a regular expression, exactly one match) by ``new`` in one zip
+    entry of the package at ``path`` and re-zip it, as a spreadsheet program saving would."""
+    with zipfile.ZipFile(path) as package:
+        infos = package.infolist()
+        parts = {info.filename: package.read(info.filename) for info in infos}
+    text = parts[entry].decode()
+    edited, count = re.subn(old, new, text)
+    assert count == 1, f"{old!r} found {count} times in {entry}"
+    parts[entry] = edited.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for info in infos:
+            package.writestr(info, parts[info.filename])
+
+
+def read(path, cache, settings=Settings()):
+    """The Sales sheet's columns as the refresh's file adapter reads them (through ``cache``)."""
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        fields = dict(sales_fields("Sales", header, settings))
+        frame = cached_columns(book, "Sales", header, fields, None, cache)
+    return customer_id_fallback(frame, "Sales")[0]
+
+
+def revenue_by_customer(path, cache):
+    frame = read(path, cache)
+    return frame.groupby("customer_id")["amount"].sum().to_dict()
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return SalesCache(tmp_path / "cache")
+
+
+def test_unchanged_sales_come_from_the_cache_equal_to_a_fresh_read(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    first = read(path, cache)
+    second = read(path, cache)
+    assert (cache.hits, cache.misses) == (1, 1)
+    fresh = read(path, None)
+    pd.testing.assert_frame_equal(second, fresh)
+    pd.testing.assert_frame_equal(first, fresh)
+
+
+def test_a_changed_amount_is_read_again(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    assert revenue_by_customer(path, cache) == {"Acme": 150, "Beta": 250, "Core": 400}
+    # Beta's 250 -> 350: same length, so the sheet part keeps its size; only its CRC changes
+    edit_entry(path, "xl/worksheets/sheet1.xml", r"<v>250</v>", "<v>350</v>")
+    assert revenue_by_customer(path, cache) == {"Acme": 150, "Beta": 350, "Core": 400}
+    assert cache.hits == 0
+
+
+def test_a_changed_date_is_read_again(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    assert read(path, cache)["date"].tolist()[2] == pd.Timestamp(2025, 3, 9)
+    serial = (D(2025, 3, 9) - D(1899, 12, 30)).days  # 45725
+    edit_entry(path, "xl/worksheets/sheet1.xml", rf"<v>{serial}</v>", f"<v>{serial + 1}</v>")
+    assert read(path, cache)["date"].tolist()[2] == pd.Timestamp(2025, 3, 10)
+    assert cache.hits == 0
+
+
+def test_a_changed_shared_string_is_read_again(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    assert read(path, cache)["customer_id"].tolist() == ["Acme", "Beta", "Core", "Acme"]
+    # the sheet part is untouched: only the shared strings part changes (same length)
+    edit_entry(path, "xl/sharedStrings.xml", r"<t>Core</t>", "<t>Cora</t>")
+    assert read(path, cache)["customer_id"].tolist() == ["Acme", "Beta", "Cora", "Acme"]
+    assert cache.hits == 0
+
+
+def test_a_changed_date_system_is_read_again(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    before = read(path, cache)["date"].tolist()[0]
+    edit_entry(path, "xl/workbook.xml", r"<workbookPr", '<workbookPr date1904="1"')
+    after = read(path, cache)["date"].tolist()[0]  # 1904 dates come as 1900-system serials
+    assert isinstance(after, float)
+    assert pd.Timestamp(1899, 12, 30) + pd.Timedelta(days=after) - before == pd.Timedelta(days=1462)
+    assert cache.hits == 0
+
+
+def test_refresh_sees_an_edit_made_between_two_cached_refreshes(tmp_path, monkeypatch):
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_sales(tmp_path / "b.xlsx")
+    revenue = lambda result: result.customers.set_index("customer_id")["revenue"].to_dict()  # noqa: E731
+    first = refresh_workbook(path, out=tmp_path / "out1.xlsx")
+    assert revenue(first) == {"Acme": 150, "Beta": 250, "Core": 400}
+    assert list((tmp_path / "cache").glob(f"*{SUFFIX}"))  # the parsed sales were stored
+    edit_entry(path, "xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>40</v>")
+    second = refresh_workbook(path, out=tmp_path / "out2.xlsx")
+    assert revenue(second) == {"Acme": 150, "Beta": 250, "Core": 40}
+
+
+def test_refreshing_in_place_again_uses_the_entry(tmp_path, monkeypatch):
+    # the first refresh adds our sheets (workbook.xml, styles change: a new key); later ones
+    # leave the sales parts, shared strings, styles and sheet list as they were
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_sales(tmp_path / "b.xlsx")
+    refresh_workbook(path)
+    refresh_workbook(path)
+    folder = tmp_path / "cache"
+    entries = {p: p.stat().st_mtime_ns for p in folder.glob(f"*{SUFFIX}")}
+    for entry, used in entries.items():
+        os.utime(entry, ns=(used - 10**9, used - 10**9))
+    refresh_workbook(path)
+    assert set(folder.glob(f"*{SUFFIX}")) == set(entries)  # nothing new was parsed
+    assert any(p.stat().st_mtime_ns > entries[p] - 10**9 for p in entries)  # one was used
+
+
+def test_column_map_is_part_of_the_key(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    assert read(path, cache)["amount"].tolist() == [100, 250, 400, 50]
+    net = Settings(column_map=(("amount", "Net"),))
+    assert read(path, cache, net)["amount"].tolist() == [90, 200, 380, 45]
+    assert cache.hits == 0
+    assert read(path, cache)["amount"].tolist() == [100, 250, 400, 50]
+    assert cache.hits == 1
+
+
+def test_settings_that_do_not_change_the_reading_share_the_entry(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    read(path, cache)
+    read(path, cache, Settings(a_cut=0.7, language="zh", date_order="DMY", decimal_separator=","))
+    assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_the_product_version_is_part_of_the_key(tmp_path, cache, monkeypatch):
+    import xl_addin.workbook.sales_cache as module
+
+    path = write_sales(tmp_path / "b.xlsx")
+    read(path, cache)
+    monkeypatch.setattr(module, "__version__", "999.0")
+    read(path, cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+
+
+def test_cells_of_every_kind_come_back_with_their_type(tmp_path, cache):
+    mixed = np.array([None, math.nan, 1.5, "n/a", D(2025, 1, 2, 3, 4, 5, 6), True, 3,
+                      dt.date(2025, 1, 2), "#N/A", ""], dtype=object)
+    frame = pd.DataFrame({"customer_id": pd.Series(list("abcdefghij"), dtype="str"),
+                          "amount": mixed, "cost": np.arange(10.0)})
+    frame.attrs["notes"] = ("Sheet 'Sales': a note",)
+    assert cache.put("k", frame)
+    back = cache.get("k")
+    pd.testing.assert_frame_equal(back, frame)
+    got = back["amount"].tolist()
+    assert got[0] is None and math.isnan(got[1])
+    assert [type(v) for v in got[2:]] == [float, str, dt.datetime, bool, int, dt.date, str, str]
+    assert got[2:] == mixed[2:].tolist()
+    assert back.attrs["notes"] == ("Sheet 'Sales': a note",)
+
+
+def test_a_value_it_cannot_round_trip_is_not_stored(tmp_path, cache):
+    frame = pd.DataFrame({"amount": np.array([pd.Timestamp("2025-01-01"), 1.0], dtype=object)})
+    assert not cache.put("k", frame)
+    aware = pd.DataFrame({"amount": np.array(
+        [dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc), 1.0], dtype=object)})
+    assert not cache.put("k", aware)
+    assert cache.get("k") is None
+
+
+def test_a_damaged_entry_is_ignored_deleted_and_rewritten(tmp_path, cache):
+    path = write_sales(tmp_path / "b.xlsx")
+    read(path, cache)
+    (entry,) = cache.folder.glob(f"*{SUFFIX}")
+    entry.write_bytes(entry.read_bytes()[:200])  # truncated
+    assert revenue_by_customer(path, cache) == {"Acme": 150, "Beta": 250, "Core": 400}
+    assert cache.hits == 0 and cache.misses == 2
+    assert entry.exists() and entry.stat().st_size > 200  # written again, whole
+    entry.write_bytes(b"not an arrow file")
+    assert cache.get(entry.stem) is None
+    assert not entry.exists()
+
+
+def test_least_recently_used_entries_are_evicted_beyond_the_bound(tmp_path):
+    frame = pd.DataFrame({"amount": np.arange(2000.0)})
+    probe = SalesCache(tmp_path / "probe")
+    probe.put("probe", frame)
+    size = probe.path("probe").stat().st_size
+    cache = SalesCache(tmp_path / "cache", max_bytes=int(size * 2.5))  # room for two
+    cache.put("a", frame)
+    cache.put("b", frame)
+    os.utime(cache.path("a"), (1_000, 1_000))
+    os.utime(cache.path("b"), (2_000, 2_000))
+    assert cache.get("a") is not None  # a is now the most recently used
+    cache.put("c", frame)
+    assert sorted(p.stem for p in cache.folder.glob(f"*{SUFFIX}")) == ["a", "c"]
+    assert sum(p.stat().st_size for p in cache.folder.glob(f"*{SUFFIX}")) <= cache.max_bytes
+
+
+def test_an_entry_larger_than_the_bound_is_not_stored(tmp_path):
+    cache = SalesCache(tmp_path / "cache", max_bytes=1000)
+    assert not cache.put("big", pd.DataFrame({"amount": np.arange(10_000.0)}))
+    assert list(cache.folder.iterdir()) == []  # no temporary file left behind
+
+
+def test_no_cache_option_of_refresh_and_check(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(folder))
+    path = write_sales(tmp_path / "b.xlsx")
+    runner = CliRunner()
+    for command in (["check", str(path), "--no-cache"],
+                    ["refresh", str(path), "--out", str(tmp_path / "o.xlsx"), "--no-cache"]):
+        result = runner.invoke(cli, command)
+        assert result.exit_code == 0, result.output
+    assert not folder.exists() or not list(folder.glob(f"*{SUFFIX}"))
+    result = runner.invoke(cli, ["check", str(path)])
+    assert result.exit_code == 0, result.output
+    assert len(list(folder.glob(f"*{SUFFIX}"))) == 1
+
+
+def test_default_folder_is_the_user_cache_folder(monkeypatch):
+    import platformdirs
+
+    from xl_addin.workbook.sales_cache import default_folder
+
+    monkeypatch.delenv("CUSTOMER_TIERS_CACHE_DIR", raising=False)
+    assert default_folder().parent == platformdirs.user_cache_path("customer-tiers", appauthor=False)
