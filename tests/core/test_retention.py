@@ -86,3 +86,26 @@ def test_yearly_retention_by_hand():
     assert np.isnan(table.loc["D", "retention"])
     # each tier has fewer than 10 such customers: every tier uses the All rate
     assert tier_retention_rates(table.reset_index()) == pytest.approx({t: 2 / 3 for t in "ABCD"})
+
+
+def test_a_return_before_the_first_purchase_is_in_no_cohort_period():
+    # x returns 40 in 2024Q4, then first buys in 2025Q1: its cohort is 2025Q1 and the
+    # return, booked before the cohort began, is in no cell of the triangle
+    sales = pd.DataFrame({"customer_id": ["x", "x", "y"],
+                          "date": pd.to_datetime(["2024-11-01", "2025-02-01", "2025-02-03"]),
+                          "amount": [-40.0, 100.0, 10.0]})
+    codes, _ = customer_codes(sales)
+    table = cohort_table(sales, codes, "Q", pd.Timestamp("2025-03-31"))
+    assert [tuple(r) for r in table.itertuples(index=False)] == [
+        ("2025Q1", 0, "2025Q1", 2, 2, 1.0, 110.0)]
+
+
+def test_only_the_last_36_periods_of_cohorts_are_shown():
+    # one customer a year from 1980: 46 yearly cohorts, of which the last 36 are shown
+    years = range(1980, 2026)
+    sales = pd.DataFrame({"customer_id": [f"c{y}" for y in years],
+                          "date": pd.to_datetime([f"{y}-06-01" for y in years]),
+                          "amount": 1.0})
+    codes, _ = customer_codes(sales)
+    table = cohort_table(sales, codes, "Y", pd.Timestamp("2025-12-31"))
+    assert table["cohort"].iloc[0] == "1990" and table["cohort"].nunique() == 36

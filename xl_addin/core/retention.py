@@ -190,13 +190,16 @@ def cohort_table(
     last = int(period_numbers(np.array([np.datetime64(pd.Timestamp(as_of).date(), "D")]), period)[0])
     low = max(int(number.min()), last - MAX_COHORT_PERIODS + 1)
     width = last - low + 1  # periods from the first cohort shown to the analysis date
+    if width < 1:  # every purchase after the analysis date
+        return pd.DataFrame({name: pd.Series(dtype="object") for name in COHORT_COLUMNS})
     shown = (first[customer] >= low) & (number <= last)
     customer, number = customer[shown], number[shown]
     # (cohort, period) as one small integer: counts and sums by bincount, no hashing
     active = np.bincount((first[customer] - low) * width + (number - low), minlength=width * width)
     numbers = periods
     line_cohort = first[codes]
-    mine = (line_cohort != none) & (line_cohort >= low) & (numbers <= last)
+    # a return booked before the customer's first purchase belongs to no cohort period
+    mine = (line_cohort != none) & (line_cohort >= low) & (numbers >= line_cohort) & (numbers <= last)
     revenue = np.bincount((line_cohort[mine] - low) * width + (numbers[mine] - low),
                           weights=transactions[AMOUNT].to_numpy(dtype="float64")[mine], minlength=width * width)
     cohorts, sizes = np.unique(first[(first != none) & (first >= low) & (first <= last)],
