@@ -80,8 +80,8 @@ def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
         write_block(sheet, block)
     for column, width in enumerate(spec.column_widths, start=1):
         sheet.range((1, column)).column_width = width
-    if spec.chart is not None:
-        write_pareto_chart(sheet, spec.chart)
+    for chart in spec.charts:
+        write_chart(sheet, chart)
     _native_view(sheet, spec.freeze, spec.autofilter)
 
 

@@ -51,6 +51,16 @@ NUMBER_FORMATS = tuple(FORMAT_CODES)
 # Fill colours as RRGGBB hex (no alpha): ABC tier cells, and header rows.
 TIER_COLOURS: dict[str, str] = {"A": "C6EFCE", "B": "FFEB9C", "C": "DDEBF7", "D": "FFC7CE"}
 HEADER_COLOUR = "D9E1F2"
+# Chart colours (RRGGBB): bars and curve stretches per ABC tier (stronger than the cell
+# fills, so thin bars still read), the cumulative line, reference lines and other bars.
+TIER_CHART_COLOURS: dict[str, str] = {"A": "548235", "B": "BF8F00", "C": "5B9BD5", "D": "C00000"}
+LINE_COLOUR = "C00000"
+REFERENCE_COLOUR = "7F7F7F"
+BAR_COLOUR = "4472C4"
+LIMIT_COLOUR = "A5A5A5"
+OVER_COLOUR = "C00000"
+# Axis number formats: whole money amounts and whole percentages (no decimals on an axis).
+AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "count": "#,##0", "share": "0%"}
 
 # Core column -> (English header, 中文 header, number format). Tiers sheet columns first,
 # in display order (TIERS_COLUMNS), then the columns of the other tables.
@@ -160,11 +170,26 @@ PHRASES: dict[str, tuple[str, str]] = {
     "tier_change_matrix": ("From x to", "原分级 × 新分级"),
     "data_quality": ("Rows left out and why", "未纳入分析的行及原因"),
     "pareto_data": ("Pareto chart data", "帕累托图数据"),
-    "pareto_title": ("Pareto: {measure} by customer", "帕累托图：各客户{measure}"),
+    "pareto_title_top": ("Top {top} of {total:,} customers · {reach:,} customers ({reach_share:.0%}) "
+                         "make {cut:.0%} of {measure}",
+                         "前 {top} 名客户（共 {total:,} 个）· {reach:,} 个客户（{reach_share:.0%}）"
+                         "贡献 {cut:.0%} 的{measure}"),
+    "pareto_title_all": ("All {total:,} customers · {reach:,} customers ({reach_share:.0%}) "
+                         "make {cut:.0%} of {measure}",
+                         "全部 {total:,} 个客户 · {reach:,} 个客户（{reach_share:.0%}）"
+                         "贡献 {cut:.0%} 的{measure}"),
+    "measure_profit": ("profit", "利润贡献"),
+    "measure_revenue": ("revenue", "销售额"),
+    "abc_curve_title": ("ABC curve · A {a:.0%}, B {b:.0%}, C {c:.0%} of customers",
+                        "ABC曲线 · A类 {a:.0%}、B类 {b:.0%}、C类 {c:.0%} 的客户"),
+    "abc_curve_x": ("Cumulative share of customers", "客户累计占比"),
+    "abc_curve_y": ("Cumulative share of {measure}", "{measure}累计占比"),
+    "abc_curve_data": ("ABC curve data", "ABC曲线数据"),
+    "band": ("{tier} customers", "{tier}类客户"),
+    "cut_offs": ("A / B cut-offs", "A / B 分界点"),
     "pareto_x": ("Customers (sorted by {measure})", "客户（按{measure}降序）"),
     "pareto_y": ("{measure}", "{measure}"),
     "pareto_y2": ("Cumulative share", "累计占比"),
-    "others": ("Others ({n} customers)", "其他（{n} 个客户）"),
     "reference": ("{cut:.0%} line", "{cut:.0%} 参考线"),
     "blank": (BLANK, "(空白)"),
     "no_changes": ("No previous tiers in this workbook: nothing to compare yet.",

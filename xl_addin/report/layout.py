@@ -24,10 +24,10 @@ from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
 from . import labels
+from .charts import Axis, Chart, Series, cache, curve_points
 from .labels import column_format, column_header, phrase, sheet_name, translate_value
 from .settings_sheet import settings_rows
 
-PARETO_TOP = 50  # customers shown as their own bar; the rest are one "Others" bar
 TIER_KEYS = ("A", "B", "C", "D")
 
 
@@ -76,24 +76,27 @@ class Block:
 
 
 @dataclass(frozen=True)
-class ParetoChart:
-    """A combo chart: bars of the measure per customer (primary axis), the cumulative share
-    as a line on a secondary 0..100% axis, and a dashed reference line at ``a_cut``."""
+class Formula:
+    """A formula cell built from the report's own layout (never from data), with the value it
+    has now, written as its cached result so the figure shows before any recalculation."""
 
-    title: str
-    category_axis_title: str
-    value_axis_title: str
-    share_axis_title: str
-    value_name: str
-    cumulative_name: str
-    reference_name: str
-    categories: str  # sheet references, e.g. 'Pareto'!$C$2:$C$52
-    values: str
-    cumulative: str
-    reference: str
-    value_format: str = "currency"
-    # DrawingML anchor: 0-based (column, row) of the top-left and bottom-right cells.
-    anchor: tuple[int, int, int, int] = (9, 1, 24, 30)
+    text: str  # "=SUM('Tiers'!$I$2:$I$413)"
+    cached: float | str | None = None
+
+    def __post_init__(self) -> None:
+        if not self.text.startswith("="):
+            raise ValueError(f"a formula starts with '=', got {self.text!r}")
+
+
+@dataclass(frozen=True)
+class PrintSetup:
+    """How a sheet prints: always fit to one page wide (as many pages tall as needed).
+    ``title_rows``: 1-based (first, last) rows repeated at the top of every page;
+    ``row_breaks``: page breaks after these 1-based rows (a chart gets its own page)."""
+
+    landscape: bool = False
+    title_rows: tuple[int, int] | None = None
+    row_breaks: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,8 +109,9 @@ class Sheet:
     freeze: tuple[int, int] | None = None  # (rows, columns) frozen at the top / left
     autofilter: str | None = None  # e.g. "A1:Z1001"
     column_widths: tuple[float, ...] = ()  # character widths from column A
-    chart: ParetoChart | None = None
+    charts: tuple[Chart, ...] = ()  # top left, visible when the sheet opens
     only_if_missing: bool = False  # Settings: never overwrite a sheet the user may have edited
+    print_setup: PrintSetup = PrintSetup()
 
 
 @dataclass(frozen=True)
@@ -210,10 +214,18 @@ def _freeze_filter(block: Block) -> tuple[tuple[int, int], str]:
     return (block.header_row, 0), ref
 
 
-def _sheet(key: str, language: str, blocks: list[Block], **options: Any) -> Sheet:
+WIDE = 100  # sheets wider than this many characters print landscape
+
+
+def _sheet(key: str, language: str, blocks: list[Block], *,
+           title_rows: tuple[int, int] | None = None, **options: Any) -> Sheet:
+    """A sheet of ``blocks`` with column widths and a print setup: one page wide, landscape
+    when wide, ``title_rows`` repeated on every page."""
     blocks_t = tuple(blocks)
+    widths = _column_widths(blocks_t)
+    setup = PrintSetup(landscape=sum(widths) > WIDE, title_rows=title_rows)
     return Sheet(key=key, name=sheet_name(key, language), blocks=blocks_t,
-                 column_widths=_column_widths(blocks_t), **options)
+                 column_widths=widths, print_setup=setup, **options)
 
 
 # -- sheets --------------------------------------------------------------------------------
@@ -223,19 +235,19 @@ def tiers_sheet(result: Any, language: str) -> Sheet:
     frame = result.customers.reindex(columns=list(labels.TIERS_COLUMNS))
     block = _table(frame, language, tier_column="abc_tier")
     freeze, ref = _freeze_filter(block)
-    return _sheet("tiers", language, [block], freeze=(1, 2), autofilter=ref)
+    return _sheet("tiers", language, [block], freeze=(1, 2), autofilter=ref, title_rows=(1, 1))
 
 
-def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = PARETO_TOP,
-                 others_label: str = "Others") -> pd.DataFrame:
-    """The chart's data: the ``top`` customers by measure, then one "Others" row when there
-    are more (its measure and share are the sums of the rest; its cumulative share is 1.0).
+def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = 30) -> pd.DataFrame:
+    """The Pareto chart's data: the ``top`` customers by measure, in rank order. Their
+    ``cum_share`` is the core's, over every customer, so at customer k the line shows the true
+    share of the first k in the total (no "Others" bar: it would tower over the rest).
 
     Columns: rank, customer_id, customer_name, measure, share, cum_share, abc_tier, reference
     (the constant ``a_cut``). ``customer_name`` falls back to the id when blank.
     """
     frame = pareto.sort_values("rank", kind="stable") if "rank" in pareto else pareto
-    frame = frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True).iloc[:top]
     names = frame["customer_name"].astype(object).where(frame["customer_name"].notna(),
                                                         frame["customer_id"].astype(object))
     shown = pd.DataFrame({
@@ -247,50 +259,191 @@ def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = PARETO_TOP,
         "cum_share": frame["cum_share"].astype(float),
         "abc_tier": frame["abc_tier"].astype(object),
     })
-    if len(shown) > top:
-        rest = shown.iloc[top:]
-        others = pd.DataFrame({
-            "rank": [None], "customer_id": [None], "customer_name": [others_label],
-            "measure": [rest["measure"].sum()], "share": [rest["share"].sum()],
-            "cum_share": [1.0], "abc_tier": [None],
-        })
-        shown = pd.concat([shown.iloc[:top], others], ignore_index=True)
     shown["reference"] = float(a_cut)
     return shown
 
 
-def pareto_sheet(result: Any, language: str) -> Sheet:
-    """The chart data table at A1 and the combo chart to its right."""
-    measure_label = column_header(result.measure, language)
-    others = phrase("others", language, n=max(len(result.pareto) - PARETO_TOP, 0))
+def customers_to_reach(pareto: pd.DataFrame, cut: float) -> int:
+    """How many customers, in rank order, it takes for the cumulative share to reach ``cut``
+    (the customer that crosses it included; 1e-9 allows for float rounding)."""
+    cum = pareto["cum_share"].to_numpy(dtype="float64")
+    cum = cum[np.isfinite(cum)]
+    if not len(cum):
+        return 0
+    return min(int(np.searchsorted(cum, cut - 1e-9, side="left")) + 1, len(cum))
+
+
+def abc_curve_table(pareto: pd.DataFrame, limit: int = 300) -> pd.DataFrame:
+    """The ABC curve's points: ``customer_share`` (k / n over the n customers with a positive
+    measure), ``cum_share`` (their cumulative share of the positive total) and ``abc_tier`` of
+    customer k, from (0, 0) to (1, 1). Large populations are thinned to about ``limit`` points
+    (``charts.curve_points``) keeping the last A and the last B customer exactly."""
+    frame = pareto.sort_values("rank", kind="stable") if "rank" in pareto else pareto
+    cum = frame["cum_share"].to_numpy(dtype="float64")
+    positive = np.isfinite(cum)
+    cum, tiers = cum[positive], frame["abc_tier"].to_numpy(dtype=object)[positive]
+    n = len(cum)
+    last = {t: int(np.flatnonzero(tiers == t)[-1]) + 1 for t in ("A", "B") if (tiers == t).any()}
+    keep = curve_points(n, keep=tuple(last.values()), limit=limit)
+    x = keep / n if n else np.zeros(len(keep))
+    y = np.concatenate(([0.0], cum))[keep]
+    tier = np.concatenate(([tiers[0] if n else None], tiers))[keep]
+    return pd.DataFrame({"customer_share": x, "cum_share": y, "abc_tier": tier.astype(object)})
+
+
+def pixel_width(widths: tuple[float, ...], column: int) -> int:
+    """Screen width in pixels of 1-based ``column`` at 100% zoom (Calibri 11: 7 px a
+    character plus 5 of padding); columns past ``widths`` have the default 8.43."""
+    width = widths[column - 1] if column <= len(widths) else 8.43
+    return int(width * 7 + 5)
+
+
+def chart_anchor(widths: tuple[float, ...], first_column: int, first_row: int, pixels: int,
+                 rows: int) -> tuple[int, int, int, int]:
+    """A 0-based (column, row, column, row) frame from 1-based ``first_column`` / ``first_row``,
+    at least ``pixels`` wide and ``rows`` rows tall."""
+    column, used = first_column, 0
+    while used < pixels:
+        used += pixel_width(widths, column)
+        column += 1
+    return first_column - 1, first_row - 1, column - 1, first_row - 1 + rows
+
+
+CHART_ROWS = 20  # a chart at the top of a sheet covers rows 1..20; tables start at row 22
+
+
+def pareto_chart(table: pd.DataFrame, block: Block, sheet: str, result: Any, language: str,
+                 anchor: tuple[int, int, int, int]) -> Chart:
+    """Bars of the top customers coloured by ABC tier, the cumulative share over all
+    customers on a 0..100% axis, and the a_cut reference line."""
     a_cut = result.settings.a_cut
-    table = pareto_table(result.pareto, a_cut, others_label=others)
+    measure_label = column_header(result.measure, language)
+    ref = _refs(block, list(table.columns), sheet)
+    names, total = cache(table["customer_name"]), len(result.pareto)
+    reach = customers_to_reach(result.pareto, a_cut)
+    title = phrase("pareto_title_top" if total > len(table) else "pareto_title_all", language,
+                   top=len(table), total=total, reach=reach,
+                   reach_share=reach / total if total else 0.0, cut=a_cut,
+                   measure=phrase(f"measure_{result.measure}", language))
+    tier_colours = tuple(labels.TIER_CHART_COLOURS.get(t) for t in table["abc_tier"])
+    series = (
+        Series(measure_label, ref("measure"), cache(table["measure"]), ref("customer_name"), names,
+               kind="bar", colour=labels.TIER_CHART_COLOURS["A"], point_colours=tier_colours),
+        Series(column_header("cum_share", language), ref("cum_share"), cache(table["cum_share"]),
+               ref("customer_name"), names, kind="line", secondary=True,
+               colour=labels.LINE_COLOUR, markers=True),
+        Series(phrase("reference", language, cut=a_cut), ref("reference"),
+               cache(table["reference"]), ref("customer_name"), names, kind="line",
+               secondary=True, colour=labels.REFERENCE_COLOUR, dash="dash", line_width=1.5),
+    )
+    return Chart(
+        kind="combo", title=title, series=series, anchor=anchor, name="Pareto",
+        x_axis=Axis(title=phrase("pareto_x", language, measure=measure_label)),
+        y_axis=Axis(title=measure_label, number_format=labels.AXIS_FORMATS["money"],
+                    gridlines=True),
+        y2_axis=Axis(title=phrase("pareto_y2", language), number_format=labels.AXIS_FORMATS["share"],
+                     minimum=0, maximum=1),
+    )
+
+
+def abc_curve_chart(curve: pd.DataFrame, block: Block, sheet: str, result: Any, language: str,
+                    anchor: tuple[int, int, int, int]) -> Chart:
+    """The cumulative share of the measure against the cumulative share of customers: one
+    coloured stretch per ABC band (each starts where the previous ends) and markers at the
+    last A and last B customer."""
+    ref = _refs(block, list(curve.columns), sheet)
+    tiers = curve["abc_tier"].to_numpy(dtype=object)
+    counts = result.pareto["abc_tier"].value_counts()
+    n_all = int(len(result.pareto))
+    series = []
+    start = 0
+    for tier in ("A", "B", "C"):
+        rows = np.flatnonzero(tiers == tier)
+        if not len(rows):
+            continue
+        first, last = (0 if tier == "A" else start), int(rows[-1])
+        part = curve.iloc[first:last + 1]
+        x_ref = _rows_ref(ref("customer_share"), block.first_row + first, block.first_row + last)
+        y_ref = _rows_ref(ref("cum_share"), block.first_row + first, block.first_row + last)
+        series.append(Series(phrase("band", language, tier=tier), y_ref, cache(part["cum_share"]),
+                             x_ref, cache(part["customer_share"]), kind="scatter",
+                             colour=labels.TIER_CHART_COLOURS[tier], line_width=2.5))
+        start = last
+    share = {t: int(counts.get(t, 0)) / n_all if n_all else 0.0 for t in ("A", "B", "C", "D")}
+    title = phrase("abc_curve_title", language, a=share["A"], b=share["B"], c=share["C"],
+                   measure=phrase(f"measure_{result.measure}", language))
+    cut_rows = [int(np.flatnonzero(tiers == t)[-1]) for t in ("A", "B") if (tiers == t).any()]
+    if cut_rows:
+        marks = pd.Series(np.nan, index=curve.index)
+        marks.iloc[cut_rows] = curve["cum_share"].iloc[cut_rows]
+        series.append(Series(phrase("cut_offs", language), ref("cut_off"), cache(marks),
+                             ref("customer_share"), cache(curve["customer_share"]),
+                             kind="scatter", colour=labels.REFERENCE_COLOUR, markers=True,
+                             line=False))
+    share_format = labels.AXIS_FORMATS["share"]
+    return Chart(
+        kind="scatter", title=title, series=tuple(series), anchor=anchor, name="ABC curve",
+        x_axis=Axis(title=phrase("abc_curve_x", language), number_format=share_format,
+                    minimum=0, maximum=1),
+        y_axis=Axis(title=phrase("abc_curve_y", language,
+                                 measure=column_header(result.measure, language)),
+                    number_format=share_format, minimum=0, maximum=1, gridlines=True),
+    )
+
+
+def _refs(block: Block, columns: list[str], sheet: str):
+    """ref(column) -> the absolute reference of that column's values in ``block``."""
+    def ref(column: str) -> str:
+        c = block.first_column + columns.index(column)
+        return cell_range(sheet, block.first_row, c, max(block.last_row, block.first_row), c)
+    return ref
+
+
+def _rows_ref(reference: str, first: int, last: int) -> str:
+    """``reference`` (one column) narrowed to rows ``first``..``last``."""
+    head, _, _ = reference.rpartition("!")
+    column = reference.rpartition("!")[2].split("$")[1]
+    return f"{head}!${column}${first}:${column}${last}"
+
+
+def pareto_sheet(result: Any, language: str) -> Sheet:
+    """The Pareto chart and the ABC curve side by side at the top; below them the top
+    customers' table and the curve's points. Charts print on page 1, tables after."""
+    measure_label = column_header(result.measure, language)
+    a_cut = result.settings.a_cut
+    name = sheet_name("pareto", language)
+    table = pareto_table(result.pareto, a_cut, top=result.settings.pareto_top)
+    top = CHART_ROWS + 2
     block = _table(
-        table, language, tier_column="abc_tier",
+        table, language, origin=(top, 1), tier_column="abc_tier",
+        title=phrase("pareto_data", language),
         headers={"measure": measure_label, "reference": phrase("reference", language, cut=a_cut)},
     )
-    name = sheet_name("pareto", language)
-    first, last = block.first_row, max(block.last_row, block.first_row)
-
-    def ref(column: str) -> str:
-        c = block.first_column + list(table.columns).index(column)
-        return cell_range(name, first, c, last, c)
-
-    chart = ParetoChart(
-        title=phrase("pareto_title", language, measure=measure_label),
-        category_axis_title=phrase("pareto_x", language, measure=measure_label),
-        value_axis_title=phrase("pareto_y", language, measure=measure_label),
-        share_axis_title=phrase("pareto_y2", language),
-        value_name=measure_label,
-        cumulative_name=column_header("cum_share", language),
-        reference_name=phrase("reference", language, cut=a_cut),
-        categories=ref("customer_name"),
-        values=ref("measure"),
-        cumulative=ref("cum_share"),
-        reference=ref("reference"),
-        anchor=(block.last_column + 1, 1, block.last_column + 16, 31),
+    curve = abc_curve_table(result.pareto)
+    curve["cut_off"] = np.nan  # the marked points (filled below, where the chart needs them)
+    tiers = curve["abc_tier"].to_numpy(dtype=object)
+    for tier in ("A", "B"):
+        if (tiers == tier).any():
+            row = int(np.flatnonzero(tiers == tier)[-1])
+            curve.loc[row, "cut_off"] = curve.loc[row, "cum_share"]
+    curve_block = _table(
+        curve, language, origin=(top, block.last_column + 2), tier_column="abc_tier",
+        title=phrase("abc_curve_data", language),
+        headers={"customer_share": phrase("abc_curve_x", language),
+                 "cum_share": phrase("abc_curve_y", language, measure=measure_label),
+                 "cut_off": phrase("cut_offs", language)},
+        formats={"customer_share": "percent", "cut_off": "percent"},
     )
-    return _sheet("pareto", language, [block], freeze=(1, 0), chart=chart)
+    blocks = (block, curve_block)
+    widths = _column_widths(blocks)
+    first = chart_anchor(widths, 1, 1, 660, CHART_ROWS)
+    second = chart_anchor(widths, first[2] + 1, 1, 480, CHART_ROWS)
+    charts = (pareto_chart(table, block, name, result, language, first),
+              abc_curve_chart(curve, curve_block, name, result, language, second))
+    setup = PrintSetup(landscape=True, title_rows=(block.header_row, block.header_row),
+                       row_breaks=(CHART_ROWS,))
+    return Sheet(key="pareto", name=name, blocks=blocks, column_widths=widths, charts=charts,
+                 print_setup=setup)
 
 
 def summary_sheet(result: Any, language: str) -> Sheet:
@@ -335,7 +488,8 @@ def data_quality_sheet(result: Any, language: str) -> Sheet:
     frame = result.data_quality.reindex(columns=list(DATA_QUALITY_COLUMNS))
     block = _table(frame, language)
     freeze, ref = _freeze_filter(block)
-    return _sheet("data_quality", language, [block], freeze=freeze, autofilter=ref)
+    return _sheet("data_quality", language, [block], freeze=freeze, autofilter=ref,
+                  title_rows=(1, 1))
 
 
 def tier_changes_sheet(result: Any, language: str) -> Sheet:
@@ -356,7 +510,7 @@ def tier_changes_sheet(result: Any, language: str) -> Sheet:
     blocks = [left, _table(frame, language, origin=(1, left.last_column + 2),
                            title=phrase("tier_change_matrix", language),
                            formats={c: "integer" for c in to_labels}, headers=shown)]
-    return _sheet("tier_changes", language, blocks, freeze=(2, 0))
+    return _sheet("tier_changes", language, blocks, freeze=(2, 0), title_rows=(2, 2))
 
 
 def settings_block(settings: Any, language: str) -> Block:
@@ -374,7 +528,8 @@ def settings_sheet(result: Any, language: str) -> Sheet:
     width = len(block.header)
     widths = (18.0, 16.0, 60.0, 16.0)[:width]
     return Sheet(key="settings", name=sheet_name("settings", language), blocks=(block,),
-                 freeze=(1, 0), column_widths=widths, only_if_missing=True)
+                 freeze=(1, 0), column_widths=widths, only_if_missing=True,
+                 print_setup=PrintSetup(landscape=True, title_rows=(1, 1)))
 
 
 def build_report(result: Any, language: str | None = None) -> Report:

@@ -34,6 +34,7 @@ CONTENT_TYPES = {
     "chart": "application/vnd.openxmlformats-officedocument.drawingml.chart+xml",
 }
 FILTER_DATABASE = "_xlnm._FilterDatabase"
+PRINT_TITLES = "_xlnm.Print_Titles"
 # Children of <workbook> that come after <definedNames> (CT_Workbook sequence).
 _AFTER_DEFINED_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches",
                         "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr",
@@ -215,11 +216,20 @@ class WorkbookParts:
     def set_filter_database(self, sheet_index: int, ref: str | None) -> None:
         """The hidden _xlnm._FilterDatabase name of the sheet at ``sheet_index`` (0-based):
         removed, then set to ``ref`` ('Tiers'!$A$1:$Z$101) when given."""
+        self.set_local_name(FILTER_DATABASE, sheet_index, ref, hidden=True)
+
+    def set_print_titles(self, sheet_index: int, ref: str | None) -> None:
+        """The _xlnm.Print_Titles name (rows repeated on every printed page, 'Tiers'!$1:$1)
+        of the sheet at ``sheet_index``: removed, then set to ``ref`` when given."""
+        self.set_local_name(PRINT_TITLES, sheet_index, ref)
+
+    def set_local_name(self, name: str, sheet_index: int, ref: str | None,
+                       hidden: bool = False) -> None:
+        """A sheet-scoped defined name: removed, then set to ``ref`` when given."""
         names = self.workbook.find(_q(MAIN, "definedNames"))
         if names is not None:
             for item in list(names):
-                if (item.get("name") == FILTER_DATABASE
-                        and item.get("localSheetId") == str(sheet_index)):
+                if item.get("name") == name and item.get("localSheetId") == str(sheet_index):
                     names.remove(item)
         if ref is None:
             if names is not None and len(names) == 0:
@@ -233,8 +243,10 @@ class WorkbookParts:
                     break
             else:
                 self.workbook.append(names)
-        item = etree.SubElement(names, _q(MAIN, "definedName"), name=FILTER_DATABASE,
-                                localSheetId=str(sheet_index), hidden="1")
+        item = etree.SubElement(names, _q(MAIN, "definedName"), name=name,
+                                localSheetId=str(sheet_index))
+        if hidden:
+            item.set("hidden", "1")
         item.text = ref
 
     def edited_parts(self) -> dict[str, bytes]:

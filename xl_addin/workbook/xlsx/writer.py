@@ -22,7 +22,7 @@ import pandas as pd
 from ...errors import CustomerTiersError, WorkbookError
 from ...report import labels
 from ...report.layout import Block, Report, Sheet, _column_widths
-from .chart_xml import pareto_chart_xml
+from .chart_xml import chart_xml
 from .drawing_xml import drawing_xml
 from .package import PackageWriter, SourcePackage, atomic_output
 from .styles import StyleBook
@@ -103,7 +103,8 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
             index = next(i for i, e in enumerate(existing) if e is entry)
             parts.set_filter_database(
                 index, absolute_ref(sheet.name, sheet.autofilter) if sheet.autofilter else None)
-            drawing_rel = _add_chart(parts, new, entry, sheet) if sheet.chart else None
+            parts.set_print_titles(index, _print_titles(sheet))
+            drawing_rel = _add_charts(parts, new, entry, sheet) if sheet.charts else None
             new[entry.part] = worksheet_chunks(sheet, book, drawing_rel_id=drawing_rel,
                                                date1904=parts.date1904)
         new.update(parts.edited_parts())
@@ -139,20 +140,33 @@ def _find_sheet(existing: list[SheetEntry], sheet: Sheet) -> SheetEntry | None:
     return None
 
 
-def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet) -> str:
-    """Drawing + chart parts for the sheet's Pareto chart; returns the sheet's drawing rel id."""
+def _print_titles(sheet: Sheet) -> str | None:
+    rows = sheet.print_setup.title_rows
+    if rows is None:
+        return None
+    quoted = "'" + sheet.name.replace("'", "''") + "'"
+    return f"{quoted}!${rows[0]}:${rows[1]}"
+
+
+def _add_charts(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet) -> str:
+    """One drawing part holding every chart of the sheet, one chart part each; returns the
+    sheet's drawing rel id."""
     drawing = parts.free_part("xl/drawings/drawing{}.xml")
     parts.add_part(drawing, "drawing")
-    chart = parts.free_part("xl/charts/chart{}.xml")
-    parts.add_part(chart, "chart")
     new[rels_path(entry.part)] = relationships_xml(
         [("rId1", REL_TYPES["drawing"], relative(entry.part, drawing))])
     parts.add_part(rels_path(entry.part))
-    new[drawing] = drawing_xml(sheet.chart.anchor, "rId1")
-    new[rels_path(drawing)] = relationships_xml(
-        [("rId1", REL_TYPES["chart"], relative(drawing, chart))])
+    anchors, rels = [], []
+    for number, chart in enumerate(sheet.charts, start=1):
+        part = parts.free_part("xl/charts/chart{}.xml")
+        parts.add_part(part, "chart")
+        new[part] = chart_xml(chart)
+        rel_id = f"rId{number}"
+        rels.append((rel_id, REL_TYPES["chart"], relative(drawing, part)))
+        anchors.append((chart.anchor, rel_id, chart.name))
+    new[drawing] = drawing_xml(anchors)
+    new[rels_path(drawing)] = relationships_xml(rels)
     parts.add_part(rels_path(drawing))
-    new[chart] = pareto_chart_xml(sheet.chart)
     return "rId1"
 
 
