@@ -10,7 +10,11 @@ chart as the package writer, from the same Report. Rules:
   non-text column and starts with = + - @ is written with a leading apostrophe (Excel's own
   "this is text" prefix, not part of the value).
 * Only xlwings' open-source API; the two things it lacks on Windows desktop (freeze panes and
-  turning an autofilter on) go through ``.api`` in ``_native_view`` and nowhere else.
+  turning an autofilter on) go through ``.api`` in ``_native_view``; page setup and chart
+  series (per-point colours, secondary axes, scatters) go through it in ``_print_setup`` and
+  ``write_chart``.
+* Formula cells (``layout.Formula``, built from the report's own layout) get their current
+  value in the block's one write, then ``.formula``.
 
 The caller computes the Report first; this module only writes.
 """
@@ -27,9 +31,11 @@ import pandas as pd
 import xlwings as xw
 
 from ..report import labels
+from ..report.layout import Formula
 
 if TYPE_CHECKING:  # the Report classes are only read here, never built
-    from ..report.layout import Block, ParetoChart, Report, Sheet
+    from ..report.charts import Axis, Chart, Series
+    from ..report.layout import Block, Report, Sheet
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -83,6 +89,7 @@ def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
     for chart in spec.charts:
         write_chart(sheet, chart)
     _native_view(sheet, spec.freeze, spec.autofilter)
+    _print_setup(sheet, spec.print_setup)
 
 
 def write_block(sheet: xw.Sheet, block: Block) -> None:
@@ -105,6 +112,8 @@ def write_block(sheet: xw.Sheet, block: Block) -> None:
         target.number_format = FORMAT_CODES[fmt]
     body = sheet.range((block.first_row, column)).resize(height, width)
     body.value = block_rows(block)
+    for (r, c), formula in block_formulas(block):
+        sheet.range((r, c)).formula = formula.text
     if block.tier_column is not None:
         tiers = block.values.iloc[:, block.tier_column].tolist()
         for first, count, tier in tier_runs(tiers):
@@ -112,6 +121,16 @@ def write_block(sheet: xw.Sheet, block: Block) -> None:
             if colour is not None:
                 target = sheet.range((block.first_row + first, column + block.tier_column))
                 target.resize(count, 1).color = colour
+
+
+def block_formulas(block: Block) -> list[tuple[tuple[int, int], Formula]]:
+    """((row, column), Formula) of every formula cell of ``block`` (1-based sheet cells)."""
+    found = []
+    for i, record in enumerate(block.values.itertuples(index=False, name=None)):
+        for j, value in enumerate(record):
+            if isinstance(value, Formula):
+                found.append(((block.first_row + i, block.first_column + j), value))
+    return found
 
 
 def block_rows(block: Block) -> list[list[Any]]:
@@ -129,6 +148,8 @@ def excel_value(value: Any, in_text_column: bool) -> Any:
     need no prefix; elsewhere a string starting with = + - @ gets Excel's apostrophe prefix."""
     if value is None or value is pd.NaT:
         return None
+    if isinstance(value, Formula):  # its value now; the formula itself is set after the write
+        return value.cached
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, np.generic):
@@ -167,42 +188,95 @@ def split_reference(reference: str) -> tuple[str, str]:
     return (quoted.replace("''", "'") if quoted is not None else plain), address
 
 
-def write_pareto_chart(sheet: xw.Sheet, chart: ParetoChart) -> xw.Chart:
-    """The combo chart: measure as columns (primary axis), cumulative share and the reference
-    line as lines on a secondary 0..100% axis, categories = customer names."""
-    book = sheet.book
+# Excel's object-model constants (XlChartType, XlAxisType, XlAxisGroup, MsoLineDashStyle).
+XL_CHART_TYPES = {("bar", False): 51, ("bar", True): 57, ("line", False): 4,
+                  ("line", True): 65, ("scatter", False): 74, ("scatter", True): -4169}
+XL_CATEGORY, XL_VALUE, XL_PRIMARY, XL_SECONDARY, XL_MAXIMUM = 1, 2, 1, 2, 2
+XL_LANDSCAPE, XL_PORTRAIT = 2, 1
+MSO_DASHES = {"dash": 4, "sysDash": 10, "sysDot": 3}
+POINTS_PER_PIXEL = 0.75
 
-    def target(reference: str) -> xw.Range:
-        name, address = split_reference(reference)
-        return book.sheets[name].range(address)
 
+def colour_number(hex_colour: str) -> int:
+    """Excel's RGB number (red in the low byte) of an "RRGGBB" colour."""
+    r, g, b = rgb(hex_colour)
+    return r + 256 * g + 65536 * b
+
+
+def _xl_chart_type(series: Series) -> int:
+    if series.kind == "scatter":
+        return XL_CHART_TYPES[("scatter", not series.line)]
+    return XL_CHART_TYPES[(series.kind, series.markers and series.kind == "line")]
+
+
+def write_chart(sheet: xw.Sheet, chart: Chart) -> xw.Chart:
+    """One chart of the Report at its anchor: xlwings places it; series, colours and axes go
+    through the COM chart (``.api``), which xlwings' open-source API does not reach (per-point
+    colours, secondary axes, scatter series)."""
     first_col, first_row, last_col, last_row = chart.anchor
     top_left = sheet.range((first_row + 1, first_col + 1))
     bottom_right = sheet.range((last_row + 1, last_col + 1))
     left, top = top_left.left, top_left.top
     width = max(bottom_right.left - left, 360.0)
     height = max(bottom_right.top - top, 220.0)
-    # one multi-area source: the three value columns, in series order
-    data_sheet = split_reference(chart.values)[0]
-    source = book.sheets[data_sheet].range(
-        ",".join(split_reference(r)[1] for r in (chart.values, chart.cumulative, chart.reference))
-    )
-    combo = sheet.charts.add(
-        left=left, top=top, width=width, height=height, chart_type="column_clustered",
-        source=source, plot_by="columns", name="Pareto",
-    )
-    combo.set_x_axis_values(target(chart.categories))
-    combo.title = chart.title
-    bars, cumulative_line, reference_line = combo.series[0], combo.series[1], combo.series[2]
-    bars.name = chart.value_name
-    cumulative_line.set(name=chart.cumulative_name, chart_type="line_markers", axis_group="secondary")
-    reference_line.set(name=chart.reference_name, chart_type="line", axis_group="secondary")
-    combo.category_axis.title = chart.category_axis_title
-    combo.value_axis.set(title=chart.value_axis_title, number_format=FORMAT_CODES[chart.value_format])
-    combo.secondary_value_axis.set(
-        title=chart.share_axis_title, minimum_scale=0, maximum_scale=1, number_format="0%"
-    )
-    return combo
+    drawn = sheet.charts.add(left=left, top=top, width=width, height=height, name=chart.name)
+    native = drawn.api[1] if isinstance(drawn.api, tuple) else drawn.api
+    collection = native.SeriesCollection()
+    for series in chart.series:
+        added = collection.NewSeries()
+        added.ChartType = _xl_chart_type(series)
+        if series.secondary:
+            added.AxisGroup = XL_SECONDARY
+        added.Name = series.name
+        added.Values = "=" + series.values
+        if series.categories:
+            added.XValues = "=" + series.categories
+        _style_series(added, series)
+    native.HasTitle = True
+    native.ChartTitle.Text = chart.title
+    native.HasLegend = chart.legend
+    _style_axis(native.Axes(XL_CATEGORY, XL_PRIMARY), chart.x_axis,
+                reverse=chart.horizontal)
+    _style_axis(native.Axes(XL_VALUE, XL_PRIMARY), chart.y_axis)
+    if chart.y2_axis is not None and any(s.secondary for s in chart.series):
+        _style_axis(native.Axes(XL_VALUE, XL_SECONDARY), chart.y2_axis)
+    if chart.horizontal:  # first category on top, the value axis still at the bottom
+        native.Axes(XL_CATEGORY, XL_PRIMARY).Crosses = XL_MAXIMUM
+    return drawn
+
+
+def _style_series(added: Any, series: Series) -> None:
+    if series.kind == "bar":
+        if series.colour:
+            added.Format.Fill.ForeColor.RGB = colour_number(series.colour)
+        for index, colour in enumerate(series.point_colours, start=1):
+            if colour and colour != series.colour:
+                added.Points(index).Format.Fill.ForeColor.RGB = colour_number(colour)
+        return
+    line = added.Format.Line
+    if series.line:
+        if series.colour:
+            line.ForeColor.RGB = colour_number(series.colour)
+        line.Weight = series.line_width
+        if series.dash:
+            line.DashStyle = MSO_DASHES.get(series.dash, 4)
+    if series.markers and series.colour:
+        added.MarkerBackgroundColor = colour_number(series.colour)
+        added.MarkerForegroundColor = colour_number(series.colour)
+
+
+def _style_axis(axis: Any, spec: Axis, reverse: bool = False) -> None:
+    if spec.title:
+        axis.HasTitle = True
+        axis.AxisTitle.Text = spec.title
+    axis.TickLabels.NumberFormat = spec.number_format
+    if spec.minimum is not None:
+        axis.MinimumScale = spec.minimum
+    if spec.maximum is not None:
+        axis.MaximumScale = spec.maximum
+    axis.HasMajorGridlines = spec.gridlines
+    if reverse:
+        axis.ReversePlotOrder = True
 
 
 def _find_sheet(book: xw.Book, name: str) -> xw.Sheet | None:
@@ -222,10 +296,23 @@ def _fresh_sheet(book: xw.Book, name: str, existing: xw.Sheet | None) -> xw.Shee
     return existing
 
 
+def _print_setup(sheet: xw.Sheet, setup: Any) -> None:
+    """One page wide, landscape when wide, title rows and page breaks (Excel's PageSetup)."""
+    page = sheet.api.PageSetup
+    page.Orientation = XL_LANDSCAPE if setup.landscape else XL_PORTRAIT
+    page.Zoom = False
+    page.FitToPagesWide = 1
+    page.FitToPagesTall = False
+    if setup.title_rows:
+        page.PrintTitleRows = f"${setup.title_rows[0]}:${setup.title_rows[1]}"
+    for row in setup.row_breaks:
+        sheet.api.HPageBreaks.Add(Before=sheet.range((row + 1, 1)).api)
+
+
 def _native_view(sheet: xw.Sheet, freeze: tuple[int, int] | None, autofilter: str | None) -> None:
     """Freeze panes and autofilter through Excel's object model (``.api``): open-source xlwings
     has no desktop implementation of ``freeze_panes`` and no call that turns a filter on
-    without criteria. The only ``.api`` use in the writer."""
+    without criteria."""
     if autofilter:
         native = sheet.api
         if native.AutoFilterMode:

@@ -21,6 +21,7 @@ LANGUAGES = ("en", "zh")
 
 # Sheet key -> (English name, 中文 name). Order = order in which new sheets are added.
 SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "dashboard": ("Dashboard", "仪表板"),
     "tiers": ("Tiers", "客户分级"),
     "pareto": ("Pareto", "帕累托"),
     "summary": ("Summary", "汇总"),
@@ -180,8 +181,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                          "贡献 {cut:.0%} 的{measure}"),
     "measure_profit": ("profit", "利润贡献"),
     "measure_revenue": ("revenue", "销售额"),
-    "abc_curve_title": ("ABC curve · A {a:.0%}, B {b:.0%}, C {c:.0%} of customers",
-                        "ABC曲线 · A类 {a:.0%}、B类 {b:.0%}、C类 {c:.0%} 的客户"),
+    "abc_curve_title": ("ABC curve · customers with positive {measure}: A {a:.0%}, B {b:.0%}, C {c:.0%}",
+                        "ABC曲线 · {measure}为正的客户中 A类 {a:.0%}、B类 {b:.0%}、C类 {c:.0%}"),
     "abc_curve_x": ("Cumulative share of customers", "客户累计占比"),
     "abc_curve_y": ("Cumulative share of {measure}", "{measure}累计占比"),
     "abc_curve_data": ("ABC curve data", "ABC曲线数据"),
@@ -192,6 +193,19 @@ PHRASES: dict[str, tuple[str, str]] = {
     "pareto_y2": ("Cumulative share", "累计占比"),
     "reference": ("{cut:.0%} line", "{cut:.0%} 参考线"),
     "blank": (BLANK, "(空白)"),
+    "dashboard_title": ("Customer tiers at a glance", "客户分级概览"),
+    "kpi_customers": ("Customers", "客户数"),
+    "kpi_revenue": ("Revenue", "销售额"),
+    "kpi_profit": ("Profit", "利润贡献"),
+    "kpi_a_profit_share": ("Share of profit from A", "A类客户利润占比"),
+    "kpi_over_limits": ("Customers over holding limits", "超出保有量的客户数"),
+    "kpi_rows_left_out": ("Rows left out", "未纳入分析的行数"),
+    "dash_tiers_title": ("Customers and profit by ABC tier", "各ABC分类的客户与利润占比"),
+    "dash_segments_title": ("Customers by RFM segment", "各RFM细分的客户数"),
+    "dash_lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段的客户数"),
+    "dash_holdings_title": ("Customers held vs limit per salesperson (red: over)",
+                            "各销售保有客户数与上限（红色：超出）"),
+    "holdings_title": ("Holdings per salesperson", "各销售保有量"),
     "no_changes": ("No previous tiers in this workbook: nothing to compare yet.",
                    "工作簿中没有上次的分级结果，暂无可比较的变化。"),
 }

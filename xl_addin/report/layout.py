@@ -23,6 +23,7 @@ import pandas as pd
 from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
+from ..settings import ALL_TIERS
 from . import labels
 from .charts import Axis, Chart, Series, cache, curve_points
 from .labels import column_format, column_header, phrase, sheet_name, translate_value
@@ -354,7 +355,6 @@ def abc_curve_chart(curve: pd.DataFrame, block: Block, sheet: str, result: Any, 
     ref = _refs(block, list(curve.columns), sheet)
     tiers = curve["abc_tier"].to_numpy(dtype=object)
     counts = result.pareto["abc_tier"].value_counts()
-    n_all = int(len(result.pareto))
     series = []
     start = 0
     for tier in ("A", "B", "C"):
@@ -369,7 +369,8 @@ def abc_curve_chart(curve: pd.DataFrame, block: Block, sheet: str, result: Any, 
                              x_ref, cache(part["customer_share"]), kind="scatter",
                              colour=labels.TIER_CHART_COLOURS[tier], line_width=2.5))
         start = last
-    share = {t: int(counts.get(t, 0)) / n_all if n_all else 0.0 for t in ("A", "B", "C", "D")}
+    n_positive = int(sum(counts.get(t, 0) for t in ("A", "B", "C")))
+    share = {t: int(counts.get(t, 0)) / n_positive if n_positive else 0.0 for t in ("A", "B", "C")}
     title = phrase("abc_curve_title", language, a=share["A"], b=share["B"], c=share["C"],
                    measure=phrase(f"measure_{result.measure}", language))
     cut_rows = [int(np.flatnonzero(tiers == t)[-1]) for t in ("A", "B") if (tiers == t).any()]
@@ -386,7 +387,7 @@ def abc_curve_chart(curve: pd.DataFrame, block: Block, sheet: str, result: Any, 
         x_axis=Axis(title=phrase("abc_curve_x", language), number_format=share_format,
                     minimum=0, maximum=1),
         y_axis=Axis(title=phrase("abc_curve_y", language,
-                                 measure=column_header(result.measure, language)),
+                                 measure=phrase(f"measure_{result.measure}", language)),
                     number_format=share_format, minimum=0, maximum=1, gridlines=True),
     )
 
@@ -430,7 +431,8 @@ def pareto_sheet(result: Any, language: str) -> Sheet:
         curve, language, origin=(top, block.last_column + 2), tier_column="abc_tier",
         title=phrase("abc_curve_data", language),
         headers={"customer_share": phrase("abc_curve_x", language),
-                 "cum_share": phrase("abc_curve_y", language, measure=measure_label),
+                 "cum_share": phrase("abc_curve_y", language,
+                                     measure=phrase(f"measure_{result.measure}", language)),
                  "cut_off": phrase("cut_offs", language)},
         formats={"customer_share": "percent", "cut_off": "percent"},
     )
@@ -532,12 +534,176 @@ def settings_sheet(result: Any, language: str) -> Sheet:
                  print_setup=PrintSetup(landscape=True, title_rows=(1, 1)))
 
 
+# -- dashboard -----------------------------------------------------------------------------
+
+DASHBOARD_CHART_ROWS = 16
+
+
+def _cell(sheet: Sheet | str, row: int, column: int) -> str:
+    name = sheet if isinstance(sheet, str) else sheet.name
+    return cell_range(name, row, column, row, column).rsplit(":", 1)[0]
+
+
+def _column_ref(sheet: Sheet, block: Block, column: int) -> str:
+    """The values of 0-based ``column`` of ``block`` (at least one row, so an empty table
+    still gives a valid range)."""
+    c = block.first_column + column
+    return cell_range(sheet.name, block.first_row, c, max(block.last_row, block.first_row), c)
+
+
+def headline_block(result: Any, language: str, tiers: Sheet, summary: Sheet,
+                   coverage: Sheet, data_quality: Sheet) -> Block:
+    """The figures at the top of the Dashboard, each a formula reading a generated table
+    (so a reader sees where it comes from) with its current value cached."""
+    customers = result.customers
+    table = tiers.blocks[0]
+    column = {c: i for i, c in enumerate(labels.TIERS_COLUMNS)}
+    tier_block = summary.blocks[0]  # A, B, C, D, Total
+    a_row = tier_block.first_row  # A comes first
+    profit_share_col = tier_block.first_column + list(result.tier_summary.columns).index("profit_share")
+    summary_a = result.tier_summary.set_index("tier")
+    cover = coverage.blocks[0]
+    headroom = result.coverage["headroom"].to_numpy(dtype="float64")
+    quality = data_quality.blocks[0]
+    figures = [
+        ("customers", "integer", Formula(f"=COUNTA({_column_ref(tiers, table, column['customer_id'])})",
+                                         float(len(customers)))),
+        ("revenue", "currency", Formula(f"=SUM({_column_ref(tiers, table, column['revenue'])})",
+                                        float(np.nansum(customers["revenue"].to_numpy(dtype="float64"))))),
+        ("profit", "currency", Formula(f"=SUM({_column_ref(tiers, table, column['profit'])})",
+                                       float(np.nansum(customers["profit"].to_numpy(dtype="float64"))))),
+        ("a_profit_share", "percent", Formula(f"={_cell(summary, a_row, profit_share_col)}",
+                                              _number_or_none(summary_a.loc["A", "profit_share"]))),
+        ("over_limits", "integer", Formula(
+            f'=-SUMIF({_column_ref(coverage, cover, list(result.coverage.columns).index("headroom"))},"<0")',
+            float(-headroom[headroom < 0].sum()))),
+        ("rows_left_out", "integer", Formula(
+            f"=COUNTA({_column_ref(data_quality, quality, 0)})", float(len(result.data_quality)))),
+    ]
+    values = pd.DataFrame({i: pd.Series([f], dtype=object) for i, (_, _, f) in enumerate(figures)})
+    return Block(header=tuple(phrase(f"kpi_{k}", language) for k, _, _ in figures), values=values,
+                 formats=tuple(fmt for _, fmt, _ in figures), origin=(1, 1),
+                 title=phrase("dashboard_title", language))
+
+
+def _number_or_none(value: Any) -> float | None:
+    value = float(value) if value is not None and not pd.isna(value) else None
+    return value if value is None or np.isfinite(value) else None
+
+
+def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet, coverage: Sheet,
+                    data_quality: Sheet) -> Sheet:
+    """Headline figures (formulas over the generated tables) at the top, four charts under
+    them in a 2 x 2 grid, and the charts' data tables below."""
+    name = sheet_name("dashboard", language)
+    headline = headline_block(result, language, tiers, summary, coverage, data_quality)
+    top = headline.last_row + 2 + 2 * DASHBOARD_CHART_ROWS + 2
+    # The charts' data
+    by_tier = result.tier_summary[result.tier_summary["tier"].isin(TIER_KEYS)].reset_index(drop=True)
+    by_tier = by_tier[["tier", "customers", "customer_share", "profit", "profit_share"]]
+    segments = result.rfm_segments[["rfm_segment", "customers"]]
+    segments = segments[segments["customers"] > 0].sort_values(
+        "customers", ascending=False, kind="stable").reset_index(drop=True)
+    stages = result.lifecycle_counts[["lifecycle", "customers"]].reset_index(drop=True)
+    holdings = _holdings(result.coverage)
+    tier_block = _table(by_tier, language, origin=(top, 1), tier_column="tier",
+                        title=phrase("tier_summary", language))
+    # one under another in the first columns, so the sheet is as wide as the charts
+    placed = _stack([tier_block] + [
+        _table(frame, language, title=phrase(title, language))
+        for frame, title in ((segments, "rfm_segments"), (stages, "lifecycle_counts"),
+                             (holdings, "holdings_title"))], start_row=top)
+    _, segment_block, stage_block, holding_block = placed
+    blocks = (headline, *placed)
+    widths = _column_widths(blocks)
+    first_row = headline.last_row + 2
+    second_row = first_row + DASHBOARD_CHART_ROWS + 1
+    left = chart_anchor(widths, 1, first_row, 560, DASHBOARD_CHART_ROWS)
+    right = chart_anchor(widths, left[2] + 1, first_row, 560, DASHBOARD_CHART_ROWS)
+    left2 = (left[0], second_row - 1, left[2], second_row - 1 + DASHBOARD_CHART_ROWS)
+    right2 = (right[0], second_row - 1, right[2], second_row - 1 + DASHBOARD_CHART_ROWS)
+
+    def ref(block: Block, frame: pd.DataFrame, column: str) -> str:
+        return _refs(block, list(frame.columns), name)(column)
+
+    tier_names = cache(tier_block.values.iloc[:, 0])
+    share = labels.AXIS_FORMATS["share"]
+    count = labels.AXIS_FORMATS["count"]
+    tier_chart = Chart(
+        kind="bar", title=phrase("dash_tiers_title", language), name="ABC tiers", anchor=left,
+        series=(
+            Series(column_header("customer_share", language), ref(tier_block, by_tier, "customer_share"),
+                   cache(by_tier["customer_share"]), ref(tier_block, by_tier, "tier"), tier_names,
+                   colour=labels.BAR_COLOUR),
+            Series(column_header("profit_share", language), ref(tier_block, by_tier, "profit_share"),
+                   cache(by_tier["profit_share"]), ref(tier_block, by_tier, "tier"), tier_names,
+                   colour=labels.TIER_CHART_COLOURS["A"],
+                   point_colours=tuple(labels.TIER_CHART_COLOURS[t] for t in by_tier["tier"])),
+        ),
+        x_axis=Axis(title=column_header("abc_tier", language)),
+        y_axis=Axis(number_format=share, gridlines=True),
+    )
+    segment_chart = Chart(
+        kind="bar", horizontal=True, title=phrase("dash_segments_title", language),
+        name="RFM segments", anchor=right, legend=False,
+        series=(Series(column_header("customers", language),
+                       ref(segment_block, segments, "customers"), cache(segments["customers"]),
+                       ref(segment_block, segments, "rfm_segment"),
+                       cache(segment_block.values.iloc[:, 0]), colour=labels.BAR_COLOUR),),
+        y_axis=Axis(number_format=count, gridlines=True),
+    )
+    stage_chart = Chart(
+        kind="bar", title=phrase("dash_lifecycle_title", language), name="Lifecycle",
+        anchor=left2, legend=False,
+        series=(Series(column_header("customers", language), ref(stage_block, stages, "customers"),
+                       cache(stages["customers"]), ref(stage_block, stages, "lifecycle"),
+                       cache(stage_block.values.iloc[:, 0]), colour=labels.BAR_COLOUR),),
+        y_axis=Axis(number_format=count, gridlines=True),
+    )
+    over = holdings["held"].to_numpy(dtype="float64") > holdings["limit"].to_numpy(dtype="float64")
+    people = cache(holding_block.values.iloc[:, 0])
+    holding_chart = Chart(
+        kind="bar", title=phrase("dash_holdings_title", language), name="Holdings",
+        anchor=right2,
+        series=(
+            Series(column_header("held", language), ref(holding_block, holdings, "held"),
+                   cache(holdings["held"]), ref(holding_block, holdings, "salesperson"), people,
+                   colour=labels.BAR_COLOUR,
+                   point_colours=tuple(labels.OVER_COLOUR if o else None for o in over)),
+            Series(column_header("limit", language), ref(holding_block, holdings, "limit"),
+                   cache(holdings["limit"]), ref(holding_block, holdings, "salesperson"), people,
+                   colour=labels.LIMIT_COLOUR),
+        ),
+        x_axis=Axis(title=column_header("salesperson", language)),
+        y_axis=Axis(number_format=count, gridlines=True),
+    )
+    setup = PrintSetup(landscape=True, row_breaks=(second_row - 2, top - 2))
+    return Sheet(key="dashboard", name=name, blocks=blocks, column_widths=widths,
+                 charts=(tier_chart, segment_chart, stage_chart, holding_chart),
+                 print_setup=setup)
+
+
+def _holdings(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per salesperson: customers held and the overall limit (the coverage rows for all
+    tiers; limit empty where no rule applies)."""
+    rows = coverage[coverage["tier"] == ALL_TIERS]
+    return pd.DataFrame({
+        "salesperson": rows["salesperson"].astype(object).to_numpy(),
+        "held": rows["held"].to_numpy(dtype="float64"),
+        "limit": rows["limit"].to_numpy(dtype="float64"),
+    })
+
+
 def build_report(result: Any, language: str | None = None) -> Report:
     """Every generated sheet for ``result`` (a TierResult) in ``language`` ("en" / "zh";
-    default: the result's Settings.language)."""
+    default: the result's Settings.language). The Dashboard comes first; its figures read the
+    other sheets."""
     language = language or result.settings.language
     if language not in labels.LANGUAGES:
         raise ValueError(f"language must be en or zh, got {language!r}")
     builders = (tiers_sheet, pareto_sheet, summary_sheet, coverage_sheet, data_quality_sheet,
                 tier_changes_sheet, settings_sheet)
-    return Report(language=language, sheets=tuple(b(result, language) for b in builders))
+    sheets = {b.__name__: b(result, language) for b in builders}
+    dashboard = dashboard_sheet(result, language, sheets["tiers_sheet"], sheets["summary_sheet"],
+                                sheets["coverage_sheet"], sheets["data_quality_sheet"])
+    return Report(language=language, sheets=(dashboard, *sheets.values()))

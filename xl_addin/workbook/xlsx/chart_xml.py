@@ -90,7 +90,7 @@ def _marker(series: Series) -> str:
     if not series.markers:
         return '<c:marker><c:symbol val="none"/></c:marker>'
     colour = series.colour or "000000"
-    return (f'<c:marker><c:symbol val="circle"/><c:size val="5"/>{fill_xml(colour)}'
+    return (f'<c:marker><c:symbol val="circle"/><c:size val="7"/>{fill_xml(colour)}'
             "</c:marker>")
 
 
