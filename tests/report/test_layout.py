@@ -7,7 +7,7 @@ import pytest
 
 from tests.report.factory import make_result
 from xl_addin.report import labels
-from xl_addin.report.layout import Block, build_report, cell_range, column_letter, pareto_table
+from xl_addin.report.layout import Block, build_report, cell_range, column_letter
 
 ISSUE_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
@@ -17,8 +17,8 @@ ISSUE_HEADERS = [
 
 
 @pytest.mark.parametrize("language, names", [
-    ("en", ["Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "Settings"]),
-    ("zh", ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]),
+    ("en", ["Dashboard", "Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "Settings"]),
+    ("zh", ["仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]),
 ])
 def test_sheet_names_and_order(language, names):
     assert [s.name for s in build_report(make_result(), language).sheets] == names
@@ -84,34 +84,6 @@ def test_format_codes_and_tier_colours_cover_every_format_and_tier():
     assert labels.FORMAT_CODES["percent"] == "0.0%" and labels.FORMAT_CODES["date"] == "yyyy-mm-dd"
     assert sorted(labels.TIER_COLOURS) == ["A", "B", "C", "D"]
     assert all(len(c) == 6 and int(c, 16) >= 0 for c in labels.TIER_COLOURS.values())
-
-
-def test_pareto_table_top_customers_and_others():
-    pareto = pd.DataFrame({
-        "rank": [1, 2, 3, 4], "customer_id": ["a", "b", "c", "d"],
-        "customer_name": ["A co", None, "C co", "D co"], "measure": [50.0, 30.0, 15.0, 5.0],
-        "share": [0.5, 0.3, 0.15, 0.05], "cum_share": [0.5, 0.8, 0.95, 1.0],
-        "abc_tier": ["A", "A", "B", "C"]})
-    table = pareto_table(pareto, a_cut=0.8, top=2, others_label="Others")
-    assert list(table["customer_name"]) == ["A co", "b", "Others"]
-    assert list(table["measure"]) == [50.0, 30.0, 20.0]
-    assert table["share"].iloc[2] == pytest.approx(0.2)
-    assert list(table["cum_share"]) == [0.5, 0.8, 1.0]
-    assert list(table["reference"]) == [0.8, 0.8, 0.8]
-    assert len(pareto_table(pareto, 0.8, top=4)) == 4  # no Others row when all fit
-
-
-def test_pareto_chart_spec_points_at_the_table():
-    result = make_result(60)
-    sheet = build_report(result, "zh").sheet("pareto")
-    chart = sheet.chart
-    assert chart.categories == "'帕累托'!$C$2:$C$52"
-    assert chart.values == "'帕累托'!$D$2:$D$52"
-    assert chart.cumulative == "'帕累托'!$F$2:$F$52"
-    assert chart.reference == "'帕累托'!$H$2:$H$52"
-    assert chart.title == "帕累托图：各客户利润贡献" and chart.share_axis_title == "累计占比"
-    assert chart.reference_name == "80% 参考线"
-    assert sheet.blocks[0].values.iloc[50, 2] == "其他（10 个客户）"
 
 
 def test_summary_blocks_do_not_overlap_and_show_the_real_pivots():

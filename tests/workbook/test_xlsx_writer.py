@@ -50,7 +50,7 @@ def result():
 def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Sales", "Tiers", "Pareto", "Summary", "Coverage", "Data quality",
+    assert wb.sheetnames == ["Sales", "Dashboard", "Tiers", "Pareto", "Summary", "Coverage", "Data quality",
                              "Tier changes", "Settings"]
     assert wb["Sales"]["A1"].value == "kept"
     ws = wb["Tiers"]
@@ -83,13 +83,13 @@ def test_filter_database_names_are_hidden_and_sheet_local(small_xlsx, result, tm
     workbook = _members(out)["xl/workbook.xml"].decode()
     names = re.findall(r'<definedName name="_xlnm._FilterDatabase" localSheetId="(\d)" '
                        r'hidden="1">([^<]*)</definedName>', workbook)
-    assert names == [("1", "'Tiers'!$A$1:$Z$72"), ("5", "'Data quality'!$A$1:$E$3")]
+    assert names == [("2", "'Tiers'!$A$1:$Z$72"), ("6", "'Data quality'!$A$1:$E$3")]
 
 
 def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "zh"), tmp_path / "out.xlsx")
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names[1:] == ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]
+    assert book.sheet_names[1:] == ["仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "设置"]
     rows = book.get_sheet_by_name("客户分级").to_python()
     assert rows[0][:3] == ["客户编号", "客户名称", "销售"]
     names = {r[0]: r[1] for r in rows[1:]}
@@ -107,34 +107,38 @@ def test_text_that_looks_like_a_formula_stays_text(small_xlsx, result, tmp_path)
     for i, text in enumerate(INJECTIONS[:4], start=1):
         cell = ws.cell(row_of[f"C{i:05d}"], 2)
         assert cell.value == text and cell.data_type == "s"
-    for name, xml in _members(out).items():
-        if name.startswith("xl/worksheets/"):
+    for name, xml in _members(out).items():  # formulas only on the Dashboard (sheet2)
+        if name.startswith("xl/worksheets/") and name != "xl/worksheets/sheet2.xml":
             assert b"<f>" not in xml and b"<f " not in xml
 
 
 def test_pareto_chart_series_point_at_the_right_cells(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     members = _members(out)
-    chart = etree.fromstring(members["xl/charts/chart1.xml"])
+    pareto_part = "xl/worksheets/sheet4.xml"  # Sales, Dashboard, Tiers, Pareto
+    assert b"<drawing " in members[pareto_part]
+    drawing_rels = members["xl/worksheets/_rels/sheet4.xml.rels"]
+    drawing = re.search(rb"drawings/(drawing\d+)\.xml", drawing_rels).group(1).decode()
+    chart_parts = re.findall(rb"charts/(chart\d+\.xml)", members[f"xl/drawings/_rels/{drawing}.xml.rels"])
+    chart = etree.fromstring(members["xl/charts/" + chart_parts[0].decode()])
     refs = [f.text for f in chart.iter(C + "f")]
-    assert refs == ["'Pareto'!$C$2:$C$52", "'Pareto'!$D$2:$D$52"] + [
-        "'Pareto'!$C$2:$C$52", "'Pareto'!$F$2:$F$52", "'Pareto'!$C$2:$C$52", "'Pareto'!$H$2:$H$52"]
+    # table at row 22 (title), header 23, 30 customers on rows 24..53
+    assert refs == ["'Pareto'!$C$24:$C$53", "'Pareto'!$D$24:$D$53"] + [
+        "'Pareto'!$C$24:$C$53", "'Pareto'!$F$24:$F$53", "'Pareto'!$C$24:$C$53", "'Pareto'!$H$24:$H$53"]
     assert chart.find(f".//{C}lineChart/{C}ser[2]/{C}spPr").xpath(
         ".//*[local-name()='prstDash']/@val") == ["dash"]
     share_axis = chart.findall(f".//{C}valAx")[1]
     assert share_axis.find(f"{C}scaling/{C}max").get("val") == "1"
     assert share_axis.find(f"{C}numFmt").get("formatCode") == "0%"
+    assert chart.findall(f".//{C}valAx")[0].find(f"{C}numFmt").get("formatCode") == "#,##0"
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Pareto").to_python()
-    top = result.pareto.iloc[:50]
-    assert [r[2] for r in rows[1:51]] == list(top["customer_name"])
-    assert rows[51][2] == "Others (20 customers)"
-    assert rows[51][3] == pytest.approx(result.pareto["measure"].iloc[50:].sum())
-    assert rows[51][5] == 1.0
-    assert {r[7] for r in rows[1:52]} == {0.8}
-    assert openpyxl.load_workbook(out)["Pareto"]["F2"].number_format == "0.0%"
-    # the chart is wired: sheet rels -> drawing -> chart, with content types
-    assert b"../drawings/drawing1.xml" in members["xl/worksheets/_rels/sheet3.xml.rels"]
-    assert b"../charts/chart1.xml" in members["xl/drawings/_rels/drawing1.xml.rels"]
+    top = result.pareto.iloc[:30]
+    assert [r[2] for r in rows[23:53]] == list(top["customer_name"])
+    # no "Others" row: the line is the core's cumulative share over every customer
+    assert [r[5] for r in rows[23:53]] == pytest.approx(list(top["cum_share"]))
+    assert all(r[0] in ("", None) for r in rows[53:]) or len(rows) == 53
+    assert {r[7] for r in rows[23:53]} == {0.8}
+    assert openpyxl.load_workbook(out)["Pareto"]["F24"].number_format == "0.0%"
     assert b'PartName="/xl/charts/chart1.xml"' in members["[Content_Types].xml"]
 
 
@@ -176,7 +180,7 @@ def test_switching_language_renames_in_place_and_back(xlsm, result, tmp_path):
     en = write_report(xlsm, build_report(result, "en"), tmp_path / "en.xlsm")
     zh = write_report(en, build_report(result, "zh"), tmp_path / "zh.xlsm")
     names = openpyxl.load_workbook(zh).sheetnames
-    assert names == ["Sales", "My chart", "Notes", "客户分级", "帕累托", "汇总", "保有量", "数据问题",
+    assert names == ["Sales", "My chart", "Notes", "仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题",
                      "分级变化", "Settings"]  # Settings is never overwritten, so not renamed
     back = write_report(zh, build_report(result, "en"), tmp_path / "back.xlsm")
     assert back.read_bytes() == en.read_bytes()
@@ -247,4 +251,4 @@ def test_libreoffice_renders_the_pareto_sheet(tmp_path, result):
     assert pdf.stat().st_size > 5000
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        assert "Pareto: Profit by customer" in text
+        assert "make 80% of profit" in text
