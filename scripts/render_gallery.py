@@ -215,7 +215,7 @@ def plot_colours(image: np.ndarray) -> tuple[int, float]:
         return 1, 0.0
     top, bottom, left, right = ink[0], ink[-1], cols[0], cols[-1]
     dy, dx = (bottom - top) // 10, (right - left) // 10
-    plot = image[top + dy:bottom - dy, left + dx:right - dx].reshape(-1, 3).astype(np.int16)
+    plot = image[top + dy:bottom - dy, left + dx:right - dx].reshape(-1, 3).astype(np.int32)
     if not len(plot):
         return 1, 0.0
     distinct = len(np.unique(plot[:, 0] * 65536 + plot[:, 1] * 256 + plot[:, 2]))
