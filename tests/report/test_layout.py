@@ -48,7 +48,7 @@ def test_chinese_report_translates_categorical_keys():
     block = build_report(result, "zh").sheet("tiers").blocks[0]
     col = {h: i for i, h in enumerate(block.header)}
     shown = block.values.iloc[:, col["评分等级"]]
-    assert set(shown.dropna()) <= {"重要客户", "普通客户", "潜在客户"}
+    assert set(shown.dropna()) <= {"重要客户", "普通客户", "潜力客户"}
     assert shown.isna().sum() == 1  # the prospect has no score tier
     flags = dict(zip(result.customers["flags"], block.values.iloc[:, col["标记"]]))
     assert flags["release to pool"] == "释放到公海" and flags["promote"] == "提升"
@@ -63,7 +63,7 @@ def test_chinese_report_translates_categorical_keys():
     ("flags", "promote; release to pool", "提升; 释放到公海"),
     ("status", "Over", "超出"), ("status", "No limit", "无上限"), ("status", "OK", "正常"),
     ("tier", "All", "全部"), ("change", "Score tier", "评分等级"), ("from", "(new)", "(新增)"),
-    ("to", "(gone)", "(已移除)"), ("to_tier", "Potential", "潜在客户"), ("to_tier", "B", "B"),
+    ("to", "(gone)", "(已移除)"), ("to_tier", "Potential", "潜力客户"), ("to_tier", "B", "B"),
     ("lifecycle", "Unknown", "Unknown"),
 ])
 def test_translate_value(key, value, expected):
@@ -73,10 +73,31 @@ def test_translate_value(key, value, expected):
 
 def test_chinese_names_come_from_the_core():
     from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
-    from xl_addin.core.score import SCORE_TIER_NAMES_ZH
 
     assert labels.VALUE_LABELS_ZH["rfm_segment"] == RFM_SEGMENT_NAMES_ZH
-    assert labels.VALUE_LABELS_ZH["score_tier"] == SCORE_TIER_NAMES_ZH
+    assert labels.VALUE_LABELS_ZH["score_tier"] == labels.SCORE_TIER_NAMES_ZH
+
+
+def test_one_chinese_word_per_concept():
+    from xl_addin.core.columns import LIFECYCLE_STAGES, SCORE_TIERS
+
+    assert set(labels.LIFECYCLE_NAMES_ZH) == set(LIFECYCLE_STAGES)
+    assert set(labels.SCORE_TIER_NAMES_ZH) == set(SCORE_TIERS)
+    # the glossary: Prospect is 潜在客户, the score tier Potential is 潜力客户
+    assert labels.LIFECYCLE_NAMES_ZH["Prospect"] == "潜在客户"
+    assert labels.SCORE_TIER_NAMES_ZH["Potential"] == "潜力客户"
+    assert labels.LIFECYCLE_NAMES_ZH["Lapsing"] == "流失预警"
+
+
+def test_english_rfm_classes_are_named_even_when_nobody_is_in_them():
+    result = make_result(30)
+    block = next(b for b in build_report(result, "en").sheet("summary").blocks
+                 if b.title == "RFM 8 classes")
+    names = list(block.values.iloc[:, 0])
+    assert len(names) == 8 and all(isinstance(n, str) and n for n in names)
+    assert names[0] == "Important value" and names[-1] == "General recovery"
+    counts = dict(zip(names, block.values.iloc[:, 1]))
+    assert 0 in counts.values()  # the case the fix is for: a class with no customer
 
 
 def test_format_codes_and_tier_colours_cover_every_format_and_tier():

@@ -96,7 +96,7 @@ def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
     assert [names[f"C{i:05d}"] for i in range(1, 6)] == INJECTIONS
     assert rows[1][13] == result.customers.iloc[0]["last_purchase"].date()
     tiers = {r[21] for r in rows[1:]}
-    assert tiers <= {"重要客户", "普通客户", "潜在客户", ""} and rows[-1][21] == ""  # prospect
+    assert tiers <= {"重要客户", "普通客户", "潜力客户", ""} and rows[-1][21] == ""  # prospect
 
 
 def test_text_that_looks_like_a_formula_stays_text(small_xlsx, result, tmp_path):

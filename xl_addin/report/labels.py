@@ -11,9 +11,7 @@ from typing import Iterable
 from ..core import columns as col
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
 from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
-from ..core.lifecycle import LIFECYCLE_NAMES_ZH
-from ..core.rfm import RFM_SEGMENT_NAMES_ZH
-from ..core.score import SCORE_TIER_NAMES_ZH
+from ..core.rfm import RFM_CLASSES, RFM_SEGMENT_NAMES_ZH
 from ..core.summary import BLANK, TOTAL
 from ..settings import ALL_TIERS
 
@@ -137,6 +135,13 @@ TIERS_COLUMNS = (
 
 # Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
 # names are used where it has them (one source of truth per translation).
+# Score tiers: 潜力客户 (Potential), never 潜在客户, which is the Prospect lifecycle stage.
+SCORE_TIER_NAMES_ZH = dict(zip(col.SCORE_TIERS, ("重要客户", "普通客户", "潜力客户")))
+LIFECYCLE_NAMES_ZH = dict(zip(col.LIFECYCLE_STAGES, (
+    "潜在客户", "新客户", "单次购买", "持续购买", "忠诚客户", "流失预警", "已流失")))
+# The 8 RFM classes: the core keys them by their 中文 name; English names for every class,
+# so a class nobody falls into still has its name on the Summary sheet.
+RFM_CLASS_NAMES_EN = {zh: en for zh, en in RFM_CLASSES.values()}
 TIER_WORDS_ZH = {ALL_TIERS: "全部", TOTAL: "合计"}
 MATRIX_LABELS_ZH = {NO_TIER_LABEL: "(无分级)", NEW_LABEL: "(新增)", GONE_LABEL: "(已移除)"}
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {

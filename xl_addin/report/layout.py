@@ -458,6 +458,7 @@ def summary_sheet(result: Any, language: str) -> Sheet:
     ]
     classes = result.rfm_classes
     if "rfm_class_en" in classes:  # one name column: the English one or the 中文 key
+        classes = classes.assign(rfm_class_en=classes["rfm_class"].map(labels.RFM_CLASS_NAMES_EN))
         classes = classes.drop(columns="rfm_class" if language == "en" else "rfm_class_en")
     blocks.append(_table(classes, language, title=phrase("rfm_classes", language)))
     blocks.append(_table(result.lifecycle_counts, language,
