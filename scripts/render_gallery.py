@@ -245,8 +245,10 @@ def _slug(text: str) -> str:
 
 
 def _shrink(path: Path) -> None:
+    """Crop the page's white margins and reduce to a palette (ImageMagick), when installed."""
     if shutil.which("convert"):
-        subprocess.run(["convert", str(path), "-colors", "128", "-strip", f"PNG8:{path}"],
+        subprocess.run(["convert", str(path), "-trim", "+repage", "-bordercolor", "white",
+                        "-border", "8", "-colors", "96", "-strip", f"PNG8:{path}"],
                        check=True, timeout=120)
 
 
@@ -315,8 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                 _shrink(target)
                 print(target)
             keys = [(key, labels.sheet_name(key, language)) for key in
-                    ("dashboard", "pareto", "tiers", "summary", "coverage")]
-            for key, image in sheet_first_pages(xlsx, work / "sheets", keys, args.dpi).items():
+                    ("dashboard", "pareto", "summary", "coverage")]
+            for key, image in sheet_first_pages(xlsx, work / "sheets", keys, args.dpi + 30).items():
                 target = args.out / f"{language}-sheet-{key}.png"
                 shutil.move(str(image), target)
                 _shrink(target)
