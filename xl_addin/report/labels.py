@@ -57,6 +57,7 @@ LINE_COLOUR = "C00000"
 REFERENCE_COLOUR = "7F7F7F"
 BAR_COLOUR = "4472C4"
 LIMIT_COLOUR = "A5A5A5"
+NEUTRAL_COLOUR = "A5A5A5"
 OVER_COLOUR = "C00000"
 # Axis number formats: whole money amounts and whole percentages (no decimals on an axis).
 AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "count": "#,##0", "share": "0%"}

@@ -339,7 +339,8 @@ def pareto_chart(table: pd.DataFrame, block: Block, sheet: str, result: Any, lan
     )
     return Chart(
         kind="combo", title=title, series=series, anchor=anchor, name="Pareto",
-        x_axis=Axis(title=phrase("pareto_x", language, measure=measure_label)),
+        x_axis=Axis(title=phrase("pareto_x", language,
+                                 measure=phrase(f"measure_{result.measure}", language))),
         y_axis=Axis(title=measure_label, number_format=labels.AXIS_FORMATS["money"],
                     gridlines=True),
         y2_axis=Axis(title=phrase("pareto_y2", language), number_format=labels.AXIS_FORMATS["share"],
@@ -635,7 +636,7 @@ def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet, co
         series=(
             Series(column_header("customer_share", language), ref(tier_block, by_tier, "customer_share"),
                    cache(by_tier["customer_share"]), ref(tier_block, by_tier, "tier"), tier_names,
-                   colour=labels.BAR_COLOUR),
+                   colour=labels.NEUTRAL_COLOUR),  # grey: the tier colours are profit's
             Series(column_header("profit_share", language), ref(tier_block, by_tier, "profit_share"),
                    cache(by_tier["profit_share"]), ref(tier_block, by_tier, "tier"), tier_names,
                    colour=labels.TIER_CHART_COLOURS["A"],
