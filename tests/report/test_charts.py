@@ -127,6 +127,9 @@ def test_dashboard_comes_first_with_formulas_reading_the_generated_tables():
     assert figures[1].text == f"=SUM('Tiers'!$G$2:$G${rows})"
     assert figures[1].cached == pytest.approx(result.customers["revenue"].sum())
     assert figures[2].text == f"=SUM('Tiers'!$I$2:$I${rows})"
+    # each figure fits its column (a 50,000-customer revenue once showed as ###)
+    for i, figure in enumerate(figures[:3]):
+        assert dashboard.column_widths[i] > len(f"{figure.cached:,.0f}") + 1
     a_share = result.tier_summary.set_index("tier").loc["A", "profit_share"]
     assert figures[3] == Formula("='Summary'!$G$3", pytest.approx(a_share))
     over = -result.coverage.loc[result.coverage["headroom"] < 0, "headroom"].sum()

@@ -200,7 +200,7 @@ PHRASES: dict[str, tuple[str, str]] = {
     "reference": ("{cut:.0%} line", "{cut:.0%} 参考线"),
     "blank": (BLANK, "(空白)"),
     "dashboard_title": ("Customer tiers at a glance", "客户分级概览"),
-    "kpi_customers": ("Customers", "客户数"),
+    "kpi_customers": ("Customers (with prospects)", "客户数（含潜在客户）"),
     "kpi_revenue": ("Revenue", "销售额"),
     "kpi_profit": ("Profit", "利润贡献"),
     "kpi_a_profit_share": ("Share of profit from A", "A类客户利润占比"),

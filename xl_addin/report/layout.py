@@ -617,7 +617,11 @@ def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet, co
                              (holdings, "holdings_title"))], start_row=top)
     _, segment_block, stage_block, holding_block = placed
     blocks = (headline, *placed)
-    widths = _column_widths(blocks)
+    widths = list(_column_widths(blocks))
+    for i, figure in enumerate(headline.values.iloc[0]):  # room for the figure, never "###"
+        if isinstance(figure.cached, float):
+            widths[i] = max(widths[i], len(f"{figure.cached:,.0f}") + 4)
+    widths = tuple(widths)
     first_row = headline.last_row + 2
     second_row = first_row + DASHBOARD_CHART_ROWS + 1
     left = chart_anchor(widths, 1, first_row, 560, DASHBOARD_CHART_ROWS)
