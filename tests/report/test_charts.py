@@ -132,8 +132,14 @@ def test_dashboard_comes_first_with_formulas_reading_the_generated_tables():
         assert dashboard.column_widths[i] > len(f"{figure.cached:,.0f}") + 1
     a_share = result.tier_summary.set_index("tier").loc["A", "profit_share"]
     assert figures[3] == Formula("='Summary'!$G$3", pytest.approx(a_share))
-    over = -result.coverage.loc[result.coverage["headroom"] < 0, "headroom"].sum()
-    assert figures[4].cached == over > 0  # the factory's rules put everyone over on A
+    overall = result.coverage[result.coverage["tier"] == "All"]
+    over = (overall["held"] - overall["limit"]).clip(lower=0).sum()  # limit 1000: nobody over
+    assert figures[4].cached == over == 0
+    holdings = dashboard.blocks[-1]  # salesperson, held, limit: one row per salesperson
+    assert holdings.header == ("Salesperson", "Held", "Limit") and len(holdings.values) == 3
+    r1, r2 = holdings.first_row, holdings.last_row
+    held, limit = f"'Dashboard'!$B${r1}:$B${r2}", f"'Dashboard'!$C${r1}:$C${r2}"
+    assert figures[4].text == f'=SUMPRODUCT(({held}>{limit})*({limit}<>"")*({held}-{limit}))'
     assert figures[5].cached == len(result.data_quality) == 2
     assert [c.name for c in dashboard.charts] == ["ABC tiers", "RFM segments", "Lifecycle",
                                                   "Holdings"]

@@ -539,11 +539,17 @@ def settings_sheet(result: Any, language: str) -> Sheet:
 # -- dashboard -----------------------------------------------------------------------------
 
 DASHBOARD_CHART_ROWS = 16
+HEADLINE_ROWS = 3  # title, the figures' names, the figures
 
 
 def _cell(sheet: Sheet | str, row: int, column: int) -> str:
     name = sheet if isinstance(sheet, str) else sheet.name
     return cell_range(name, row, column, row, column).rsplit(":", 1)[0]
+
+
+def _column_ref_on(sheet: str, block: Block, column: int) -> str:
+    c = block.first_column + column
+    return cell_range(sheet, block.first_row, c, max(block.last_row, block.first_row), c)
 
 
 def _column_ref(sheet: Sheet, block: Block, column: int) -> str:
@@ -554,7 +560,8 @@ def _column_ref(sheet: Sheet, block: Block, column: int) -> str:
 
 
 def headline_block(result: Any, language: str, tiers: Sheet, summary: Sheet,
-                   coverage: Sheet, data_quality: Sheet) -> Block:
+                   data_quality: Sheet, dashboard: str, holdings: pd.DataFrame,
+                   holding_block: Block) -> Block:
     """The figures at the top of the Dashboard, each a formula reading a generated table
     (so a reader sees where it comes from) with its current value cached."""
     customers = result.customers
@@ -564,8 +571,10 @@ def headline_block(result: Any, language: str, tiers: Sheet, summary: Sheet,
     a_row = tier_block.first_row  # A comes first
     profit_share_col = tier_block.first_column + list(result.tier_summary.columns).index("profit_share")
     summary_a = result.tier_summary.set_index("tier")
-    cover = coverage.blocks[0]
-    headroom = result.coverage["headroom"].to_numpy(dtype="float64")
+    held = _column_ref_on(dashboard, holding_block, 1)
+    limit = _column_ref_on(dashboard, holding_block, 2)
+    held_now, limit_now = (holdings[c].to_numpy(dtype="float64") for c in ("held", "limit"))
+    over = np.where(np.isfinite(limit_now) & (held_now > limit_now), held_now - limit_now, 0.0)
     quality = data_quality.blocks[0]
     figures = [
         ("customers", "integer", Formula(f"=COUNTA({_column_ref(tiers, table, column['customer_id'])})",
@@ -576,9 +585,9 @@ def headline_block(result: Any, language: str, tiers: Sheet, summary: Sheet,
                                        float(np.nansum(customers["profit"].to_numpy(dtype="float64"))))),
         ("a_profit_share", "percent", Formula(f"={_cell(summary, a_row, profit_share_col)}",
                                               _number_or_none(summary_a.loc["A", "profit_share"]))),
+        # customers beyond each salesperson's overall limit (an empty limit cell: no limit)
         ("over_limits", "integer", Formula(
-            f'=-SUMIF({_column_ref(coverage, cover, list(result.coverage.columns).index("headroom"))},"<0")',
-            float(-headroom[headroom < 0].sum()))),
+            f'=SUMPRODUCT(({held}>{limit})*({limit}<>"")*({held}-{limit}))', float(over.sum()))),
         ("rows_left_out", "integer", Formula(
             f"=COUNTA({_column_ref(data_quality, quality, 0)})", float(len(result.data_quality)))),
     ]
@@ -593,13 +602,12 @@ def _number_or_none(value: Any) -> float | None:
     return value if value is None or np.isfinite(value) else None
 
 
-def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet, coverage: Sheet,
+def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet,
                     data_quality: Sheet) -> Sheet:
     """Headline figures (formulas over the generated tables) at the top, four charts under
     them in a 2 x 2 grid, and the charts' data tables below."""
     name = sheet_name("dashboard", language)
-    headline = headline_block(result, language, tiers, summary, coverage, data_quality)
-    top = headline.last_row + 2 + 2 * DASHBOARD_CHART_ROWS + 2
+    top = HEADLINE_ROWS + 2 + 2 * DASHBOARD_CHART_ROWS + 2
     # The charts' data
     by_tier = result.tier_summary[result.tier_summary["tier"].isin(TIER_KEYS)].reset_index(drop=True)
     by_tier = by_tier[["tier", "customers", "customer_share", "profit", "profit_share"]]
@@ -616,6 +624,8 @@ def dashboard_sheet(result: Any, language: str, tiers: Sheet, summary: Sheet, co
         for frame, title in ((segments, "rfm_segments"), (stages, "lifecycle_counts"),
                              (holdings, "holdings_title"))], start_row=top)
     _, segment_block, stage_block, holding_block = placed
+    headline = headline_block(result, language, tiers, summary, data_quality, name, holdings,
+                              holding_block)
     blocks = (headline, *placed)
     widths = list(_column_widths(blocks))
     for i, figure in enumerate(headline.values.iloc[0]):  # room for the figure, never "###"
@@ -711,5 +721,5 @@ def build_report(result: Any, language: str | None = None) -> Report:
                 tier_changes_sheet, settings_sheet)
     sheets = {b.__name__: b(result, language) for b in builders}
     dashboard = dashboard_sheet(result, language, sheets["tiers_sheet"], sheets["summary_sheet"],
-                                sheets["coverage_sheet"], sheets["data_quality_sheet"])
+                                sheets["data_quality_sheet"])
     return Report(language=language, sheets=(dashboard, *sheets.values()))
