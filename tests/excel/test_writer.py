@@ -1,6 +1,7 @@
 """The live writer against fakes specced from xlwings' own classes: every call must exist in
 xlwings with that signature (create_autospec), and the calls say what Excel would be asked."""
 
+import dataclasses
 from unittest import mock
 
 import pandas as pd
@@ -136,6 +137,15 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
     assert (page.Orientation, page.FitToPagesWide, page.FitToPagesTall) == (2, 1, False)
     assert page.PrintTitleRows == "$1:$1"
     fake.sheet.api.HPageBreaks.Add.assert_called_once_with(Before=fake.ranges[(21, 1)].api)
+
+
+def test_chart_types_follow_the_series_kinds():
+    bar = Series("s", "'P'!$A$1:$A$2", (1.0, 2.0))
+    assert writer._xl_chart_type(bar) == 51 and writer._xl_chart_type(bar, horizontal=True) == 57
+    curve = Series("c", "'P'!$A$1:$A$2", (0.0, 1.0), "'P'!$B$1:$B$2", (0.0, 1.0), kind="scatter")
+    marks = dataclasses.replace(curve, line=False, markers=True)
+    assert writer._xl_chart_type(curve) == 74 and writer._xl_chart_type(marks) == -4169
+    assert writer.colour_number("C00000") == 0x0000C0  # Excel's RGB is red in the low byte
 
 
 def test_formula_cells_get_their_value_in_the_one_write_then_the_formula(book):

@@ -203,7 +203,11 @@ def colour_number(hex_colour: str) -> int:
     return r + 256 * g + 65536 * b
 
 
-def _xl_chart_type(series: Series) -> int:
+def _xl_chart_type(series: Series, horizontal: bool = False) -> int:
+    """XlChartType of a series: clustered columns (bars when ``horizontal``), lines with or
+    without markers, scatter with lines or markers only."""
+    if series.kind == "bar":
+        return XL_CHART_TYPES[("bar", horizontal)]
     if series.kind == "scatter":
         return XL_CHART_TYPES[("scatter", not series.line)]
     return XL_CHART_TYPES[(series.kind, series.markers and series.kind == "line")]
@@ -224,7 +228,7 @@ def write_chart(sheet: xw.Sheet, chart: Chart) -> xw.Chart:
     collection = native.SeriesCollection()
     for series in chart.series:
         added = collection.NewSeries()
-        added.ChartType = _xl_chart_type(series)
+        added.ChartType = _xl_chart_type(series, chart.horizontal)
         if series.secondary:
             added.AxisGroup = XL_SECONDARY
         added.Name = series.name
