@@ -225,11 +225,14 @@ class WorkbookParts:
 
     def set_local_name(self, name: str, sheet_index: int, ref: str | None,
                        hidden: bool = False) -> None:
-        """A sheet-scoped defined name: removed, then set to ``ref`` when given."""
+        """A sheet-scoped defined name: removed, then set to ``ref`` when given, in the place
+        it had (so refreshing twice writes the same bytes)."""
         names = self.workbook.find(_q(MAIN, "definedNames"))
+        position = None
         if names is not None:
-            for item in list(names):
+            for index, item in enumerate(list(names)):
                 if item.get("name") == name and item.get("localSheetId") == str(sheet_index):
+                    position = index if position is None else position
                     names.remove(item)
         if ref is None:
             if names is not None and len(names) == 0:
@@ -243,8 +246,11 @@ class WorkbookParts:
                     break
             else:
                 self.workbook.append(names)
-        item = etree.SubElement(names, _q(MAIN, "definedName"), name=name,
-                                localSheetId=str(sheet_index))
+        item = etree.Element(_q(MAIN, "definedName"), name=name, localSheetId=str(sheet_index))
+        if position is None:
+            names.append(item)
+        else:
+            names.insert(position, item)
         if hidden:
             item.set("hidden", "1")
         item.text = ref
