@@ -51,7 +51,7 @@ def test_tables_are_created_once_then_resized_keeping_their_names(caller):
     assert [t.name for t in tiers.table_list] == ["CT_Tiers"]
     kwargs = tiers.sheet.tables.add.call_args.kwargs
     assert kwargs["name"] == "CT_Tiers" and kwargs["source"] is tiers.ranges[(1, 1)]
-    tiers.ranges[(1, 1)].resize.assert_any_call(7, 26)  # header + 6 customers, 26 columns
+    tiers.ranges[(1, 1)].resize.assert_any_call(7, 31)  # header + 6 customers, 31 columns
     tiers.sheet.tables.add.reset_mock()
     ribbon.refresh_tiers()  # the second refresh finds its sheets by their marks
     assert "Tiers (2)" not in [s.name for s in book.sheets]
@@ -72,7 +72,7 @@ def test_a_users_chart_on_our_sheet_is_kept(caller):
 
 
 def test_the_users_columns_right_of_our_table_ask_first_and_no_writes_nothing(caller):
-    rows = [["Customer ID", "ABC tier"] + [None] * 26 + ["my column"]]
+    rows = [["Customer ID", "ABC tier"] + [None] * 31 + ["my column"]]
     book = caller(fake_book({"Sales": SALES, "Tiers": rows}))
     tiers = book.fakes["Tiers"]
     tiers.mark("tiers")
@@ -80,13 +80,13 @@ def test_the_users_columns_right_of_our_table_ask_first_and_no_writes_nothing(ca
     ribbon.refresh_tiers()
     question = book.app.alert.call_args_list[0]
     assert question.kwargs["buttons"] == "yes_no"
-    assert "sheet 'Tiers': cells right of column Z" in question.args[0]
+    assert "sheet 'Tiers': cells right of column AE" in question.args[0]
     tiers.sheet.clear.assert_not_called()
     book.sheets.add.assert_not_called()
 
 
 def test_the_users_columns_are_removed_only_after_yes(caller):
-    rows = [["Customer ID", "ABC tier"] + [None] * 26 + ["my column"]]
+    rows = [["Customer ID", "ABC tier"] + [None] * 31 + ["my column"]]
     book = caller(fake_book({"Sales": SALES, "Tiers": rows}))
     tiers = book.fakes["Tiers"]
     tiers.mark("tiers")

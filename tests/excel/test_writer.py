@@ -115,7 +115,7 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
     assert progress == ["Pareto (1/1)"]
     fake = book.fakes["Pareto"]
     kwargs = fake.charts.add.call_args.kwargs
-    assert kwargs["name"] == "Pareto" and kwargs["left"] == 100.0
+    assert kwargs["name"] == "CT Pareto" and kwargs["left"] == 100.0  # "CT ": ours
     bars, line, reference = chart.added_series
     assert (bars.ChartType, line.ChartType, reference.ChartType) == (51, 65, 4)
     assert bars.Values == "='Pareto'!$B$2:$B$3" and bars.XValues == "='Pareto'!$A$2:$A$3"
@@ -166,7 +166,7 @@ def test_our_existing_sheet_is_cleared_and_our_chart_redrawn(book):
     block = Block(header=("x",), values=pd.DataFrame({0: [1]}), formats=("integer",))
     report = Report(language="en", sheets=(Sheet(key="tiers", name="SALES", blocks=(block,)),))
     fake.mark("tiers")
-    old_chart.name = "Pareto"  # our chart: deleted and drawn again
+    old_chart.name = "CT Pareto"  # our chart ("CT " prefix): deleted and drawn again
     writer.write_report(book, report)
     old_chart.delete.assert_called_once_with()
     fake.sheet.clear.assert_called_once_with()

@@ -71,7 +71,7 @@ def test_every_series_cache_equals_its_cells(written):
     out, report, _ = written
     book = openpyxl.load_workbook(out)
     charts = _charts(out)
-    assert len(charts) == sum(len(s.charts) for s in report.sheets) == 6
+    assert len(charts) == sum(len(s.charts) for s in report.sheets) == 7  # 4 + 2 + Retention
     checked = 0
     for root in charts.values():
         for ser in root.iter(f"{C}ser"):

@@ -189,7 +189,9 @@ def cohort_table(
     active = np.bincount((first[customer] - low) * width + (number - low), minlength=width * width)
     numbers = periods
     line_cohort = first[codes]
-    mine = (line_cohort != none) & (numbers <= last)
+    # lines before the customer's first active period (a zero or negative amount does not
+    # start a cohort) have no cell in the triangle
+    mine = (line_cohort != none) & (numbers <= last) & (numbers >= line_cohort)
     revenue = np.bincount((line_cohort[mine] - low) * width + (numbers[mine] - low),
                           weights=transactions[AMOUNT].to_numpy(dtype="float64")[mine], minlength=width * width)
     cohorts, sizes = np.unique(first[first != none], return_counts=True)
