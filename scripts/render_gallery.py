@@ -241,6 +241,10 @@ def render_sheets(xlsx: Path, folder: Path, dpi: int = 70) -> list[Path]:
 
 
 def _slug(text: str) -> str:
+    """File-name form of a chart's object name, without our "CT " prefix."""
+    from xl_addin.report.charts import OBJECT_PREFIX
+
+    text = text.removeprefix(OBJECT_PREFIX)
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 

@@ -34,8 +34,8 @@ def test_every_chart_of_the_demo_workbook_renders_not_blank(language, tmp_path):
     xlsx, _ = write_demo_workbook(tmp_path / f"demo-{language}.xlsx", customers=300, rows=6000,
                                   language=language)
     frames = render.chart_frames(xlsx)
-    assert [f.name for f in frames] == ["ABC tiers", "RFM segments", "Lifecycle", "Holdings",
-                                        "Pareto", "ABC curve"]
+    assert [f.name for f in frames] == ["CT ABC tiers", "CT RFM segments", "CT Lifecycle",
+                                        "CT Holdings", "CT Pareto", "CT ABC curve", "CT Retention"]
     rendered = render.render_charts(xlsx, tmp_path / "charts", dpi=50, fmt="ppm")
     assert len(rendered) == len(frames)
     for frame, image in rendered:
