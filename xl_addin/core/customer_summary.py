@@ -85,7 +85,8 @@ def model_columns(
         purchase_days = np.zeros(n, dtype=np.int64)
     first = _days(totals["first_purchase"])
     last = _days(totals["last_purchase"])
-    as_of_day = np.int64(pd.Timestamp(as_of).normalize().value // NANOS_PER_DAY)
+    # days since 1970 without nanoseconds: an as_of of 9999-12-31 is a valid Excel date
+    as_of_day = np.int64(np.datetime64(pd.Timestamp(as_of).date(), "D").astype(np.int64))
     has_purchase = purchase_days > 0
     repeats = np.where(has_purchase, purchase_days - 1, 0).astype("float64")
     repeats[~has_purchase] = np.nan

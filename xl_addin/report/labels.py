@@ -269,6 +269,8 @@ PHRASES.update({
     "cohort_share": ("Cohorts: share still buying k periods after the first purchase",
                      "同期群：首购后第 k 期仍在购买的比例"),
     "cohort_revenue": ("Cohorts: revenue per period", "同期群：各期销售额"),
+    "cohort_cut": (" (periods 0 to {last} of {total}: a sheet holds {columns:,} columns)",
+                   "（仅列出第 0 至 {last} 期，共 {total} 期：工作表最多 {columns:,} 列）"),
     "no_retention": ("Not enough complete periods to measure retention yet.", "完整期间不足，暂无法计算留存率。"),
     "yes": ("Yes", "是"),
     "retained_last_year": ("Bought again in the last year", "去年再次购买"),

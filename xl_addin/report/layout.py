@@ -71,6 +71,7 @@ TABLE_NAMES: dict[str, str] = {
     "cohort_revenue": "CT_CohortRevenue",
 }
 TIER_KEYS = ("A", "B", "C", "D")
+EXCEL_COLUMNS = 16_384  # columns of a worksheet (A..XFD)
 
 
 @dataclass(frozen=True)
@@ -917,7 +918,14 @@ def retention_sheet(result: Any, language: str) -> Sheet:
         for key, value, fmt in (("cohort_share", "share_active", "percent"), ("cohort_revenue", "revenue", "currency")):
             frame = _triangle(cohorts, value)
             steps = [c for c in frame.columns if c not in ("cohort", "customers")]
-            blocks.append(_table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
+            title = phrase(key, language)
+            room = EXCEL_COLUMNS - (frame.shape[1] - len(steps))
+            if len(steps) > room:  # an as_of centuries ahead: say which periods are shown
+                title += phrase("cohort_cut", language, last=room - 1, total=len(steps),
+                                columns=EXCEL_COLUMNS)
+                frame = frame.drop(columns=steps[room:])
+                steps = steps[:room]
+            blocks.append(_table(frame, language, title=title, formats={k: fmt for k in steps},
                                  headers={k: k for k in steps}, table=TABLE_NAMES[key]))
     if not with_chart:
         return _sheet("retention", language, _stack(blocks))
