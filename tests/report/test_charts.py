@@ -165,3 +165,28 @@ def test_chart_and_series_check_themselves():
     with pytest.raises(ValueError, match="y2_axis"):
         Chart("combo", "t", (Series("s", "'P'!$A$1", (1.0,)),))
     assert cache([1, "x", None, float("nan"), pd.NA]) == (1.0, "x", None, None, None)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_retention_chart_draws_one_line_per_tier_from_the_retention_table(language):
+    result = make_result()
+    sheet = build_report(result, language).sheet("retention")
+    (chart,) = sheet.charts
+    table = sheet.blocks[0]
+    assert table.table == "CT_Retention" and table.header_row == 23  # below the chart (rows 1-20)
+    assert chart.kind == "line" and chart.rows == (1, 21)
+    assert sheet.print_setup.row_breaks == (20,)
+    # hand-picked from the factory: tier A retained 1 of 2 buyers of 2024Q3
+    expected_tiers = [t for t in ("A", "B", "C", "D", "All") if t in set(result.retention["tier"])]
+    assert [s.name for s in chart.series] == [
+        labels.translate_value("tier", t, language) for t in expected_tiers]
+    a = chart.series[0]
+    name = sheet.name
+    assert a.values == f"'{name}'!$C$24:$C$29" and a.categories == f"'{name}'!$A$24:$A$29"
+    assert a.category_cache == ("2023Q4", "2024Q1", "2024Q2", "2024Q3", "2024Q4", "2025Q1")
+    assert a.value_cache == (None, None, None, 0.5, 0.0, 1.0)
+    assert a.colour == labels.TIER_CHART_COLOURS["A"]
+    assert chart.y_axis.number_format == "0%" and (chart.y_axis.minimum, chart.y_axis.maximum) == (0, 1)
+    for series in chart.series:  # every cache equals its cells in the table
+        column = table.header.index(series.name)
+        assert series.value_cache == cache(table.values.iloc[:, column])
