@@ -103,6 +103,7 @@ class Settings:
     promote_share: float = 0.20  # top share of B flagged "promote"
     review_share: float = 0.20  # largest-loss share of D flagged "review"
     cost_rate: float = 0.0  # cost = revenue x rate when there is no cost column
+    pareto_top: int = 30  # customers drawn as bars on the Pareto chart (the line covers all)
     # Share of business
     sob_period: str = "Q"  # M, Q or Y for the per-period SOB table
     sob_segment: str = "industry"  # customer column for SOB within a segment
@@ -167,6 +168,10 @@ class Settings:
                 f"({self.b_count_share})",
                 column="a_count_share",
             )
+        if not isinstance(self.pareto_top, int) or isinstance(self.pareto_top, bool) \
+                or not 1 <= self.pareto_top <= 1000:
+            raise SettingsError(f"must be a whole number 1..1000, got {self.pareto_top!r}",
+                                column="pareto_top")
         if not isinstance(self.rfm_bins, int) or not 2 <= self.rfm_bins <= 10:
             raise SettingsError(f"must be a whole number 2..10, got {self.rfm_bins!r}", column="rfm_bins")
         if not _is_number(self.discount_rate) or not 0 <= self.discount_rate <= 1:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from xl_addin.core.columns import LIFECYCLE_STAGES
-from xl_addin.core.lifecycle import LIFECYCLE_NAMES_ZH, lifecycle_stages
+from xl_addin.core.lifecycle import lifecycle_stages
 from xl_addin.settings import Settings
 
 AS_OF = pd.Timestamp("2024-12-31")
@@ -59,11 +59,6 @@ def test_result_is_aligned_with_the_input_index():
     stages = lifecycle_stages(customers, AS_OF, Settings())
     assert stages.to_dict() == {10: "Prospect", 5: "Lost", 7: "New"}
     assert stages.name == "lifecycle"
-
-
-def test_every_stage_has_a_chinese_name():
-    assert set(LIFECYCLE_NAMES_ZH) == set(LIFECYCLE_STAGES)
-    assert LIFECYCLE_NAMES_ZH["Lapsing"] == "流失预警"
 
 
 def test_empty_input_gives_an_empty_series():

@@ -89,9 +89,20 @@ class FakeSheet:
         return {k for k, r in self.ranges.items() if not isinstance(r.value, mock.Mock) and r.value is not None}
 
 
-def fake_chart(name="Pareto"):
+def fake_chart(name="CT Pareto"):
+    """An autospecced xw.Chart whose ``api`` is Windows' (ChartObject, Chart) pair; every
+    ``SeriesCollection().NewSeries()`` returns a fresh COM series, kept in ``added_series``."""
     chart = mock.create_autospec(xw.Chart, instance=True)
     chart.name = name
+    native = mock.MagicMock(name="Chart")
+    chart.added_series = []
+
+    def new_series():
+        chart.added_series.append(mock.MagicMock(name=f"Series{len(chart.added_series) + 1}"))
+        return chart.added_series[-1]
+
+    native.SeriesCollection.return_value.NewSeries.side_effect = new_series
+    chart.api = (mock.MagicMock(name="ChartObject"), native)
     chart.series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
     for axis in ("category_axis", "value_axis", "secondary_value_axis"):
         setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))

@@ -99,16 +99,17 @@ def test_refresh_writes_every_generated_sheet_with_the_headless_refresh_numbers(
         assert_sheet_written(live.fakes[spec.name], spec)
     assert live.fakes["Settings"].written() == set()
     assert [s.name for s in live.sheets] == [
-        "Sales", "Customers", "Settings", "Tiers", "Pareto", "Summary", "Coverage",
-        "Data quality", "Tier changes", "CLV model", "Retention"]
+        "Sales", "Customers", "Settings", "Tiers", "Dashboard", "Pareto", "Summary", "Coverage",
+        "Data quality", "Tier changes", "CLV model", "Retention"]  # Tiers was there; the new sheets follow, in report order
     live.fakes["Tiers"].sheet.clear.assert_called_once_with()
-    live.fakes["Pareto"].charts.add.assert_called_once()
+    assert live.fakes["Pareto"].charts.add.call_count == 2  # the Pareto chart and the ABC curve
+    assert live.fakes["Dashboard"].charts.add.call_count == 4
     # the status bar shows each step and is handed back to Excel (one refresh per test file:
     # the fakes' autospec costs ~60 ms per Range)
     assert live.statuses[0] == "Customer Tiers: Refresh tiers..."
     assert "Customer Tiers: reading sales tabs" in live.statuses
     assert any(s.startswith("Customer Tiers: tiering 9 sales rows") for s in live.statuses)
-    assert "Customer Tiers: writing Tiers (1/9)" in live.statuses
+    assert "Customer Tiers: writing Tiers (2/10)" in live.statuses
     assert live.statuses[-1] is False
     assert live.app.screen_updating is True
 
@@ -167,7 +168,7 @@ def test_rebuild_pareto_writes_only_the_pareto_sheet_and_chart(live, tmp_path):
     expected = build_report(file_refresh(tmp_path), "en")
     assert [c.kwargs["name"] for c in live.sheets.add.call_args_list] == ["Pareto"]
     assert_sheet_written(live.fakes["Pareto"], expected.sheet("pareto"))
-    live.fakes["Pareto"].charts.add.assert_called_once()
+    assert live.fakes["Pareto"].charts.add.call_count == 2  # the Pareto chart and the ABC curve
     assert all(live.fakes[n].written() == set() for n in ("Sales", "Customers", "Settings", "Tiers"))
 
 

@@ -1,6 +1,7 @@
 """The live writer against fakes specced from xlwings' own classes: every call must exist in
 xlwings with that signature (create_autospec), and the calls say what Excel would be asked."""
 
+import dataclasses
 from unittest import mock
 
 import pandas as pd
@@ -10,9 +11,10 @@ from xlwings import main as xwmain
 
 from xl_addin.excel import writer
 from xl_addin.report import labels
-from xl_addin.report.layout import Block, ParetoChart, Report, Sheet
+from xl_addin.report.charts import Axis, Chart, Series
+from xl_addin.report.layout import Block, Formula, PrintSetup, Report, Sheet
 
-from .fakes import fake_book
+from .fakes import fake_book, fake_chart
 
 
 @pytest.fixture
@@ -78,23 +80,28 @@ def pareto_report():
     block = Block(header=("Customer", "Profit", "Cumulative share", "Reference"),
                   values=pd.DataFrame({0: ["a", "b"], 1: [5.0, 3.0], 2: [0.6, 1.0], 3: [0.8, 0.8]}),
                   formats=("text", "currency", "percent", "percent"))
-    chart = ParetoChart(
-        title="Pareto", category_axis_title="Customers", value_axis_title="Profit",
-        share_axis_title="Cumulative share", value_name="Profit", cumulative_name="Cumulative share",
-        reference_name="80%", categories="'Pareto'!$A$2:$A$3", values="'Pareto'!$B$2:$B$3",
-        cumulative="'Pareto'!$C$2:$C$3", reference="'Pareto'!$D$2:$D$3", anchor=(5, 1, 15, 20),
+    cats = ("a", "b")
+    chart = Chart(
+        kind="combo", title="Pareto", name="Pareto", anchor=(5, 1, 15, 20),
+        series=(
+            Series("Profit", "'Pareto'!$B$2:$B$3", (5.0, 3.0), "'Pareto'!$A$2:$A$3", cats,
+                   colour="548235", point_colours=("548235", "BF8F00")),
+            Series("Cumulative share", "'Pareto'!$C$2:$C$3", (0.6, 1.0), "'Pareto'!$A$2:$A$3",
+                   cats, kind="line", secondary=True, colour="C00000", markers=True),
+            Series("80%", "'Pareto'!$D$2:$D$3", (0.8, 0.8), "'Pareto'!$A$2:$A$3", cats,
+                   kind="line", secondary=True, colour="7F7F7F", dash="dash"),
+        ),
+        x_axis=Axis(title="Customers"), y_axis=Axis(title="Profit", number_format="#,##0"),
+        y2_axis=Axis(title="Cumulative share", number_format="0%", minimum=0, maximum=1),
     )
     sheet = Sheet(key="pareto", name="Pareto", blocks=(block,), freeze=(1, 0), autofilter="A1:D3",
-                  column_widths=(12.0, 14.0), chart=chart)
+                  column_widths=(12.0, 14.0), charts=(chart,),
+                  print_setup=PrintSetup(landscape=True, title_rows=(1, 1), row_breaks=(20,)))
     return Report(language="en", sheets=(sheet,))
 
 
 def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
-    chart = mock.create_autospec(xw.Chart, instance=True)
-    series = [mock.create_autospec(xwmain.ChartSeries, instance=True) for _ in range(3)]
-    chart.series = series
-    for axis in ("category_axis", "value_axis", "secondary_value_axis"):
-        setattr(chart, axis, mock.create_autospec(xwmain.ChartAxis, instance=True))
+    chart = fake_chart()
     progress = []
     original_add = book.sheets.add.side_effect
 
@@ -108,18 +115,48 @@ def test_report_adds_the_sheet_and_draws_the_combo_chart(book):
     assert progress == ["Pareto (1/1)"]
     fake = book.fakes["Pareto"]
     kwargs = fake.charts.add.call_args.kwargs
-    assert kwargs["chart_type"] == "column_clustered" and kwargs["plot_by"] == "columns"
-    assert fake.ranges["$A$2:$A$3"] is chart.set_x_axis_values.call_args.args[0]
-    assert kwargs["source"] is fake.ranges["$B$2:$B$3,$C$2:$C$3,$D$2:$D$3"]
-    series[1].set.assert_called_once_with(name="Cumulative share", chart_type="line_markers",
-                                          axis_group="secondary")
-    series[2].set.assert_called_once_with(name="80%", chart_type="line", axis_group="secondary")
-    chart.secondary_value_axis.set.assert_called_once_with(
-        title="Cumulative share", minimum_scale=0, maximum_scale=1, number_format="0%")
+    assert kwargs["name"] == "CT Pareto" and kwargs["left"] == 100.0  # "CT ": ours
+    bars, line, reference = chart.added_series
+    assert (bars.ChartType, line.ChartType, reference.ChartType) == (51, 65, 4)
+    assert bars.Values == "='Pareto'!$B$2:$B$3" and bars.XValues == "='Pareto'!$A$2:$A$3"
+    assert line.AxisGroup == reference.AxisGroup == writer.XL_SECONDARY
+    assert line.Name == "Cumulative share" and reference.Format.Line.DashStyle == 4
+    # per-point colour: the second bar is a B customer (Excel's RGB number is BGR)
+    bars.Points.assert_called_with(2)
+    assert bars.Points.return_value.Format.Fill.ForeColor.RGB == 0x008FBF
+    native = chart.api[1]
+    assert native.ChartTitle.Text == "Pareto"
+    native.Axes.assert_any_call(writer.XL_VALUE, writer.XL_SECONDARY)
+    secondary = native.Axes.return_value  # every Axes() call hands back the same fake
+    assert secondary.TickLabels.NumberFormat in ("0%", "#,##0")
     assert fake.ranges[(1, 1)].column_width == 12.0
     fake.ranges["A1:D3"].api.AutoFilter.assert_called_once_with()
     window = book.app.api.ActiveWindow
     assert (window.SplitRow, window.SplitColumn, window.FreezePanes) == (1, 0, True)
+    page = fake.sheet.api.PageSetup
+    assert (page.Orientation, page.FitToPagesWide, page.FitToPagesTall) == (2, 1, False)
+    assert page.PrintTitleRows == "$1:$1"
+    fake.sheet.api.HPageBreaks.Add.assert_called_once_with(Before=fake.ranges[(21, 1)].api)
+
+
+def test_chart_types_follow_the_series_kinds():
+    bar = Series("s", "'P'!$A$1:$A$2", (1.0, 2.0))
+    assert writer._xl_chart_type(bar) == 51 and writer._xl_chart_type(bar, horizontal=True) == 57
+    curve = Series("c", "'P'!$A$1:$A$2", (0.0, 1.0), "'P'!$B$1:$B$2", (0.0, 1.0), kind="scatter")
+    marks = dataclasses.replace(curve, line=False, markers=True)
+    assert writer._xl_chart_type(curve) == 74 and writer._xl_chart_type(marks) == -4169
+    assert writer.colour_number("C00000") == 0x0000C0  # Excel's RGB is red in the low byte
+
+
+def test_formula_cells_get_their_value_in_the_one_write_then_the_formula(book):
+    fake = book.fakes["Sales"]
+    values = pd.DataFrame({0: [Formula("=COUNTA('Tiers'!$A$2:$A$9)", 8.0)], 1: ["=text"]},
+                          dtype=object)
+    block = Block(header=("Customers", "Note"), values=values, formats=("integer", "text"))
+    writer.write_block(fake.sheet, block)
+    assert fake.ranges[(2, 1)].value == [[8.0, "=text"]]  # the body: cached value, literal text
+    assert fake.ranges[(2, 1)].formula == "=COUNTA('Tiers'!$A$2:$A$9)"
+    assert writer.block_formulas(block) == [((2, 1), values.iloc[0, 0])]
 
 
 def test_our_existing_sheet_is_cleared_and_our_chart_redrawn(book):
@@ -129,7 +166,7 @@ def test_our_existing_sheet_is_cleared_and_our_chart_redrawn(book):
     block = Block(header=("x",), values=pd.DataFrame({0: [1]}), formats=("integer",))
     report = Report(language="en", sheets=(Sheet(key="tiers", name="SALES", blocks=(block,)),))
     fake.mark("tiers")
-    old_chart.name = "Pareto"  # our chart: deleted and drawn again
+    old_chart.name = "CT Pareto"  # our chart ("CT " prefix): deleted and drawn again
     writer.write_report(book, report)
     old_chart.delete.assert_called_once_with()
     fake.sheet.clear.assert_called_once_with()

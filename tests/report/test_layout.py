@@ -8,7 +8,7 @@ import pytest
 from tests.report.factory import make_result
 from xl_addin.core.result import notes_frame
 from xl_addin.report import labels
-from xl_addin.report.layout import Block, build_report, cell_range, column_letter, pareto_table
+from xl_addin.report.layout import Block, build_report, cell_range, column_letter
 
 ISSUE_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
@@ -20,9 +20,9 @@ ISSUE_HEADERS = [
 
 
 @pytest.mark.parametrize("language, names", [
-    ("en", ["Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes", "CLV model", "Retention",
-            "Settings"]),
-    ("zh", ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存", "设置"]),
+    ("en", ["Dashboard", "Tiers", "Pareto", "Summary", "Coverage", "Data quality", "Tier changes",
+            "CLV model", "Retention", "Settings"]),
+    ("zh", ["仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存", "设置"]),
 ])
 def test_sheet_names_and_order(language, names):
     assert [s.name for s in build_report(make_result(), language).sheets] == names
@@ -52,7 +52,7 @@ def test_chinese_report_translates_categorical_keys():
     block = build_report(result, "zh").sheet("tiers").blocks[0]
     col = {h: i for i, h in enumerate(block.header)}
     shown = block.values.iloc[:, col["评分等级"]]
-    assert set(shown.dropna()) <= {"重要客户", "普通客户", "潜在客户"}
+    assert set(shown.dropna()) <= {"重要客户", "普通客户", "潜力客户"}
     assert shown.isna().sum() == 1  # the prospect has no score tier
     flags = dict(zip(result.customers["flags"], block.values.iloc[:, col["标记"]]))
     assert flags["release to pool"] == "释放到公海" and flags["promote"] == "提升"
@@ -67,7 +67,7 @@ def test_chinese_report_translates_categorical_keys():
     ("flags", "promote; release to pool", "提升; 释放到公海"),
     ("status", "Over", "超出"), ("status", "No limit", "无上限"), ("status", "OK", "正常"),
     ("tier", "All", "全部"), ("change", "Score tier", "评分等级"), ("from", "(new)", "(新增)"),
-    ("to", "(gone)", "(已移除)"), ("to_tier", "Potential", "潜在客户"), ("to_tier", "B", "B"),
+    ("to", "(gone)", "(已移除)"), ("to_tier", "Potential", "潜力客户"), ("to_tier", "B", "B"),
     ("lifecycle", "Unknown", "Unknown"),
 ])
 def test_translate_value(key, value, expected):
@@ -77,10 +77,31 @@ def test_translate_value(key, value, expected):
 
 def test_chinese_names_come_from_the_core():
     from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
-    from xl_addin.core.score import SCORE_TIER_NAMES_ZH
 
     assert labels.VALUE_LABELS_ZH["rfm_segment"] == RFM_SEGMENT_NAMES_ZH
-    assert labels.VALUE_LABELS_ZH["score_tier"] == SCORE_TIER_NAMES_ZH
+    assert labels.VALUE_LABELS_ZH["score_tier"] == labels.SCORE_TIER_NAMES_ZH
+
+
+def test_one_chinese_word_per_concept():
+    from xl_addin.core.columns import LIFECYCLE_STAGES, SCORE_TIERS
+
+    assert set(labels.LIFECYCLE_NAMES_ZH) == set(LIFECYCLE_STAGES)
+    assert set(labels.SCORE_TIER_NAMES_ZH) == set(SCORE_TIERS)
+    # the glossary: Prospect is 潜在客户, the score tier Potential is 潜力客户
+    assert labels.LIFECYCLE_NAMES_ZH["Prospect"] == "潜在客户"
+    assert labels.SCORE_TIER_NAMES_ZH["Potential"] == "潜力客户"
+    assert labels.LIFECYCLE_NAMES_ZH["Lapsing"] == "流失预警"
+
+
+def test_english_rfm_classes_are_named_even_when_nobody_is_in_them():
+    result = make_result(30)
+    block = next(b for b in build_report(result, "en").sheet("summary").blocks
+                 if b.title == "RFM 8 classes")
+    names = list(block.values.iloc[:, 0])
+    assert len(names) == 8 and all(isinstance(n, str) and n for n in names)
+    assert names[0] == "Important value" and names[-1] == "General recovery"
+    counts = dict(zip(names, block.values.iloc[:, 1]))
+    assert 0 in counts.values()  # the case the fix is for: a class with no customer
 
 
 def test_format_codes_and_tier_colours_cover_every_format_and_tier():
@@ -88,34 +109,6 @@ def test_format_codes_and_tier_colours_cover_every_format_and_tier():
     assert labels.FORMAT_CODES["percent"] == "0.0%" and labels.FORMAT_CODES["date"] == "yyyy-mm-dd"
     assert sorted(labels.TIER_COLOURS) == ["A", "B", "C", "D"]
     assert all(len(c) == 6 and int(c, 16) >= 0 for c in labels.TIER_COLOURS.values())
-
-
-def test_pareto_table_top_customers_and_others():
-    pareto = pd.DataFrame({
-        "rank": [1, 2, 3, 4], "customer_id": ["a", "b", "c", "d"],
-        "customer_name": ["A co", None, "C co", "D co"], "measure": [50.0, 30.0, 15.0, 5.0],
-        "share": [0.5, 0.3, 0.15, 0.05], "cum_share": [0.5, 0.8, 0.95, 1.0],
-        "abc_tier": ["A", "A", "B", "C"]})
-    table = pareto_table(pareto, a_cut=0.8, top=2, others_label="Others")
-    assert list(table["customer_name"]) == ["A co", "b", "Others"]
-    assert list(table["measure"]) == [50.0, 30.0, 20.0]
-    assert table["share"].iloc[2] == pytest.approx(0.2)
-    assert list(table["cum_share"]) == [0.5, 0.8, 1.0]
-    assert list(table["reference"]) == [0.8, 0.8, 0.8]
-    assert len(pareto_table(pareto, 0.8, top=4)) == 4  # no Others row when all fit
-
-
-def test_pareto_chart_spec_points_at_the_table():
-    result = make_result(60)
-    sheet = build_report(result, "zh").sheet("pareto")
-    chart = sheet.chart
-    assert chart.categories == "'帕累托'!$C$2:$C$52"
-    assert chart.values == "'帕累托'!$D$2:$D$52"
-    assert chart.cumulative == "'帕累托'!$F$2:$F$52"
-    assert chart.reference == "'帕累托'!$H$2:$H$52"
-    assert chart.title == "帕累托图：各客户利润贡献" and chart.share_axis_title == "累计占比"
-    assert chart.reference_name == "80% 参考线"
-    assert sheet.blocks[0].values.iloc[50, 2] == "其他（10 个客户）"
 
 
 def test_summary_blocks_do_not_overlap_and_show_the_real_pivots():

@@ -142,8 +142,8 @@ def test_refresh_in_en_then_zh_leaves_no_english_generated_sheet_but_settings(re
     names = CalamineWorkbook.from_path(str(path)).sheet_names
     english = {en for en, _ in labels.SHEET_NAMES.values()}
     assert [n for n in names if n in english] == ["Settings"]
-    assert names == ["Sales", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存",
-                     "Settings"]
+    assert names == ["Sales", "仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型",
+                     "留存", "Settings"]
 
 
 @pytest.mark.soffice

@@ -3,6 +3,7 @@ Plan" and "settings" (real Excel files from ../shared/excel-corpus where one fit
 user put on a generated sheet, and ``check`` agreeing with ``refresh``. Every output passes the
 shared OOXML validator."""
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -98,6 +99,25 @@ def test_a_users_tiers_sheet_in_lower_case_gets_no_case_equal_twin(tmp_path):
     assert_valid_ooxml(path)
 
 
+def test_a_users_tiers_and_dashboard_sheets_get_twins_whose_formulas_and_print_titles_follow(tmp_path):
+    path = new_workbook(tmp_path / "book.xlsx", "Tiers")
+    write_tables(path, {"Sales": SALES, "Dashboard": pd.DataFrame({"Mine": [1]})})
+    result = run("refresh", path, "-q")
+    assert result.exit_code == 0, result.output
+    wb = openpyxl.load_workbook(path)
+    assert {"Tiers", "Tiers (2)", "Dashboard", "Dashboard (2)"} <= set(wb.sheetnames)
+    assert wb["Dashboard"]["A1"].value == "Mine"
+    formulas = [c.value for row in wb["Dashboard (2)"].iter_rows(max_row=3) for c in row
+                if isinstance(c.value, str) and c.value.startswith("=")]
+    assert formulas[0] == "=COUNTA('Tiers (2)'!$A$2:$A$5)"  # C1..C4
+    assert not any("'Tiers'!" in f or "'Dashboard'!" in f for f in formulas)
+    assert any("'Dashboard (2)'!" in f for f in formulas)
+    workbook = members(path)["xl/workbook.xml"].decode()
+    assert ">'Tiers (2)'!$1:$1</definedName>" in workbook
+    assert "'Tiers'!$1:$1" not in workbook
+    assert_valid_ooxml(path)
+
+
 def test_sales_plan_without_sales_columns_is_skipped_with_a_note(tmp_path):
     path = corpus_copy("poi__conditional_formatting_with_formula_on_second_sheet.xlsx", tmp_path)
     write_tables(path, {"Sales 2025": SALES})
@@ -171,14 +191,16 @@ def _add_chart(path, sheet):
     rels = data[rels_name].decode()
     our_chart = data["xl/charts/chart1.xml"]
     if sheet == "Pareto":
-        drawing_name = [n for n in data if n.startswith("xl/drawings/drawing")][0]
+        drawing_name = next(n for n in _drawing_parts(path, sheet) if n.startswith("xl/drawings/"))
         drawing = data[drawing_name].decode()
-        anchor = drawing[drawing.index("<xdr:twoCellAnchor"):drawing.index("</xdr:wsDr>")]
-        mine = anchor.replace('name="CT Pareto chart"', 'name="My chart"').replace('id="2"', 'id="3"')
+        end = "</xdr:twoCellAnchor>"
+        anchor = drawing[drawing.index("<xdr:twoCellAnchor"):drawing.index(end) + len(end)]
+        assert 'name="CT Pareto"' in anchor
+        mine = anchor.replace('name="CT Pareto"', 'name="My chart"').replace('id="2"', 'id="9"')
         _rewrite(path, {drawing_name: drawing.replace("</xdr:wsDr>", mine + "</xdr:wsDr>").encode()})
         return
     edits = {
-        "xl/drawings/drawing9.xml": drawing_xml((30, 40, 36, 55), "rId1", name="My chart"),
+        "xl/drawings/drawing9.xml": drawing_xml([((30, 40, 36, 55), "rId1", "My chart")]),
         "xl/drawings/_rels/drawing9.xml.rels": (
             '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns='
             '"http://schemas.openxmlformats.org/package/2006/relationships"><Relationship '
@@ -246,12 +268,21 @@ def test_a_users_chart_on_the_pareto_sheet_stops_the_refresh_by_name_and_force_p
 
 
 def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
-    wb = openpyxl.load_workbook(refreshed)
-    wb["Tiers"]["AG2"] = "my note"
-    wb.save(refreshed)
+    # the cell is typed into the sheet part as Excel stores it (an openpyxl round trip would
+    # also rename our charts, which are then no longer recognisable as ours)
+    part = sheet_parts(refreshed)["Tiers"]
+    xml = members(refreshed)[part].decode()
+    row = xml.index('<row r="2"')
+    end = xml.index("</row>", row)
+    note = '<c r="AG2" t="inlineStr"><is><t>my note</t></is></c>'
+    xml = xml[:end] + note + xml[end:]
+    xml = re.sub(r'<dimension ref="A1:[A-Z]+(\d+)"', r'<dimension ref="A1:AG\1"', xml, count=1)
+    _rewrite(refreshed, {part: xml.encode()})
+    assert openpyxl.load_workbook(refreshed)["Tiers"]["AG2"].value == "my note"
     result = run("refresh", refreshed)
     assert result.exit_code == 3
-    assert "cells right of column AE" in result.output
+    assert "cells right of column AE" in result.output  # the Tiers table is A:AE
+    assert "chart" not in result.output  # our charts are recognised as ours
 
 
 def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
@@ -267,7 +298,7 @@ def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
             return found
 
     first = tables(refreshed)
-    assert first["CT_Tiers"][2] == "A1:AE5"
+    assert first["CT_Tiers"][2] == "A1:AE5"  # the 31 Tiers columns
     assert {"CT_Tiers", "CT_Pareto", "CT_Summary_Tiers", "CT_Coverage", "CT_DataQuality",
             "CT_TierChanges"} <= set(first)
     more = pd.concat([SALES, SALES.assign(**{"Customer ID": ["C5", "C6", "C7", "C8", "C9"]})])
@@ -278,8 +309,10 @@ def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
     assert second["CT_Tiers"][2] == "A1:AE10"
     assert {n: v[:2] for n, v in second.items() if n in first} == {n: v[:2] for n, v in first.items()}
     ws = openpyxl.load_workbook(refreshed)["Tiers"]
-    assert [c.name for c in ws.tables["CT_Tiers"].tableColumns] == [c.value for c in ws[1]]
-    assert len(ws.tables["CT_Tiers"].tableColumns) == 31
+    columns = [c.name for c in ws.tables["CT_Tiers"].tableColumns]
+    assert len(columns) == len(labels.TIERS_COLUMNS) == 31
+    assert columns[:28] == [labels.column_header(c, "en") for c in labels.TIERS_COLUMNS[:28]]
+    assert columns[28] == "Expected purchases (next 90 days)"  # headers that state their settings
     assert_valid_ooxml(refreshed)
 
 

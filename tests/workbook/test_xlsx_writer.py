@@ -50,8 +50,8 @@ def result():
 def test_sheets_values_and_formats_read_back_with_openpyxl(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Sales", "Tiers", "Pareto", "Summary", "Coverage", "Data quality",
-                             "Tier changes", "CLV model", "Retention", "Settings"]
+    assert wb.sheetnames == ["Sales", "Dashboard", "Tiers", "Pareto", "Summary", "Coverage",
+                             "Data quality", "Tier changes", "CLV model", "Retention", "Settings"]
     assert wb["Sales"]["A1"].value == "kept"
     ws = wb["Tiers"]
     assert [c.value for c in ws[1]] == list(build_report(result, "en").sheet("tiers").blocks[0].header)
@@ -83,26 +83,31 @@ def test_marks_are_hidden_sheet_local_names_and_no_filter_database_is_left(small
                                                                            tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     workbook = _members(out)["xl/workbook.xml"].decode()
-    names = re.findall(r'<definedName name="CT_Generated" localSheetId="(\d)" '
+    names = re.findall(r'<definedName name="CT_Generated" localSheetId="(\d+)" '
                        r'hidden="1">([^<]*)</definedName>', workbook)
-    assert names == [("1", '"tiers"'), ("2", '"pareto"'), ("3", '"summary"'),
-                     ("4", '"coverage"'), ("5", '"data_quality"'), ("6", '"tier_changes"'),
-                     ("7", '"clv_model"'), ("8", '"retention"'), ("9", '"settings"')]
+    assert names == [("1", '"dashboard"'), ("2", '"tiers"'), ("3", '"pareto"'), ("4", '"summary"'),
+                     ("5", '"coverage"'), ("6", '"data_quality"'), ("7", '"tier_changes"'),
+                     ("8", '"clv_model"'), ("9", '"retention"'), ("10", '"settings"')]
     assert "_xlnm._FilterDatabase" not in workbook  # the tables filter their own ranges
+    # the other sheet-scoped names, on the same sheet indexes: rows repeated on printed pages
+    titles = dict(re.findall(r'<definedName name="_xlnm.Print_Titles" localSheetId="(\d+)">'
+                             r'([^<]*)</definedName>', workbook))
+    assert titles == {"2": "'Tiers'!$1:$1", "3": "'Pareto'!$23:$23", "6": "'Data quality'!$1:$1",
+                      "7": "'Tier changes'!$2:$2", "10": "'Settings'!$1:$1"}
 
 
 def test_calamine_reads_the_same_values(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "zh"), tmp_path / "out.xlsx")
     book = CalamineWorkbook.from_path(str(out))
-    assert book.sheet_names[1:] == ["客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化", "CLV 模型", "留存",
-                                    "设置"]
+    assert book.sheet_names[1:] == ["仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题", "分级变化",
+                                    "CLV 模型", "留存", "设置"]
     rows = book.get_sheet_by_name("客户分级").to_python()
     assert rows[0][:3] == ["客户编号", "客户名称", "销售"]
     names = {r[0]: r[1] for r in rows[1:]}
     assert [names[f"C{i:05d}"] for i in range(1, 6)] == INJECTIONS
     assert rows[1][13] == result.customers.iloc[0]["last_purchase"].date()
     tiers = {r[21] for r in rows[1:]}
-    assert tiers <= {"重要客户", "普通客户", "潜在客户", ""} and rows[-1][21] == ""  # prospect
+    assert tiers <= {"重要客户", "普通客户", "潜力客户", ""} and rows[-1][21] == ""  # prospect
 
 
 def test_text_that_looks_like_a_formula_stays_text(small_xlsx, result, tmp_path):
@@ -113,34 +118,40 @@ def test_text_that_looks_like_a_formula_stays_text(small_xlsx, result, tmp_path)
     for i, text in enumerate(INJECTIONS[:4], start=1):
         cell = ws.cell(row_of[f"C{i:05d}"], 2)
         assert cell.value == text and cell.data_type == "s"
-    for name, xml in _members(out).items():
-        if name.startswith("xl/worksheets/"):
+    for name, xml in _members(out).items():  # formulas only on the Dashboard (sheet2)
+        if name.startswith("xl/worksheets/") and name != "xl/worksheets/sheet2.xml":
             assert b"<f>" not in xml and b"<f " not in xml
 
 
 def test_pareto_chart_series_point_at_the_right_cells(small_xlsx, result, tmp_path):
     out = write_report(small_xlsx, build_report(result, "en"), tmp_path / "out.xlsx")
     members = _members(out)
-    chart = etree.fromstring(members["xl/charts/chart1.xml"])
+    pareto_part = "xl/worksheets/sheet4.xml"  # Sales, Dashboard, Tiers, Pareto
+    assert b"<drawing " in members[pareto_part]
+    drawing_rels = members["xl/worksheets/_rels/sheet4.xml.rels"]
+    drawing = re.search(rb"drawings/(drawing\d+)\.xml", drawing_rels).group(1).decode()
+    chart_parts = re.findall(rb"charts/(chart\d+\.xml)", members[f"xl/drawings/_rels/{drawing}.xml.rels"])
+    chart = etree.fromstring(members["xl/charts/" + chart_parts[0].decode()])
     refs = [f.text for f in chart.iter(C + "f")]
-    assert refs == ["'Pareto'!$C$2:$C$52", "'Pareto'!$D$2:$D$52"] + [
-        "'Pareto'!$C$2:$C$52", "'Pareto'!$F$2:$F$52", "'Pareto'!$C$2:$C$52", "'Pareto'!$H$2:$H$52"]
+    # table at row 22 (title), header 23, 30 customers on rows 24..53
+    assert refs == ["'Pareto'!$C$24:$C$53", "'Pareto'!$D$24:$D$53"] + [
+        "'Pareto'!$C$24:$C$53", "'Pareto'!$F$24:$F$53", "'Pareto'!$C$24:$C$53", "'Pareto'!$H$24:$H$53"]
     assert chart.find(f".//{C}lineChart/{C}ser[2]/{C}spPr").xpath(
         ".//*[local-name()='prstDash']/@val") == ["dash"]
     share_axis = chart.findall(f".//{C}valAx")[1]
     assert share_axis.find(f"{C}scaling/{C}max").get("val") == "1"
     assert share_axis.find(f"{C}numFmt").get("formatCode") == "0%"
-    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("Pareto").to_python()
-    top = result.pareto.iloc[:50]
-    assert [r[2] for r in rows[1:51]] == list(top["customer_name"])
-    assert rows[51][2] == "Others (20 customers)"
-    assert rows[51][3] == pytest.approx(result.pareto["measure"].iloc[50:].sum())
-    assert rows[51][5] == 1.0
-    assert {r[7] for r in rows[1:52]} == {0.8}
-    assert openpyxl.load_workbook(out)["Pareto"]["F2"].number_format == "0.0%"
-    # the chart is wired: sheet rels -> drawing -> chart, with content types
-    assert b"../drawings/drawing1.xml" in members["xl/worksheets/_rels/sheet3.xml.rels"]
-    assert b"../charts/chart1.xml" in members["xl/drawings/_rels/drawing1.xml.rels"]
+    assert chart.findall(f".//{C}valAx")[0].find(f"{C}numFmt").get("formatCode") == "#,##0"
+    sheet = openpyxl.load_workbook(out)["Pareto"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=22, max_row=60, max_col=8)]
+    assert rows[0][0] == "Pareto chart data" and rows[1][0] == "Rank"
+    top = result.pareto.iloc[:30]
+    assert [r[2] for r in rows[2:32]] == list(top["customer_name"])
+    # no "Others" row: the line is the core's cumulative share over every customer
+    assert [r[5] for r in rows[2:32]] == pytest.approx(list(top["cum_share"]))
+    assert rows[32][:8] == [None] * 8
+    assert {r[7] for r in rows[2:32]} == {0.8}
+    assert openpyxl.load_workbook(out)["Pareto"]["F24"].number_format == "0.0%"
     assert b'PartName="/xl/charts/chart1.xml"' in members["[Content_Types].xml"]
 
 
@@ -169,7 +180,10 @@ def test_the_users_own_drawing_number_is_not_reused(xlsm, result, tmp_path):
     out = write_report(xlsm, build_report(result, "en"), tmp_path / "out.xlsm")
     members = _members(out)
     assert members["xl/drawings/drawing1.xml"] == _members(xlsm)["xl/drawings/drawing1.xml"]
-    assert b"'Pareto'" in members["xl/charts/chart2.xml"]
+    assert members["xl/charts/chart1.xml"] == _members(xlsm)["xl/charts/chart1.xml"]
+    ours = [n for n in members if re.match(r"xl/charts/chart\d+\.xml$", n) and n != "xl/charts/chart1.xml"]
+    assert sorted(ours) == [f"xl/charts/chart{k}.xml" for k in range(2, 9)]  # 4 + 2 + 1 new charts
+    assert any(b"'Pareto'" in members[n] for n in ours)
 
 
 def test_refreshing_twice_gives_the_same_bytes(xlsm, result, tmp_path):
@@ -182,7 +196,7 @@ def test_switching_language_renames_in_place_and_back(xlsm, result, tmp_path):
     en = write_report(xlsm, build_report(result, "en"), tmp_path / "en.xlsm")
     zh = write_report(en, build_report(result, "zh"), tmp_path / "zh.xlsm")
     names = openpyxl.load_workbook(zh).sheetnames
-    assert names == ["Sales", "My chart", "Notes", "客户分级", "帕累托", "汇总", "保有量", "数据问题",
+    assert names == ["Sales", "My chart", "Notes", "仪表板", "客户分级", "帕累托", "汇总", "保有量", "数据问题",
                      "分级变化", "CLV 模型", "留存", "Settings"]  # Settings is never overwritten, so not renamed
     back = write_report(zh, build_report(result, "en"), tmp_path / "back.xlsm")
     assert back.read_bytes() == en.read_bytes()
@@ -253,4 +267,4 @@ def test_libreoffice_renders_the_pareto_sheet(tmp_path, result):
     assert pdf.stat().st_size > 5000
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
-        assert "Pareto: Profit by customer" in text
+        assert "make 80% of profit" in text

@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 import pytest
 from lxml import etree
 
-from xl_addin.report.layout import ParetoChart
-from xl_addin.workbook.xlsx.chart_xml import axis_xml, line_series_xml, pareto_chart_xml
+from xl_addin.report.charts import Axis, Chart, Series
+from xl_addin.workbook.xlsx.chart_xml import axis_xml, chart_xml, line_series_xml
 from xl_addin.workbook.xlsx.drawing_xml import drawing_xml
 from xl_addin.workbook.xlsx.styles import StyleBook
 from xl_addin.workbook.xlsx.workbook_xml import absolute_ref, rels_path, resolve
@@ -104,8 +104,8 @@ def test_cols():
 
 
 def test_value_axis_elements_in_schema_order():
-    xml = axis_xml("val", 4, 3, "r", title="Share", number_format="0%", crosses="max",
-                   minimum=0, maximum=1)
+    xml = axis_xml("val", 4, 3, "r", Axis(title="Share", number_format="0%", minimum=0, maximum=1),
+                   crosses="max")
     order = [etree.QName(e).localname for e in etree.fromstring(
         f'<r xmlns:c="{C[1:-1]}" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
         f"{xml}</r>")[0]]
@@ -115,26 +115,63 @@ def test_value_axis_elements_in_schema_order():
 
 
 def test_reference_line_is_dashed():
-    xml = line_series_xml(2, "80% line", "'P'!$C$2:$C$3", "'P'!$H$2:$H$3", "7F7F7F", dash="dash")
+    series = Series("80% line", "'P'!$H$2:$H$3", (0.8, 0.8), "'P'!$C$2:$C$3", ("a", "b"),
+                    kind="line", colour="7F7F7F", dash="dash")
+    xml = line_series_xml(2, series)
     assert '<a:prstDash val="dash"/>' in xml
     assert xml.startswith('<c:ser><c:idx val="2"/><c:order val="2"/><c:tx><c:v>80% line</c:v></c:tx>')
+    assert ('<c:val><c:numRef><c:f>\'P\'!$H$2:$H$3</c:f><c:numCache><c:formatCode>General'
+            '</c:formatCode><c:ptCount val="2"/><c:pt idx="0"><c:v>0.8</c:v></c:pt>'
+            '<c:pt idx="1"><c:v>0.8</c:v></c:pt></c:numCache></c:numRef></c:val>') in xml
+    assert ('<c:cat><c:strRef><c:f>\'P\'!$C$2:$C$3</c:f><c:strCache><c:ptCount val="2"/>'
+            '<c:pt idx="0"><c:v>a</c:v></c:pt><c:pt idx="1"><c:v>b</c:v></c:pt></c:strCache>') in xml
 
 
-def test_chart_part_is_well_formed_with_a_bar_and_a_line_chart():
-    chart = ParetoChart("T <1>", "X", "Y", "Share", "Profit", "Cum", "80%", "'P'!$C$2:$C$3",
-                        "'P'!$D$2:$D$3", "'P'!$F$2:$F$3", "'P'!$H$2:$H$3")
-    root = etree.fromstring(pareto_chart_xml(chart))
+def test_an_empty_cell_is_counted_but_has_no_cached_point():
+    series = Series("s", "'P'!$B$2:$B$4", (1.0, None, 2.5), kind="line")
+    xml = line_series_xml(0, series)
+    assert ('<c:ptCount val="3"/><c:pt idx="0"><c:v>1</c:v></c:pt>'
+            '<c:pt idx="2"><c:v>2.5</c:v></c:pt></c:numCache>') in xml
+
+
+def test_combo_chart_part_has_bars_lines_and_a_secondary_axis():
+    cats = ("x", "y")
+    chart = Chart("combo", "T <1>", (
+        Series("Profit", "'P'!$D$2:$D$3", (5.0, 3.0), "'P'!$C$2:$C$3", cats, colour="548235",
+               point_colours=("548235", "BF8F00")),
+        Series("Cum", "'P'!$F$2:$F$3", (0.5, 0.8), "'P'!$C$2:$C$3", cats, kind="line",
+               secondary=True)),
+        y_axis=Axis(number_format="#,##0"), y2_axis=Axis(number_format="0%", minimum=0, maximum=1))
+    root = etree.fromstring(chart_xml(chart))
     plot = root.find(f"{C}chart/{C}plotArea")
     assert [etree.QName(e).localname for e in plot] == [
         "layout", "barChart", "lineChart", "catAx", "valAx", "catAx", "valAx"]
     assert [e.get("val") for e in plot.findall(f"{C}lineChart/{C}axId")] == ["3", "4"]
     assert root.findtext(f".//{C}title//{{http://schemas.openxmlformats.org/drawingml/2006/main}}t") == "T <1>"
+    # one data point differs from the series colour: one c:dPt, in schema order before c:cat
+    bar = plot.find(f"{C}barChart/{C}ser")
+    assert [etree.QName(e).localname for e in bar] == [
+        "idx", "order", "tx", "spPr", "invertIfNegative", "dPt", "cat", "val"]
+    assert bar.find(f"{C}dPt/{C}idx").get("val") == "1"
+    assert [a.find(f"{C}numFmt").get("formatCode") for a in plot.findall(f"{C}valAx")] == [
+        "#,##0", "0%"]
 
 
-def test_drawing_anchor():
-    xml = drawing_xml((9, 1, 24, 31), "rId1").decode()
+def test_scatter_chart_part_has_two_value_axes_and_numeric_x():
+    chart = Chart("scatter", "Curve", (
+        Series("A", "'P'!$B$2:$B$3", (0.0, 0.8), "'P'!$A$2:$A$3", (0.0, 0.2), kind="scatter"),))
+    plot = etree.fromstring(chart_xml(chart)).find(f"{C}chart/{C}plotArea")
+    assert [etree.QName(e).localname for e in plot] == ["layout", "scatterChart", "valAx", "valAx"]
+    ser = plot.find(f"{C}scatterChart/{C}ser")
+    assert ser.find(f"{C}xVal/{C}numRef/{C}numCache") is not None
+    assert ser.find(f"{C}yVal/{C}numRef/{C}f").text == "'P'!$B$2:$B$3"
+
+
+def test_drawing_anchors_one_frame_per_chart():
+    xml = drawing_xml([((9, 1, 24, 31), "rId1", "Pareto"), ((25, 1, 30, 31), "rId2", "Curve")]).decode()
     assert "<xdr:from><xdr:col>9</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row>" in xml
-    assert 'r:id="rId1"' in xml
+    assert 'r:id="rId1"' in xml and 'r:id="rId2"' in xml
+    assert xml.count("<xdr:twoCellAnchor") == 2 and 'id="3" name="Curve"' in xml
 
 
 STYLES = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'

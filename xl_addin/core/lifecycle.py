@@ -9,15 +9,6 @@ from ..settings import Settings
 from . import columns as col
 
 PROSPECT, NEW, ONE_TIME, REPEAT, LOYAL, LAPSING, LOST = col.LIFECYCLE_STAGES
-LIFECYCLE_NAMES_ZH = {
-    PROSPECT: "潜在客户",
-    NEW: "新客户",
-    ONE_TIME: "单次购买",
-    REPEAT: "持续购买",
-    LOYAL: "忠诚客户",
-    LAPSING: "流失预警",
-    LOST: "已流失",
-}
 
 
 def lifecycle_stages(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.Series:

@@ -12,7 +12,6 @@ from .ranking import percent_rank_inc
 
 SCORE_COLUMNS = ("customer_id", "score", "score_tier")
 VIP, REGULAR, POTENTIAL = col.SCORE_TIERS
-SCORE_TIER_NAMES_ZH = {VIP: "重要客户", REGULAR: "普通客户", POTENTIAL: "潜在客户"}
 # Tier bands compare the score rounded to this many decimals, so float noise such as
 # 79.99999999999999 (shown as 80.0) cannot drop a customer below the VIP band.
 TIER_DECIMALS = 9

@@ -10,7 +10,11 @@ chart as the package writer, from the same Report. Rules:
   non-text column and starts with = + - @ is written with a leading apostrophe (Excel's own
   "this is text" prefix, not part of the value).
 * Only xlwings' open-source API; the two things it lacks on Windows desktop (freeze panes and
-  turning an autofilter on) go through ``.api`` in ``_native_view`` and nowhere else.
+  turning an autofilter on) go through ``.api`` in ``_native_view``; page setup and chart
+  series (per-point colours, secondary axes, scatters) go through it in ``_print_setup`` and
+  ``write_chart``.
+* Formula cells (``layout.Formula``, built from the report's own layout) get their current
+  value in the block's one write, then ``.formula``.
 
 The caller computes the Report first; this module only writes.
 """
@@ -27,12 +31,14 @@ import pandas as pd
 import xlwings as xw
 
 from ..report import labels
-from ..report.layout import TABLE_NAMES, column_letter
+from ..report.charts import is_ours, object_name
+from ..report.layout import TABLE_NAMES, Formula, column_letter, renamed
 from ..workbook.ownership import (MARK_NAME, SheetPlan, find_sheet_name, key_of_mark, mark_value,
                                   plan_sheets)
 
 if TYPE_CHECKING:  # the Report classes are only read here, never built
-    from ..report.layout import Block, ParetoChart, Report, Sheet
+    from ..report.charts import Axis, Chart, Series
+    from ..report.layout import Block, Report, Sheet
 
 
 def rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -61,7 +67,10 @@ def write_report(book: xw.Book, report: Report, plan: SheetPlan | None = None,
     if plan is None:
         plan = plan_sheets([(s.key, s.name, s.only_if_missing) for s in report.sheets],
                            [s.name for s in book.sheets], owned_sheets(book))
-    for index, spec in enumerate(report.sheets, start=1):
+    # references to a sheet written under another name ("Tiers (2)") follow it
+    specs = renamed(report.sheets, {s.name: p.name for s in report.sheets
+                                    if (p := plan.placement(s.key)) is not None})
+    for index, spec in enumerate(specs, start=1):
         placement = plan.placement(spec.key)
         if placement is None:
             continue
@@ -112,9 +121,10 @@ def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
             write_table(sheet, block)
     for column, width in enumerate(spec.column_widths, start=1):
         sheet.range((1, column)).column_width = width
-    if spec.chart is not None:
-        write_pareto_chart(sheet, spec.chart)
+    for chart in spec.charts:
+        write_chart(sheet, chart)
     _native_view(sheet, spec.freeze, spec.autofilter)
+    _print_setup(sheet, spec.print_setup)
 
 
 def write_block(sheet: xw.Sheet, block: Block) -> None:
@@ -137,6 +147,8 @@ def write_block(sheet: xw.Sheet, block: Block) -> None:
         target.number_format = FORMAT_CODES[fmt]
     body = sheet.range((block.first_row, column)).resize(height, width)
     body.value = block_rows(block)
+    for (r, c), formula in block_formulas(block):
+        sheet.range((r, c)).formula = formula.text
     if block.tier_column is not None:
         tiers = block.values.iloc[:, block.tier_column].tolist()
         for first, count, tier in tier_runs(tiers):
@@ -158,6 +170,16 @@ def write_table(sheet: xw.Sheet, block: Block) -> xw.main.Table:
     return sheet.tables.add(source=ref, name=block.table, table_style_name="TableStyleLight1")
 
 
+def block_formulas(block: Block) -> list[tuple[tuple[int, int], Formula]]:
+    """((row, column), Formula) of every formula cell of ``block`` (1-based sheet cells)."""
+    found = []
+    for i, record in enumerate(block.values.itertuples(index=False, name=None)):
+        for j, value in enumerate(record):
+            if isinstance(value, Formula):
+                found.append(((block.first_row + i, block.first_column + j), value))
+    return found
+
+
 def block_rows(block: Block) -> list[list[Any]]:
     """The block's values as a 2-D list for one write: empty cells as None, Timestamps as
     datetimes, numpy numbers as Python numbers; text in non-text columns made literal."""
@@ -173,6 +195,8 @@ def excel_value(value: Any, in_text_column: bool) -> Any:
     need no prefix; elsewhere a string starting with = + - @ gets Excel's apostrophe prefix."""
     if value is None or value is pd.NaT:
         return None
+    if isinstance(value, Formula):  # its value now; the formula itself is set after the write
+        return value.cached
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
     if isinstance(value, np.generic):
@@ -213,42 +237,99 @@ def split_reference(reference: str) -> tuple[str, str]:
     return (quoted.replace("''", "'") if quoted is not None else plain), address
 
 
-def write_pareto_chart(sheet: xw.Sheet, chart: ParetoChart) -> xw.Chart:
-    """The combo chart: measure as columns (primary axis), cumulative share and the reference
-    line as lines on a secondary 0..100% axis, categories = customer names."""
-    book = sheet.book
+# Excel's object-model constants (XlChartType, XlAxisType, XlAxisGroup, MsoLineDashStyle).
+XL_CHART_TYPES = {("bar", False): 51, ("bar", True): 57, ("line", False): 4,
+                  ("line", True): 65, ("scatter", False): 74, ("scatter", True): -4169}
+XL_CATEGORY, XL_VALUE, XL_PRIMARY, XL_SECONDARY, XL_MAXIMUM = 1, 2, 1, 2, 2
+XL_LANDSCAPE, XL_PORTRAIT = 2, 1
+MSO_DASHES = {"dash": 4, "sysDash": 10, "sysDot": 3}
+POINTS_PER_PIXEL = 0.75
 
-    def target(reference: str) -> xw.Range:
-        name, address = split_reference(reference)
-        return book.sheets[name].range(address)
 
+def colour_number(hex_colour: str) -> int:
+    """Excel's RGB number (red in the low byte) of an "RRGGBB" colour."""
+    r, g, b = rgb(hex_colour)
+    return r + 256 * g + 65536 * b
+
+
+def _xl_chart_type(series: Series, horizontal: bool = False) -> int:
+    """XlChartType of a series: clustered columns (bars when ``horizontal``), lines with or
+    without markers, scatter with lines or markers only."""
+    if series.kind == "bar":
+        return XL_CHART_TYPES[("bar", horizontal)]
+    if series.kind == "scatter":
+        return XL_CHART_TYPES[("scatter", not series.line)]
+    return XL_CHART_TYPES[(series.kind, series.markers and series.kind == "line")]
+
+
+def write_chart(sheet: xw.Sheet, chart: Chart) -> xw.Chart:
+    """One chart of the Report at its anchor: xlwings places it; series, colours and axes go
+    through the COM chart (``.api``), which xlwings' open-source API does not reach (per-point
+    colours, secondary axes, scatter series)."""
     first_col, first_row, last_col, last_row = chart.anchor
     top_left = sheet.range((first_row + 1, first_col + 1))
     bottom_right = sheet.range((last_row + 1, last_col + 1))
     left, top = top_left.left, top_left.top
     width = max(bottom_right.left - left, 360.0)
     height = max(bottom_right.top - top, 220.0)
-    # one multi-area source: the three value columns, in series order
-    data_sheet = split_reference(chart.values)[0]
-    source = book.sheets[data_sheet].range(
-        ",".join(split_reference(r)[1] for r in (chart.values, chart.cumulative, chart.reference))
-    )
-    combo = sheet.charts.add(
-        left=left, top=top, width=width, height=height, chart_type="column_clustered",
-        source=source, plot_by="columns", name=PARETO_CHART,
-    )
-    combo.set_x_axis_values(target(chart.categories))
-    combo.title = chart.title
-    bars, cumulative_line, reference_line = combo.series[0], combo.series[1], combo.series[2]
-    bars.name = chart.value_name
-    cumulative_line.set(name=chart.cumulative_name, chart_type="line_markers", axis_group="secondary")
-    reference_line.set(name=chart.reference_name, chart_type="line", axis_group="secondary")
-    combo.category_axis.title = chart.category_axis_title
-    combo.value_axis.set(title=chart.value_axis_title, number_format=FORMAT_CODES[chart.value_format])
-    combo.secondary_value_axis.set(
-        title=chart.share_axis_title, minimum_scale=0, maximum_scale=1, number_format="0%"
-    )
-    return combo
+    drawn = sheet.charts.add(left=left, top=top, width=width, height=height, name=object_name(chart))
+    native = drawn.api[1] if isinstance(drawn.api, tuple) else drawn.api
+    collection = native.SeriesCollection()
+    for series in chart.series:
+        added = collection.NewSeries()
+        added.ChartType = _xl_chart_type(series, chart.horizontal)
+        if series.secondary:
+            added.AxisGroup = XL_SECONDARY
+        added.Name = series.name
+        added.Values = "=" + series.values
+        if series.categories:
+            added.XValues = "=" + series.categories
+        _style_series(added, series)
+    native.HasTitle = True
+    native.ChartTitle.Text = chart.title
+    native.HasLegend = chart.legend
+    _style_axis(native.Axes(XL_CATEGORY, XL_PRIMARY), chart.x_axis,
+                reverse=chart.horizontal)
+    _style_axis(native.Axes(XL_VALUE, XL_PRIMARY), chart.y_axis)
+    if chart.y2_axis is not None and any(s.secondary for s in chart.series):
+        _style_axis(native.Axes(XL_VALUE, XL_SECONDARY), chart.y2_axis)
+    if chart.horizontal:  # first category on top, the value axis still at the bottom
+        native.Axes(XL_CATEGORY, XL_PRIMARY).Crosses = XL_MAXIMUM
+    return drawn
+
+
+def _style_series(added: Any, series: Series) -> None:
+    if series.kind == "bar":
+        if series.colour:
+            added.Format.Fill.ForeColor.RGB = colour_number(series.colour)
+        for index, colour in enumerate(series.point_colours, start=1):
+            if colour and colour != series.colour:
+                added.Points(index).Format.Fill.ForeColor.RGB = colour_number(colour)
+        return
+    line = added.Format.Line
+    if series.line:
+        if series.colour:
+            line.ForeColor.RGB = colour_number(series.colour)
+        line.Weight = series.line_width
+        if series.dash:
+            line.DashStyle = MSO_DASHES.get(series.dash, 4)
+    if series.markers and series.colour:
+        added.MarkerBackgroundColor = colour_number(series.colour)
+        added.MarkerForegroundColor = colour_number(series.colour)
+
+
+def _style_axis(axis: Any, spec: Axis, reverse: bool = False) -> None:
+    if spec.title:
+        axis.HasTitle = True
+        axis.AxisTitle.Text = spec.title
+    axis.TickLabels.NumberFormat = spec.number_format
+    if spec.minimum is not None:
+        axis.MinimumScale = spec.minimum
+    if spec.maximum is not None:
+        axis.MaximumScale = spec.maximum
+    axis.HasMajorGridlines = spec.gridlines
+    if reverse:
+        axis.ReversePlotOrder = True
 
 
 def _find_sheet(book: xw.Book, name: str) -> xw.Sheet | None:
@@ -261,19 +342,16 @@ def _fresh_sheet(book: xw.Book, name: str, existing: xw.Sheet | None) -> xw.Shee
         sheets = book.sheets
         return sheets.add(name=name, after=sheets[len(sheets) - 1])
     for chart in list(existing.charts):
-        if chart.name == PARETO_CHART:  # ours; a user's chart is refused before the write
+        if is_ours(chart.name):  # ours ("CT ..."); the user's charts stay
             chart.delete()
     existing.clear()  # contents and formats; tables (ListObjects) stay and are resized
     return existing
 
 
-PARETO_CHART = "Pareto"
-
-
 def user_objects(sheet: xw.Sheet, spec: Sheet) -> list[str]:
     """What the user added to our ``sheet`` that writing ``spec`` over it would lose: tables
     other than ours, cells right of the columns ``spec`` uses. (The user's charts, pictures
-    and shapes float above the cells and are kept; only our Pareto chart is redrawn.)"""
+    and shapes float above the cells and are kept; only our charts are redrawn.)"""
     found = []
     ours = {name.casefold() for name in TABLE_NAMES.values()}
     last_column = max((b.last_column for b in spec.blocks), default=1)
@@ -288,10 +366,23 @@ def user_objects(sheet: xw.Sheet, spec: Sheet) -> list[str]:
     return found
 
 
+def _print_setup(sheet: xw.Sheet, setup: Any) -> None:
+    """One page wide, landscape when wide, title rows and page breaks (Excel's PageSetup)."""
+    page = sheet.api.PageSetup
+    page.Orientation = XL_LANDSCAPE if setup.landscape else XL_PORTRAIT
+    page.Zoom = False
+    page.FitToPagesWide = 1
+    page.FitToPagesTall = False
+    if setup.title_rows:
+        page.PrintTitleRows = f"${setup.title_rows[0]}:${setup.title_rows[1]}"
+    for row in setup.row_breaks:
+        sheet.api.HPageBreaks.Add(Before=sheet.range((row + 1, 1)).api)
+
+
 def _native_view(sheet: xw.Sheet, freeze: tuple[int, int] | None, autofilter: str | None) -> None:
     """Freeze panes and autofilter through Excel's object model (``.api``): open-source xlwings
     has no desktop implementation of ``freeze_panes`` and no call that turns a filter on
-    without criteria. The only ``.api`` use in the writer."""
+    without criteria."""
     if autofilter:
         native = sheet.api
         if native.AutoFilterMode:

@@ -11,9 +11,7 @@ from typing import Iterable
 from ..core import columns as col
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
 from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
-from ..core.lifecycle import LIFECYCLE_NAMES_ZH
-from ..core.rfm import RFM_SEGMENT_NAMES_ZH
-from ..core.score import SCORE_TIER_NAMES_ZH
+from ..core.rfm import RFM_CLASSES, RFM_SEGMENT_NAMES_ZH
 from ..core.summary import BLANK, TOTAL
 from ..settings import ALL_TIERS
 
@@ -21,6 +19,7 @@ LANGUAGES = ("en", "zh")
 
 # Sheet key -> (English name, 中文 name). Order = order in which new sheets are added.
 SHEET_NAMES: dict[str, tuple[str, str]] = {
+    "dashboard": ("Dashboard", "仪表板"),
     "tiers": ("Tiers", "客户分级"),
     "pareto": ("Pareto", "帕累托"),
     "summary": ("Summary", "汇总"),
@@ -54,6 +53,17 @@ NUMBER_FORMATS = tuple(FORMAT_CODES)
 # Fill colours as RRGGBB hex (no alpha): ABC tier cells, and header rows.
 TIER_COLOURS: dict[str, str] = {"A": "C6EFCE", "B": "FFEB9C", "C": "DDEBF7", "D": "FFC7CE"}
 HEADER_COLOUR = "D9E1F2"
+# Chart colours (RRGGBB): bars and curve stretches per ABC tier (stronger than the cell
+# fills, so thin bars still read), the cumulative line, reference lines and other bars.
+TIER_CHART_COLOURS: dict[str, str] = {"A": "548235", "B": "BF8F00", "C": "5B9BD5", "D": "C00000"}
+LINE_COLOUR = "C00000"
+REFERENCE_COLOUR = "7F7F7F"
+BAR_COLOUR = "4472C4"
+LIMIT_COLOUR = "A5A5A5"
+NEUTRAL_COLOUR = "A5A5A5"
+OVER_COLOUR = "C00000"
+# Axis number formats: whole money amounts and whole percentages (no decimals on an axis).
+AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "count": "#,##0", "share": "0%"}
 
 # Core column -> (English header, 中文 header, number format). Tiers sheet columns first,
 # in display order (TIERS_COLUMNS), then the columns of the other tables.
@@ -131,6 +141,13 @@ TIERS_COLUMNS = (
 
 # Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
 # names are used where it has them (one source of truth per translation).
+# Score tiers: 潜力客户 (Potential), never 潜在客户, which is the Prospect lifecycle stage.
+SCORE_TIER_NAMES_ZH = dict(zip(col.SCORE_TIERS, ("重要客户", "普通客户", "潜力客户")))
+LIFECYCLE_NAMES_ZH = dict(zip(col.LIFECYCLE_STAGES, (
+    "潜在客户", "新客户", "单次购买", "持续购买", "忠诚客户", "流失预警", "已流失")))
+# The 8 RFM classes: the core keys them by their 中文 name; English names for every class,
+# so a class nobody falls into still has its name on the Summary sheet.
+RFM_CLASS_NAMES_EN = {zh: en for zh, en in RFM_CLASSES.values()}
 TIER_WORDS_ZH = {ALL_TIERS: "全部", TOTAL: "合计"}
 MATRIX_LABELS_ZH = {NO_TIER_LABEL: "(无分级)", NEW_LABEL: "(新增)", GONE_LABEL: "(已移除)"}
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
@@ -166,13 +183,41 @@ PHRASES: dict[str, tuple[str, str]] = {
     "tier_change_matrix": ("From x to", "原分级 × 新分级"),
     "data_quality": ("Rows left out and why", "未纳入分析的行及原因"),
     "pareto_data": ("Pareto chart data", "帕累托图数据"),
-    "pareto_title": ("Pareto: {measure} by customer", "帕累托图：各客户{measure}"),
+    "pareto_title_top": ("Top {top} of {total:,} customers · {reach:,} customers ({reach_share:.0%}) "
+                         "make {cut:.0%} of {measure}",
+                         "前 {top} 名客户（共 {total:,} 个）· {reach:,} 个客户（{reach_share:.0%}）"
+                         "贡献 {cut:.0%} 的{measure}"),
+    "pareto_title_all": ("All {total:,} customers · {reach:,} customers ({reach_share:.0%}) "
+                         "make {cut:.0%} of {measure}",
+                         "全部 {total:,} 个客户 · {reach:,} 个客户（{reach_share:.0%}）"
+                         "贡献 {cut:.0%} 的{measure}"),
+    "measure_profit": ("profit", "利润贡献"),
+    "measure_revenue": ("revenue", "销售额"),
+    "abc_curve_title": ("ABC curve · customers with positive {measure}: A {a:.0%}, B {b:.0%}, C {c:.0%}",
+                        "ABC曲线 · {measure}为正的客户中 A类 {a:.0%}、B类 {b:.0%}、C类 {c:.0%}"),
+    "abc_curve_x": ("Cumulative share of customers", "客户累计占比"),
+    "abc_curve_y": ("Cumulative share of {measure}", "{measure}累计占比"),
+    "abc_curve_data": ("ABC curve data", "ABC曲线数据"),
+    "band": ("{tier} customers", "{tier}类客户"),
+    "cut_offs": ("A / B cut-offs", "A / B 分界点"),
     "pareto_x": ("Customers (sorted by {measure})", "客户（按{measure}降序）"),
     "pareto_y": ("{measure}", "{measure}"),
     "pareto_y2": ("Cumulative share", "累计占比"),
-    "others": ("Others ({n} customers)", "其他（{n} 个客户）"),
     "reference": ("{cut:.0%} line", "{cut:.0%} 参考线"),
     "blank": (BLANK, "(空白)"),
+    "dashboard_title": ("Customer tiers at a glance", "客户分级概览"),
+    "kpi_customers": ("Customers (with prospects)", "客户数（含潜在客户）"),
+    "kpi_revenue": ("Revenue", "销售额"),
+    "kpi_profit": ("Profit", "利润贡献"),
+    "kpi_a_profit_share": ("Share of profit from A", "A类客户利润占比"),
+    "kpi_over_limits": ("Customers over holding limits", "超出保有量的客户数"),
+    "kpi_rows_left_out": ("Rows left out", "未纳入分析的行数"),
+    "dash_tiers_title": ("Customers and profit by ABC tier", "各ABC分类的客户与利润占比"),
+    "dash_segments_title": ("Customers by RFM segment", "各RFM细分的客户数"),
+    "dash_lifecycle_title": ("Customers by lifecycle stage", "各生命周期阶段的客户数"),
+    "dash_holdings_title": ("Customers held vs limit per salesperson (red: over)",
+                            "各销售保有客户数与上限（红色：超出）"),
+    "holdings_title": ("Holdings per salesperson", "各销售保有量"),
     "no_changes": ("No previous tiers in this workbook: nothing to compare yet.",
                    "工作簿中没有上次的分级结果，暂无可比较的变化。"),
 }
@@ -215,6 +260,9 @@ PHRASES.update({
     "clv_about": ("About these figures", "指标说明"),
     "retention_by_period": ("Retention by ABC tier: share of a period's buyers who buy again in the next period",
                             "按 ABC 分类的留存率：本期购买的客户中下期再次购买的比例"),
+    "retention_chart_title": ("Retention by ABC tier and period", "各 ABC 分类按期间的留存率"),
+    "retention_chart_x": ("Period (buyers of this period buying again in the next)",
+                          "期间（本期客户下期再次购买）"),
     "churn_by_period": ("Churn by ABC tier (1 - retention)", "按 ABC 分类的流失率（1 − 留存率）"),
     "yearly_retention": ("Yearly retention by ABC tier (used by the projected CLV)",
                          "按 ABC 分类的年留存率（用于预测 CLV）"),

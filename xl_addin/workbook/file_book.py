@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, _read_workbook_bytes
@@ -20,7 +21,7 @@ from .tables import SheetHeader
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
-from .xlsx.writer import PARETO_CHART_NAME, owned_sheets
+from .xlsx.writer import owned_sheets
 
 _KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
           "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}
@@ -156,7 +157,7 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                     found.append(f"table '{table}'")
                 elif ref:  # what we wrote last time is ours, even where this report is narrower
                     last_column = max(last_column, _column_number(re.sub(r"[^A-Z]", "", ref.split(":")[-1])))
-            elif kind == "drawing" and sheet.chart is not None:
+            elif kind == "drawing" and sheet.charts:
                 found.extend(_drawing_objects(package, target, sheet))
             elif kind == "drawing":
                 continue  # kept: the refresh leaves a sheet's drawing in place
@@ -193,12 +194,12 @@ def _table_name_and_ref(package: SourcePackage, part: str) -> tuple[str, str]:
 
 
 def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[str]:
-    """Objects of a sheet's drawing other than our Pareto chart (named PARETO_CHART_NAME)."""
+    """Objects of a sheet's drawing other than our charts (named with charts.OBJECT_PREFIX)."""
     try:
         root = ET.fromstring(package.read(part))
     except (KeyError, ET.ParseError):
         return ["drawing"]
-    found, ours_seen = [], False
+    found = []
     for anchor in root:
         if _local(anchor.tag) not in ("twoCellAnchor", "oneCellAnchor", "absoluteAnchor"):
             continue
@@ -208,8 +209,7 @@ def _drawing_objects(package: SourcePackage, part: str, sheet: Sheet) -> list[st
         props = next((e for e in (shape.iter() if shape is not None else ())
                       if _local(e.tag) == "cNvPr"), None)
         label = props.get("name") if props is not None else kind
-        if kind == "graphicFrame" and not ours_seen and label == PARETO_CHART_NAME:
-            ours_seen = True
+        if kind == "graphicFrame" and is_ours(label):
             continue
         noun = {"graphicFrame": "chart", "pic": "picture", "sp": "shape", "grpSp": "group",
                 "cxnSp": "connector"}.get(kind, "object")

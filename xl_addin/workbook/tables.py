@@ -72,7 +72,8 @@ PREVIOUS_HEADERS = {
 SCORE_TIER_KEYS = {
     "vip": "VIP", "重要客户": "VIP", "重要客户vip": "VIP",
     "regular": "Regular", "普通客户": "Regular",
-    "potential": "Potential", "潜在客户": "Potential",
+    "potential": "Potential", "潜力客户": "Potential",
+    "潜在客户": "Potential",  # the word workbooks refreshed before 潜力客户 was used hold
 }
 
 

@@ -40,6 +40,7 @@ CONTENT_TYPES = {
 FILTER_DATABASE = "_xlnm._FilterDatabase"
 EXTENDED = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+PRINT_TITLES = "_xlnm.Print_Titles"
 # Children of <workbook> that come after <definedNames> (CT_Workbook sequence).
 _AFTER_DEFINED_NAMES = ("calcPr", "oleSize", "customWorkbookViews", "pivotCaches",
                         "smartTagPr", "smartTagTypes", "webPublishing", "fileRecoveryPr",
@@ -349,6 +350,11 @@ class WorkbookParts:
         removed, then set to ``ref`` ('Tiers'!$A$1:$Z$101) when given."""
         self.set_sheet_name(FILTER_DATABASE, sheet_index, ref)
 
+    def set_print_titles(self, sheet_index: int, ref: str | None) -> None:
+        """The _xlnm.Print_Titles name (rows repeated on every printed page, 'Tiers'!$1:$1)
+        of the sheet at ``sheet_index``: removed, then set to ``ref`` when given."""
+        self.set_local_name(PRINT_TITLES, sheet_index, ref)
+
     def sheet_names_defined(self, name: str) -> dict[int, str]:
         """0-based sheet index -> text of every hidden sheet-scoped defined name ``name``."""
         names = self.workbook.find(_q(MAIN, "definedNames"))
@@ -361,12 +367,19 @@ class WorkbookParts:
     def set_sheet_name(self, name: str, sheet_index: int, text: str | None) -> None:
         """The hidden defined name ``name`` scoped to the sheet at ``sheet_index`` (0-based):
         removed, then set to the formula ``text`` when given."""
+        self.set_local_name(name, sheet_index, text, hidden=True)
+
+    def set_local_name(self, name: str, sheet_index: int, ref: str | None,
+                       hidden: bool = False) -> None:
+        """A sheet-scoped defined name (our marks, _FilterDatabase, Print_Titles): removed,
+        then set to ``ref`` when given, in the place it had (so refreshing twice writes the
+        same bytes)."""
         names = self.workbook.find(_q(MAIN, "definedNames"))
-        ref = text
+        position = None
         if names is not None:
-            for item in list(names):
-                if (item.get("name") == name
-                        and item.get("localSheetId") == str(sheet_index)):
+            for index, item in enumerate(list(names)):
+                if item.get("name") == name and item.get("localSheetId") == str(sheet_index):
+                    position = index if position is None else position
                     names.remove(item)
         if ref is None:
             if names is not None and len(names) == 0:
@@ -374,14 +387,19 @@ class WorkbookParts:
             return
         if names is None:
             names = etree.Element(_q(MAIN, "definedNames"))
-            for position, child in enumerate(self.workbook):
+            for at, child in enumerate(self.workbook):
                 if etree.QName(child).localname in _AFTER_DEFINED_NAMES:
-                    self.workbook.insert(position, names)
+                    self.workbook.insert(at, names)
                     break
             else:
                 self.workbook.append(names)
-        item = etree.SubElement(names, _q(MAIN, "definedName"), name=name,
-                                localSheetId=str(sheet_index), hidden="1")
+        item = etree.Element(_q(MAIN, "definedName"), name=name, localSheetId=str(sheet_index))
+        if position is None:
+            names.append(item)
+        else:
+            names.insert(position, item)
+        if hidden:
+            item.set("hidden", "1")
         item.text = ref
 
     def edited_parts(self) -> dict[str, bytes]:

@@ -1,7 +1,8 @@
 """Worksheet part XML for one generated sheet, streamed in chunks of rows.
 
 Conventions: text is an inline string (``t="inlineStr"``), so sharedStrings.xml is never
-touched and text starting with = + - @ stays text (no ``<f>`` is ever written); numbers are
+touched and text starting with = + - @ stays text (``<f>`` is written only for a
+``layout.Formula``, which the report builds from its own layout, with its cached value); numbers are
 ``<v>`` in shortest round-trip form; dates are serial numbers (1900 or 1904 date system) with a
 date format; None, NaN, pd.NA, NaT, infinities and "" are empty cells. Characters XML 1.0 cannot hold are
 written as ``_xHHHH_`` (ECMA-376 Part 1, 22.9.2.19), and a literal ``_xHHHH_`` in the data is
@@ -20,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ...report.layout import Block, Sheet, column_letter
+from ...report.layout import Block, Formula, PrintSetup, Sheet, column_letter
 from .styles import StyleBook
 
 HEADER = (
@@ -99,6 +100,8 @@ def _scalar_cell(ref: str, value: Any, style: int, date_style: int, date1904: bo
         return ""
     r = f' r="{ref}"' if ref else ""
     kind = type(value)
+    if kind is Formula:
+        return formula_cell(r, value, style)
     if kind is str:
         s = f' s="{style}"' if style else ""
         return f'<c{r}{s} t="inlineStr"><is>{_t(value)}</is></c>'
@@ -117,6 +120,18 @@ def _scalar_cell(ref: str, value: Any, style: int, date_style: int, date1904: bo
     if pd.isna(value):
         return ""
     return _scalar_cell(ref, str(value), style, date_style, date1904)
+
+
+def formula_cell(r: str, formula: Formula, style: int) -> str:
+    """<c><f>..</f><v>cached</v></c>: the formula (without its "=") and its current value."""
+    s = f' s="{style}"' if style else ""
+    cached = formula.cached
+    f = f"<f>{escape_text(formula.text[1:])}</f>"
+    if cached is None or (isinstance(cached, float) and not math.isfinite(cached)):
+        return f"<c{r}{s}>{f}</c>"
+    if isinstance(cached, str):
+        return f'<c{r}{s} t="str">{f}<v>{escape_text(cached)}</v></c>'
+    return f"<c{r}{s}>{f}<v>{cached!r}</v></c>"
 
 
 def _number(r: str, value: float | int, style: int) -> str:
@@ -419,14 +434,33 @@ def _overlapping(blocks: Sequence[Block]) -> bool:
     return any(nxt[0] <= cur[1] for cur, nxt in zip(spans, spans[1:]))
 
 
+def sheet_properties_xml(setup: PrintSetup, code_name: str | None = None) -> str:
+    """<sheetPr>: the VBA ``code_name`` (macro workbooks; a plain identifier) and fit to
+    page, which is what lets pageSetup's fitToWidth take effect."""
+    code = f' codeName="{code_name}"' if code_name else ""
+    return f'<sheetPr{code}><pageSetUpPr fitToPage="1"/></sheetPr>'
+
+
+def page_setup_xml(setup: PrintSetup) -> str:
+    """<pageSetup> (one page wide, as many tall as needed) and <rowBreaks>, in schema order
+    (after pageMargins, before drawing)."""
+    orientation = "landscape" if setup.landscape else "portrait"
+    xml = f'<pageSetup orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
+    if setup.row_breaks:
+        breaks = "".join(f'<brk id="{row}" max="16383" man="1"/>' for row in setup.row_breaks)
+        n = len(setup.row_breaks)
+        xml += f'<rowBreaks count="{n}" manualBreakCount="{n}">{breaks}</rowBreaks>'
+    return xml
+
+
 def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | None = None,
                      table_rel_ids: Sequence[str] = (), date1904: bool = False,
                      chunk_rows: int = 50_000, code_name: str | None = None) -> Iterator[bytes]:
     """The worksheet part of ``sheet`` as UTF-8 chunks (a bounded number of rows each).
     ``code_name``: the sheet's VBA codeName (macro workbooks), a plain identifier."""
     styles = [CellStyles(block, book) for block in sheet.blocks]
-    sheet_pr = f'<sheetPr codeName="{code_name}"/>' if code_name else ""
-    yield (HEADER + sheet_pr + f'<dimension ref="{dimension_ref(sheet.blocks)}"/>'
+    yield (HEADER + sheet_properties_xml(sheet.print_setup, code_name)
+           + f'<dimension ref="{dimension_ref(sheet.blocks)}"/>'
            + sheet_views_xml(sheet.freeze) + '<sheetFormatPr defaultRowHeight="15"/>'
            + cols_xml(sheet.column_widths) + "<sheetData>").encode("utf-8")
     pairs = sorted(zip(sheet.blocks, styles), key=lambda p: p[0].origin)
@@ -442,7 +476,7 @@ def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | Non
     tail = "</sheetData>"
     if sheet.autofilter:
         tail += f'<autoFilter ref="{sheet.autofilter}"/>'
-    tail += PAGE_MARGINS
+    tail += PAGE_MARGINS + page_setup_xml(sheet.print_setup)
     if drawing_rel_id:
         tail += f'<drawing r:id="{drawing_rel_id}"/>'
     if table_rel_ids:

@@ -28,9 +28,10 @@ from typing import Iterable, Mapping, Sequence
 import pandas as pd
 
 from ...errors import CustomerTiersError, WorkbookError
-from ...report.layout import Block, Report, Sheet, _column_widths, column_letter
+from ...report import charts as report_charts
+from ...report.layout import Block, Report, Sheet, _column_widths, column_letter, renamed
 from ..ownership import MARK_NAME, SheetPlan, key_of_mark, mark_value, plan_sheets
-from .chart_xml import pareto_chart_xml
+from .chart_xml import chart_xml
 from .drawing_xml import drawing_xml
 from .package import PackageWriter, SourcePackage, atomic_output
 from .styles import StyleBook
@@ -107,6 +108,9 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
         new: dict[str, bytes | Iterable[bytes]] = {}
         existing = parts.sheets()
         tables = _TableIds(parts)
+        if plan is not None:  # references to a sheet written under another name follow it
+            sheets = renamed(sheets, {s.name: p.name for s in sheets
+                                      if (p := plan.placement(s.key)) is not None})
         for sheet in sheets:
             placement = plan.placement(sheet.key) if plan is not None else None
             if placement is not None:
@@ -114,7 +118,6 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 if not placement.write:
                     _mark(parts, existing, entry, sheet.key)
                     continue
-                sheet = _renamed(sheet, placement.name)
             else:
                 entry = next((e for e in existing if e.name == sheet.name), None)
                 if sheet.only_if_missing and entry is not None:
@@ -130,7 +133,7 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                     raise WorkbookError(f"sheet '{entry.name}' in '{source}' is not a worksheet; "
                                         "rename it so the refresh can create its own")
                 tables.forget_sheet(entry.part)
-                kept_drawing = None if sheet.chart else _drawing_of(package, entry.part)
+                kept_drawing = None if sheet.charts else _drawing_of(package, entry.part)
                 parts.clear_dependents(entry.part, keep={kept_drawing} if kept_drawing else ())
                 entry.element.set("name", sheet.name)
                 entry.name = sheet.name
@@ -140,8 +143,9 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                 index, absolute_ref(sheet.name, sheet.autofilter) if sheet.autofilter else None)
             if plan is not None:
                 _mark(parts, existing, entry, sheet.key)
+            parts.set_print_titles(index, _print_titles(sheet))
             rels: list[tuple[str, str, str]] = []
-            drawing_rel = _add_chart(parts, new, entry, sheet, rels) if sheet.chart else None
+            drawing_rel = _add_charts(parts, new, entry, sheet, rels) if sheet.charts else None
             if entry_existed and kept_drawing:  # the user's charts and shapes stay
                 drawing_rel = "rId1"
                 rels.append((drawing_rel, REL_TYPES["drawing"], relative(entry.part, kept_drawing)))
@@ -220,20 +224,6 @@ def _refresh_pivots_on_load(package: SourcePackage, tables: set[str]) -> dict[st
         edited[name] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                       standalone=True)
     return edited
-
-
-def _renamed(sheet: Sheet, name: str) -> Sheet:
-    """``sheet`` under another name (chart references follow)."""
-    if name == sheet.name:
-        return sheet
-    from dataclasses import replace
-
-    chart = sheet.chart
-    if chart is not None:
-        old, new_ref = absolute_ref(sheet.name, "A1").split("!")[0], absolute_ref(name, "A1").split("!")[0]
-        chart = replace(chart, **{f: getattr(chart, f).replace(old + "!", new_ref + "!")
-                                  for f in ("categories", "values", "cumulative", "reference")})
-    return replace(sheet, name=name, chart=chart)
 
 
 def _mark(parts: WorkbookParts, existing: list[SheetEntry], entry: SheetEntry | None,
@@ -333,22 +323,33 @@ def table_xml(block: Block, table_id: int, name: str) -> bytes:
             'showRowStripes="1" showColumnStripes="0"/></table>').encode("utf-8")
 
 
-PARETO_CHART_NAME = "CT Pareto chart"  # how a refresh tells its chart from the user's
+def _print_titles(sheet: Sheet) -> str | None:
+    rows = sheet.print_setup.title_rows
+    if rows is None:
+        return None
+    quoted = "'" + sheet.name.replace("'", "''") + "'"
+    return f"{quoted}!${rows[0]}:${rows[1]}"
 
 
-def _add_chart(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
-               rels: list) -> str:
-    """Drawing + chart parts for the sheet's Pareto chart; returns the sheet's drawing rel id."""
+def _add_charts(parts: WorkbookParts, new: dict, entry: SheetEntry, sheet: Sheet,
+                rels: list) -> str:
+    """One drawing part holding every chart of the sheet, one chart part each, each named
+    with our prefix (``charts.object_name``) so a refresh tells its charts from the user's;
+    returns the sheet's drawing rel id."""
     drawing = parts.free_part("xl/drawings/drawing{}.xml")
     parts.add_part(drawing, "drawing")
-    chart = parts.free_part("xl/charts/chart{}.xml")
-    parts.add_part(chart, "chart")
     rels.append(("rId1", REL_TYPES["drawing"], relative(entry.part, drawing)))
-    new[drawing] = drawing_xml(sheet.chart.anchor, "rId1", name=PARETO_CHART_NAME)
-    new[rels_path(drawing)] = relationships_xml(
-        [("rId1", REL_TYPES["chart"], relative(drawing, chart))])
+    anchors, chart_rels = [], []
+    for number, chart in enumerate(sheet.charts, start=1):
+        part = parts.free_part("xl/charts/chart{}.xml")
+        parts.add_part(part, "chart")
+        new[part] = chart_xml(chart)
+        rel_id = f"rId{number}"
+        chart_rels.append((rel_id, REL_TYPES["chart"], relative(drawing, part)))
+        anchors.append((chart.anchor, rel_id, report_charts.object_name(chart)))
+    new[drawing] = drawing_xml(anchors)
+    new[rels_path(drawing)] = relationships_xml(chart_rels)
     parts.add_part(rels_path(drawing))
-    new[chart] = pareto_chart_xml(sheet.chart)
     return "rId1"
 
 
