@@ -78,7 +78,8 @@ class FileSource:
 
 
 def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
-    """Sheet name -> kind (from the relationship type), and sheet name -> report key of the
+    """Sheet name -> kind (from the relationship type; "unknown" for a sheet without a part,
+    ``r:id=""``, which is never read), and sheet name -> report key of the
     sheets carrying our mark. Empty for non-xlsx formats (xls, xlsb, ods)."""
     import io
 
@@ -95,7 +96,8 @@ def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]
             rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
             name = element.get("name") or ""
             names.append(name)
-            kinds[name] = _KINDS.get(types.get(rid, ""), "worksheet")
+            # r:id="" (Excel 4.0 macro or dialog sheets written by other tools): no part to read
+            kinds[name] = _KINDS.get(types.get(rid, ""), "worksheet") if rid else "unknown"
     owned = {}
     for element in book.iter():
         if _local(element.tag) == "definedName" and element.get("name") == MARK_NAME:
