@@ -92,7 +92,9 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+# BOOK is checked by the reader, not by click: a missing or unreadable workbook exits 4 (WorkbookError)
+# with what to do, never click's usage error 2.
+@click.argument("book", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the result here instead of updating BOOK in place.")
 @click.option("--as-of", callback=_date, metavar="DATE",
@@ -126,7 +128,9 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 
 
 @cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+# BOOK is checked by the reader, not by click: a missing or unreadable workbook exits 4 (WorkbookError)
+# with what to do, never click's usage error 2.
+@click.argument("book", type=click.Path(path_type=Path))
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
 @click.option("--force", is_flag=True, help="Check as 'refresh --force' would run.")
 @NO_CACHE
