@@ -96,12 +96,14 @@ def cli() -> None:
 # with what to do, never click's usage error 2.
 @click.argument("book", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here instead of updating BOOK in place.")
+              help="Write the result here instead of updating BOOK in place; .xlsm when BOOK "
+                   "has macros, else .xlsx. A read-only file here is refused unless --force.")
 @click.option("--as-of", callback=_date, metavar="DATE",
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
 @click.option("--force", is_flag=True,
               help="Proceed even when what you added to a generated sheet (a chart, comments, "
-                   "your own columns) would be removed; the output lists what was.")
+                   "your own columns) would be removed (the output lists what was), and "
+                   "replace a read-only --out file.")
 @LANG
 @QUIET
 @NO_CACHE
