@@ -92,14 +92,18 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+# BOOK is checked by the reader, not by click: a missing or unreadable workbook exits 4 (WorkbookError)
+# with what to do, never click's usage error 2.
+@click.argument("book", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write the result here instead of updating BOOK in place.")
+              help="Write the result here instead of updating BOOK in place; .xlsm when BOOK "
+                   "has macros, else .xlsx. A read-only file here is refused unless --force.")
 @click.option("--as-of", callback=_date, metavar="DATE",
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
 @click.option("--force", is_flag=True,
               help="Proceed even when what you added to a generated sheet (a chart, comments, "
-                   "your own columns) would be removed; the output lists what was.")
+                   "your own columns) would be removed (the output lists what was), and "
+                   "replace a read-only --out file.")
 @LANG
 @QUIET
 @NO_CACHE
@@ -126,7 +130,9 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 
 
 @cli.command()
-@click.argument("book", type=click.Path(dir_okay=False, path_type=Path))
+# BOOK is checked by the reader, not by click: a missing or unreadable workbook exits 4 (WorkbookError)
+# with what to do, never click's usage error 2.
+@click.argument("book", type=click.Path(path_type=Path))
 @click.option("--limit", default=20, show_default=True, help="Findings to print at most.")
 @click.option("--force", is_flag=True, help="Check as 'refresh --force' would run.")
 @NO_CACHE

@@ -5,6 +5,7 @@ the fast reader (``read.SalesBook``), ``FileTarget`` writes the planned sheets i
 from __future__ import annotations
 
 import re
+import stat
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ..errors import InputError, WorkbookError
 from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
@@ -106,6 +108,53 @@ def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]
             if index.isdigit() and int(index) < len(names) and key is not None:
                 owned[names[int(index)]] = key
     return kinds, owned
+
+
+def is_read_only(path: Path) -> bool:
+    """True when the file's owner-write bit is clear (the read-only attribute on Windows).
+    The mode bits, not ``os.access``: an administrator or root may write any file, yet a file
+    the user marked read-only is not ours to replace."""
+    return not (path.stat().st_mode & stat.S_IWUSR)
+
+
+def is_macro_package(path: Path) -> bool:
+    """True when the package at ``path`` holds a VBA project or a macro-enabled workbook part
+    (it must be saved as .xlsm); False for a plain package or anything not a zip."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            types = package.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return "xl/vbaProject.bin" in names or b"macroEnabled.main+xml" in types
+
+
+def check_target(path: str | Path, out: str | Path | None = None, *, force: bool = False) -> None:
+    """Refuse a write that would surprise the user, before anything is computed:
+    a read-only workbook refreshed in place (WorkbookError), a read-only ``out`` unless
+    ``force`` (WorkbookError), and an ``out`` whose extension does not match the package
+    (InputError: a macro package must be .xlsm, a plain one .xlsx, or Excel will not open it).
+    Links are followed: the file checked is the one that will be replaced."""
+    path = Path(path)
+    if out is None:
+        if path.is_file() and is_read_only(path):
+            raise WorkbookError(
+                f"cannot refresh '{path}' in place: it is read-only: make it writable "
+                "(clear its read-only attribute) or use --out to write the result to a new file")
+        return
+    out = Path(out)
+    if out.is_file() and is_read_only(out) and not force:
+        raise WorkbookError(
+            f"cannot write '{out}': it is read-only: choose another --out file, make it "
+            "writable, or add --force to replace it")
+    suffix = ".xlsm" if is_macro_package(path) else ".xlsx"
+    # an out named like the source is never worse than the source (a macro package some tool
+    # saved as .xlsx stays as it came)
+    if out.suffix.lower() not in (suffix, path.suffix.lower()):
+        kind = "has macros (VBA)" if suffix == ".xlsm" else "has no macros"
+        raise InputError(
+            f"'{path.name}' {kind}, so Excel would not open it saved as '{out.name}'",
+            hint=f"Use --out {out.with_suffix(suffix).name}.")
 
 
 class FileTarget:

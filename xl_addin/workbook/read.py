@@ -129,7 +129,11 @@ class SalesBook:
                     raise exc
                 self._reader = fastexcel.read_excel(worksheets)
             except Exception as retry:
-                raise WorkbookError(f"cannot read '{self.path}': {reason(retry)}") from None
+                # the reader library's own wording ("calamine error ...") is no message for a user
+                raise WorkbookError(
+                    f"cannot read '{self.path}': it is damaged or not a complete workbook "
+                    "(open it in Excel and save it again, or check the path)"
+                ) from None
             data = worksheets
         self.sheet_names: list[str] = list(self._reader.sheet_names)
         self._zip = _XlsxParts.open(data)
@@ -434,18 +438,19 @@ def _dates_from_1904(values: Any) -> np.ndarray:
 
 def _read_workbook_bytes(path: Path) -> bytes:
     if not path.exists():
-        raise WorkbookError(f"workbook not found: '{path}'")
+        raise WorkbookError(f"workbook not found: '{path}' (check the path and the file name)")
     if path.is_dir():
-        raise WorkbookError(f"'{path}' is a folder, not a workbook")
+        raise WorkbookError(f"'{path}' is a folder, not a workbook: give the path of an .xlsx "
+                            "or .xlsm file")
     try:
         data = path.read_bytes()
     except PermissionError:
         raise WorkbookError(
             f"cannot open '{path}': it is locked by another program or you lack permission "
-            "(close it in Excel and try again)"
+            "(close it in Excel and try again, or check the path's permissions)"
         ) from None
     except OSError as exc:
-        raise WorkbookError(f"cannot open '{path}': {exc.strerror or exc}") from None
+        raise WorkbookError(f"cannot open '{path}': {exc.strerror or exc} (check the path)") from None
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTION_INFO in data:
             raise WorkbookError(
@@ -453,7 +458,8 @@ def _read_workbook_bytes(path: Path) -> bytes:
             )
         return data  # a legacy .xls workbook
     if not data.startswith(_ZIP_MAGIC):
-        raise WorkbookError(f"'{path}' is not an Excel workbook (.xlsx, .xlsm, .xlsb, .xls)")
+        raise WorkbookError(f"'{path}' is not an Excel workbook (.xlsx, .xlsm, .xlsb, .xls): "
+                            "check the path, or open it in Excel and save it as .xlsx")
     return data
 
 

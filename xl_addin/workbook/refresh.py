@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..core.result import TierResult
 from ..refresh import CheckReport, ProgressFn, RefreshOutcome, check, refresh
-from .file_book import FileSource, FileTarget
+from .file_book import FileSource, FileTarget, check_target
 from .sales_cache import SalesCache
 
 __all__ = ["CheckReport", "check_workbook", "refresh_file", "refresh_workbook"]
@@ -27,8 +27,11 @@ def refresh_file(
     """Refresh ``path`` in place (or write the refreshed copy to ``out``). Nothing is written
     when reading or computing fails, or when the user's objects on our sheets would be lost
     (unless ``force``); the write itself is atomic. ``use_cache``: take a sheet's parsed
-    columns from the sales cache when the sheet did not change (``sales_cache``)."""
+    columns from the sales cache when the sheet did not change (``sales_cache``). Refused
+    before any work (``file_book.check_target``): a read-only ``path`` in place, a read-only
+    ``out`` unless ``force``, an ``out`` extension that does not match the package."""
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
+        check_target(path, out, force=force)
         return refresh(source, FileTarget(path, out), as_of=as_of, language=language,
                        force=force, progress=progress)
 

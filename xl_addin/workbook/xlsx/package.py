@@ -216,8 +216,9 @@ def _umask() -> int:
 def atomic_output(dest: str | os.PathLike) -> Iterator[BinaryIO]:
     """A temporary file beside ``dest`` that replaces ``dest`` only when the block succeeds
     (flushed and fsynced first); on any error the temporary file is removed and ``dest`` is
-    left as it was."""
-    dest = Path(dest)
+    left as it was. A symbolic link is followed: the file it points to is replaced and the
+    link stays a link."""
+    dest = Path(os.path.realpath(dest))
     try:
         handle = tempfile.NamedTemporaryFile(dir=dest.parent or ".", prefix=f".~{dest.stem}-",
                                              suffix=".tmp", delete=False)
