@@ -32,6 +32,8 @@ from lxml import etree
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from xl_addin.report.layout import column_letter  # noqa: E402
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -43,14 +45,6 @@ class ChartFrame:
     sheet: str
     name: str
     anchor: tuple[int, int, int, int]  # 0-based from column, from row, to column, to row
-
-
-def column_letter(index: int) -> str:
-    letters = ""
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _resolve(base: str, target: str) -> str:

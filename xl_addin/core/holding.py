@@ -87,8 +87,6 @@ def release_candidates(
     last = pd.to_datetime(customers["last_purchase"])
     days = (pd.Timestamp(as_of).normalize() - last).dt.days
     chosen = customers.loc[days > settings.release_days]
-    if {"p_alive", "predicted_clv", "single_purchase"} <= set(customers.columns):
-        return _valued_releases(chosen, last, days, settings)
     table = pd.DataFrame(
         {
             "customer_id": chosen[CUSTOMER_ID].astype("str"),
@@ -98,6 +96,8 @@ def release_candidates(
             "recency_days": days.loc[chosen.index].astype("int64"),
         }
     )
+    if {"p_alive", "predicted_clv", "single_purchase"} <= set(customers.columns):
+        return _valued_releases(table, chosen, settings)
     return table.sort_values(["recency_days", "customer_id"], ascending=[False, True], kind="stable").reset_index(
         drop=True
     )
@@ -109,23 +109,16 @@ def _text_column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(pd.NA, index=frame.index, dtype="str")
 
 
-def _valued_releases(chosen: pd.DataFrame, last: pd.Series, days: pd.Series, settings: Settings) -> pd.DataFrame:
+def _valued_releases(table: pd.DataFrame, chosen: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     alive = pd.to_numeric(chosen["p_alive"], errors="coerce").astype("float64")
     single = chosen["single_purchase"].astype("boolean").fillna(True).to_numpy(dtype=bool)
     keep = (alive.to_numpy() >= settings.keep_p_alive) & ~single
-    table = pd.DataFrame(
-        {
-            "customer_id": chosen[CUSTOMER_ID].astype("str"),
-            "customer_name": _text_column(chosen, CUSTOMER_NAME),
-            "salesperson": _text_column(chosen, SALESPERSON),
-            "last_purchase": last.loc[chosen.index],
-            "recency_days": days.loc[chosen.index].astype("int64"),
-            "p_alive": alive,
-            "predicted_clv": pd.to_numeric(chosen["predicted_clv"], errors="coerce").astype("float64"),
-            "decision": pd.Series(np.where(keep, DECISION_KEEP, DECISION_RELEASE), index=chosen.index, dtype="str"),
-            "decision_reason": pd.Series(np.where(keep, REASON_LIKELY_ACTIVE, REASON_QUIET), index=chosen.index,
-                                         dtype="str"),
-        }
+    table = table.assign(
+        p_alive=alive,
+        predicted_clv=pd.to_numeric(chosen["predicted_clv"], errors="coerce").astype("float64"),
+        decision=pd.Series(np.where(keep, DECISION_KEEP, DECISION_RELEASE), index=chosen.index, dtype="str"),
+        decision_reason=pd.Series(np.where(keep, REASON_LIKELY_ACTIVE, REASON_QUIET), index=chosen.index,
+                                  dtype="str"),
     )
     return table.sort_values(["predicted_clv", "recency_days", "customer_id"], ascending=[False, False, True],
                              na_position="last", kind="stable").reset_index(drop=True)
