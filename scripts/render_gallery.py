@@ -126,16 +126,7 @@ def charts_only_copy(xlsx: Path, dest: Path) -> list[ChartFrame]:
             first = next(i for i, s in enumerate(sheets) if s.get("state") != "hidden")
             view.set("activeTab", str(first))
             view.set("firstSheet", str(first))
-        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-            for member in archive.infolist():
-                data = archive.read(member.filename)
-                if member.filename == "xl/workbook.xml":
-                    data = etree.tostring(book, xml_declaration=True, encoding="UTF-8",
-                                          standalone=True)
-                elif member.filename.startswith("xl/worksheets/sheet"):
-                    # every sheet selected would make LibreOffice print only the selection
-                    data = re.sub(rb' tabSelected="1"', b"", data)
-                out.writestr(member, data)
+        _write_copy(archive, book, dest)
     return [f for sheet in sheets for f in by_sheet.get(sheet.get("name"), [])]
 
 
@@ -277,15 +268,20 @@ def _only_sheet(xlsx: Path, dest: Path, keep: str) -> None:
                     view.set("firstSheet", str(index))
             else:
                 sheet.set("state", "hidden")
-        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
-            for member in archive.infolist():
-                data = archive.read(member.filename)
-                if member.filename == "xl/workbook.xml":
-                    data = etree.tostring(book, xml_declaration=True, encoding="UTF-8",
-                                          standalone=True)
-                elif member.filename.startswith("xl/worksheets/sheet"):
-                    data = re.sub(rb' tabSelected="1"', b"", data)
-                out.writestr(member, data)
+        _write_copy(archive, book, dest)
+
+
+def _write_copy(archive: zipfile.ZipFile, book, dest: Path) -> None:
+    """``archive`` with its workbook.xml replaced by ``book`` and no sheet selected (every
+    sheet selected would make LibreOffice print only the selection)."""
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
+        for member in archive.infolist():
+            data = archive.read(member.filename)
+            if member.filename == "xl/workbook.xml":
+                data = etree.tostring(book, xml_declaration=True, encoding="UTF-8", standalone=True)
+            elif member.filename.startswith("xl/worksheets/sheet"):
+                data = re.sub(rb' tabSelected="1"', b"", data)
+            out.writestr(member, data)
 
 
 def main(argv: list[str] | None = None) -> int:
