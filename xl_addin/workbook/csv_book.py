@@ -5,7 +5,7 @@ Conventions, chosen so a file reads as Excel would show it and nothing is guesse
 
 * **Encoding.** A byte-order mark decides (UTF-8, UTF-16). Without one: UTF-8 when the bytes
   are valid UTF-8; else GB18030 (a superset of GBK, what Excel on Chinese Windows saves as
-  "CSV") when the text it gives is Chinese; else Windows-1252 (Excel's "CSV" on Western
+  "CSV") when the text it gives is Chinese (90% of its non-ASCII characters in GB2312); else Windows-1252 (Excel's "CSV" on Western
   Windows; Latin-1 when a byte is undefined there). The encoding used is stated in a note (``CsvSource.notes``).
 * **Delimiter.** An Excel ``sep=;`` first line decides (and is not a row). Otherwise the one of
   comma, semicolon, tab and ``|`` under which the first 50 lines have the same number of
@@ -37,10 +37,6 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {"\t": "Tab"}  # how a note shows a delimiter (else the character itself)
 _SNIFF_LINES = 50
 _SEP_LINE = re.compile(r'^\s*"?sep=(.)"?\s*$', re.IGNORECASE)
-# Characters of Chinese text: CJK ideographs (and extension A), CJK and full-width
-# punctuation, general punctuation (“ ” … —) and the middle dot.
-_CHINESE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\u00b7]")
-
 
 @dataclass(frozen=True)
 class CsvText:
@@ -66,14 +62,24 @@ def decode_csv(data: bytes) -> tuple[str, str]:
         text = data.decode("gb18030")
     except UnicodeDecodeError:
         text = None
-    if text is not None:
-        foreign = [ch for ch in text if ord(ch) > 127]
-        if sum(1 for ch in foreign if _CHINESE.match(ch)) >= 0.9 * len(foreign):
-            return text, "GB18030 (GBK)"
+    if text is not None and _mostly_gb2312(text):
+        return text, "GB18030 (GBK)"
     try:
         return data.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:  # one of the five bytes Windows-1252 leaves undefined
         return data.decode("latin-1"), "Latin-1"
+
+
+def _mostly_gb2312(text: str) -> bool:
+    """True when 90% of the non-ASCII characters are in GB2312, the 6,763 common characters
+    and the full-width punctuation that Chinese text is made of. Western text read as GBK
+    gives pairs of an accented letter and the next byte, outside it ("é" + "s")."""
+    foreign = [ch for ch in text if ord(ch) > 127]
+    common = 0
+    for ch in foreign:
+        code = ch.encode("gb18030")
+        common += len(code) == 2 and 0xA1 <= code[0] <= 0xF7 and 0xA1 <= code[1] <= 0xFE
+    return common >= 0.9 * len(foreign)
 
 
 def sniff_delimiter(lines: list[str]) -> str:
