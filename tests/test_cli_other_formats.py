@@ -88,6 +88,9 @@ def test_a_gbk_csv_with_chinese_headers_is_read_as_gb18030(tmp_path):
     assert "GB18030" in result.output
     assert sheet_names(out) == OUR_SHEETS_ZH
     assert abc(out, "客户分级") == {"华为": "A", "小米": "A", "联想": "B"}
+    notes = [cell for row in openpyxl.load_workbook(out, read_only=True)["数据问题"]
+             .iter_rows(values_only=True) for cell in row if isinstance(cell, str)]
+    assert any("销售.csv" in n and "GB18030" in n and "编码" in n for n in notes), notes
     assert_valid_ooxml(out)
 
 
