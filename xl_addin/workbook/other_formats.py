@@ -92,7 +92,10 @@ def check_out(path: str | Path, fmt: str, out: str | Path | None, *, force: bool
             f"the tier sheets of '{path.name}' go to a new workbook without macros, which Excel "
             f"opens only as .xlsx, not as '{out.name}'",
             hint=f"Use --out {out.with_suffix('.xlsx').name}.")
-    check_target(path, out, force=force)  # read-only --out: the rule of every refresh
+    # a read-only --out: the rule of every refresh. Checked as the source of itself, so the
+    # input's package (an .xlsb may hold VBA) has no say in the extension: the new workbook
+    # has no macros whatever the input held.
+    check_target(out, out, force=force)
     return out
 
 
