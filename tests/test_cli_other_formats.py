@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -208,7 +209,6 @@ def test_the_new_workbook_is_an_ordinary_workbook_of_ours(tmp_path):
     out = tmp_path / "tiers.xlsx"
     assert run("refresh", source, "--out", out).exit_code == 0
     first = abc(out)
-    import pandas as pd
     write_tables(out, {"Sales": pd.read_csv(source, parse_dates=["Date"])})
     result = run("refresh", out)
     assert result.exit_code == 0, result.output
