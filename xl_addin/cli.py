@@ -97,7 +97,9 @@ def cli() -> None:
 @click.argument("book", type=click.Path(path_type=Path))
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the result here instead of updating BOOK in place; .xlsm when BOOK "
-                   "has macros, else .xlsx. A read-only file here is refused unless --force.")
+                   "has macros, else .xlsx. A read-only file here is refused unless --force. "
+                   "Required for a CSV, .xls, .xlsb or .ods BOOK: a new .xlsx of the tier "
+                   "sheets.")
 @click.option("--as-of", callback=_date, metavar="DATE",
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
 @click.option("--force", is_flag=True,

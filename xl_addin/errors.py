@@ -82,7 +82,13 @@ class WorkbookError(CustomerTiersError):
     """The file cannot be read or written: missing, locked, not a workbook, corrupt."""
 
 
+class UsageError(CustomerTiersError):
+    """The command asks for what cannot be done as given (a refresh in place of a CSV file);
+    the message says what to give instead."""
+
+
 EXIT_CODES: dict[type[CustomerTiersError], int] = {
+    UsageError: 2,
     InputError: 3,
     WorkbookError: 4,
     CustomerTiersError: 1,
@@ -90,7 +96,7 @@ EXIT_CODES: dict[type[CustomerTiersError], int] = {
 
 
 def exit_code(error: CustomerTiersError) -> int:
-    """The CLI exit code for ``error``: 3 input, 4 workbook, 1 anything else of ours."""
+    """The CLI exit code for ``error``: 2 usage, 3 input, 4 workbook, 1 anything else of ours."""
     for cls in type(error).__mro__:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]

@@ -8,7 +8,9 @@ workbook through two small interfaces, so the rules live here once, above the ad
   ``excel.live.LiveSource`` (xlwings).
 * ``Target``: which sheets are ours, what of the user's would be lost on one of them, and
   writing the planned sheets. File: ``workbook.file_book.FileTarget`` (part-preserving, atomic);
-  live: ``excel.live.LiveTarget``.
+  live: ``excel.live.LiveTarget``; a new workbook for a CSV, .xls, .xlsb or .ods input:
+  ``workbook.other_formats.NewWorkbookTarget`` (its ``new_workbook`` attribute: the sheets
+  are placed as in an empty workbook, not among the source's).
 
 Rules applied here: which sheets are ours (marked, or written by 0.1 and recognised by their
 first row), sales sheet detection (a sheet picked by its name that lacks the sales columns is
@@ -148,9 +150,11 @@ def refresh(
     )
     language = settings.language
     wanted = [k for k in labels.SHEET_NAMES if keys is None or k in keys]
+    names, owned = source.sheet_names(), data.owned
+    if getattr(target, "new_workbook", False):  # a new workbook holds none of the source's sheets
+        names, owned = [], {}
     plan = plan_sheets(
-        [(k, labels.sheet_name(k, language), k == "settings") for k in wanted],
-        source.sheet_names(), data.owned)
+        [(k, labels.sheet_name(k, language), k == "settings") for k in wanted], names, owned)
     notes = list(data.notes) + list(plan.notes)
     report = build_report(result, language, notes=tuple(notes))
     losses = []
@@ -209,7 +213,7 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
     docstring. InputError when there is no sales data (naming every sheet tried and why)."""
     names = source.sheet_names()
     worksheets = [n for n in names if source.sheet_kind(n) == WORKSHEET]
-    notes: list[Note] = []
+    notes: list[Note] = list(getattr(source, "notes", list)())  # how a CSV file was read
     owned = dict(source.owned_sheets())
     settings_name, settings_note = _settings_sheet(source, worksheets, owned)
     if settings_note:

@@ -442,6 +442,9 @@ REFRESH_NOTE_TEXTS: dict[str, tuple[str, str]] = {
                          "工作表“{sheet}”不含设置项，未作为设置表读取；已使用默认设置。"),
     "objects_removed": ("Sheet '{sheet}': removed {objects} (--force).",
                         "工作表“{sheet}”：已删除 {objects}（--force）。"),
+    "csv_read": ("File '{file}' was read as text in {encoding}, columns separated by "
+                 "'{delimiter}'; every value went through the rules for text cells.",
+                 "文件“{file}”按文本读取：编码 {encoding}，分隔符“{delimiter}”；所有值均按文本单元格的规则读取。"),
 }
 
 

@@ -405,19 +405,28 @@ _STYLES = (
     "</styleSheet>")
 
 
-def new_workbook(path: PathLike, sheet_name: str = "Sheet1") -> Path:
-    """A minimal valid empty .xlsx with one empty sheet (written atomically)."""
+def new_workbook(path: PathLike, sheet_name: str | None = "Sheet1") -> Path:
+    """A minimal valid empty .xlsx with one empty sheet (written atomically). ``sheet_name``
+    None: no sheet at all, a package for ``write_report`` to add sheets to (Excel opens a
+    workbook only once it holds a sheet)."""
     from xml.sax.saxutils import quoteattr
 
     path = Path(path)
     members = {
         "[Content_Types].xml": _CONTENT_TYPES,
         "_rels/.rels": _ROOT_RELS,
-        "xl/workbook.xml": _WORKBOOK.replace('"{name}"', quoteattr(sheet_name)),
+        "xl/workbook.xml": _WORKBOOK.replace('"{name}"', quoteattr(sheet_name or "")),
         "xl/_rels/workbook.xml.rels": _WORKBOOK_RELS,
         "xl/worksheets/sheet1.xml": _SHEET,
         "xl/styles.xml": _STYLES,
     }
+    if sheet_name is None:
+        members["[Content_Types].xml"] = re.sub(r'<Override PartName="/xl/worksheets/sheet1.xml"[^>]*/>',
+                                                "", _CONTENT_TYPES)
+        members["xl/workbook.xml"] = re.sub(r"<sheets>.*</sheets>", "<sheets/>", _WORKBOOK)
+        members["xl/_rels/workbook.xml.rels"] = re.sub(r'<Relationship Id="rId1" [^>]*/>', "",
+                                                       _WORKBOOK_RELS)
+        del members["xl/worksheets/sheet1.xml"]
     with atomic_output(path) as out:
         writer = PackageWriter(out)
         for name, text in members.items():
