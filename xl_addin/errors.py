@@ -26,6 +26,9 @@ def reason(exc: BaseException) -> str:
     return text.strip() or type(exc).__name__
 
 
+_STOPS = (".", "!", "?", ":", "。", "！", "？", "：")
+
+
 class InputError(CustomerTiersError):
     """The data or an argument is wrong; the user can fix it.
 
@@ -60,8 +63,8 @@ class InputError(CustomerTiersError):
         text = f"{', '.join(where)}: {self.message}" if where else self.message
         if where:
             text = text[0].upper() + text[1:]
-        if self.hint:
-            text = f"{text} {self.hint}"
+        if self.hint:  # the message is a sentence of its own before what to do
+            text = f"{text.rstrip()}{'' if text.rstrip().endswith(_STOPS) else '.'} {self.hint}"
         return text
 
 

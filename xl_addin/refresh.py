@@ -61,6 +61,9 @@ class Source(Protocol):
     def hidden_sheets(self) -> set[str]:
         """Names of the hidden (or very hidden) sheets."""
 
+    def date1904(self) -> bool:
+        """True when the workbook uses the 1904 date system (serial 0 = 1904-01-01)."""
+
     def header(self, name: str) -> SheetHeader:
         """The sheet's first non-empty row."""
 
@@ -216,7 +219,8 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
         notes.append(settings_note)
     settings = Settings()
     if settings_name is not None:
-        settings = parse_settings_rows(_settings_rows(source, settings_name), sheet=settings_name)
+        settings = parse_settings_rows(_settings_rows(source, settings_name), sheet=settings_name,
+                                       date1904=source.date1904())
         owned.setdefault(settings_name, "settings")
     if language:
         settings = settings.replace(language=language)

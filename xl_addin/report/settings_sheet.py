@@ -21,9 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
+import pandas as pd
+
+from ..core.values import DATE_NOT_RECOGNISED, DATE_ORDERS, parse_date_column
 from ..errors import SettingsError
 from ..settings import HoldingRule, ScoreFactor, Settings
 
+DAYS_1900_TO_1904 = 1462  # 1904-01-01 is serial 0 in the 1904 system, 1462 in the 1900 one
 SECTIONS = ("score_factors", "holding_rules", "column_map", "sales_sheets")
 
 HEADER = {
@@ -132,11 +136,14 @@ def settings_rows(settings: Settings, language: str = "en") -> list[list[Any]]:
     return rows
 
 
-def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") -> Settings:
+def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings",
+                        date1904: bool = False) -> Settings:
     """Settings from the rows of a Settings sheet laid out as ``settings_rows`` writes it.
 
     Rows are lists of cell values, the first being the header row (row 1). Unknown keys,
     bad values and malformed section entries raise a SettingsError naming the cell.
+    ``date1904``: the workbook uses the 1904 date system, so a serial number in ``as_of``
+    counts days from 1904-01-01 (0 = 1904-01-01), as Excel shows it there.
     """
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
@@ -180,7 +187,45 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") 
     )
     if values["score_factors"] is None:
         del values["score_factors"]
+    if values.get("as_of") is not None:
+        values["as_of"] = _as_of(values["as_of"], cells["as_of"], values.get("date_order"), date1904)
     return Settings.from_values(values, cells)
+
+
+def _as_of(value: Any, cell: str, date_order: Any, date1904: bool) -> dt.date:
+    """The ``as_of`` cell as a date, by the core's date rules (``core.values``): a date cell,
+    a serial number in the workbook's date system, or a text date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    serial = _serial(value)
+    if serial is not None and date1904:
+        serial = serial + DAYS_1900_TO_1904 if serial >= 0 else -1.0  # no date before 1904
+    order = str(date_order).strip().upper() if date_order is not None else "YMD"
+    cells = pd.Series([serial if serial is not None else value],
+                      dtype="float64" if serial is not None else object)
+    dates, problems, _ = parse_date_column(cells, order if order in DATE_ORDERS else "YMD")
+    if problems[0] or pd.isna(dates.iloc[0]):
+        reason = problems[0] or DATE_NOT_RECOGNISED
+        raise SettingsError(
+            f"{cell} (as_of) holds {value!r}, which is not a date: {reason}",
+            hint="Type the analysis date as yyyy-mm-dd, for example 2025-06-30, or clear the "
+                 "cell to use the latest sale date.")
+    return dates.iloc[0].date()
+
+
+def _serial(value: Any) -> float | None:
+    """A cell holding a number (or a number as text, as the file reader gives every Settings
+    cell) as that number; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _blank_to_none(value: Any) -> Any:

@@ -312,9 +312,13 @@ class SalesBook:
         return self._read_fields(sheet, header, fields, tuple(fields), extras)
 
     def read_rows(self, sheet: str) -> list[list[Any]]:
-        """``Source.rows``: every row of a small sheet as text cells from column A."""
+        """``Source.rows``: every row of a small sheet as text cells from column A. In a 1904
+        workbook a date cell's text is its date in that system (see ``_dates_as_1904_texts``)."""
         batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
-        return _rows_from_a(batch, selected) if batch.num_rows else []
+        rows = _rows_from_a(batch, selected) if batch.num_rows else []
+        if rows and self.date1904 and self._zip:
+            _dates_as_1904_texts(rows, self._zip.numbers(sheet))
+        return rows
 
     # -- internals ----------------------------------------------------------------------
 
@@ -434,6 +438,24 @@ def _dates_from_1904(values: Any) -> np.ndarray:
                 value, (bool, np.bool_)) and value == value:
             cells[i] = float(value) + 1462.0 if value >= 0 else -1.0
     return cells
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?")
+_EPOCH_1904 = np.datetime64("1904-01-01", "s")
+
+
+def _dates_as_1904_texts(rows: list[list[Any]], numbers: dict[tuple[int, int], float]) -> None:
+    """Date cells of a 1904 workbook, read as text, as the dates Excel shows: fastexcel counts
+    their serials from 1900 in some workbooks (Excel's own), so the text is rebuilt from the
+    stored serial (days since 1904-01-01). A cell is a date cell when it holds a number that
+    fastexcel wrote as a date. In place."""
+    for (row, column), serial in numbers.items():
+        if row >= len(rows) or column >= len(rows[row]):
+            continue
+        text = rows[row][column]
+        if isinstance(text, str) and _DATE_TEXT.fullmatch(text) and 0 <= serial < 2_957_004:
+            moment = _EPOCH_1904 + np.timedelta64(round(serial * 86_400), "s")
+            rows[row][column] = str(moment).replace("T", " ")
 
 
 def _read_workbook_bytes(path: Path) -> bytes:
@@ -600,6 +622,34 @@ class _XlsxParts:
                 if any(v is not None for v in cells):
                     return SheetHeader(row_number, tuple(cells))
         return SheetHeader(0, ())
+
+    def numbers(self, sheet: str) -> dict[tuple[int, int], float]:
+        """(0-based row, 0-based column) -> stored number of every numeric cell of ``sheet``
+        (a date cell's serial). For small sheets (Settings)."""
+        part = self._parts.get(sheet)
+        if part is None:
+            return {}
+        found: dict[tuple[int, int], float] = {}
+        row_number = 0
+        with self._package.open(part) as stream:
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if _local(element.tag) != "row":
+                    continue
+                row_number = int(element.get("r", row_number + 1))
+                column = -1
+                for cell in element:
+                    if _local(cell.tag) != "c":
+                        continue
+                    ref = cell.get("r")
+                    column = _column_index(ref) if ref else column + 1
+                    v = next((c.text for c in cell if _local(c.tag) == "v"), None)
+                    if cell.get("t", "n") == "n" and v is not None:
+                        try:
+                            found[(row_number - 1, column)] = float(v)
+                        except ValueError:
+                            pass  # not a number after all: fastexcel's text stands
+                element.clear()
+        return found
 
     def booleans(self, sheet: str) -> list[tuple[int, int, bool]]:
         """(1-based row, 0-based column, value) of every TRUE/FALSE cell of ``sheet``: fastexcel
