@@ -207,9 +207,12 @@ def check(source: Source, target: Target | None = None, *, language: str | None 
 # -- reading -------------------------------------------------------------------------------
 
 
-def read_workbook(source: Source, *, language: str | None = None) -> WorkbookData:
+def read_workbook(source: Source, *, language: str | None = None,
+                  settings: Settings | None = None) -> WorkbookData:
     """Settings, sales, customer master and previous tiers, by the rules in the module
-    docstring. InputError when there is no sales data (naming every sheet tried and why)."""
+    docstring. ``settings``: use these instead of the Settings sheet's. InputError when there
+    is no sales data (naming every sheet tried and why; a workbook's only candidate sales
+    sheet's own error, naming the sheet and the missing column)."""
     names = source.sheet_names()
     worksheets = [n for n in names if source.sheet_kind(n) == WORKSHEET]
     notes: list[Note] = []
@@ -217,11 +220,12 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
     settings_name, settings_note = _settings_sheet(source, worksheets, owned)
     if settings_note:
         notes.append(settings_note)
-    settings = Settings()
     if settings_name is not None:
-        settings = parse_settings_rows(_settings_rows(source, settings_name), sheet=settings_name,
-                                       date1904=source.date1904())
+        if settings is None:
+            settings = parse_settings_rows(source.rows(settings_name), sheet=settings_name,
+                                           date1904=source.date1904())
         owned.setdefault(settings_name, "settings")
+    settings = settings if settings is not None else Settings()
     if language:
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
@@ -230,10 +234,6 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)
     return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes))
-
-
-def _settings_rows(source: Source, name: str) -> list[list[Any]]:
-    return source.rows(name)
 
 
 def _holds_settings(rows: Sequence[Sequence[Any]]) -> bool:
@@ -306,7 +306,7 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
     if hidden:
         every = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
         reader_notes += [(n, "", NOTE_SHEET_HIDDEN, "") for n in every if n in hidden]
-    frames, used, notes, tried, headers, unmatched = [], [], [], [], {}, None
+    frames, used, notes, tried, refused, headers, unmatched = [], [], [], [], [], {}, None
     for name in candidates:
         header = source.header(name)
         if not header.row:
@@ -318,6 +318,7 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         except InputError as error:
             if listed:
                 raise
+            refused.append(error)
             tried.append(f"'{name}': {error.message}")
             notes.append(Note.of("sheet_skipped", sheet=name, reason=error.message))
             continue
@@ -332,6 +333,8 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         frames.append(frame)
         used.append(name)
     if not frames:
+        if len(refused) == 1 and len(tried) == 1:  # the one sales sheet: its own error says most
+            raise refused[0]
         raise tables.no_sales_error(tried)
     master = tables.customers_sheet_name(worksheets, settings)
     if unmatched and master is not None and source.header(master).row:

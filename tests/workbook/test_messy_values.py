@@ -11,7 +11,7 @@ from xl_addin.cli import cli
 from xl_addin.errors import InputError, SettingsError
 from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import Settings
-from xl_addin.workbook.read import read_sales, read_settings
+from xl_addin.workbook.refresh import read_sales, read_settings
 
 D = dt.datetime
 

@@ -14,11 +14,9 @@ from xl_addin.demo import demo_customers, demo_transactions
 from xl_addin.errors import InputError, WorkbookError
 from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import HoldingRule, ScoreFactor, Settings
-from xl_addin.workbook.read import (
-    SalesBook,
-    SheetHeader,
+from xl_addin.workbook.read import SalesBook, SheetHeader, list_sheets
+from xl_addin.workbook.refresh import (
     find_sales_sheets,
-    list_sheets,
     read_customers,
     read_previous_tiers,
     read_sales,
@@ -42,6 +40,18 @@ def write_book(path, sheets):
                 for column, value in enumerate(row, start=1):
                     if value is not None:
                         sheet.cell(number, column, value)
+    book.save(path)
+    return path
+
+
+def mark_as_ours(path, sheet, key):
+    """Mark ``sheet`` as the refresh marks the sheets it writes (a hidden sheet-scoped name
+    CT_Generated holding the report key): only such a sheet is read as the last tiers."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = openpyxl.load_workbook(path)
+    book[sheet].defined_names["CT_Generated"] = DefinedName(
+        "CT_Generated", attr_text=f'"{key}"', hidden=True)
     book.save(path)
     return path
 
@@ -81,7 +91,7 @@ def test_header_is_the_first_non_empty_row_and_may_start_after_column_a(tmp_path
         header = book.header("Sales 2025")
         assert header.row == 3
         assert header.cells == (None, "Customer ID", "Customer", "Date", "Amount", "Cost")
-        sales = book.sales()
+    sales = read_sales(path)
     assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
     assert sales["source_row"].tolist() == [4, 5, 6]
 
@@ -242,7 +252,8 @@ def test_settings_sheet_is_read(tmp_path, language):
         column_map=(("amount", "Net Value"),), sales_sheets=("Sales",),
     )
     name = "Settings" if language == "en" else "设置"
-    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: settings_rows(settings, language)})
+    sales = [["Customer ID", "Customer", "Date", "Net Value", "Cost"], *SALES[1:]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": sales, name: settings_rows(settings, language)})
     assert read_settings(path) == settings
 
 
@@ -261,7 +272,7 @@ def test_previous_tiers_in_either_language(tmp_path, headers, labels):
     rows = [headers, [1, "C1", "Acme", "A", 90, labels[0]], [2, 1002, "Beta", "B", 60, labels[1]],
             [3, "C3", "Gamma", "D", 10, labels[2]], [None, None, None, None, None, None]]
     name = "Tiers" if headers[0] == "Rank" else "客户分级"
-    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: rows})
+    path = mark_as_ours(write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: rows}), name, "tiers")
     previous = read_previous_tiers(path)
     assert previous.values.tolist() == [["C1", "A", "VIP"], ["1002", "B", "Regular"],
                                         ["C3", "D", "Potential"]]
@@ -271,6 +282,11 @@ def test_previous_tiers_in_either_language(tmp_path, headers, labels):
 def test_no_previous_tiers(tmp_path):
     path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
     assert read_previous_tiers(path) is None
+    # a Tiers sheet the refresh did not write is the user's: never read as the last tiers
+    path = write_book(tmp_path / "c.xlsx", {"Sales": SALES, "Tiers": [
+        ["Customer ID", "ABC tier"], ["C1", "A"]]})
+    assert read_previous_tiers(path) is None
+    assert read_previous_tiers(mark_as_ours(path, "Tiers", "tiers"))["abc_tier"].tolist() == ["A"]
 
 
 def test_missing_file(tmp_path):
@@ -363,7 +379,7 @@ def test_header_from_inline_and_rich_shared_strings_without_cell_refs(tmp_path):
     path = write_raw_xlsx(tmp_path / "raw.xlsx", sheet, shared)
     with SalesBook.open(path) as book:
         assert book.header("Sales") == read_header(4, ("Customer", "Date", "Amount"))
-        sales = book.sales()
+    sales = read_sales(path)
     assert sales["customer_name"].tolist() == ["C1"]
     assert sales["customer_id"].tolist() == ["C1"]
     assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 1)]
@@ -409,7 +425,7 @@ def test_other_formats_read_through_fastexcel_alone(tmp_path, extension):
     with SalesBook.open(tmp_path / "out" / f"b.{extension}") as book:
         assert book.sheet_names == ["Notes", "Sales"]
         assert book.header("Sales").row == 2
-        sales = book.sales()
+    sales = read_sales(tmp_path / "out" / f"b.{extension}")
     assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
     assert sales["amount"].tolist() == [100.0, 250.5, -20.0]
     # ods dates reach fastexcel as ISO text ("2025-01-05"): kept raw for the core to parse

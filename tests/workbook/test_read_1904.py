@@ -10,7 +10,8 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from xl_addin.core.clean import parse_dates
 from xl_addin.core.columns import DATE
-from xl_addin.workbook.read import SalesBook, SheetHeader, read_sales
+from xl_addin.workbook.read import SalesBook, SheetHeader
+from xl_addin.workbook.refresh import read_sales
 
 from .corpus import add_sales_sheet
 

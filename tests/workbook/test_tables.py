@@ -13,8 +13,10 @@ from xl_addin.core.clean import clean_transactions
 from xl_addin.errors import InputError
 from xl_addin.settings import Settings
 from xl_addin.workbook import tables
-from xl_addin.workbook.read import SalesBook
+from xl_addin.workbook.refresh import read_previous_tiers, read_sales
 from xl_addin.workbook.tables import SheetHeader
+
+from .test_read import mark_as_ours
 
 D = dt.datetime
 SALES = [
@@ -103,8 +105,7 @@ def test_live_values_and_the_file_reader_give_the_same_clean_sales(tmp_path):
     other = [["Customer", "Date", "Revenue"], ["Acme", D(2025, 4, 1), 9.0], ["Beta", "2025-04-02", 1.0]]
     path = write_book(tmp_path / "b.xlsx", {"Sales": (SALES, 2), "Shop": (other, 1)})
     settings = Settings()
-    with SalesBook.open(path) as book:
-        from_file = book.sales(settings)
+    from_file = read_sales(path, settings)
     live = {"Sales": ([[], *SALES], 1), "Shop": (other, 1)}
     names = tables.sales_sheet_names(list(live), lambda n: tables.first_header(*live[n]), settings)
     frames = [tables.sales_from_values(n, live[n][0], settings, live[n][1])[0] for n in names]
@@ -122,9 +123,9 @@ def test_previous_tiers_from_values_equal_the_file_readers(tmp_path):
     rows = [["客户编号", "客户名称", "ABC分类", "评分等级"],
             [1001.0, "甲", "A", "重要客户 (VIP)"], ["C2", "乙", "b", "普通客户"],
             [None, "丙", "C", None], ["C4", "丁", "-", "潜在客户"]]
-    path = write_book(tmp_path / "t.xlsx", {"客户分级": (rows, 1)})
-    with SalesBook.open(path) as book:
-        from_file = book.previous_tiers()
+    path = mark_as_ours(write_book(tmp_path / "t.xlsx", {"Sales": (SALES, 1), "客户分级": (rows, 1)}),
+                        "客户分级", "tiers")
+    from_file = read_previous_tiers(path)
     from_values = tables.previous_tiers_from_values(rows)
     pd.testing.assert_frame_equal(from_values, from_file)
     assert from_values["customer_id"].tolist() == ["1001", "C2", "C4"]

@@ -150,6 +150,7 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings",
     entries: dict[str, list[tuple[int, list[Any]]]] = {name: [] for name in SECTIONS}
     section: str | None = None
     for index, row in enumerate(rows[1:], start=2):
+        _refuse_error_values(row, sheet, index)
         cells_in_row = [_blank_to_none(v) for v in row]
         key = cells_in_row[0] if cells_in_row else None
         rest = cells_in_row[1:]
@@ -226,6 +227,31 @@ def _serial(value: Any) -> float | None:
         return float(str(value).strip())
     except ValueError:
         return None
+
+
+EXCEL_ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!",
+                                "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!",
+                                "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+
+
+def _refuse_error_values(row: Sequence[Any], sheet: str, index: int) -> None:
+    """A cell holding an error value (#DIV/0!, #REF!) is an error naming the cell: read as
+    blank it would silently become the default."""
+    for position, value in enumerate(row):
+        if isinstance(value, str) and value.strip().upper() in EXCEL_ERROR_VALUES:
+            raise SettingsError(f"{sheet}!{_letters(position)}{index} holds the error value "
+                                f"{value.strip()}",
+                                hint="Fix the formula or type the value, then try again.")
+
+
+def _letters(position: int) -> str:
+    """0 -> "A", 26 -> "AA"."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _blank_to_none(value: Any) -> Any:

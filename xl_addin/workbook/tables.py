@@ -54,9 +54,7 @@ from .ownership import find_sheet_name, sheet_name_key
 XLWINGS_SHEETS = frozenset({"xlwings.conf", "_xlwings.conf"})
 # Sheets the product writes (either language) and xlwings' config: never read as sales data.
 GENERATED_SHEETS = OWNED_SHEET_NAMES | XLWINGS_SHEETS
-SETTINGS_SHEETS = ("Settings", "设置")
 CUSTOMER_SHEETS = ("Customers", "客户")
-TIERS_SHEETS = ("Tiers", "客户分级")
 SALES_PREFIXES = ("sales", "销售")
 
 SALES_FIELDS = FIELDS
