@@ -341,11 +341,14 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         unmatched &= set(match_headers(source.header(master).cells, settings.column_map).unmatched)
     if unmatched:
         field_text, header_text = sorted(unmatched)[0]
+        found = "; ".join(
+            f"{name}: " + ", ".join(f"'{h}'" for h in source.header(name).cells if h is not None)
+            for name in used)
         raise InputError(
-            f"the column_map line '{field_text} | {header_text}' matches no header of the "
-            f"sales tabs ({', '.join(used)})",
-            column="column_map",
-            hint="Correct the header text in the Settings sheet, or delete the line.")
+            f"The column_map line '{field_text} | {header_text}' in the Settings sheet matches "
+            f"no header of the sales tabs ({found})",
+            hint="Correct the header in that line (column C) to one of these headers, or "
+                 "delete the line.")
     sales = tables.combine(frames, used)
     sales.attrs["notes"] = tuple(reader_notes)
     sales.attrs["headers"] = headers

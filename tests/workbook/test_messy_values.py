@@ -92,8 +92,12 @@ def test_duplicate_headers_note_names_the_one_used(tmp_path):
 def test_a_column_map_line_matching_no_header_is_an_error_naming_it(tmp_path):
     rows = [["Customer ID", "Date", "Gross Amount", "Amount"], ["C1", D(2025, 1, 1), 5.0, 7.0]]
     path = make_book(tmp_path / "b.xlsx", {"Sales": rows})
-    with pytest.raises(InputError, match="amount | Net Amount"):
+    with pytest.raises(InputError) as caught:
         read_sales(path, Settings(column_map=(("amount", "Net Amount"),)))
+    assert str(caught.value) == (
+        "The column_map line 'amount | Net Amount' in the Settings sheet matches no header of "
+        "the sales tabs (Sales: 'Customer ID', 'Date', 'Gross Amount', 'Amount'). Correct the "
+        "header in that line (column C) to one of these headers, or delete the line.")
     settings = settings_rows(Settings(column_map=(("amount", "Net Amount"),)))
     path = make_book(tmp_path / "c.xlsx", {"Sales": rows}, settings_rows=settings)
     result = CliRunner().invoke(cli, ["refresh", str(path)])

@@ -169,6 +169,11 @@ def test_missing_column_names_sheet_field_and_headers_found(tmp_path):
     assert "no date column" in text
     assert "'Customer ID', 'Posting Day', 'Amount'" in text
     assert "column_map" in text and "Settings" in text
+    assert text == (
+        "Sheet 'Sales' has no date column: its header row (row 1, the first non-empty row) "
+        "holds 'Customer ID', 'Posting Day', 'Amount'. Rename the header of your date column "
+        "to Date (日期), or add a line to the column_map section of the Settings sheet naming "
+        "the field and your header, for example 'date | Posting Day'.")
 
 
 def test_a_mapping_line_makes_it_readable(tmp_path):
@@ -207,8 +212,12 @@ def test_which_sheets_are_sales_sheets(tmp_path):
 
 def test_a_listed_sheet_that_does_not_exist(tmp_path):
     path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
-    with pytest.raises(InputError, match="'Sales 2030' listed in Settings does not exist"):
+    with pytest.raises(InputError) as caught:
         read_sales(path, Settings(sales_sheets=("Sales 2030",)))
+    assert str(caught.value) == (
+        "The sales sheet 'Sales 2030' listed in Settings (sales_sheets) does not exist. Correct "
+        "the name in the sales_sheets section of the Settings sheet to one of this workbook's "
+        "sheets (Sales), or delete the line.")
 
 
 def test_no_sales_sheet_at_all(tmp_path):
@@ -239,8 +248,12 @@ def test_customers_sheet_named_in_settings_or_absent(tmp_path):
     assert read_customers(path) is None
     customers = read_customers(path, Settings(customers_sheet="Master"))
     assert customers[["customer_id", "industry"]].values.tolist() == [["C1", "零售"]]
-    with pytest.raises(InputError, match="'Nope' named in Settings does not exist"):
+    with pytest.raises(InputError) as caught:
         read_customers(path, Settings(customers_sheet="Nope"))
+    assert str(caught.value) == (
+        "The customer sheet 'Nope' named in Settings (customers_sheet) does not exist. Correct "
+        "customers_sheet in the Settings sheet to one of this workbook's sheets (Sales, "
+        "Master), or clear it.")
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -71,7 +71,7 @@ def test_sales_sheets_by_name_prefix_or_header_never_generated_or_master():
 def test_sales_sheets_named_in_settings_must_exist():
     assert tables.sales_sheet_names(["Q1", "q2"], lambda n: SheetHeader(0, ()),
                                     Settings(sales_sheets=("Q2", "Q1"))) == ["q2", "Q1"]
-    with pytest.raises(InputError, match="sales sheet 'Q3' listed in Settings does not exist"):
+    with pytest.raises(InputError, match="The sales sheet 'Q3' listed in Settings"):
         tables.sales_sheet_names(["Q1"], lambda n: SheetHeader(0, ()), Settings(sales_sheets=("Q3",)))
 
 
@@ -79,7 +79,7 @@ def test_customer_master_sheet():
     assert tables.customers_sheet_name(["Sales", "客户"], Settings()) == "客户"
     assert tables.customers_sheet_name(["Sales", "Accounts"], Settings(customers_sheet="accounts")) == "Accounts"
     assert tables.customers_sheet_name(["Sales"], Settings()) is None
-    with pytest.raises(InputError, match="customer sheet 'CRM' named in Settings does not exist"):
+    with pytest.raises(InputError, match="The customer sheet 'CRM' named in Settings"):
         tables.customers_sheet_name(["Sales"], Settings(customers_sheet="CRM"))
 
 
@@ -88,7 +88,11 @@ def test_a_missing_amount_column_names_the_sheet_the_field_and_the_headers():
     with pytest.raises(InputError) as error:
         tables.sales_from_values("Orders", rows, Settings())
     assert error.value.sheet == "Orders" and error.value.column == "amount"
-    assert "headers found in row 1" in str(error.value) and "'Qty'" in str(error.value)
+    assert str(error.value) == (
+        "Sheet 'Orders' has no amount column: its header row (row 1, the first non-empty row) "
+        "holds 'Customer', 'Date', 'Qty'. Rename the header of your amount column to Amount "
+        "(金额), or add a line to the column_map section of the Settings sheet naming the field "
+        "and your header, for example 'amount | Net Value'.")
 
 
 def test_sales_from_values_hand_checked():

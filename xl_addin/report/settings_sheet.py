@@ -173,7 +173,8 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings",
         if key not in SCALAR_KEYS:
             raise SettingsError(
                 f"unknown setting '{key}'", sheet=sheet, row=index, column="A",
-                hint=f"Known settings: {', '.join(SCALAR_KEYS + SECTIONS)}.",
+                hint=f"Correct the name in column A (known settings: "
+                     f"{', '.join(SCALAR_KEYS + SECTIONS)}), or clear the row.",
             )
         values[key] = rest[0] if rest else None
         cells[key] = f"{sheet}!B{index}"
@@ -273,7 +274,7 @@ def _number(value: Any, sheet: str, index: int, column: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise SettingsError(f"expected a number, got {value!r}", sheet=sheet, row=index,
-                            column=column) from None
+                            column=column, hint="Type a number in the cell.") from None
 
 
 def _flag(value: Any, sheet: str, index: int, column: str) -> bool:
@@ -287,7 +288,7 @@ def _flag(value: Any, sheet: str, index: int, column: str) -> bool:
     if text in {"false", "no", "0", "否", "0.0"}:
         return False
     raise SettingsError(f"expected TRUE or FALSE, got {value!r}", sheet=sheet, row=index,
-                        column=column)
+                        column=column, hint="Type TRUE or FALSE (blank means TRUE).")
 
 
 def _score_factors(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[ScoreFactor, ...]:
@@ -299,7 +300,8 @@ def _score_factors(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[Sc
         try:
             factors.append(ScoreFactor(column, weight, higher))
         except SettingsError as exc:
-            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C",
+                                hint="Correct the entry, or clear the row.") from None
     return tuple(factors)
 
 
@@ -312,9 +314,10 @@ def _holding_rules(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[Ho
         limit = _number(_need(row, 2, sheet, index, "D"), sheet, index, "D")
         if not float(limit).is_integer():
             raise SettingsError(f"expected a whole number, got {limit!r}", sheet=sheet,
-                                row=index, column="D")
+                                row=index, column="D", hint="Type a whole number of customers.")
         try:
             rules.append(HoldingRule(person, tier, int(limit)))
         except SettingsError as exc:
-            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C",
+                                hint="Correct the entry, or clear the row.") from None
     return tuple(rules)
