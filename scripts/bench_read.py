@@ -7,7 +7,7 @@ Builds the workbook once into the cache folder (default ``.bench-cache/``; the d
 
 (a) the raw read of that sheet by python-calamine (``CalamineSheet.to_python``) and by fastexcel
     (``load_sheet(...).to_arrow()``, typed Arrow columns);
-(b) ``xl_addin.workbook.read.read_sales``.
+(b) ``xl_addin.workbook.refresh.read_sales``.
 
 Prints the median of ``--repeat`` interleaved runs of each, the ratio (b) / fastest of (a),
 and peak RSS: of fastexcel alone and of read_sales alone (each in a fresh process), and of the
@@ -165,7 +165,7 @@ def main() -> None:
     import python_calamine
 
     from xl_addin.settings import Settings
-    from xl_addin.workbook.read import read_sales
+    from xl_addin.workbook.refresh import read_sales
 
     path = build_workbook(args.cache, args.rows)
 

@@ -60,11 +60,20 @@ def test_from_values_coerces_sheet_text_and_names_the_cell():
     assert s.b_cut == 0.95
     with pytest.raises(SettingsError) as info:
         Settings.from_values({"a_cut": "0.99"}, cells={"a_cut": "Settings!B2"})
-    assert info.value.column == "Settings!B2"
-    assert "Settings!B2" in str(info.value)
+    assert info.value.column == "Settings!B2 (a_cut)"
+    assert str(info.value) == (
+        "Settings!B2 (a_cut): a_cut (0.99) must be below b_cut (0.95). Correct the value in "
+        "the Settings sheet, or clear the cell to use the default.")
     with pytest.raises(SettingsError) as info:
         Settings.from_values({"rfm_bins": "four"}, cells={"rfm_bins": "Settings!B9"})
-    assert "Settings!B9" in str(info.value)
+    assert str(info.value) == (
+        "Settings!B9 (rfm_bins): expected a number, got 'four'. Correct the value in the "
+        "Settings sheet, or clear the cell to use the default.")
+    with pytest.raises(SettingsError) as info:  # never Python's "could not convert string to float"
+        Settings.from_values({"retention_rate": "lots"}, cells={"retention_rate": "Settings!B26"})
+    assert str(info.value) == (
+        "Settings!B26 (retention_rate): expected a number, got 'lots'. Correct the value in the "
+        "Settings sheet, or clear the cell to use the default.")
     with pytest.raises(SettingsError, match="unknown setting"):
         Settings.from_values({"nonsense": 1})
 

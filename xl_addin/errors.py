@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class CustomerTiersError(Exception):
     """Base class of every error this product raises on purpose."""
@@ -24,6 +26,11 @@ def reason(exc: BaseException) -> str:
         return f"missing {exc.args[0]!r}"
     text = getattr(exc, "strerror", None) or str(exc)
     return text.strip() or type(exc).__name__
+
+
+_STOPS = (".", "!", "?", ":", "。", "！", "？", "：")
+_LABELLED = re.compile(r"([A-Z]{1,3})(?: \((.+)\))?", re.S)  # "C" or "C (Amount)"
+_CELL_REF = re.compile(r".+![A-Z]{1,3}\d+(?: \(.+\))?", re.S)  # "Settings!B7 (a_cut)"
 
 
 class InputError(CustomerTiersError):
@@ -50,6 +57,24 @@ class InputError(CustomerTiersError):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        where = self.where()
+        text = f"{where}: {self.message}" if where else self.message
+        if where and not _CELL_REF.fullmatch(where):  # a sheet name is the user's: never recased
+            text = text[:1].upper() + text[1:]
+        if self.hint:  # the message is a sentence of its own before what to do
+            text = f"{text.rstrip()}{'' if text.rstrip().endswith(_STOPS) else '.'} {self.hint}"
+        return text
+
+    def where(self) -> str:
+        """The place as Excel names a cell, "Sales!C7 (Amount)", when sheet, row and column (a
+        letter, or "C (Amount)") are known; a cell named in ``column`` alone ("Settings!B7");
+        else "sheet 'Sales', row 7, column 'x'" with what is known ("" for nothing)."""
+        labelled = _LABELLED.fullmatch(self.column or "")
+        if self.sheet is not None and self.row is not None and labelled:
+            letter, header = labelled.groups()
+            return f"{sheet_reference(self.sheet)}!{letter}{self.row}" + (f" ({header})" if header else "")
+        if self.sheet is None and self.row is None and _CELL_REF.fullmatch(self.column or ""):
+            return self.column
         where = []
         if self.sheet is not None:
             where.append(f"sheet '{self.sheet}'")
@@ -57,12 +82,28 @@ class InputError(CustomerTiersError):
             where.append(f"row {self.row}")
         if self.column is not None:
             where.append(f"column '{self.column}'")
-        text = f"{', '.join(where)}: {self.message}" if where else self.message
-        if where:
-            text = text[0].upper() + text[1:]
-        if self.hint:
-            text = f"{text} {self.hint}"
-        return text
+        return ", ".join(where)
+
+
+def sheet_reference(sheet: str) -> str:
+    """A sheet name as Excel writes it before "!": quoted when it holds anything but letters,
+    digits and underscores ('Sales 2024'), quotes doubled."""
+    if re.fullmatch(r"[^\W\d]\w*", sheet) and not re.fullmatch(r"[A-Za-z]{1,3}\d+", sheet):
+        return sheet
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+class MissingColumnError(InputError):
+    """A sheet lacks a column the refresh needs. ``sheet`` names it, ``column`` is the field
+    ("date"); the message names the header row and the headers found, and reads after the
+    sheet: "Sheet 'Sales' has no date column: ..."."""
+
+    def where(self) -> str:
+        return ""
+
+    def __str__(self) -> str:
+        text = f"Sheet '{self.sheet}' has {self.message}"
+        return f"{text}. {self.hint}" if self.hint else text
 
 
 class SettingsError(InputError):

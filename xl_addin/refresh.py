@@ -63,6 +63,9 @@ class Source(Protocol):
     def hidden_sheets(self) -> set[str]:
         """Names of the hidden (or very hidden) sheets."""
 
+    def date1904(self) -> bool:
+        """True when the workbook uses the 1904 date system (serial 0 = 1904-01-01)."""
+
     def header(self, name: str) -> SheetHeader:
         """The sheet's first non-empty row."""
 
@@ -208,9 +211,12 @@ def check(source: Source, target: Target | None = None, *, language: str | None 
 # -- reading -------------------------------------------------------------------------------
 
 
-def read_workbook(source: Source, *, language: str | None = None) -> WorkbookData:
+def read_workbook(source: Source, *, language: str | None = None,
+                  settings: Settings | None = None) -> WorkbookData:
     """Settings, sales, customer master and previous tiers, by the rules in the module
-    docstring. InputError when there is no sales data (naming every sheet tried and why)."""
+    docstring. ``settings``: use these instead of the Settings sheet's. InputError when there
+    is no sales data (naming every sheet tried and why; a workbook's only candidate sales
+    sheet's own error, naming the sheet and the missing column)."""
     names = source.sheet_names()
     worksheets = [n for n in names if source.sheet_kind(n) == WORKSHEET]
     notes: list[Note] = list(getattr(source, "notes", list)())  # how a CSV file was read
@@ -218,10 +224,12 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
     settings_name, settings_note = _settings_sheet(source, worksheets, owned)
     if settings_note:
         notes.append(settings_note)
-    settings = Settings()
     if settings_name is not None:
-        settings = parse_settings_rows(_settings_rows(source, settings_name), sheet=settings_name)
+        if settings is None:
+            settings = parse_settings_rows(source.rows(settings_name), sheet=settings_name,
+                                           date1904=source.date1904())
         owned.setdefault(settings_name, "settings")
+    settings = settings if settings is not None else Settings()
     if language:
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
@@ -230,10 +238,6 @@ def read_workbook(source: Source, *, language: str | None = None) -> WorkbookDat
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)
     return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes))
-
-
-def _settings_rows(source: Source, name: str) -> list[list[Any]]:
-    return source.rows(name)
 
 
 def _holds_settings(rows: Sequence[Sequence[Any]]) -> bool:
@@ -306,7 +310,7 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
     if hidden:
         every = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
         reader_notes += [(n, "", NOTE_SHEET_HIDDEN, "") for n in every if n in hidden]
-    frames, used, notes, tried, headers, unmatched = [], [], [], [], {}, None
+    frames, used, notes, tried, refused, headers, unmatched = [], [], [], [], [], {}, None
     for name in candidates:
         header = source.header(name)
         if not header.row:
@@ -318,6 +322,7 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         except InputError as error:
             if listed:
                 raise
+            refused.append(error)
             tried.append(f"'{name}': {error.message}")
             notes.append(Note.of("sheet_skipped", sheet=name, reason=error.message))
             continue
@@ -332,17 +337,22 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         frames.append(frame)
         used.append(name)
     if not frames:
+        if len(refused) == 1 and len(tried) == 1:  # the one sales sheet: its own error says most
+            raise refused[0]
         raise tables.no_sales_error(tried)
     master = tables.customers_sheet_name(worksheets, settings)
     if unmatched and master is not None and source.header(master).row:
         unmatched &= set(match_headers(source.header(master).cells, settings.column_map).unmatched)
     if unmatched:
         field_text, header_text = sorted(unmatched)[0]
+        found = "; ".join(
+            f"{name}: " + ", ".join(f"'{h}'" for h in source.header(name).cells if h is not None)
+            for name in used)
         raise InputError(
-            f"the column_map line '{field_text} | {header_text}' matches no header of the "
-            f"sales tabs ({', '.join(used)})",
-            column="column_map",
-            hint="Correct the header text in the Settings sheet, or delete the line.")
+            f"The column_map line '{field_text} | {header_text}' in the Settings sheet matches "
+            f"no header of the sales tabs ({found})",
+            hint="Correct the header in that line (column C) to one of these headers, or "
+                 "delete the line.")
     sales = tables.combine(frames, used)
     sales.attrs["notes"] = tuple(reader_notes)
     sales.attrs["headers"] = headers

@@ -252,14 +252,20 @@ class Settings:
             try:
                 kwargs[name] = _coerce(known[name], raw)
             except (TypeError, ValueError) as exc:
-                raise SettingsError(
-                    f"setting '{name}': {exc}", column=cells.get(name, name)
-                ) from None
+                raise _in_cell(str(exc), name, cells) from None
         try:
             return cls(**kwargs)
         except SettingsError as exc:
-            where = cells.get(exc.column or "", exc.column)
-            raise SettingsError(f"setting '{exc.column}': {exc.message}", column=where) from None
+            raise _in_cell(exc.message, exc.column or "", cells) from None
+
+
+def _in_cell(message: str, name: str, cells: Mapping[str, str]) -> SettingsError:
+    """A bad value of setting ``name``: at its cell ("Settings!B3 (a_cut): ...") when known."""
+    if name in cells:
+        return SettingsError(message, column=f"{cells[name]} ({name})",
+                             hint="Correct the value in the Settings sheet, or clear the cell to "
+                                  "use the default.")
+    return SettingsError(f"setting '{name}': {message}", column=name)
 
 
 def _choice(obj: Settings, name: str, allowed: tuple[str, ...]) -> None:
@@ -299,8 +305,8 @@ def _coerce(spec: dataclasses.Field, raw: Any) -> Any:
     if spec.name in OPTIONAL_SHARES:
         text = str(raw).strip()
         if isinstance(raw, str) and text.endswith("%"):
-            return float(text[:-1]) / 100
-        return float(text) if isinstance(raw, str) else float(raw)
+            return _number(text[:-1]) / 100
+        return _number(raw)
     if isinstance(default, bool):
         text = str(raw).strip().lower()
         if text in {"true", "yes", "1", "是"}:

@@ -207,3 +207,12 @@ def test_used_range_right_of_column_a_keeps_columns_and_rows(monkeypatch):
     assert sales["customer_id"].tolist() == ["C1", "C1", "C2"]
     assert sales["source_row"].tolist() == [4, 5, 6]
     assert sales["source_sheet"].tolist() == ["Data"] * 3
+
+
+def test_a_live_1904_book_reads_a_serial_as_of_in_its_date_system():
+    rows = [["Setting", "Value", "Description"], ["as_of", 44000.0, None]]
+    book = fake_book({"Sales": SALES, "Settings": rows})
+    assert read_workbook(LiveSource(book)).settings.as_of == dt.date(2020, 6, 18)  # 1900 system
+    book.api = mock.Mock(Date1904=True)  # Workbook.Date1904 of Excel's object model
+    assert LiveSource(book).date1904()
+    assert read_workbook(LiveSource(book)).settings.as_of == dt.date(2024, 6, 19)  # 1904-01-01 + 44000

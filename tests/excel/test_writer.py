@@ -55,6 +55,13 @@ def test_text_stays_text():
     assert rows[0][3] == pd.Timestamp("2025-01-02").to_pydatetime()
 
 
+def test_text_over_excels_cell_limit_is_cut_at_32767_characters():
+    assert writer.excel_value("x" * 40_000, in_text_column=True) == "x" * 32_767
+    assert writer.excel_value("x" * 32_767, in_text_column=False) == "x" * 32_767
+    # outside a text column a leading "-" gets Excel's apostrophe, inside the same limit
+    assert writer.excel_value("-" * 40_000, in_text_column=False) == "'" + "-" * 32_766
+
+
 def test_text_formats_are_set_before_the_values_are_written(book):
     fake = book.fakes["Sales"]
     order = []

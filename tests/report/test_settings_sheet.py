@@ -61,3 +61,18 @@ def test_unknown_key_is_rejected_with_its_row():
     with pytest.raises(SettingsError) as info:
         parse_settings_rows(rows)
     assert info.value.row == 4
+
+
+def test_settings_errors_name_the_cell_and_say_what_to_do():
+    rows = settings_rows(Settings(holding_rules=(HoldingRule("*", "A", 5),)))
+    number = next(i for i, r in enumerate(rows, 1) if r[:1] == [None] and r[1:2] == ["*"])
+    rows[number - 1][3] = "lots"
+    with pytest.raises(SettingsError) as info:
+        parse_settings_rows(rows)
+    assert str(info.value) == f"Settings!D{number}: expected a number, got 'lots'. Type a number in the cell."
+    rows = settings_rows(Settings())
+    rows[1][1] = "#DIV/0!"
+    with pytest.raises(SettingsError) as info:
+        parse_settings_rows(rows, sheet="设置")
+    assert str(info.value) == ("设置!B2 holds the error value #DIV/0! Fix the formula or type "
+                               "the value, then try again.")

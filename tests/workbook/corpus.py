@@ -54,8 +54,9 @@ def _cell(ref: str, value: str | float) -> str:
     return f'<c r="{ref}"><v>{value!r}</v></c>'
 
 
-def sales_sheet_xml(namespace: str = TRANSITIONAL) -> bytes:
-    rows = [SALES_HEADER, *SALES_ROWS]
+def sales_sheet_xml(namespace: str = TRANSITIONAL, rows=None) -> bytes:
+    """A worksheet holding ``rows`` (default: the sales header and rows)."""
+    rows = [SALES_HEADER, *SALES_ROWS] if rows is None else rows
     body = "".join(
         f'<row r="{r}">' + "".join(_cell(f"{'ABCD'[i]}{r}", v) for i, v in enumerate(row)) + "</row>"
         for r, row in enumerate(rows, start=1))
@@ -69,8 +70,10 @@ def workbook_part(package: zipfile.ZipFile) -> str:
     return target.lstrip("/")
 
 
-def add_sales_sheet(source: Path, dest: Path, name: str = SALES_SHEET) -> Path:
-    """A copy of ``source`` with a sales sheet ``name`` appended to the tab order."""
+def add_sales_sheet(source: Path, dest: Path, name: str = SALES_SHEET, rows=None,
+                    part: str = SALES_PART) -> Path:
+    """A copy of ``source`` with a sales sheet ``name`` appended to the tab order (or a sheet
+    holding ``rows``: strings and numbers, in the worksheet part ``part``)."""
     with zipfile.ZipFile(source) as package:
         book_part = workbook_part(package)
         folder, base = posixpath.split(book_part)
@@ -80,15 +83,15 @@ def add_sales_sheet(source: Path, dest: Path, name: str = SALES_SHEET) -> Path:
         rels = etree.fromstring(package.read(rels_part))
         types = etree.fromstring(package.read("[Content_Types].xml"))
 
-        rel_id = "rIdSalesCT"
+        rel_id = "rIdSalesCT" if part == SALES_PART else "rId" + posixpath.basename(part).split(".")[0]
         rel_type = REL_NS[namespace] + "/worksheet"
         etree.SubElement(rels, f"{{{PKG_REL}}}Relationship", Id=rel_id, Type=rel_type,
-                         Target="/" + SALES_PART)
+                         Target="/" + part)
         sheets = book.find(f"{{{namespace}}}sheets")
         sheet_id = max(int(s.get("sheetId")) for s in sheets) + 1
         sheet = etree.SubElement(sheets, f"{{{namespace}}}sheet", name=name, sheetId=str(sheet_id))
         sheet.set(f"{{{REL_NS[namespace]}}}id", rel_id)
-        etree.SubElement(types, f"{{{CT_NS}}}Override", PartName="/" + SALES_PART,
+        etree.SubElement(types, f"{{{CT_NS}}}Override", PartName="/" + part,
                          ContentType=WORKSHEET_CT)
 
         def xml(root: etree._Element) -> bytes:
@@ -98,7 +101,7 @@ def add_sales_sheet(source: Path, dest: Path, name: str = SALES_SHEET) -> Path:
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as out:
             for info in package.infolist():
                 out.writestr(info, edited.get(info.filename, package.read(info.filename)))
-            out.writestr(SALES_PART, sales_sheet_xml(namespace))
+            out.writestr(part, sales_sheet_xml(namespace, rows))
     return dest
 
 

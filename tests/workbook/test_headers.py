@@ -120,8 +120,12 @@ def test_mapping_to_a_header_absent_here_is_noted_not_fatal():
 
 
 def test_mapping_to_an_unknown_field_is_a_settings_error():
-    with pytest.raises(SettingsError, match="unknown field 'colour'"):
+    with pytest.raises(SettingsError) as caught:
         match_headers(["A"], (("colour", "A"),))
+    assert str(caught.value) == (
+        "The column_map line 'colour | A' in the Settings sheet names an unknown field 'colour'. "
+        "Use one of these fields in column B: customer_id, customer_name, date, amount, cost, "
+        "order_id, salesperson, industry, region, size, wallet; or delete the line.")
 
 
 def test_zoho_sales_orders_export_needs_no_mapping():

@@ -11,7 +11,9 @@ from xl_addin.cli import cli
 from xl_addin.errors import InputError, SettingsError
 from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import Settings
-from xl_addin.workbook.read import read_sales, read_settings
+from xl_addin.workbook.refresh import read_sales, read_settings
+
+from .corpus import add_sales_sheet
 
 D = dt.datetime
 
@@ -92,8 +94,12 @@ def test_duplicate_headers_note_names_the_one_used(tmp_path):
 def test_a_column_map_line_matching_no_header_is_an_error_naming_it(tmp_path):
     rows = [["Customer ID", "Date", "Gross Amount", "Amount"], ["C1", D(2025, 1, 1), 5.0, 7.0]]
     path = make_book(tmp_path / "b.xlsx", {"Sales": rows})
-    with pytest.raises(InputError, match="amount | Net Amount"):
+    with pytest.raises(InputError) as caught:
         read_sales(path, Settings(column_map=(("amount", "Net Amount"),)))
+    assert str(caught.value) == (
+        "The column_map line 'amount | Net Amount' in the Settings sheet matches no header of "
+        "the sales tabs (Sales: 'Customer ID', 'Date', 'Gross Amount', 'Amount'). Correct the "
+        "header in that line (column C) to one of these headers, or delete the line.")
     settings = settings_rows(Settings(column_map=(("amount", "Net Amount"),)))
     path = make_book(tmp_path / "c.xlsx", {"Sales": rows}, settings_rows=settings)
     result = CliRunner().invoke(cli, ["refresh", str(path)])
@@ -159,3 +165,25 @@ def test_no_usable_line_names_the_first_cell_as_excel_does_and_what_to_do(tmp_pa
     assert result.exit_code == 3
     assert "Sales!C2 (Amount): amount is not a number" in result.output
     assert "then try again" in result.output
+
+
+def test_text_over_32767_characters_is_cut_in_the_written_sheets_with_a_note(tmp_path):
+    long_name, long_amount = "N" * 40_000, "9" * 32_700 + "x" * 100  # a text amount: Data quality
+    rows = [["Customer ID", "Customer", "Date", "Amount"],
+            ["C1", long_name, "2025-01-05", 100.0],
+            ["C2", "Beta", "2025-02-01", long_amount],
+            ["C2", "Beta", "2025-02-03", 50.0]]
+    # openpyxl cuts a text at the limit as it saves: the sheet is written as another tool would
+    path = add_sales_sheet(make_book(tmp_path / "a.xlsx", {"Notes": [["x"]]}), tmp_path / "b.xlsx",
+                           "Sales", rows=rows, part="xl/worksheets/sheetLong.xml")
+    out = tmp_path / "o.xlsx"
+    result = CliRunner().invoke(cli, ["refresh", str(path), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    tiers = openpyxl.load_workbook(out, read_only=True)["Tiers"]
+    names = {r[0]: r[1] for r in tiers.iter_rows(min_row=2, values_only=True) if r[0]}
+    assert names["C1"] == "N" * 32_767 and names["C2"] == "Beta"
+    quality = [r for r in rows_of(out, "Data quality")[1:] if r[0]]
+    assert [(r[0], r[1], r[2], r[3]) for r in quality[:1]] == [
+        ("Sales", 3, "D (Amount)", "9" * 32_700 + "x" * 67)]
+    cells = [str(c) for r in rows_of(out, "Data quality") for c in r if c]
+    assert any("32,767" in c for c in cells)  # the Notes block says a text was cut

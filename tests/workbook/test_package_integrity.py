@@ -17,6 +17,7 @@ from lxml import etree
 
 from xl_addin.errors import WorkbookError, reason
 from xl_addin.workbook.read import SalesBook, worksheets_only
+from xl_addin.workbook.refresh import read_sales
 from xl_addin.workbook.xlsx import new_workbook, write_tables
 from xl_addin.workbook.xlsx.package import PackageWriter, SourcePackage
 from xl_addin.workbook.xlsx.styles import StyleBook
@@ -253,8 +254,8 @@ def test_bold_fonts_refer_to_the_theme_only_when_there_is_one():
 def test_sales_are_read_beside_sheets_calamine_cannot_handle(tmp_path, name, other):
     book_path = add_sales_sheet(corpus_file(name), tmp_path / name)
     with SalesBook.open(book_path) as book:
-        sales = book.sales()
         assert "Sales CT" in book.sheet_names
+    sales = read_sales(book_path)
     assert len(sales) == len(SALES_ROWS), other
     assert sales["amount"].sum() == pytest.approx(sum(r[2] for r in SALES_ROWS))
 

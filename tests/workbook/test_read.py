@@ -14,11 +14,9 @@ from xl_addin.demo import demo_customers, demo_transactions
 from xl_addin.errors import InputError, WorkbookError
 from xl_addin.report.settings_sheet import settings_rows
 from xl_addin.settings import HoldingRule, ScoreFactor, Settings
-from xl_addin.workbook.read import (
-    SalesBook,
-    SheetHeader,
+from xl_addin.workbook.read import SalesBook, SheetHeader, list_sheets
+from xl_addin.workbook.refresh import (
     find_sales_sheets,
-    list_sheets,
     read_customers,
     read_previous_tiers,
     read_sales,
@@ -42,6 +40,18 @@ def write_book(path, sheets):
                 for column, value in enumerate(row, start=1):
                     if value is not None:
                         sheet.cell(number, column, value)
+    book.save(path)
+    return path
+
+
+def mark_as_ours(path, sheet, key):
+    """Mark ``sheet`` as the refresh marks the sheets it writes (a hidden sheet-scoped name
+    CT_Generated holding the report key): only such a sheet is read as the last tiers."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = openpyxl.load_workbook(path)
+    book[sheet].defined_names["CT_Generated"] = DefinedName(
+        "CT_Generated", attr_text=f'"{key}"', hidden=True)
     book.save(path)
     return path
 
@@ -81,7 +91,7 @@ def test_header_is_the_first_non_empty_row_and_may_start_after_column_a(tmp_path
         header = book.header("Sales 2025")
         assert header.row == 3
         assert header.cells == (None, "Customer ID", "Customer", "Date", "Amount", "Cost")
-        sales = book.sales()
+    sales = read_sales(path)
     assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
     assert sales["source_row"].tolist() == [4, 5, 6]
 
@@ -159,6 +169,11 @@ def test_missing_column_names_sheet_field_and_headers_found(tmp_path):
     assert "no date column" in text
     assert "'Customer ID', 'Posting Day', 'Amount'" in text
     assert "column_map" in text and "Settings" in text
+    assert text == (
+        "Sheet 'Sales' has no date column: its header row (row 1, the first non-empty row) "
+        "holds 'Customer ID', 'Posting Day', 'Amount'. Rename the header of your date column "
+        "to Date (日期), or add a line to the column_map section of the Settings sheet naming "
+        "the field and your header, for example 'date | Posting Day'.")
 
 
 def test_a_mapping_line_makes_it_readable(tmp_path):
@@ -197,8 +212,12 @@ def test_which_sheets_are_sales_sheets(tmp_path):
 
 def test_a_listed_sheet_that_does_not_exist(tmp_path):
     path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
-    with pytest.raises(InputError, match="'Sales 2030' listed in Settings does not exist"):
+    with pytest.raises(InputError) as caught:
         read_sales(path, Settings(sales_sheets=("Sales 2030",)))
+    assert str(caught.value) == (
+        "The sales sheet 'Sales 2030' listed in Settings (sales_sheets) does not exist. Correct "
+        "the name in the sales_sheets section of the Settings sheet to one of this workbook's "
+        "sheets (Sales), or delete the line.")
 
 
 def test_no_sales_sheet_at_all(tmp_path):
@@ -229,8 +248,12 @@ def test_customers_sheet_named_in_settings_or_absent(tmp_path):
     assert read_customers(path) is None
     customers = read_customers(path, Settings(customers_sheet="Master"))
     assert customers[["customer_id", "industry"]].values.tolist() == [["C1", "零售"]]
-    with pytest.raises(InputError, match="'Nope' named in Settings does not exist"):
+    with pytest.raises(InputError) as caught:
         read_customers(path, Settings(customers_sheet="Nope"))
+    assert str(caught.value) == (
+        "The customer sheet 'Nope' named in Settings (customers_sheet) does not exist. Correct "
+        "customers_sheet in the Settings sheet to one of this workbook's sheets (Sales, "
+        "Master), or clear it.")
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
@@ -242,7 +265,8 @@ def test_settings_sheet_is_read(tmp_path, language):
         column_map=(("amount", "Net Value"),), sales_sheets=("Sales",),
     )
     name = "Settings" if language == "en" else "设置"
-    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: settings_rows(settings, language)})
+    sales = [["Customer ID", "Customer", "Date", "Net Value", "Cost"], *SALES[1:]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": sales, name: settings_rows(settings, language)})
     assert read_settings(path) == settings
 
 
@@ -261,7 +285,7 @@ def test_previous_tiers_in_either_language(tmp_path, headers, labels):
     rows = [headers, [1, "C1", "Acme", "A", 90, labels[0]], [2, 1002, "Beta", "B", 60, labels[1]],
             [3, "C3", "Gamma", "D", 10, labels[2]], [None, None, None, None, None, None]]
     name = "Tiers" if headers[0] == "Rank" else "客户分级"
-    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: rows})
+    path = mark_as_ours(write_book(tmp_path / "b.xlsx", {"Sales": SALES, name: rows}), name, "tiers")
     previous = read_previous_tiers(path)
     assert previous.values.tolist() == [["C1", "A", "VIP"], ["1002", "B", "Regular"],
                                         ["C3", "D", "Potential"]]
@@ -271,6 +295,11 @@ def test_previous_tiers_in_either_language(tmp_path, headers, labels):
 def test_no_previous_tiers(tmp_path):
     path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
     assert read_previous_tiers(path) is None
+    # a Tiers sheet the refresh did not write is the user's: never read as the last tiers
+    path = write_book(tmp_path / "c.xlsx", {"Sales": SALES, "Tiers": [
+        ["Customer ID", "ABC tier"], ["C1", "A"]]})
+    assert read_previous_tiers(path) is None
+    assert read_previous_tiers(mark_as_ours(path, "Tiers", "tiers"))["abc_tier"].tolist() == ["A"]
 
 
 def test_missing_file(tmp_path):
@@ -363,7 +392,7 @@ def test_header_from_inline_and_rich_shared_strings_without_cell_refs(tmp_path):
     path = write_raw_xlsx(tmp_path / "raw.xlsx", sheet, shared)
     with SalesBook.open(path) as book:
         assert book.header("Sales") == read_header(4, ("Customer", "Date", "Amount"))
-        sales = book.sales()
+    sales = read_sales(path)
     assert sales["customer_name"].tolist() == ["C1"]
     assert sales["customer_id"].tolist() == ["C1"]
     assert sales["date"].tolist() == [pd.Timestamp(2025, 1, 1)]
@@ -409,7 +438,7 @@ def test_other_formats_read_through_fastexcel_alone(tmp_path, extension):
     with SalesBook.open(tmp_path / "out" / f"b.{extension}") as book:
         assert book.sheet_names == ["Notes", "Sales"]
         assert book.header("Sales").row == 2
-        sales = book.sales()
+    sales = read_sales(tmp_path / "out" / f"b.{extension}")
     assert sales["customer_id"].tolist() == ["C1", "C2", "C1"]
     assert sales["amount"].tolist() == [100.0, 250.5, -20.0]
     # ods dates reach fastexcel as ISO text ("2025-01-05"): kept raw for the core to parse

@@ -13,8 +13,10 @@ from xl_addin.core.clean import clean_transactions
 from xl_addin.errors import InputError
 from xl_addin.settings import Settings
 from xl_addin.workbook import tables
-from xl_addin.workbook.read import SalesBook
+from xl_addin.workbook.refresh import read_previous_tiers, read_sales
 from xl_addin.workbook.tables import SheetHeader
+
+from .test_read import mark_as_ours
 
 D = dt.datetime
 SALES = [
@@ -69,7 +71,7 @@ def test_sales_sheets_by_name_prefix_or_header_never_generated_or_master():
 def test_sales_sheets_named_in_settings_must_exist():
     assert tables.sales_sheet_names(["Q1", "q2"], lambda n: SheetHeader(0, ()),
                                     Settings(sales_sheets=("Q2", "Q1"))) == ["q2", "Q1"]
-    with pytest.raises(InputError, match="sales sheet 'Q3' listed in Settings does not exist"):
+    with pytest.raises(InputError, match="The sales sheet 'Q3' listed in Settings"):
         tables.sales_sheet_names(["Q1"], lambda n: SheetHeader(0, ()), Settings(sales_sheets=("Q3",)))
 
 
@@ -77,7 +79,7 @@ def test_customer_master_sheet():
     assert tables.customers_sheet_name(["Sales", "客户"], Settings()) == "客户"
     assert tables.customers_sheet_name(["Sales", "Accounts"], Settings(customers_sheet="accounts")) == "Accounts"
     assert tables.customers_sheet_name(["Sales"], Settings()) is None
-    with pytest.raises(InputError, match="customer sheet 'CRM' named in Settings does not exist"):
+    with pytest.raises(InputError, match="The customer sheet 'CRM' named in Settings"):
         tables.customers_sheet_name(["Sales"], Settings(customers_sheet="CRM"))
 
 
@@ -86,7 +88,11 @@ def test_a_missing_amount_column_names_the_sheet_the_field_and_the_headers():
     with pytest.raises(InputError) as error:
         tables.sales_from_values("Orders", rows, Settings())
     assert error.value.sheet == "Orders" and error.value.column == "amount"
-    assert "headers found in row 1" in str(error.value) and "'Qty'" in str(error.value)
+    assert str(error.value) == (
+        "Sheet 'Orders' has no amount column: its header row (row 1, the first non-empty row) "
+        "holds 'Customer', 'Date', 'Qty'. Rename the header of your amount column to Amount "
+        "(金额), or add a line to the column_map section of the Settings sheet naming the field "
+        "and your header, for example 'amount | Net Value'.")
 
 
 def test_sales_from_values_hand_checked():
@@ -103,8 +109,7 @@ def test_live_values_and_the_file_reader_give_the_same_clean_sales(tmp_path):
     other = [["Customer", "Date", "Revenue"], ["Acme", D(2025, 4, 1), 9.0], ["Beta", "2025-04-02", 1.0]]
     path = write_book(tmp_path / "b.xlsx", {"Sales": (SALES, 2), "Shop": (other, 1)})
     settings = Settings()
-    with SalesBook.open(path) as book:
-        from_file = book.sales(settings)
+    from_file = read_sales(path, settings)
     live = {"Sales": ([[], *SALES], 1), "Shop": (other, 1)}
     names = tables.sales_sheet_names(list(live), lambda n: tables.first_header(*live[n]), settings)
     frames = [tables.sales_from_values(n, live[n][0], settings, live[n][1])[0] for n in names]
@@ -122,9 +127,9 @@ def test_previous_tiers_from_values_equal_the_file_readers(tmp_path):
     rows = [["客户编号", "客户名称", "ABC分类", "评分等级"],
             [1001.0, "甲", "A", "重要客户 (VIP)"], ["C2", "乙", "b", "普通客户"],
             [None, "丙", "C", None], ["C4", "丁", "-", "潜在客户"]]
-    path = write_book(tmp_path / "t.xlsx", {"客户分级": (rows, 1)})
-    with SalesBook.open(path) as book:
-        from_file = book.previous_tiers()
+    path = mark_as_ours(write_book(tmp_path / "t.xlsx", {"Sales": (SALES, 1), "客户分级": (rows, 1)}),
+                        "客户分级", "tiers")
+    from_file = read_previous_tiers(path)
     from_values = tables.previous_tiers_from_values(rows)
     pd.testing.assert_frame_equal(from_values, from_file)
     assert from_values["customer_id"].tolist() == ["1001", "C2", "C4"]

@@ -213,3 +213,15 @@ def test_numbers_round_trip_exactly(numbers):
     cells, _ = column_cells(pd.Series(numbers, dtype="float64"), 0)
     written = [float(c[len("<c><v>"):-len("</v></c>")]) for c in cells.to_pylist()]
     assert written == numbers
+
+
+def test_text_over_excels_cell_limit_is_cut_at_32767_characters():
+    """Excel refuses a cell of more than 32,767 characters: every path of the file writer cuts
+    there (the core has already noted the cut on Data quality)."""
+    assert text_cell("A1", "x" * 40_000, 0) == (
+        '<c r="A1" t="inlineStr"><is><t>' + "x" * 32_767 + "</t></is></c>")
+    text_column, _ = _cells(pd.Series(["y" * 40_000, "ok"], dtype="str"), 0)
+    assert text_column == ['<c t="inlineStr"><is><t>' + "y" * 32_767 + "</t></is></c>",
+                           '<c t="inlineStr"><is><t>ok</t></is></c>']
+    mixed, _ = _cells(pd.Series(["z" * 32_768, 1], dtype=object))
+    assert mixed == ['<c t="inlineStr"><is><t>' + "z" * 32_767 + "</t></is></c>", "<c><v>1</v></c>"]

@@ -40,6 +40,10 @@ class LiveSource:
         # Sheet.visible is False for hidden and very hidden sheets
         return {sheet.name for sheet in self.book.sheets if sheet.visible is False}
 
+    def date1904(self) -> bool:
+        # Workbook.Date1904 of Excel's object model (Windows); elsewhere the 1900 system
+        return getattr(self.book.api, "Date1904", False) is True
+
     def values(self, name: str) -> tuple[list[list[Any]], int]:
         """(rows of cell values from column A, Excel row of the first of them)."""
         if name not in self._values:

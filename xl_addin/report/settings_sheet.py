@@ -21,9 +21,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Sequence
 
+import pandas as pd
+
+from ..core.values import DATE_NOT_RECOGNISED, DATE_ORDERS, parse_date_column
 from ..errors import SettingsError
 from ..settings import HoldingRule, ScoreFactor, Settings
 
+DAYS_1900_TO_1904 = 1462  # 1904-01-01 is serial 0 in the 1904 system, 1462 in the 1900 one
 SECTIONS = ("score_factors", "holding_rules", "column_map", "sales_sheets")
 
 HEADER = {
@@ -132,17 +136,21 @@ def settings_rows(settings: Settings, language: str = "en") -> list[list[Any]]:
     return rows
 
 
-def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") -> Settings:
+def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings",
+                        date1904: bool = False) -> Settings:
     """Settings from the rows of a Settings sheet laid out as ``settings_rows`` writes it.
 
     Rows are lists of cell values, the first being the header row (row 1). Unknown keys,
     bad values and malformed section entries raise a SettingsError naming the cell.
+    ``date1904``: the workbook uses the 1904 date system, so a serial number in ``as_of``
+    counts days from 1904-01-01 (0 = 1904-01-01), as Excel shows it there.
     """
     values: dict[str, Any] = {}
     cells: dict[str, str] = {}
     entries: dict[str, list[tuple[int, list[Any]]]] = {name: [] for name in SECTIONS}
     section: str | None = None
     for index, row in enumerate(rows[1:], start=2):
+        _refuse_error_values(row, sheet, index)
         cells_in_row = [_blank_to_none(v) for v in row]
         key = cells_in_row[0] if cells_in_row else None
         rest = cells_in_row[1:]
@@ -165,7 +173,8 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") 
         if key not in SCALAR_KEYS:
             raise SettingsError(
                 f"unknown setting '{key}'", sheet=sheet, row=index, column="A",
-                hint=f"Known settings: {', '.join(SCALAR_KEYS + SECTIONS)}.",
+                hint=f"Correct the name in column A (known settings: "
+                     f"{', '.join(SCALAR_KEYS + SECTIONS)}), or clear the row.",
             )
         values[key] = rest[0] if rest else None
         cells[key] = f"{sheet}!B{index}"
@@ -180,7 +189,70 @@ def parse_settings_rows(rows: Sequence[Sequence[Any]], sheet: str = "Settings") 
     )
     if values["score_factors"] is None:
         del values["score_factors"]
+    if values.get("as_of") is not None:
+        values["as_of"] = _as_of(values["as_of"], cells["as_of"], values.get("date_order"), date1904)
     return Settings.from_values(values, cells)
+
+
+def _as_of(value: Any, cell: str, date_order: Any, date1904: bool) -> dt.date:
+    """The ``as_of`` cell as a date, by the core's date rules (``core.values``): a date cell,
+    a serial number in the workbook's date system, or a text date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    serial = _serial(value)
+    if serial is not None and date1904:
+        serial = serial + DAYS_1900_TO_1904 if serial >= 0 else -1.0  # no date before 1904
+    order = str(date_order).strip().upper() if date_order is not None else "YMD"
+    cells = pd.Series([serial if serial is not None else value],
+                      dtype="float64" if serial is not None else object)
+    dates, problems, _ = parse_date_column(cells, order if order in DATE_ORDERS else "YMD")
+    if problems[0] or pd.isna(dates.iloc[0]):
+        reason = problems[0] or DATE_NOT_RECOGNISED
+        raise SettingsError(
+            f"{cell} (as_of) holds {value!r}, which is not a date: {reason}",
+            hint="Type the analysis date as yyyy-mm-dd, for example 2025-06-30, or clear the "
+                 "cell to use the latest sale date.")
+    return dates.iloc[0].date()
+
+
+def _serial(value: Any) -> float | None:
+    """A cell holding a number (or a number as text, as the file reader gives every Settings
+    cell) as that number; None otherwise."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+EXCEL_ERROR_VALUES = frozenset({"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!",
+                                "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA", "#FIELD!",
+                                "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!"})
+
+
+def _refuse_error_values(row: Sequence[Any], sheet: str, index: int) -> None:
+    """A cell holding an error value (#DIV/0!, #REF!) is an error naming the cell: read as
+    blank it would silently become the default."""
+    for position, value in enumerate(row):
+        if isinstance(value, str) and value.strip().upper() in EXCEL_ERROR_VALUES:
+            raise SettingsError(f"{sheet}!{_letters(position)}{index} holds the error value "
+                                f"{value.strip()}",
+                                hint="Fix the formula or type the value, then try again.")
+
+
+def _letters(position: int) -> str:
+    """0 -> "A", 26 -> "AA"."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -202,7 +274,7 @@ def _number(value: Any, sheet: str, index: int, column: str) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise SettingsError(f"expected a number, got {value!r}", sheet=sheet, row=index,
-                            column=column) from None
+                            column=column, hint="Type a number in the cell.") from None
 
 
 def _flag(value: Any, sheet: str, index: int, column: str) -> bool:
@@ -216,7 +288,7 @@ def _flag(value: Any, sheet: str, index: int, column: str) -> bool:
     if text in {"false", "no", "0", "否", "0.0"}:
         return False
     raise SettingsError(f"expected TRUE or FALSE, got {value!r}", sheet=sheet, row=index,
-                        column=column)
+                        column=column, hint="Type TRUE or FALSE (blank means TRUE).")
 
 
 def _score_factors(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[ScoreFactor, ...]:
@@ -228,7 +300,8 @@ def _score_factors(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[Sc
         try:
             factors.append(ScoreFactor(column, weight, higher))
         except SettingsError as exc:
-            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C",
+                                hint="Correct the entry, or clear the row.") from None
     return tuple(factors)
 
 
@@ -241,9 +314,10 @@ def _holding_rules(entries: list[tuple[int, list[Any]]], sheet: str) -> tuple[Ho
         limit = _number(_need(row, 2, sheet, index, "D"), sheet, index, "D")
         if not float(limit).is_integer():
             raise SettingsError(f"expected a whole number, got {limit!r}", sheet=sheet,
-                                row=index, column="D")
+                                row=index, column="D", hint="Type a whole number of customers.")
         try:
             rules.append(HoldingRule(person, tier, int(limit)))
         except SettingsError as exc:
-            raise SettingsError(exc.message, sheet=sheet, row=index, column="C") from None
+            raise SettingsError(exc.message, sheet=sheet, row=index, column="C",
+                                hint="Correct the entry, or clear the row.") from None
     return tuple(rules)

@@ -65,6 +65,9 @@ class FileSource:
     def hidden_sheets(self) -> set[str]:
         return self.book.hidden_sheets
 
+    def date1904(self) -> bool:
+        return self.book.date1904
+
     def header(self, name: str) -> SheetHeader:
         return self.book.header(name)
 

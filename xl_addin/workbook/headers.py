@@ -222,9 +222,10 @@ def match_headers(
         field = _FIELD_KEYS.get(normalize_header(field_text)) or field_for_header(field_text)
         if field is None:
             raise SettingsError(
-                f"column_map names an unknown field '{field_text}'",
-                column="column_map",
-                hint=f"Fields: {', '.join(FIELDS)}.",
+                f"The column_map line '{field_text} | {header}' in the Settings sheet names an "
+                f"unknown field '{field_text}'",
+                hint=f"Use one of these fields in column B: {', '.join(FIELDS)}; or delete "
+                     "the line.",
             )
         wanted = set(_keys(header))
         hits = [i for i, k in enumerate(keys) if i not in taken and wanted & set(k)]

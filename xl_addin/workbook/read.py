@@ -1,4 +1,6 @@
-"""Read a workbook's sales tabs, customer master, Settings and previous tiers, fast.
+"""Read a workbook's sheets fast: the file reader behind ``file_book.FileSource``. Which sheets
+are read and how they are assembled is the one refresh's business (``xl_addin.refresh``); the
+shortcuts ``read_sales``, ``read_settings``, ... are in ``workbook.refresh``.
 
 Cells are parsed by fastexcel (Rust calamine into Arrow columns): no Python work per cell.
 Conventions:
@@ -38,8 +40,6 @@ from ..core.columns import (
     CUSTOMER_ID,
     CUSTOMER_NAME,
     DATE,
-    NOTE_SHEET_EMPTY,
-    NOTE_SHEET_HIDDEN,
     INDUSTRY,
     ORDER_ID,
     REGION,
@@ -49,38 +49,10 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import InputError, SettingsError, WorkbookError, reason
-from ..report.settings_sheet import parse_settings_rows
-from ..settings import Settings
-from .headers import column_label, match_headers
-from .tables import (
-    CUSTOMER_FIELDS,
-    CUSTOMER_SHEETS,
-    GENERATED_SHEETS,
-    SALES_FIELDS,
-    SALES_PREFIXES,
-    SETTINGS_SHEETS,
-    TIERS_SHEETS,
-    SheetHeader,
-    combine,
-    customer_fields,
-    customer_id_fallback,
-    customers_sheet_name,
-    find_sheet,
-    first_sheet,
-    no_sales_error,
-    previous_tier_columns,
-    previous_tiers_frame,
-    sales_fields,
-    sales_sheet_names,
-    sheet_notes,
-)
+from ..errors import WorkbookError, reason
+from .tables import SheetHeader
 
-__all__ = [  # the sheet and header conventions live in .tables; re-exported for callers
-    "CUSTOMER_SHEETS", "GENERATED_SHEETS", "SALES_PREFIXES", "SETTINGS_SHEETS", "TIERS_SHEETS",
-    "SalesBook", "SheetHeader", "find_sales_sheets", "list_sheets", "read_customers",
-    "read_previous_tiers", "read_sales", "read_settings",
-]
+__all__ = ["SalesBook", "SheetHeader", "list_sheets", "worksheets_only"]
 
 # fastexcel dtype of each field's column (the rest of a customer master: guessed).
 FIELD_DTYPES = {
@@ -109,7 +81,7 @@ class SalesBook:
     """One workbook, read into memory once; sheets are parsed on demand.
 
     >>> with SalesBook.open("sales.xlsx") as book:
-    ...     sales = book.sales(book.settings())
+    ...     header = book.header("Sales")
     """
 
     def __init__(self, path: str | Path, data: bytes) -> None:
@@ -158,10 +130,6 @@ class SalesBook:
 
     # -- sheets -------------------------------------------------------------------------
 
-    def sheet(self, name: str) -> str | None:
-        """The sheet called ``name`` (exact, else case-insensitive), or None."""
-        return find_sheet(self.sheet_names, name)
-
     def header(self, sheet: str) -> SheetHeader:
         """The first non-empty row of ``sheet``, read without parsing the rest of the sheet."""
         if sheet not in self._headers:
@@ -183,125 +151,12 @@ class SalesBook:
         """Hidden and very hidden sheets (xlsx/xlsm; none known for other formats)."""
         return set(self._zip.hidden) if self._zip else set()
 
-    def sales_sheet_names(self, settings: Settings = Settings()) -> list[str]:
-        """The sales sheets: ``settings.sales_sheets`` when given (each must exist); else every
-        sheet whose name starts with "Sales" / "销售" (any case), or whose header row holds a
-        customer (id or name), a date and an amount column. Generated sheets and the customer
-        master are never sales sheets (``tables.sales_sheet_names``)."""
-        names = self.sheet_names
-        if not settings.sales_sheets and self._zip and self._zip.hidden:
-            names = [n for n in names if n not in self._zip.hidden]  # hidden: a backup, a draft
-        return sales_sheet_names(names, self.header, settings)
-
     def sales_entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
         """CRC-32 and uncompressed size of every zip entry that decides how ``sheets`` read:
         their parts, the shared strings, the styles, ``xl/workbook.xml`` (sheet list, date
         system) and its relationships; {entry name: [crc, size]}. None when the workbook is
         not an xlsx package (xls, xlsb, ods) or a sheet's part is not found."""
         return self._zip.entries(sheets) if self._zip else None
-
-    # -- tables -------------------------------------------------------------------------
-
-    def sales(self, settings: Settings = Settings()) -> pd.DataFrame:
-        """Every sales sheet's rows, combined in sheet order: canonical columns (those found)
-        plus ``source_sheet`` and ``source_row``. ``frame.attrs["notes"]``: choices made.
-
-        InputError when there is no sales sheet, or a sales sheet lacks a customer, date or
-        amount column (naming the sheet, the field and the headers found)."""
-        names = self.sales_sheet_names(settings)
-        notes: list[tuple[str, str, str, str]] = [
-            (name, "", NOTE_SHEET_HIDDEN, "") for name in self._hidden_sales_sheets(settings)]
-        frames, headers, unmatched = [], {}, None
-        for name in names:
-            header = self.header(name)
-            if not header.row:
-                notes.append((name, "", NOTE_SHEET_EMPTY, ""))
-                continue
-            match = sales_fields(name, header, settings)
-            lines = set(match.unmatched)
-            unmatched = lines if unmatched is None else unmatched & lines
-            frame = self._read_fields(name, header, match, SALES_FIELDS)
-            for field, col in match.items():
-                if field in SALES_FIELDS:
-                    headers[(name, field)] = _cell_label(col, header.cells[col])
-            frame, note = customer_id_fallback(frame, name)
-            notes.extend(sheet_notes(name, header, match, len(frame), note is not None))
-            frames.append(frame)
-        if not frames:
-            raise no_sales_error()
-        master = self._customers_sheet(settings)
-        if unmatched and master is not None and self.header(master).row:
-            unmatched &= set(match_headers(self.header(master).cells, settings.column_map).unmatched)
-        if unmatched:  # a mapping line that fits no sales tab: never fall back silently
-            field_text, header_text = sorted(unmatched)[0]
-            raise InputError(
-                f"the column_map line '{field_text} | {header_text}' matches no header of the "
-                f"sales tabs ({', '.join(n for n in names if self.header(n).row)})",
-                column="column_map",
-                hint="Correct the header text in the Settings sheet, or delete the line.",
-            )
-        sales = combine(frames, [name for name in names if self.header(name).row])
-        sales.attrs["notes"] = tuple(notes)
-        sales.attrs["headers"] = headers  # (sheet, field) -> "C (Amount)": for Data quality
-        return sales
-
-    def _hidden_sales_sheets(self, settings: Settings) -> list[str]:
-        """Hidden tabs that would be sales tabs; skipped unless Settings names them."""
-        if settings.sales_sheets or not self._zip or not self._zip.hidden:
-            return []
-        shown = [n for n in self.sheet_names if n not in self._zip.hidden]
-        every = sales_sheet_names(self.sheet_names, self.header, settings)
-        return [n for n in every if n not in sales_sheet_names(shown, self.header, settings)]
-
-    def customers(self, settings: Settings = Settings()) -> pd.DataFrame | None:
-        """The customer master (``settings.customers_sheet``, else "Customers" / "客户"), or
-        None when there is none. Canonical columns found, plus every other header whose column
-        is numeric, under ``snake_case(header)`` (score factors), plus source columns."""
-        name = self._customers_sheet(settings)
-        if name is None:
-            return None
-        header = self.header(name)
-        if not header.row:
-            return None
-        fields, extras = customer_fields(name, header, settings)
-        frame = self._read_fields(name, header, fields, CUSTOMER_FIELDS, extras)
-        frame, note = customer_id_fallback(frame, name)
-        frame.attrs["notes"] = tuple(f"Sheet '{name}': {n}" for n in fields.notes) + (
-            (note,) if note else ())
-        return frame
-
-    def settings(self) -> Settings:
-        """Settings from the Settings / 设置 sheet (``parse_settings_rows``); defaults when the
-        workbook has none. SettingsError names the offending cell."""
-        name = first_sheet(self.sheet_names, SETTINGS_SHEETS)
-        if name is None:
-            return Settings()
-        batch, selected = self._load(name, header_row=None, skip_rows=0, dtypes="string")
-        if batch.num_rows == 0:
-            return Settings()
-        _refuse_error_values(self._reader, name)
-        return parse_settings_rows(_rows_from_a(batch, selected), sheet=name)
-
-    def previous_tiers(self) -> pd.DataFrame | None:
-        """``customer_id``, ``abc_tier``, ``score_tier`` from the Tiers / 客户分级 sheet of the
-        previous refresh (headers and score-tier labels in either language, mapped back to the
-        keys A..D and VIP / Regular / Potential); None without such a sheet or columns."""
-        name = first_sheet(self.sheet_names, TIERS_SHEETS)
-        if name is None:
-            return None
-        header = self.header(name)
-        columns = previous_tier_columns(header) if header.row else None
-        if columns is None:
-            return None
-        batch, _, selected = self._load_columns(
-            name, header.row, {i: "string" for i in columns.values()})
-        index = _batch_index(selected)
-
-        def texts(field: str) -> pd.Series:
-            return batch.column(index[columns[field]]).to_pandas()
-
-        return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
-                                    texts("score_tier") if "score_tier" in columns else None)
 
     # -- the refresh's Source (xl_addin.refresh) ------------------------------------------
 
@@ -312,14 +167,20 @@ class SalesBook:
         return self._read_fields(sheet, header, fields, tuple(fields), extras)
 
     def read_rows(self, sheet: str) -> list[list[Any]]:
-        """``Source.rows``: every row of a small sheet as text cells from column A."""
+        """``Source.rows``: every row of a small sheet as text cells from column A; a cell
+        holding an error value as its text ("#DIV/0!"). In a 1904 workbook a date cell's text
+        is its date in that system (see ``_dates_as_1904_texts``)."""
         batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
-        return _rows_from_a(batch, selected) if batch.num_rows else []
+        rows = _rows_from_a(batch, selected) if batch.num_rows else []
+        for row, column, value in _error_cells(self._reader, sheet) if rows else ():
+            if row < len(rows):
+                rows[row].extend([None] * (column + 1 - len(rows[row])))
+                rows[row][column] = value  # "#DIV/0!": the Settings reader refuses it
+        if rows and self.date1904 and self._zip:
+            _dates_as_1904_texts(rows, self._zip.numbers(sheet))
+        return rows
 
     # -- internals ----------------------------------------------------------------------
-
-    def _customers_sheet(self, settings: Settings) -> str | None:
-        return customers_sheet_name(self.sheet_names, settings)
 
     def _load(self, sheet: str, **options: Any) -> tuple[pa.RecordBatch, list]:
         """The sheet as one Arrow batch, and fastexcel's column infos."""
@@ -394,29 +255,24 @@ class SalesBook:
         return frame
 
 
-def _refuse_error_values(reader: Any, sheet: str) -> None:
-    """A Settings cell holding an error value (#DIV/0!, #REF!) is an error naming the cell:
-    read as blank it would silently become the default."""
+def _error_cells(reader: Any, sheet: str) -> list[tuple[int, int, str]]:
+    """(0-based row, 0-based column, "#DIV/0!") of every cell of ``sheet`` holding an error
+    value: a string load reads them as empty, and a Settings cell read as blank would silently
+    become the default."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             _, errors = reader.load_sheet(sheet, header_row=None, skip_rows=0,
                                           dtypes="string").to_arrow_with_errors()
-        except Exception:  # the plain load above succeeded: nothing more to learn here
-            return
+        except Exception:  # the plain load before this succeeded: nothing more to learn here
+            return []
+    found = []
     for error in (errors.errors if errors is not None else []):
         value = _decode_cell(error.detail)
         if isinstance(value, str) and value.startswith("#"):
             row, col = error.position
-            cell = f"{sheet}!{_cell_label(col, None)}{row + 1}"
-            raise SettingsError(
-                f"{cell} holds the error value {value}",
-                hint="Fix the formula or type the value, then try again.",
-            )
-
-
-def _cell_label(column: int, header: Any) -> str:
-    return column_label(column, header)
+            found.append((row, col, value))
+    return found
 
 
 def _dates_from_1904(values: Any) -> np.ndarray:
@@ -434,6 +290,24 @@ def _dates_from_1904(values: Any) -> np.ndarray:
                 value, (bool, np.bool_)) and value == value:
             cells[i] = float(value) + 1462.0 if value >= 0 else -1.0
     return cells
+
+
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2}(\.\d+)?)?")
+_EPOCH_1904 = np.datetime64("1904-01-01", "s")
+
+
+def _dates_as_1904_texts(rows: list[list[Any]], numbers: dict[tuple[int, int], float]) -> None:
+    """Date cells of a 1904 workbook, read as text, as the dates Excel shows: fastexcel counts
+    their serials from 1900 in some workbooks (Excel's own), so the text is rebuilt from the
+    stored serial (days since 1904-01-01). A cell is a date cell when it holds a number that
+    fastexcel wrote as a date. In place."""
+    for (row, column), serial in numbers.items():
+        if row >= len(rows) or column >= len(rows[row]):
+            continue
+        text = rows[row][column]
+        if isinstance(text, str) and _DATE_TEXT.fullmatch(text) and 0 <= serial < 2_957_004:
+            moment = _EPOCH_1904 + np.timedelta64(round(serial * 86_400), "s")
+            rows[row][column] = str(moment).replace("T", " ")
 
 
 def _read_workbook_bytes(path: Path) -> bytes:
@@ -600,6 +474,34 @@ class _XlsxParts:
                 if any(v is not None for v in cells):
                     return SheetHeader(row_number, tuple(cells))
         return SheetHeader(0, ())
+
+    def numbers(self, sheet: str) -> dict[tuple[int, int], float]:
+        """(0-based row, 0-based column) -> stored number of every numeric cell of ``sheet``
+        (a date cell's serial). For small sheets (Settings)."""
+        part = self._parts.get(sheet)
+        if part is None:
+            return {}
+        found: dict[tuple[int, int], float] = {}
+        row_number = 0
+        with self._package.open(part) as stream:
+            for _, element in ET.iterparse(stream, events=("end",)):
+                if _local(element.tag) != "row":
+                    continue
+                row_number = int(element.get("r", row_number + 1))
+                column = -1
+                for cell in element:
+                    if _local(cell.tag) != "c":
+                        continue
+                    ref = cell.get("r")
+                    column = _column_index(ref) if ref else column + 1
+                    v = next((c.text for c in cell if _local(c.tag) == "v"), None)
+                    if cell.get("t", "n") == "n" and v is not None:
+                        try:
+                            found[(row_number - 1, column)] = float(v)
+                        except ValueError:
+                            pass  # not a number after all: fastexcel's text stands
+                element.clear()
+        return found
 
     def booleans(self, sheet: str) -> list[tuple[int, int, bool]]:
         """(1-based row, 0-based column, value) of every TRUE/FALSE cell of ``sheet``: fastexcel
@@ -790,40 +692,12 @@ def _non_empty_rows(
     return keep
 
 
-# -- module-level shortcuts: open, read one thing, close ---------------------------------
+# -- module-level shortcut ------------------------------------------------------------------
+# Reading sales, the customer master, Settings or previous tiers from a file is the one
+# refresh's reading step: ``workbook.refresh.read_sales`` and its siblings.
 
 
 def list_sheets(path: str | Path) -> list[str]:
     """Sheet names of the workbook at ``path``, in workbook order."""
     with SalesBook.open(path) as book:
         return list(book.sheet_names)
-
-
-def find_sales_sheets(path: str | Path, settings: Settings = Settings()) -> list[str]:
-    """See ``SalesBook.sales_sheet_names``."""
-    with SalesBook.open(path) as book:
-        return book.sales_sheet_names(settings)
-
-
-def read_sales(path: str | Path, settings: Settings = Settings()) -> pd.DataFrame:
-    """See ``SalesBook.sales``."""
-    with SalesBook.open(path) as book:
-        return book.sales(settings)
-
-
-def read_customers(path: str | Path, settings: Settings = Settings()) -> pd.DataFrame | None:
-    """See ``SalesBook.customers``."""
-    with SalesBook.open(path) as book:
-        return book.customers(settings)
-
-
-def read_settings(path: str | Path) -> Settings:
-    """See ``SalesBook.settings``."""
-    with SalesBook.open(path) as book:
-        return book.settings()
-
-
-def read_previous_tiers(path: str | Path) -> pd.DataFrame | None:
-    """See ``SalesBook.previous_tiers``."""
-    with SalesBook.open(path) as book:
-        return book.previous_tiers()

@@ -1,19 +1,29 @@
 """Headless refresh and check of a workbook file: the one refresh (``xl_addin.refresh``) with the
 file adapters (``file_book.FileSource`` / ``FileTarget``). The ribbon runs the same refresh
-with the live-Excel adapters."""
+with the live-Excel adapters.
+
+The shortcuts ``read_sales``, ``read_customers``, ``read_settings``, ``read_previous_tiers``
+and ``find_sales_sheets`` open a file and return one part of what that refresh reads
+(``refresh.read_workbook``), so they can never disagree with it."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import pandas as pd
+
 from ..core.result import TierResult
-from ..refresh import CheckReport, ProgressFn, RefreshOutcome, check, refresh
+from ..refresh import (CheckReport, ProgressFn, RefreshOutcome, WorkbookData, check,
+                       read_workbook, refresh)
+from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
 from .other_formats import check_other_format, input_format, refresh_to_new_workbook
 from .sales_cache import SalesCache
 
-__all__ = ["CheckReport", "check_workbook", "refresh_file", "refresh_workbook"]
+__all__ = ["CheckReport", "check_workbook", "find_sales_sheets", "read_book", "read_customers",
+           "read_previous_tiers", "read_sales", "read_settings", "refresh_file",
+           "refresh_workbook"]
 
 
 def _no_progress(step: str) -> None:
@@ -61,3 +71,44 @@ def check_workbook(path: str | Path, *, force: bool = False, use_cache: bool = T
         return check_other_format(path, fmt, force=force, use_cache=use_cache)
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         return check(source, FileTarget(path), force=force)
+
+
+# -- shortcuts: open a file, read what a refresh reads, close --------------------------------
+
+
+def read_book(path: str | Path, settings: Settings | None = None) -> WorkbookData:
+    """What a refresh of ``path`` reads (``refresh.read_workbook``): settings, sales, customer
+    master, previous tiers, the sales sheets used. ``settings``: instead of the workbook's
+    Settings sheet. WorkbookError when the file cannot be read; InputError as a refresh would
+    (no sales data, a missing column, a bad setting)."""
+    with FileSource(path) as source:
+        return read_workbook(source, settings=settings)
+
+
+def read_sales(path: str | Path, settings: Settings | None = None) -> pd.DataFrame:
+    """Every sales sheet's rows, raw, in sheet order: canonical columns found plus
+    ``source_sheet`` and ``source_row``; ``attrs["notes"]`` the reader's choices,
+    ``attrs["headers"]`` (sheet, field) -> "C (Amount)". See ``read_book``."""
+    return read_book(path, settings).sales
+
+
+def read_customers(path: str | Path, settings: Settings | None = None) -> pd.DataFrame | None:
+    """The customer master (Settings' ``customers_sheet``, else "Customers" / "客户"), None
+    without one. See ``read_book``."""
+    return read_book(path, settings).customers
+
+
+def read_settings(path: str | Path) -> Settings:
+    """The workbook's Settings sheet (defaults without one). See ``read_book``."""
+    return read_book(path).settings
+
+
+def read_previous_tiers(path: str | Path) -> pd.DataFrame | None:
+    """``customer_id``, ``abc_tier``, ``score_tier`` from the Tiers sheet our last refresh
+    wrote (marked as ours); None without one. See ``read_book``."""
+    return read_book(path).previous_tiers
+
+
+def find_sales_sheets(path: str | Path, settings: Settings | None = None) -> list[str]:
+    """The sales sheets a refresh of ``path`` reads, in workbook order. See ``read_book``."""
+    return list(read_book(path, settings).sales_sheets)

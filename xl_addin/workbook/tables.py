@@ -45,7 +45,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
-from ..errors import InputError
+from ..errors import InputError, MissingColumnError
 from ..report.labels import OWNED_SHEET_NAMES
 from ..settings import Settings
 from .headers import FIELDS, HeaderMatch, column_label, match_headers, normalize_header, snake_case
@@ -54,9 +54,7 @@ from .ownership import find_sheet_name, sheet_name_key
 XLWINGS_SHEETS = frozenset({"xlwings.conf", "_xlwings.conf"})
 # Sheets the product writes (either language) and xlwings' config: never read as sales data.
 GENERATED_SHEETS = OWNED_SHEET_NAMES | XLWINGS_SHEETS
-SETTINGS_SHEETS = ("Settings", "设置")
 CUSTOMER_SHEETS = ("Customers", "客户")
-TIERS_SHEETS = ("Tiers", "客户分级")
 SALES_PREFIXES = ("sales", "销售")
 
 SALES_FIELDS = FIELDS
@@ -107,9 +105,10 @@ def customers_sheet_name(sheet_names: Sequence[str], settings: Settings) -> str 
         name = find_sheet(sheet_names, settings.customers_sheet)
         if name is None:
             raise InputError(
-                f"customer sheet '{settings.customers_sheet}' named in Settings does not exist",
-                sheet=settings.customers_sheet,
-                hint=f"Sheets in this workbook: {', '.join(sheet_names)}.",
+                f"The customer sheet '{settings.customers_sheet}' named in Settings "
+                "(customers_sheet) does not exist",
+                hint=f"Correct customers_sheet in the Settings sheet to one of this workbook's "
+                     f"sheets ({', '.join(sheet_names)}), or clear it.",
             )
         return name
     return first_sheet(sheet_names, CUSTOMER_SHEETS)
@@ -128,8 +127,10 @@ def sales_sheet_names(
             name = find_sheet(sheet_names, wanted)
             if name is None:
                 raise InputError(
-                    f"sales sheet '{wanted}' listed in Settings does not exist",
-                    sheet=wanted, hint=f"Sheets in this workbook: {', '.join(sheet_names)}.",
+                    f"The sales sheet '{wanted}' listed in Settings (sales_sheets) does not exist",
+                    hint=f"Correct the name in the sales_sheets section of the Settings sheet to "
+                         f"one of this workbook's sheets ({', '.join(sheet_names)}), or delete "
+                         "the line.",
                 )
             names.append(name)
         return names
@@ -200,16 +201,23 @@ def customer_fields(
 _FIELD_LABELS = {CUSTOMER_ID: "customer (id or name)", DATE: "date", AMOUNT: "amount"}
 _FIELD_EXAMPLES = {CUSTOMER_ID: "customer_id | Client Code", DATE: "date | Posting Day",
                    AMOUNT: "amount | Net Value"}
+# headers the reader knows for the field, as the hint offers them (English / 中文)
+_FIELD_HEADERS = {CUSTOMER_ID: "Customer ID or Customer (客户编号 or 客户名称)", DATE: "Date (日期)",
+                  AMOUNT: "Amount (金额)"}
 
 
-def missing_column_error(sheet: str, header: SheetHeader, field: str) -> InputError:
-    found = ", ".join(f"'{h}'" for h in header.cells if h is not None) or "none"
-    return InputError(
-        f"no {_FIELD_LABELS[field]} column (headers found in row {header.row}, the first "
-        f"non-empty row: {found})",
+def missing_column_error(sheet: str, header: SheetHeader, field: str) -> MissingColumnError:
+    """A sheet without a column for ``field``: names the sheet, the header row looked in and
+    the headers found there, and the two fixes (rename a header, or a column_map line)."""
+    found = ", ".join(f"'{h}'" for h in header.cells if h is not None) or "nothing"
+    return MissingColumnError(
+        f"no {_FIELD_LABELS[field]} column: its header row (row {header.row}, the first "
+        f"non-empty row) holds {found}",
         sheet=sheet, column=field,
-        hint=f"Rename the header, or add a line to the column_map section of the Settings "
-             f"sheet naming the field and your header, e.g. '{_FIELD_EXAMPLES[field]}'.",
+        hint=f"Rename the header of your {_FIELD_LABELS[field].split(' (')[0]} column to "
+             f"{_FIELD_HEADERS[field]}, or add a line to "
+             f"the column_map section of the Settings sheet naming the field and your header, "
+             f"for example '{_FIELD_EXAMPLES[field]}'.",
     )
 
 
