@@ -174,6 +174,9 @@ class CsvSource:
     def hidden_sheets(self) -> set[str]:
         return set()
 
+    def date1904(self) -> bool:
+        return False  # a CSV holds text, never serial dates of a workbook's date system
+
     def header(self, name: str) -> SheetHeader:
         return first_header(self._rows, 1) if self._rows else SheetHeader(0, ())
 
