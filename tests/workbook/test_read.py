@@ -242,6 +242,19 @@ def test_customers_keep_extra_numeric_columns(tmp_path):
     assert customers["wallet"].tolist() == master["Wallet Estimate"].tolist()
 
 
+def test_customer_master_keeps_numeric_extra_columns_and_falls_back_to_names(tmp_path):
+    sales = [["Customer", "Date", "Amount"], ["Acme", D(2025, 1, 1), 10.0]]
+    master = [["Account Name", "Region", "Credit days", "Remark"],
+              ["Acme", "North", 30, "ok"], ["Beta", None, 45.5, 7]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": sales, "Customers": master})
+    frame = read_customers(path)
+    assert list(frame.columns) == ["customer_id", "customer_name", "region", "credit_days",
+                                   "source_sheet", "source_row"]
+    assert frame["customer_id"].tolist() == ["Acme", "Beta"]
+    assert frame["credit_days"].tolist() == [30, 45.5]
+    assert frame.attrs["notes"] == ("Sheet 'Customers': no customer ids; the customer name is used as the id.",)
+
+
 def test_customers_sheet_named_in_settings_or_absent(tmp_path):
     path = write_book(tmp_path / "b.xlsx", {"Sales": SALES,
                                             "Master": [["客户编号", "行业"], ["C1", "零售"]]})

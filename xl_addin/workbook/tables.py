@@ -31,7 +31,6 @@ from ..core.columns import (
     NOTE_CUSTOMER_NAME_AS_ID,
     NOTE_HEADER_DUPLICATE,
     NOTE_HEADER_USED,
-    NOTE_SHEET_EMPTY,
     NOTE_SHEET_READ,
     AMOUNT,
     CUSTOMER_ID,
@@ -313,37 +312,6 @@ def sheet_notes(sheet: str, header: SheetHeader, match: HeaderMatch, rows: int,
     return notes
 
 
-def sales_from_values(sheet: str, rows: Sequence[Sequence[Any]], settings: Settings,
-                      first_row: int = 1) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
-    """One sales sheet from its cell values (from column A; the first row is Excel row
-    ``first_row``): (canonical frame with source columns, notes); (None, note) when the sheet
-    is empty. InputError when a required column is missing."""
-    header = first_header(rows, first_row)
-    if not header.row:
-        return None, ((sheet, "", NOTE_SHEET_EMPTY, ""),)
-    match = sales_fields(sheet, header, settings)
-    body = rows[header.row - first_row + 1:]
-    frame, note = customer_id_fallback(values_frame(sheet, header, body, match), sheet)
-    frame.attrs["headers"] = {(sheet, field): column_label(col, header.cells[col])
-                              for field, col in match.items() if field in SALES_FIELDS}
-    return frame, tuple(sheet_notes(sheet, header, match, len(frame), note is not None))
-
-
-def customers_from_values(sheet: str, rows: Sequence[Sequence[Any]], settings: Settings,
-                          first_row: int = 1) -> pd.DataFrame | None:
-    """The customer master from its cell values (see ``sales_from_values``); None when empty.
-    ``frame.attrs["notes"]``: choices made."""
-    header = first_header(rows, first_row)
-    if not header.row:
-        return None
-    fields, extras = customer_fields(sheet, header, settings)
-    body = rows[header.row - first_row + 1:]
-    frame, note = customer_id_fallback(values_frame(sheet, header, body, fields, extras), sheet)
-    frame.attrs["notes"] = tuple(f"Sheet '{sheet}': {n}" for n in fields.notes) + (
-        (note,) if note else ())
-    return frame
-
-
 # -- previous tiers ----------------------------------------------------------------------
 
 
@@ -388,23 +356,6 @@ def previous_tiers_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
     return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
                                 texts("score_tier") if "score_tier" in frame else None)
-
-
-def previous_tiers_from_values(rows: Sequence[Sequence[Any]], first_row: int = 1) -> pd.DataFrame | None:
-    """Previous tiers from a Tiers sheet's cell values (header = first non-empty row); None
-    without the columns."""
-    header = first_header(rows, first_row)
-    columns = previous_tier_columns(header) if header.row else None
-    if columns is None:
-        return None
-    body = rows[header.row - first_row + 1:]
-
-    def texts(field: str) -> pd.Series:
-        index = columns[field]
-        return pd.Series([_text(row[index]) if index < len(row) else None for row in body], dtype="str")
-
-    return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
-                                texts("score_tier") if "score_tier" in columns else None)
 
 
 def _text(value: Any) -> str | None:
