@@ -117,8 +117,32 @@ class SalesBook:
         dtype_logger = logging.getLogger("fastexcel.types.dtype")
         if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
             dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
+        self._zip = _XlsxParts.open(data)
+        self._data: bytes | None = data
+        self._fastexcel: Any = None
+        if self._zip is None:  # xls, xlsb, ods, or not a readable package: fastexcel decides now
+            self._open_reader()
+            self.sheet_names: list[str] = list(self._fastexcel.sheet_names)
+        else:
+            # the package's sheets in tab order, as fastexcel lists them; fastexcel opens the
+            # package (parsing every shared string) only when a sheet must be parsed, so a
+            # refresh served by the sales cache never pays for it
+            self.sheet_names = list(self._zip.sheet_parts)
+        self.date1904 = bool(self._zip and self._zip.date1904)
+        self._headers: dict[str, SheetHeader] = {}
+
+    @property
+    def _reader(self) -> Any:
+        if self._fastexcel is None:
+            if self._data is None:
+                raise WorkbookError(f"'{self.path}' is closed")
+            self._open_reader()
+        return self._fastexcel
+
+    def _open_reader(self) -> None:
+        data = self._data
         try:
-            self._reader = fastexcel.read_excel(data)
+            self._fastexcel = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
             # calamine refuses a whole package for one sheet it cannot handle (an Excel 4.0
             # macro sheet, a dialog sheet, a sheet with r:id=""); the sales tabs are ordinary
@@ -127,18 +151,13 @@ class SalesBook:
             try:
                 if worksheets is None:
                     raise exc
-                self._reader = fastexcel.read_excel(worksheets)
+                self._fastexcel = fastexcel.read_excel(worksheets)
             except Exception as retry:
                 # the reader library's own wording ("calamine error ...") is no message for a user
                 raise WorkbookError(
                     f"cannot read '{self.path}': it is damaged or not a complete workbook "
                     "(open it in Excel and save it again, or check the path)"
                 ) from None
-            data = worksheets
-        self.sheet_names: list[str] = list(self._reader.sheet_names)
-        self._zip = _XlsxParts.open(data)
-        self.date1904 = bool(self._zip and self._zip.date1904)
-        self._headers: dict[str, SheetHeader] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> SalesBook:
@@ -153,7 +172,8 @@ class SalesBook:
         self.close()
 
     def close(self) -> None:
-        self._reader = None
+        self._fastexcel = None
+        self._data = None
         self._zip = None
 
     # -- sheets -------------------------------------------------------------------------
@@ -195,10 +215,16 @@ class SalesBook:
 
     def sales_entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
         """CRC-32 and uncompressed size of every zip entry that decides how ``sheets`` read:
-        their parts, the shared strings, the styles, ``xl/workbook.xml`` (sheet list, date
-        system) and its relationships; {entry name: [crc, size]}. None when the workbook is
-        not an xlsx package (xls, xlsb, ods) or a sheet's part is not found."""
+        their parts and the shared strings, from the zip's central directory (nothing
+        decompressed); {entry name: [crc, size]}. The cell styles' number formats
+        (``cell_formats``) and the date system (``date1904``) decide too. None when the workbook is not an xlsx package (xls, xlsb, ods) or a
+        sheet's part is not found."""
         return self._zip.entries(sheets) if self._zip else None
+
+    def cell_formats(self) -> list[str]:
+        """The number format of each cell style, in index order ("14", "164:yyyy-mm-dd"):
+        what decides whether a number cell reads as a date. [] when not an xlsx package."""
+        return self._zip.cell_formats() if self._zip else []
 
     # -- tables -------------------------------------------------------------------------
 
@@ -311,6 +337,13 @@ class SalesBook:
         FIELD_DTYPES, others as text), numeric ``extras``, source columns."""
         return self._read_fields(sheet, header, fields, tuple(fields), extras)
 
+    def read_typed_columns(self, sheet: str, header: SheetHeader, fields: dict[str, int],
+                           extras: dict[int, str] | None = None) -> tuple[pd.DataFrame, RawCells]:
+        """``read_columns`` in two parts: the typed columns (missing where a cell did not fit)
+        and those cells' raw values; ``with_raw_cells`` joins them. The sales cache stores
+        the parts: a million typed cells and a short list, never a million Python objects."""
+        return self._read_typed_fields(sheet, header, fields, tuple(fields), extras)
+
     def read_rows(self, sheet: str) -> list[list[Any]]:
         """``Source.rows``: every row of a small sheet as text cells from column A."""
         batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
@@ -354,6 +387,13 @@ class SalesBook:
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
         extras: dict[int, str] | None = None,
     ) -> pd.DataFrame:
+        return with_raw_cells(*self._read_typed_fields(sheet, header, match, fields, extras))
+
+    def _read_typed_fields(
+        self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
+        extras: dict[int, str] | None = None,
+    ) -> tuple[pd.DataFrame, RawCells]:
+        """Typed columns (missing where a cell did not fit) and those cells' raw values."""
         wanted = {i: FIELD_DTYPES.get(f, "string") for f, i in match.items() if f in fields}
         if self.date1904 and DATE in match and DATE in fields:
             wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
@@ -362,36 +402,70 @@ class SalesBook:
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
         keep = _non_empty_rows(batch, raw_cells)
+        by_column = {col: field for field, col in match.items() if field in fields}
+        cells: dict[str, tuple[list, list]] = {}
+        for col, (rows, values) in raw_cells.items():
+            if col in by_column:
+                cells[by_column[col]] = (list(rows), list(values))
+        booleans = self._zip.booleans(sheet) if self._zip else []
+        for row, col, value in booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
+            at = row - header.row - 1
+            if col in by_column and 0 <= at < batch.num_rows:
+                rows, values = cells.setdefault(by_column[col], ([], []))
+                rows.append(at)
+                values.append(value)
         columns: dict[str, Any] = {}
         for field, col in match.items():
             if field in fields:
-                columns[field] = _column(batch, index[col], raw_cells.get(col))
-        booleans = self._zip.booleans(sheet) if self._zip else []
-        if booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
-            by_column = {col: field for field, col in match.items() if field in fields}
-            for row, col, value in booleans:
-                at = row - header.row - 1
-                if col in by_column and 0 <= at < batch.num_rows:
-                    field = by_column[col]
-                    cells = columns[field]
-                    if not isinstance(cells, np.ndarray) or cells.dtype != object:
-                        cells = np.array(pd.Series(cells).to_numpy(dtype=object, na_value=None),
-                                         dtype=object)
-                    cells[at] = value
-                    columns[field] = cells
+                columns[field] = batch.column(index[col]).to_pandas()
         if self.date1904 and DATE in columns:
-            columns[DATE] = _dates_from_1904(columns[DATE])
+            columns[DATE] = _serials_from_1904(columns[DATE])
+            if DATE in cells:
+                rows, values = cells[DATE]
+                cells[DATE] = (rows, list(_dates_from_1904(np.array(values + [None], dtype=object))[:-1]))
         for col, name in (extras or {}).items():
             array = batch.column(index[col])
             if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
-                columns[name] = _column(batch, index[col], None)
+                columns[name] = array.to_pandas()
         columns[SOURCE_ROW] = np.arange(header.row + 1, header.row + 1 + batch.num_rows, dtype=np.int64)
         frame = pd.DataFrame(columns, copy=False)
+        found: RawCells = {}
+        position = None
         if keep is not None:
             frame = frame.loc[keep].reset_index(drop=True)
+            position = np.cumsum(keep) - 1  # row of the batch -> row of the frame
+        for field, (rows, values) in cells.items():
+            at = np.asarray(rows, dtype=np.int64)
+            if position is not None:
+                kept = keep[at]
+                at = position[at[kept]]
+                values = [v for v, k in zip(values, kept) if k]
+            found[field] = (at, values)
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
+        return frame, found
+
+
+RawCells = dict[str, tuple[np.ndarray, list[Any]]]
+"""field -> (0-based rows of the frame, raw values): cells that did not fit their column's type."""
+
+
+def with_raw_cells(frame: pd.DataFrame, cells: RawCells) -> pd.DataFrame:
+    """``frame`` with each column of ``cells`` as object dtype holding its typed values and,
+    at those rows, the raw values (what ``core.clean_transactions`` reports)."""
+    if not cells:
         return frame
+    frame = frame.copy(deep=False)
+    for field, (rows, values) in cells.items():
+        series = frame[field]
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
+            objects = series.to_numpy().astype("datetime64[us]").astype(object)
+        else:
+            objects = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+        objects[np.asarray(rows, dtype=np.int64)] = np.array(list(values) + [None], dtype=object)[:-1]
+        frame[field] = objects
+    return frame
 
 
 def _refuse_error_values(reader: Any, sheet: str) -> None:
@@ -417,6 +491,14 @@ def _refuse_error_values(reader: Any, sheet: str) -> None:
 
 def _cell_label(column: int, header: Any) -> str:
     return column_label(column, header)
+
+
+def _serials_from_1904(values: pd.Series) -> pd.Series:
+    """``_dates_from_1904`` of a float column, at once."""
+    serials = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        shifted = np.where(np.isnan(serials), serials, np.where(serials >= 0, serials + 1462.0, -1.0))
+    return pd.Series(shifted, index=values.index)
 
 
 def _dates_from_1904(values: Any) -> np.ndarray:
@@ -531,6 +613,11 @@ class _XlsxParts:
         self.date1904 = False
         self.hidden: set[str] = set()
 
+    @property
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> part of every sheet with a part, in tab order."""
+        return dict(self._parts)
+
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
         if not data.startswith(_ZIP_MAGIC):
@@ -567,8 +654,7 @@ class _XlsxParts:
     def entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
         """{zip entry: [CRC-32, size]} of ``sheets``' parts and the parts deciding how their
         cells read; None when a sheet has no part."""
-        names = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", self._strings_part,
-                 self._styles_part]
+        names = [self._strings_part]
         for sheet in sheets:
             if sheet not in self._parts:
                 return None
@@ -584,6 +670,27 @@ class _XlsxParts:
                 continue
             found[name] = [info.CRC, info.file_size]
         return found
+
+    def cell_formats(self) -> list[str]:
+        """The number format of each cell style (``cellXfs``), in index order: "id" or
+        "id:custom code". What decides whether a number cell reads as a date."""
+        if not self._styles_part:
+            return []
+        try:
+            root = ET.fromstring(self._package.read(self._styles_part))
+        except (KeyError, ET.ParseError):
+            return []
+        codes = {}
+        for element in root:
+            if _local(element.tag) == "numFmts":
+                codes = {f.get("numFmtId"): f.get("formatCode") or "" for f in element}
+        formats = []
+        for element in root:
+            if _local(element.tag) == "cellXfs":
+                for xf in element:
+                    number = xf.get("numFmtId") or "0"
+                    formats.append(f"{number}:{codes[number]}" if number in codes else number)
+        return formats
 
     def header(self, sheet: str) -> SheetHeader | None:
         part = self._parts.get(sheet)
@@ -752,21 +859,6 @@ def _unescape(found: re.Match) -> str:
     if code.startswith("u{"):
         return chr(int(code[2:-1], 16))
     return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
-
-
-def _column(batch: pa.RecordBatch, pos: int, raw: tuple[np.ndarray, list[Any]] | None) -> Any:
-    """One column as pandas: typed; object dtype with raw values where cells did not fit."""
-    series = batch.column(pos).to_pandas()
-    if raw is None:
-        return series
-    rows, values = raw
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
-        cells = series.to_numpy().astype("datetime64[us]").astype(object)
-    else:
-        cells = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
-    cells[rows] = np.array(values + [None], dtype=object)[:-1]
-    return cells
 
 
 def _non_empty_rows(
