@@ -20,9 +20,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -398,7 +400,12 @@ class SalesBook:
         if self.date1904 and DATE in match and DATE in fields:
             wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
-        batch, errors, selected = self._load_columns(sheet, header.row, wanted)
+        # fastexcel releases the GIL while it parses: look for TRUE/FALSE cells meanwhile
+        probe = _Background(self._zip.booleans, sheet) if self._zip else None
+        try:
+            batch, errors, selected = self._load_columns(sheet, header.row, wanted)
+        finally:
+            booleans = probe.result() if probe else []
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
         keep = _non_empty_rows(batch, raw_cells)
@@ -407,7 +414,6 @@ class SalesBook:
         for col, (rows, values) in raw_cells.items():
             if col in by_column:
                 cells[by_column[col]] = (list(rows), list(values))
-        booleans = self._zip.booleans(sheet) if self._zip else []
         for row, col, value in booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
             at = row - header.row - 1
             if col in by_column and 0 <= at < batch.num_rows:
@@ -444,6 +450,29 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame, found
+
+
+class _Background:
+    """``function(*args)`` run in a thread; ``result()`` waits and returns or raises."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self._outcome: list = []
+
+        def run() -> None:
+            try:
+                self._outcome.append((True, function(*args)))
+            except BaseException as exc:  # handed to the caller of result()
+                self._outcome.append((False, exc))
+
+        self._thread = threading.Thread(target=run, name="customer-tiers-probe", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        ok, value = self._outcome[0]
+        if not ok:
+            raise value
+        return value
 
 
 RawCells = dict[str, tuple[np.ndarray, list[Any]]]
@@ -713,18 +742,28 @@ class _XlsxParts:
         reads them as 1.0 / 0.0 in a number column and as "true" in a text column. One regex
         pass over the sheet's XML; none in the usual sheet."""
         part = self._parts.get(sheet)
-        if part is None:
+        if part is None or not self._holds(part, b't="b"'):
             return []
         with self._package.open(part) as stream:
             xml = stream.read()
-        if b't="b"' not in xml:
-            return []
         found = []
         for cell in _BOOLEAN_CELL.finditer(xml):
             ref, value = cell.group(1).decode(), cell.group(2)
             row = int("".join(ch for ch in ref if ch.isdigit()))
             found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
         return found
+
+    def _holds(self, part: str, needle: bytes) -> bool:
+        """Whether the part's uncompressed bytes hold ``needle``: inflated chunk by chunk from
+        the package in memory, so a 300 MB sheet never sits in memory whole and no CRC is
+        computed (the reader checks the part anyway)."""
+        try:
+            info = self._package.getinfo(part)
+            buffer = self._package.fp.getbuffer()
+        except (KeyError, AttributeError):
+            return True  # cannot tell: look
+        with buffer:
+            return _member_holds(buffer, info, needle)
 
     def _row_values(self, row: ET.Element) -> list[Any]:
         values: dict[int, Any] = {}
@@ -783,6 +822,27 @@ class _XlsxParts:
                         parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
                 element.clear()
                 yield "".join(parts)
+
+
+def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> bool:
+    start = info.header_offset
+    header = bytes(buffer[start:start + 30])
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+            header[:4] != b"PK\x03\x04" or info.flag_bits & 1:
+        return True  # cannot tell: look
+    start += 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    data = buffer[start:start + info.compress_size]
+    step, width = 2**20, len(needle)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return any(needle in data[i:i + step + width].tobytes() for i in range(0, len(data), step))
+    inflate = zlib.decompressobj(-15)
+    tail = b""
+    for i in range(0, len(data), step):
+        chunk = inflate.decompress(data[i:i + step])
+        if needle in chunk or needle in tail + chunk[:width]:
+            return True
+        tail = (tail + chunk[-width:])[-width:]
+    return needle in tail + inflate.flush()
 
 
 def _local(tag: str) -> str:
