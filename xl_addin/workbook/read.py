@@ -51,6 +51,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
+from ..core.clean import TYPED_CELLS, TypedCells
 from ..errors import InputError, SettingsError, WorkbookError, reason
 from ..report.settings_sheet import parse_settings_rows
 from ..settings import Settings
@@ -485,15 +486,23 @@ def with_raw_cells(frame: pd.DataFrame, cells: RawCells) -> pd.DataFrame:
     if not cells:
         return frame
     frame = frame.copy(deep=False)
+    typed = {}
     for field, (rows, values) in cells.items():
         series = frame[field]
+        rows = np.asarray(rows, dtype=np.int64)
         if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            array = series.to_numpy()
             # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
-            objects = series.to_numpy().astype("datetime64[us]").astype(object)
+            objects = array.astype("datetime64[us]").astype(object)
+            typed[field] = (array, rows)
         else:
+            if series.dtype == np.float64:
+                typed[field] = (series.to_numpy(), rows)
             objects = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
-        objects[np.asarray(rows, dtype=np.int64)] = np.array(list(values) + [None], dtype=object)[:-1]
+        objects[rows] = np.array(list(values) + [None], dtype=object)[:-1]
         frame[field] = objects
+    # the typed columns ride along: cleaning reads them rather than a million objects
+    frame.attrs[TYPED_CELLS] = TypedCells(typed, len(frame))
     return frame
 
 
