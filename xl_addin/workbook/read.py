@@ -648,6 +648,7 @@ class _XlsxParts:
         self._styles_part = styles
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
+        self._cell_formats: list[str] | None = None
         self.date1904 = False
         self.hidden: set[str] = set()
 
@@ -712,6 +713,11 @@ class _XlsxParts:
     def cell_formats(self) -> list[str]:
         """The number format of each cell style (``cellXfs``), in index order: "id" or
         "id:custom code". What decides whether a number cell reads as a date."""
+        if self._cell_formats is None:
+            self._cell_formats = self._read_cell_formats()
+        return list(self._cell_formats)
+
+    def _read_cell_formats(self) -> list[str]:
         if not self._styles_part:
             return []
         try:
