@@ -15,7 +15,9 @@ machine load hits all alike, ``--repeat`` times:
 
 Prints the median wall time of each (process start to exit), the ratios (b)/(a) and (c)/(a),
 and the peak RSS of each. ``--phases`` also times one cold refresh phase by phase in this
-process (imports, open, read sales, other sheets, clean, core, report layout, write).
+process (imports, open, read sales, other sheets, clean, core, report layout, write). Also
+prints the median CPU seconds of each child (user + system; not on Windows), which machine
+load changes far less than wall time.
 Targets (issue 11): (b)/(a) <= 1.2, (c)/(a) <= 0.2, refresh peak RSS <= 1.0 GB.
 """
 
@@ -75,7 +77,18 @@ print(json.dumps({"inner": time.perf_counter() - start, "rss": peak_rss_mb()}))
 """
 
 
+def children_cpu() -> float | None:
+    """CPU seconds (user + system) of the finished child processes so far; None on Windows."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_child(code: str, *args: str) -> dict:
+    cpu = children_cpu()
     start = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT,
@@ -86,14 +99,15 @@ def run_child(code: str, *args: str) -> dict:
         sys.exit(f"child failed:\n{out.stderr[-3000:]}")
     figures = json.loads(out.stdout.strip().splitlines()[-1])
     figures["wall"] = wall
+    figures["cpu"] = children_cpu() - cpu if cpu is not None else None
     return figures
 
 
 PHASES = """
 import json, sys, time
-marks = [("start", time.perf_counter())]
+marks = [("start", time.perf_counter(), time.process_time())]
 def mark(name):
-    marks.append((name, time.perf_counter()))
+    marks.append((name, time.perf_counter(), time.process_time()))
 import pandas as pd
 from xl_addin.core import tier_customers
 from xl_addin.core.clean import clean_transactions
@@ -103,7 +117,7 @@ from xl_addin.workbook.file_book import FileSource
 from xl_addin.workbook.xlsx import write_report
 mark("imports")
 source = FileSource(sys.argv[1])
-mark("open (read bytes, fastexcel opens the package)")
+mark("open (read bytes, the package index; fastexcel opens on the first parse)")
 data = read_workbook(source)
 source.book.close()
 mark("read settings, sales, customers, previous tiers (no cache)")
@@ -117,7 +131,8 @@ mark("report layout")
 write_report(sys.argv[1], report, sys.argv[2])
 mark("write (xlsx writer, atomic)")
 """ + PEAK_RSS + """
-print(json.dumps({"marks": [(name, t - marks[i][1]) for i, (name, t) in enumerate(marks[1:])],
+print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2])
+                            for i, (name, t, c) in enumerate(marks[1:])],
                   "rss": peak_rss_mb()}))
 """
 
@@ -153,6 +168,9 @@ def main() -> None:
     def rss(runs: list[dict]) -> float:
         return max(run["rss"] for run in runs)
 
+    def cpu(runs: list[dict]) -> float | None:
+        return statistics.median(run["cpu"] for run in runs) if runs[0]["cpu"] is not None else None
+
     base = median(raw)
     print(f"(a) raw read (fastexcel -> Arrow, fresh process): median {base:6.2f} s   "
           f"peak RSS {rss(raw):6.0f} MB")
@@ -162,14 +180,19 @@ def main() -> None:
           f"peak RSS {rss(unchanged):6.0f} MB   ratio (c)/(a) {median(unchanged) / base:.2f}  "
           "(target <= 0.2)")
     print(f"peak RSS of a refresh: {max(rss(cold), rss(unchanged)):.0f} MB  (target <= 1024 MB)")
+    if cpu(raw):  # CPU time: what machine load changes least (the wall-time ratios are the targets)
+        print(f"CPU seconds (median): (a) {cpu(raw):.2f}  (b) {cpu(cold):.2f}  (c) {cpu(unchanged):.2f}"
+              f"   ratios (b)/(a) {cpu(cold) / cpu(raw):.2f}  (c)/(a) {cpu(unchanged) / cpu(raw):.2f}")
     for label, runs in (("a", raw), ("b", cold), ("c", unchanged)):
-        print(f"runs ({label}): " + ", ".join(f"{r['wall']:.2f}" for r in runs))
+        print(f"runs ({label}): " + ", ".join(
+            f"{r['wall']:.2f}" + (f" ({r['cpu']:.2f} CPU)" if r["cpu"] is not None else "")
+            for r in runs))
     if phases:
         print("cold refresh by phase (one run, in process):")
-        for name, seconds in phases["marks"]:
-            print(f"  {name:50s} {seconds:6.2f} s")
-        print(f"  {'total':50s} {sum(s for _, s in phases['marks']):6.2f} s   "
-              f"peak RSS {phases['rss']:.0f} MB")
+        for name, seconds, cpu_seconds in phases["marks"]:
+            print(f"  {name:70s} {seconds:6.2f} s  {cpu_seconds:6.2f} s CPU")
+        print(f"  {'total':70s} {sum(m[1] for m in phases['marks']):6.2f} s  "
+              f"{sum(m[2] for m in phases['marks']):6.2f} s CPU   peak RSS {phases['rss']:.0f} MB")
     if hasattr(os, "getloadavg"):
         print("load average: " + " ".join(f"{x:.1f}" for x in os.getloadavg()))
 

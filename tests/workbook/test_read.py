@@ -1,6 +1,7 @@
 """The workbook reader, on real files written with openpyxl and read back."""
 
 import datetime as dt
+import io
 import zipfile
 
 import numpy as np
@@ -457,3 +458,25 @@ def test_other_formats_read_through_fastexcel_alone(tmp_path, extension):
     # ods dates reach fastexcel as ISO text ("2025-01-05"): kept raw for the core to parse
     assert pd.Timestamp(sales["date"].tolist()[0]) == pd.Timestamp(2025, 1, 5)
     assert sales["source_row"].tolist() == [3, 4, 5]
+
+
+@given(st.integers(0, 3 * 2**20), st.one_of(st.none(), st.integers(0, 3 * 2**20)),
+       st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]))
+@settings(max_examples=25, deadline=None)
+def test_the_boolean_probe_finds_the_marker_anywhere_in_a_member(size, at, compression):
+    # the probe inflates the member chunk by chunk (1 MiB): a marker across a chunk boundary
+    # counts, and one that is absent is never found
+    from xl_addin.workbook.read import _member_holds
+
+    body = (b'<c r="A1" t="n"><v>1</v></c>' * (size // 28 + 1))[:size]
+    if at is not None:
+        at = min(at, size)
+        body = body[:at] + b't="b"' + body[at:]
+    data = io.BytesIO()
+    with zipfile.ZipFile(data, "w", compression) as package:
+        package.writestr("xl/other.xml", b'<c t="b"/>')
+        package.writestr("xl/worksheets/sheet1.xml", body)
+    package = zipfile.ZipFile(io.BytesIO(data.getvalue()))
+    with package.fp.getbuffer() as buffer:
+        found = _member_holds(buffer, package.getinfo("xl/worksheets/sheet1.xml"), b't="b"')
+    assert found == (at is not None)

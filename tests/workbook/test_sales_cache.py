@@ -176,26 +176,101 @@ def test_refresh_sees_an_edit_made_between_two_cached_refreshes(tmp_path, monkey
     assert revenue(second) == {"Acme": 150, "Beta": 250, "Core": 40}
 
 
-def test_refreshing_in_place_again_uses_the_entry(tmp_path, monkeypatch):
-    # the first refresh adds our sheets and the second the tier-change tables (workbook.xml
-    # changes: a new key each time); from then on a refresh leaves the sales part, shared
-    # strings, styles and workbook.xml as they were, so the Sales sheet is not parsed again
-    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
-    path = write_sales(tmp_path / "b.xlsx")
-    for _ in range(3):
-        refresh_workbook(path)
+def count_parses(monkeypatch):
+    """Sheets parsed by fastexcel from now on (cached or not), in order."""
     parsed = []
-    original = SalesBook.read_columns
+    original = SalesBook._read_typed_fields
 
     def counting(self, sheet, *args, **kwargs):
         parsed.append(sheet)
         return original(self, sheet, *args, **kwargs)
 
-    monkeypatch.setattr(SalesBook, "read_columns", counting)
+    monkeypatch.setattr(SalesBook, "_read_typed_fields", counting)
+    return parsed
+
+
+def test_refreshing_in_place_again_uses_the_entry(tmp_path, monkeypatch):
+    # the first refresh adds our sheets (workbook.xml, its relationships, the content types
+    # change): the sales part, shared strings, styles and date system do not, so the second
+    # refresh takes the Sales sheet from the cache
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_sales(tmp_path / "b.xlsx")
+    refresh_workbook(path)
+    parsed = count_parses(monkeypatch)
     refresh_workbook(path)
     assert "Sales" not in parsed
     refresh_workbook(path, use_cache=False)
     assert "Sales" in parsed  # the counter sees a real parse
+
+
+def test_a_hit_does_not_open_the_package_with_the_reader(tmp_path, monkeypatch):
+    # fastexcel parses every shared string when it opens a package: a hit must not need it
+    import fastexcel
+
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = write_sales(tmp_path / "b.xlsx")
+    refresh_workbook(path, out=tmp_path / "out.xlsx")
+    opened = []
+    original = fastexcel.read_excel
+    monkeypatch.setattr(fastexcel, "read_excel", lambda data: opened.append(1) or original(data))
+    before = refresh_workbook(path, out=tmp_path / "out.xlsx", use_cache=False)
+    assert opened  # the counter sees an open
+    opened.clear()
+    after = refresh_workbook(path, out=tmp_path / "out.xlsx")
+    assert opened == []
+    pd.testing.assert_frame_equal(after.customers, before.customers)
+
+
+def test_a_sheet_pointed_at_another_part_is_read_again(tmp_path, cache):
+    # workbook.xml and its relationships are not in the key: the part a sheet name resolves
+    # to is. Swap which part "Sales" names (same workbook.xml size): the other part's rows.
+    path = write_sales(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(path) as package:
+        infos = package.infolist()
+        parts = {info.filename: package.read(info.filename) for info in infos}
+    other = parts["xl/worksheets/sheet1.xml"].replace(b"<v>250</v>", b"<v>999</v>")
+    parts["xl/worksheets/sheet2.xml"] = other
+    parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(
+        b'<sheet name="Sales" sheetId="1" r:id="rId1"/>',
+        b'<sheet name="Sales" sheetId="1" r:id="rId1"/><sheet name="Old" sheetId="2" r:id="rId9"/>')
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>",
+        f'<Relationship Id="rId9" Type="{REL}/worksheet" Target="worksheets/sheet2.xml"/>'
+        "</Relationships>".encode())
+    parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(b"</Types>", (
+        '<Override PartName="/xl/worksheets/sheet2.xml" ContentType="application/vnd.'
+        'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>').encode())
+
+    def save():
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+            for name, data in parts.items():
+                package.writestr(name, data)
+
+    save()
+    assert revenue_by_customer(path, cache)["Beta"] == 250
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b'"worksheets/sheet1.xml"', b'"worksheets/sheetX.xml"').replace(
+        b'"worksheets/sheet2.xml"', b'"worksheets/sheet1.xml"').replace(
+        b'"worksheets/sheetX.xml"', b'"worksheets/sheet2.xml"')
+    save()
+    assert revenue_by_customer(path, cache)["Beta"] == 999
+    assert cache.hits == 0
+
+
+def test_cells_that_did_not_fit_come_back_from_the_cache_as_read(tmp_path, cache):
+    rows = [["Acme", D(2025, 1, 5), "n/a", 90], ["Beta", "soon", 250, 200],
+            ["Core", D(2025, 3, 9), 400, 380], ["Acme", D(2025, 3, 10), 50, 45]]
+    path = write_sales(tmp_path / "b.xlsx", rows)
+    edit_entry(path, "xl/worksheets/sheet1.xml", r'<c r="C5"><v>50</v></c>',
+               '<c r="C5" t="b"><v>1</v></c>')  # TRUE typed in Amount
+    fresh = read(path, None)
+    assert fresh["amount"].tolist() == ["n/a", 250, 400, True]
+    assert fresh["date"].tolist()[1] == "soon"
+    first, second = read(path, cache), read(path, cache)
+    assert (cache.hits, cache.misses) == (1, 1)
+    for frame in (first, second):
+        pd.testing.assert_frame_equal(frame, fresh)
+        assert [type(v) for v in frame["amount"]] == [str, float, float, bool]
 
 
 def test_column_map_is_part_of_the_key(tmp_path, cache):
@@ -307,3 +382,30 @@ def test_default_folder_is_the_user_cache_folder(monkeypatch):
 
     monkeypatch.delenv("CUSTOMER_TIERS_CACHE_DIR", raising=False)
     assert default_folder().parent == platformdirs.user_cache_path("customer-tiers", appauthor=False)
+
+
+def test_a_changed_number_format_is_read_again(tmp_path, cache):
+    # the Date column's style (numFmtId 14, a date) becomes a plain number format (2): the
+    # reader sees number cells, not date cells, so the entry must not serve them
+    path = write_sales(tmp_path / "b.xlsx")
+    read(path, cache)
+    edit_entry(path, "xl/styles.xml", r'<xf numFmtId="14"', '<xf numFmtId="2"')
+    read(path, cache)
+    assert (cache.hits, cache.misses) == (0, 2)
+    edit_entry(path, "xl/styles.xml", r'<xf numFmtId="2"', '<xf numFmtId="164"')
+    edit_entry(path, "xl/styles.xml", r'<fonts', '<numFmts count="1"><numFmt numFmtId="164" '
+               'formatCode="0.00"/></numFmts><fonts')
+    read(path, cache)
+    edit_entry(path, "xl/styles.xml", r'formatCode="0.00"', 'formatCode="yyyy-mm-dd"')
+    read(path, cache)  # the same style id, its custom code now a date
+    assert (cache.hits, cache.misses) == (0, 4)
+
+
+def test_a_cell_style_appended_keeps_the_entry(tmp_path, cache):
+    # what a refresh (or Excel) does when it adds styles: the cells' styles keep their formats
+    path = write_sales(tmp_path / "b.xlsx")
+    first = read(path, cache)
+    edit_entry(path, "xl/styles.xml", r'<cellXfs count="2">(.*)</cellXfs>',
+               r'<cellXfs count="3">\1<xf numFmtId="22" applyNumberFormat="1"/></cellXfs>')
+    pd.testing.assert_frame_equal(read(path, cache), first)
+    assert (cache.hits, cache.misses) == (1, 1)

@@ -183,19 +183,68 @@ def clean_transactions(
     return clean, _data_quality(raw, listed)
 
 
+TYPED_CELLS = "typed_cells"  # raw.attrs key of a TypedCells (the file reader sets it)
+
+
+class TypedCells:
+    """What a reader knows about its object columns, so cleaning need not look at a million
+    Python objects: column -> (the column's values typed, float64 or datetime64, missing where
+    a cell did not fit; the 0-based rows of those cells, whose raw values the object column
+    holds). Kept in ``raw.attrs[TYPED_CELLS]``; pandas copies attrs on every operation, so
+    a copy is this same object, and a frame of another length is never read with it."""
+
+    def __init__(self, columns: dict[str, tuple[np.ndarray, np.ndarray]], rows: int) -> None:
+        self.columns = columns
+        self.rows = rows
+
+    def __deepcopy__(self, memo: dict) -> TypedCells:
+        return self
+
+    def get(self, column: str, rows: int) -> tuple[np.ndarray, np.ndarray] | None:
+        found = self.columns.get(column)
+        return found if found is not None and rows == self.rows else None
+
+
+def _typed_cells(raw: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray] | None:
+    typed = raw.attrs.get(TYPED_CELLS)
+    if not isinstance(typed, TypedCells) or raw[column].dtype != object:
+        return None
+    return typed.get(column, len(raw))
+
+
+def _parse(parser, values: pd.Series, option: str,
+           typed: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.Series, np.ndarray, str | None]:
+    """``parser(values, option)``; with ``typed`` (``TypedCells``), the same result from the
+    typed values at once and the few raw cells on their own (a choice such as the decimal
+    mark comes from text, and only raw cells hold text)."""
+    if typed is None:
+        return parser(values, option)
+    array, cells = typed
+    parsed, reasons, _ = parser(pd.Series(array, index=values.index), option)
+    if not len(cells):
+        return parsed, reasons, None
+    cell_parsed, cell_reasons, choice = parser(
+        pd.Series(values.to_numpy(dtype=object)[cells], dtype=object), option)
+    parsed = parsed.copy()
+    parsed.iloc[cells] = cell_parsed.to_numpy()
+    reasons = np.array(reasons, dtype=object)
+    reasons[cells] = cell_reasons
+    return parsed, reasons, choice
+
+
 def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
               notes: list) -> tuple[pd.Series, np.ndarray]:
     """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
     decimal mark is made per sheet and column); the choices go to ``notes``."""
     values = raw[column]
     if SOURCE_SHEET not in raw.columns:
-        parsed, reasons, choice = parser(values, option)
+        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append(("", column, note_key, choice))
         return parsed, reasons
     sheets = pd.Categorical(raw[SOURCE_SHEET])
     if len(sheets.categories) <= 1:
-        parsed, reasons, choice = parser(values, option)
+        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append((str(sheets.categories[0]) if len(sheets.categories) else "", column,
                           note_key, choice))

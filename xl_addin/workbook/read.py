@@ -22,9 +22,11 @@ from __future__ import annotations
 import io
 import logging
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -49,6 +51,7 @@ from ..core.columns import (
     SOURCE_SHEET,
     WALLET,
 )
+from ..core.clean import TYPED_CELLS, TypedCells
 from ..errors import WorkbookError, reason
 from .tables import SheetHeader
 
@@ -89,8 +92,32 @@ class SalesBook:
         dtype_logger = logging.getLogger("fastexcel.types.dtype")
         if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
             dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
+        self._zip = _XlsxParts.open(data)
+        self._data: bytes | None = data
+        self._fastexcel: Any = None
+        if self._zip is None:  # xls, xlsb, ods, or not a readable package: fastexcel decides now
+            self._open_reader()
+            self.sheet_names: list[str] = list(self._fastexcel.sheet_names)
+        else:
+            # the package's sheets in tab order, as fastexcel lists them; fastexcel opens the
+            # package (parsing every shared string) only when a sheet must be parsed, so a
+            # refresh served by the sales cache never pays for it
+            self.sheet_names = list(self._zip.sheet_parts)
+        self.date1904 = bool(self._zip and self._zip.date1904)
+        self._headers: dict[str, SheetHeader] = {}
+
+    @property
+    def _reader(self) -> Any:
+        if self._fastexcel is None:
+            if self._data is None:
+                raise WorkbookError(f"'{self.path}' is closed")
+            self._open_reader()
+        return self._fastexcel
+
+    def _open_reader(self) -> None:
+        data = self._data
         try:
-            self._reader = fastexcel.read_excel(data)
+            self._fastexcel = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
             # calamine refuses a whole package for one sheet it cannot handle (an Excel 4.0
             # macro sheet, a dialog sheet, a sheet with r:id=""); the sales tabs are ordinary
@@ -99,18 +126,13 @@ class SalesBook:
             try:
                 if worksheets is None:
                     raise exc
-                self._reader = fastexcel.read_excel(worksheets)
+                self._fastexcel = fastexcel.read_excel(worksheets)
             except Exception as retry:
                 # the reader library's own wording ("calamine error ...") is no message for a user
                 raise WorkbookError(
                     f"cannot read '{self.path}': it is damaged or not a complete workbook "
                     "(open it in Excel and save it again, or check the path)"
                 ) from None
-            data = worksheets
-        self.sheet_names: list[str] = list(self._reader.sheet_names)
-        self._zip = _XlsxParts.open(data)
-        self.date1904 = bool(self._zip and self._zip.date1904)
-        self._headers: dict[str, SheetHeader] = {}
 
     @classmethod
     def open(cls, path: str | Path) -> SalesBook:
@@ -125,7 +147,8 @@ class SalesBook:
         self.close()
 
     def close(self) -> None:
-        self._reader = None
+        self._fastexcel = None
+        self._data = None
         self._zip = None
 
     # -- sheets -------------------------------------------------------------------------
@@ -153,10 +176,16 @@ class SalesBook:
 
     def sales_entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
         """CRC-32 and uncompressed size of every zip entry that decides how ``sheets`` read:
-        their parts, the shared strings, the styles, ``xl/workbook.xml`` (sheet list, date
-        system) and its relationships; {entry name: [crc, size]}. None when the workbook is
-        not an xlsx package (xls, xlsb, ods) or a sheet's part is not found."""
+        their parts and the shared strings, from the zip's central directory (nothing
+        decompressed); {entry name: [crc, size]}. The cell styles' number formats
+        (``cell_formats``) and the date system (``date1904``) decide too. None when the workbook is not an xlsx package (xls, xlsb, ods) or a
+        sheet's part is not found."""
         return self._zip.entries(sheets) if self._zip else None
+
+    def cell_formats(self) -> list[str]:
+        """The number format of each cell style, in index order ("14", "164:yyyy-mm-dd"):
+        what decides whether a number cell reads as a date. [] when not an xlsx package."""
+        return self._zip.cell_formats() if self._zip else []
 
     # -- the refresh's Source (xl_addin.refresh) ------------------------------------------
 
@@ -165,6 +194,13 @@ class SalesBook:
         """``Source.columns``: the ``fields`` columns below ``header`` (known fields typed as
         FIELD_DTYPES, others as text), numeric ``extras``, source columns."""
         return self._read_fields(sheet, header, fields, tuple(fields), extras)
+
+    def read_typed_columns(self, sheet: str, header: SheetHeader, fields: dict[str, int],
+                           extras: dict[int, str] | None = None) -> tuple[pd.DataFrame, RawCells]:
+        """``read_columns`` in two parts: the typed columns (missing where a cell did not fit)
+        and those cells' raw values; ``with_raw_cells`` joins them. The sales cache stores
+        the parts: a million typed cells and a short list, never a million Python objects."""
+        return self._read_typed_fields(sheet, header, fields, tuple(fields), extras)
 
     def read_rows(self, sheet: str) -> list[list[Any]]:
         """``Source.rows``: every row of a small sheet as text cells from column A; a cell
@@ -215,44 +251,120 @@ class SalesBook:
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
         extras: dict[int, str] | None = None,
     ) -> pd.DataFrame:
+        return with_raw_cells(*self._read_typed_fields(sheet, header, match, fields, extras))
+
+    def _read_typed_fields(
+        self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
+        extras: dict[int, str] | None = None,
+    ) -> tuple[pd.DataFrame, RawCells]:
+        """Typed columns (missing where a cell did not fit) and those cells' raw values."""
         wanted = {i: FIELD_DTYPES.get(f, "string") for f, i in match.items() if f in fields}
         if self.date1904 and DATE in match and DATE in fields:
             wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
-        batch, errors, selected = self._load_columns(sheet, header.row, wanted)
+        # fastexcel releases the GIL while it parses: look for TRUE/FALSE cells meanwhile
+        probe = _Background(self._zip.booleans, sheet) if self._zip else None
+        try:
+            batch, errors, selected = self._load_columns(sheet, header.row, wanted)
+        finally:
+            booleans = probe.result() if probe else []
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
         keep = _non_empty_rows(batch, raw_cells)
+        by_column = {col: field for field, col in match.items() if field in fields}
+        cells: dict[str, tuple[list, list]] = {}
+        for col, (rows, values) in raw_cells.items():
+            if col in by_column:
+                cells[by_column[col]] = (list(rows), list(values))
+        for row, col, value in booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
+            at = row - header.row - 1
+            if col in by_column and 0 <= at < batch.num_rows:
+                rows, values = cells.setdefault(by_column[col], ([], []))
+                rows.append(at)
+                values.append(value)
         columns: dict[str, Any] = {}
         for field, col in match.items():
             if field in fields:
-                columns[field] = _column(batch, index[col], raw_cells.get(col))
-        booleans = self._zip.booleans(sheet) if self._zip else []
-        if booleans:  # TRUE/FALSE as the user typed them, for the core to refuse
-            by_column = {col: field for field, col in match.items() if field in fields}
-            for row, col, value in booleans:
-                at = row - header.row - 1
-                if col in by_column and 0 <= at < batch.num_rows:
-                    field = by_column[col]
-                    cells = columns[field]
-                    if not isinstance(cells, np.ndarray) or cells.dtype != object:
-                        cells = np.array(pd.Series(cells).to_numpy(dtype=object, na_value=None),
-                                         dtype=object)
-                    cells[at] = value
-                    columns[field] = cells
+                columns[field] = batch.column(index[col]).to_pandas()
         if self.date1904 and DATE in columns:
-            columns[DATE] = _dates_from_1904(columns[DATE])
+            columns[DATE] = _serials_from_1904(columns[DATE])
+            if DATE in cells:
+                rows, values = cells[DATE]
+                cells[DATE] = (rows, list(_dates_from_1904(np.array(values + [None], dtype=object))[:-1]))
         for col, name in (extras or {}).items():
             array = batch.column(index[col])
             if pa.types.is_floating(array.type) or pa.types.is_integer(array.type):
-                columns[name] = _column(batch, index[col], None)
+                columns[name] = array.to_pandas()
         columns[SOURCE_ROW] = np.arange(header.row + 1, header.row + 1 + batch.num_rows, dtype=np.int64)
         frame = pd.DataFrame(columns, copy=False)
+        found: RawCells = {}
+        position = None
         if keep is not None:
             frame = frame.loc[keep].reset_index(drop=True)
+            position = np.cumsum(keep) - 1  # row of the batch -> row of the frame
+        for field, (rows, values) in cells.items():
+            at = np.asarray(rows, dtype=np.int64)
+            if position is not None:
+                kept = keep[at]
+                at = position[at[kept]]
+                values = [v for v, k in zip(values, kept) if k]
+            found[field] = (at, values)
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
+        return frame, found
+
+
+class _Background:
+    """``function(*args)`` run in a thread; ``result()`` waits and returns or raises."""
+
+    def __init__(self, function: Any, *args: Any) -> None:
+        self._outcome: list = []
+
+        def run() -> None:
+            try:
+                self._outcome.append((True, function(*args)))
+            except BaseException as exc:  # handed to the caller of result()
+                self._outcome.append((False, exc))
+
+        self._thread = threading.Thread(target=run, name="customer-tiers-probe", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        ok, value = self._outcome[0]
+        if not ok:
+            raise value
+        return value
+
+
+RawCells = dict[str, tuple[np.ndarray, list[Any]]]
+"""field -> (0-based rows of the frame, raw values): cells that did not fit their column's type."""
+
+
+def with_raw_cells(frame: pd.DataFrame, cells: RawCells) -> pd.DataFrame:
+    """``frame`` with each column of ``cells`` as object dtype holding its typed values and,
+    at those rows, the raw values (what ``core.clean_transactions`` reports)."""
+    if not cells:
         return frame
+    frame = frame.copy(deep=False)
+    typed = {}
+    for field, (rows, values) in cells.items():
+        series = frame[field]
+        rows = np.asarray(rows, dtype=np.int64)
+        if pd.api.types.is_datetime64_any_dtype(series.dtype):
+            array = series.to_numpy()
+            # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
+            objects = array.astype("datetime64[us]").astype(object)
+            typed[field] = (array, rows)
+        else:
+            if series.dtype == np.float64:
+                typed[field] = (series.to_numpy(), rows)
+            objects = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
+        objects[rows] = np.array(list(values) + [None], dtype=object)[:-1]
+        frame[field] = objects
+    # the typed columns ride along: cleaning reads them rather than a million objects
+    frame.attrs[TYPED_CELLS] = TypedCells(typed, len(frame))
+    return frame
 
 
 def _error_cells(reader: Any, sheet: str) -> list[tuple[int, int, str]]:
@@ -273,6 +385,14 @@ def _error_cells(reader: Any, sheet: str) -> list[tuple[int, int, str]]:
             row, col = error.position
             found.append((row, col, value))
     return found
+
+
+def _serials_from_1904(values: pd.Series) -> pd.Series:
+    """``_dates_from_1904`` of a float column, at once."""
+    serials = values.to_numpy(dtype="float64", na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        shifted = np.where(np.isnan(serials), serials, np.where(serials >= 0, serials + 1462.0, -1.0))
+    return pd.Series(shifted, index=values.index)
 
 
 def _dates_from_1904(values: Any) -> np.ndarray:
@@ -402,8 +522,14 @@ class _XlsxParts:
         self._styles_part = styles
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
+        self._cell_formats: list[str] | None = None
         self.date1904 = False
         self.hidden: set[str] = set()
+
+    @property
+    def sheet_parts(self) -> dict[str, str]:
+        """Sheet name -> part of every sheet with a part, in tab order."""
+        return dict(self._parts)
 
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
@@ -441,8 +567,7 @@ class _XlsxParts:
     def entries(self, sheets: list[str]) -> dict[str, list[int]] | None:
         """{zip entry: [CRC-32, size]} of ``sheets``' parts and the parts deciding how their
         cells read; None when a sheet has no part."""
-        names = ["xl/workbook.xml", "xl/_rels/workbook.xml.rels", self._strings_part,
-                 self._styles_part]
+        names = [self._strings_part]
         for sheet in sheets:
             if sheet not in self._parts:
                 return None
@@ -458,6 +583,32 @@ class _XlsxParts:
                 continue
             found[name] = [info.CRC, info.file_size]
         return found
+
+    def cell_formats(self) -> list[str]:
+        """The number format of each cell style (``cellXfs``), in index order: "id" or
+        "id:custom code". What decides whether a number cell reads as a date."""
+        if self._cell_formats is None:
+            self._cell_formats = self._read_cell_formats()
+        return list(self._cell_formats)
+
+    def _read_cell_formats(self) -> list[str]:
+        if not self._styles_part:
+            return []
+        try:
+            root = ET.fromstring(self._package.read(self._styles_part))
+        except (KeyError, ET.ParseError):
+            return []
+        codes = {}
+        for element in root:
+            if _local(element.tag) == "numFmts":
+                codes = {f.get("numFmtId"): f.get("formatCode") or "" for f in element}
+        formats = []
+        for element in root:
+            if _local(element.tag) == "cellXfs":
+                for xf in element:
+                    number = xf.get("numFmtId") or "0"
+                    formats.append(f"{number}:{codes[number]}" if number in codes else number)
+        return formats
 
     def header(self, sheet: str) -> SheetHeader | None:
         part = self._parts.get(sheet)
@@ -508,18 +659,28 @@ class _XlsxParts:
         reads them as 1.0 / 0.0 in a number column and as "true" in a text column. One regex
         pass over the sheet's XML; none in the usual sheet."""
         part = self._parts.get(sheet)
-        if part is None:
+        if part is None or not self._holds(part, b't="b"'):
             return []
         with self._package.open(part) as stream:
             xml = stream.read()
-        if b't="b"' not in xml:
-            return []
         found = []
         for cell in _BOOLEAN_CELL.finditer(xml):
             ref, value = cell.group(1).decode(), cell.group(2)
             row = int("".join(ch for ch in ref if ch.isdigit()))
             found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
         return found
+
+    def _holds(self, part: str, needle: bytes) -> bool:
+        """Whether the part's uncompressed bytes hold ``needle``: inflated chunk by chunk from
+        the package in memory, so a 300 MB sheet never sits in memory whole and no CRC is
+        computed (the reader checks the part anyway)."""
+        try:
+            info = self._package.getinfo(part)
+            buffer = self._package.fp.getbuffer()
+        except (KeyError, AttributeError):
+            return True  # cannot tell: look
+        with buffer:
+            return _member_holds(buffer, info, needle)
 
     def _row_values(self, row: ET.Element) -> list[Any]:
         values: dict[int, Any] = {}
@@ -578,6 +739,27 @@ class _XlsxParts:
                         parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
                 element.clear()
                 yield "".join(parts)
+
+
+def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> bool:
+    start = info.header_offset
+    header = bytes(buffer[start:start + 30])
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or \
+            header[:4] != b"PK\x03\x04" or info.flag_bits & 1:
+        return True  # cannot tell: look
+    start += 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    data = buffer[start:start + info.compress_size]
+    step, width = 2**20, len(needle)
+    if info.compress_type == zipfile.ZIP_STORED:
+        return any(needle in data[i:i + step + width].tobytes() for i in range(0, len(data), step))
+    inflate = zlib.decompressobj(-15)
+    tail = b""
+    for i in range(0, len(data), step):
+        chunk = inflate.decompress(data[i:i + step])
+        if needle in chunk or needle in tail + chunk[:width]:
+            return True
+        tail = (tail + chunk[-width:])[-width:]
+    return needle in tail + inflate.flush()
 
 
 def _local(tag: str) -> str:
@@ -654,21 +836,6 @@ def _unescape(found: re.Match) -> str:
     if code.startswith("u{"):
         return chr(int(code[2:-1], 16))
     return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
-
-
-def _column(batch: pa.RecordBatch, pos: int, raw: tuple[np.ndarray, list[Any]] | None) -> Any:
-    """One column as pandas: typed; object dtype with raw values where cells did not fit."""
-    series = batch.column(pos).to_pandas()
-    if raw is None:
-        return series
-    rows, values = raw
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        # numpy makes datetime.datetime objects far faster than pandas makes Timestamps
-        cells = series.to_numpy().astype("datetime64[us]").astype(object)
-    else:
-        cells = np.array(series.to_numpy(dtype=object, na_value=None), dtype=object)
-    cells[rows] = np.array(values + [None], dtype=object)[:-1]
-    return cells
 
 
 def _non_empty_rows(

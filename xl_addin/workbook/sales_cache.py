@@ -9,9 +9,18 @@ they are assembled is decided above it, by the one refresh, on every run.
 
 The key is what decides the parsed frame's content, and nothing less:
 
-* the CRC-32 and size of every zip entry that decides how the sheet's cells read: the sheet's
-  part, the shared strings, the styles (date formats), ``xl/workbook.xml`` (sheet list, 1904
-  date system) and its relationships (``SalesBook.sales_entries``);
+* the CRC-32 and size of the zip entries whose bytes decide the sheet's cells: the sheet's
+  part and the shared strings, as the zip's central directory records them
+  (``SalesBook.sales_entries``: nothing is decompressed to build the key);
+* the number format of every cell style the sheet could use (``SalesBook.cell_formats``:
+  whether a number reads as a date). Checked on the entry rather than hashed into the key:
+  an entry parsed when the workbook had n cell styles stays valid while the first n keep
+  their formats, so the styles a refresh appends for its own sheets (and any Excel appends)
+  do not make the next refresh parse the sales again; a changed format of an existing style
+  does;
+* the workbook's date system (``date1904``): the one thing in ``xl/workbook.xml`` that
+  decides a cell's value. The rest of it (the sheet list, defined names: what a refresh
+  itself changes when it adds its sheets) does not, so it is not part of the key;
 * the sheet's name, its header row and the columns read (field -> column: ``column_map`` and
   the header aliases act through these);
 * the versions of this product, fastexcel, pandas and pyarrow, and the cache format.
@@ -26,8 +35,10 @@ Entries are Arrow IPC files (one per key) in the user's cache folder
 (``platformdirs.user_cache_dir("customer-tiers")``, or ``$CUSTOMER_TIERS_CACHE_DIR``), at most
 ``MAX_BYTES`` in all: the least recently used are deleted beyond it. Writes are atomic (a
 temporary file renamed into place); an entry that cannot be read is deleted and ignored.
-Cells that did not fit their column's type (object columns mixing floats, texts, dates ...)
-are stored as Arrow dense unions, so every value comes back with its Python type.
+An entry holds the sheet's typed columns as Arrow columns and the cells that did not fit their
+column's type ("n/a" in Amount) as a short list in the entry's metadata, each value with its
+Python type; ``read.with_raw_cells`` joins them on the way out. Other object columns (frames
+stored directly with ``put``) are stored as Arrow dense unions.
 """
 
 from __future__ import annotations
@@ -45,12 +56,12 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import __version__
-from .read import SalesBook
+from .read import RawCells, SalesBook, with_raw_cells
 from .tables import SheetHeader
 
 CACHE_DIR_ENV = "CUSTOMER_TIERS_CACHE_DIR"
 MAX_BYTES = 512 * 2**20  # 512 MiB: a 1,048,575-row sales tab takes about 60 MiB
-FORMAT = 1  # bump when the stored layout changes
+FORMAT = 2  # bump when the stored layout changes
 SUFFIX = ".arrow"
 
 _META = b"customer-tiers"
@@ -105,15 +116,21 @@ class SalesCache:
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{SUFFIX}"
 
-    def get(self, key: str) -> pd.DataFrame | None:
-        """The stored frame, or None. An unreadable entry is deleted."""
+    def get(self, key: str, formats: list[str] | None = None) -> pd.DataFrame | None:
+        """The stored frame (its raw cells joined in), or None: also when the entry was
+        stored with cell ``formats`` whose first ones differ from these (see the module
+        docstring). An unreadable entry is deleted."""
         path = self.path(key)
         try:
             # read into memory, not memory-mapped: the frame's text columns keep Arrow's
             # buffers, and a mapped file cannot be replaced or evicted on Windows
             with pa.OSFile(str(path)) as source:
                 table = pa.ipc.open_file(source).read_all()
-            frame = _from_arrow(table, key)
+            if not _same_formats(table, formats):
+                self.misses += 1
+                return None  # left in place: the new parse is stored under the same key
+            frame, cells = _from_arrow(table, key)
+            frame = with_raw_cells(frame, cells)
         except FileNotFoundError:
             self.misses += 1
             return None
@@ -128,11 +145,14 @@ class SalesCache:
         self.hits += 1
         return frame
 
-    def put(self, key: str, frame: pd.DataFrame) -> bool:
-        """Store ``frame`` (atomically); False when it cannot be stored (a value type Arrow
-        cannot round-trip, a full disk, a read-only folder). Then evict beyond the bound."""
+    def put(self, key: str, frame: pd.DataFrame, cells: RawCells | None = None,
+            formats: list[str] | None = None) -> bool:
+        """Store ``frame`` and its raw ``cells`` (``SalesBook.read_typed_columns``) read
+        under the cell ``formats``, atomically; False when it cannot be stored (a value type
+        Arrow cannot round-trip, a full disk, a read-only folder). Then evict beyond the
+        bound."""
         try:
-            table = _to_arrow(frame, key)
+            table = _to_arrow(frame, key, cells or {}, formats)
         except _NotStorable:
             return False
         try:
@@ -187,13 +207,15 @@ def cached_columns(book: SalesBook, sheet: str, header: SheetHeader, fields: dic
     if entries is None:
         return book.read_columns(sheet, header, fields, extras)
     key = cache.key({
-        "sheet": sheet, "entries": entries, "header_row": header.row,
+        "sheet": sheet, "entries": entries, "date1904": book.date1904, "header_row": header.row,
         "fields": sorted(fields.items()), "extras": sorted((extras or {}).items()),
     })
-    frame = cache.get(key)
+    formats = book.cell_formats()
+    frame = cache.get(key, formats)
     if frame is None:
-        frame = book.read_columns(sheet, header, fields, extras)
-        cache.put(key, frame)
+        frame, cells = book.read_typed_columns(sheet, header, fields, extras)
+        cache.put(key, frame, cells, formats)
+        frame = with_raw_cells(frame, cells)
     return frame
 
 
@@ -204,7 +226,23 @@ class _NotStorable(Exception):
     """A value whose type the cache does not round-trip exactly."""
 
 
-def _to_arrow(frame: pd.DataFrame, key: str) -> pa.Table:
+def _formats_digest(formats: list[str]) -> str:
+    return hashlib.sha256("\n".join(formats).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _same_formats(table: pa.Table, formats: list[str] | None) -> bool:
+    """True when the entry was stored without formats, or its formats are the first of
+    ``formats``."""
+    stored = json.loads(table.schema.metadata[_META]).get("formats")
+    if stored is None:
+        return True
+    count, digest = stored
+    return formats is not None and len(formats) >= count and \
+        _formats_digest(formats[:count]) == digest
+
+
+def _to_arrow(frame: pd.DataFrame, key: str, cells: RawCells,
+              formats: list[str] | None = None) -> pa.Table:
     names = [str(name) for name in frame.columns]
     if len(set(names)) != len(names) or names != list(frame.columns):
         raise _NotStorable("column names must be distinct strings")
@@ -218,7 +256,10 @@ def _to_arrow(frame: pd.DataFrame, key: str) -> pa.Table:
         table = table.append_column(
             pa.field(name, _union_type(), metadata={_OBJECT: b"1"}), [_union(frame[name].to_numpy())])
     meta = {"key": key, "columns": names, "notes": list(frame.attrs.get("notes", ())),
-            "rows": len(frame)}
+            "rows": len(frame),
+            "formats": None if formats is None else [len(formats), _formats_digest(formats)],
+            "cells": {field: [np.asarray(rows, dtype=np.int64).tolist(), [_cell(v) for v in values]]
+                      for field, (rows, values) in cells.items()}}
     try:
         encoded = json.dumps(meta, ensure_ascii=True).encode()
     except TypeError as exc:
@@ -226,7 +267,7 @@ def _to_arrow(frame: pd.DataFrame, key: str) -> pa.Table:
     return table.replace_schema_metadata({**(table.schema.metadata or {}), _META: encoded})
 
 
-def _from_arrow(table: pa.Table, key: str) -> pd.DataFrame:
+def _from_arrow(table: pa.Table, key: str) -> tuple[pd.DataFrame, RawCells]:
     meta = json.loads(table.schema.metadata[_META])
     if meta["key"] != key or table.num_rows != meta["rows"]:
         raise ValueError("cache entry does not match its key")
@@ -238,7 +279,35 @@ def _from_arrow(table: pa.Table, key: str) -> pd.DataFrame:
         frame[name] = _from_union(table.column(name).combine_chunks())
     frame = frame[meta["columns"]]
     frame.attrs["notes"] = tuple(meta["notes"])
-    return frame
+    cells = {field: (np.asarray(rows, dtype=np.int64), [_uncell(v) for v in values])
+             for field, (rows, values) in meta.get("cells", {}).items()}
+    return frame, cells
+
+
+# A raw cell in the entry's metadata (JSON): [kind, value], so 1 and 1.0 and True stay apart.
+_CELL_KINDS = {str: "s", float: "f", int: "i", bool: "b"}
+
+
+def _cell(value: Any) -> list:
+    if value is None:
+        return ["n", None]
+    kind = _CELL_KINDS.get(type(value))
+    if kind is None:
+        raise _NotStorable(f"raw cell of type {type(value).__name__}")
+    if kind == "f" and value != value:
+        return ["f", "nan"]
+    if kind == "f" and value in (float("inf"), float("-inf")):
+        return ["f", repr(value)]
+    return [kind, value]
+
+
+def _uncell(cell: list) -> Any:
+    kind, value = cell
+    if kind == "f":
+        return float(value)
+    if kind not in ("s", "i", "b", "n"):
+        raise ValueError(f"unknown raw cell kind {kind!r}")
+    return value
 
 
 def _union_type() -> pa.DataType:
