@@ -140,11 +140,26 @@ def count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.n
     if groups.size == 0:
         return np.zeros(n_groups, dtype=np.int64)
     stride = np.int64(items.max()) + 1
-    pairs = np.sort(groups.astype(np.int64) * stride + items)
-    first = np.empty(pairs.size, dtype=bool)
+    pairs = distinct_sorted(groups.astype(np.int64) * stride + items)
+    return np.bincount(pairs // stride, minlength=n_groups).astype(np.int64)
+
+
+def distinct_sorted(keys: np.ndarray) -> np.ndarray:
+    """The distinct values of int64 ``keys`` (all >= 0), sorted: ``np.unique`` without its
+    hashing. A presence table when the key range is small next to the number of keys (one
+    pass, no sort), else a sort and a comparison of neighbours."""
+    if keys.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = int(keys.max())
+    if top < 8 * keys.size + 1_000_000:
+        seen = np.zeros(top + 1, dtype=bool)
+        seen[keys] = True
+        return np.flatnonzero(seen)
+    ordered = np.sort(keys)
+    first = np.empty(ordered.size, dtype=bool)
     first[0] = True
-    np.not_equal(pairs[1:], pairs[:-1], out=first[1:])
-    return np.bincount(pairs[first] // stride, minlength=n_groups).astype(np.int64)
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
 
 
 def _codes(values: pd.Series) -> np.ndarray:
