@@ -349,7 +349,7 @@ def _customer_table(
     and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
     # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
-    master_of_id = pd.Index(master[CUSTOMER_ID]).get_indexer(ids)
+    master_of_id = _positions(master[CUSTOMER_ID], ids)
     in_sales = np.zeros(len(master), dtype=bool)
     in_sales[master_of_id[master_of_id >= 0]] = True
     prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
@@ -358,15 +358,18 @@ def _customer_table(
     row = np.full(len(table), -1, dtype=np.int64)
     row[: len(ranked)] = rank_order(measure)
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
-    latest = latest_attributes(clean, codes, ids)
+    # attributes as numpy object arrays, made "str" once per column: pandas text
+    # conversions cost more than the lookups
+    line_key = _line_key(clean)
     for name in ATTRIBUTE_COLUMNS:
-        values = pd.Series(pd.NA, index=table.index, dtype="str")
-        if name in latest.columns:
-            values = _take(latest[name], row).astype("str")
+        values = np.full(len(table), None, dtype=object)
+        if name in clean.columns:
+            latest = _latest_lines(clean, codes, len(ids), name, line_key)
+            values = _text_at(clean[name], _take_rows(latest, row))
         if name in master.columns:
-            from_master = _take(master[name], master_row).astype("str")
-            values = from_master.where(from_master.notna(), values)
-        table[name] = values
+            from_master = _text_at(master[name], master_row)
+            values = np.where(np.equal(from_master, None), values, from_master)
+        table[name] = pd.array(values, dtype="str")
     for name in ("revenue", "cost", "profit", "sob"):
         table[name] = _take(totals[name], row)
     segment = settings.sob_segment
@@ -418,19 +421,64 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
         codes, ids = customer_codes(clean)
     present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
-    n = len(clean)
-    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    # (day, position) packed in one int64 so that a larger key is a later line
-    key = (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
+    key = _line_key(clean)
     for name in present:
-        values = clean[name]
-        has = values.notna().to_numpy()
-        best = np.full(len(ids), -1, dtype=np.int64)
-        np.maximum.at(best, codes[has], key[has])
-        line = np.where(best >= 0, best % max(n, 1), -1)
-        result[name] = _take(values, line).astype("str").to_numpy()
+        lines = _latest_lines(clean, codes, len(ids), name, key)
+        result[name] = pd.array(_text_at(clean[name], lines), dtype="str")
     result.index = ids
     return result
+
+
+def _line_key(clean: pd.DataFrame) -> np.ndarray:
+    """(day, position) of each line packed in one int64, so that a larger key is a later line."""
+    n = len(clean)
+    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
+
+
+def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
+                  key: np.ndarray) -> np.ndarray:
+    """Per customer code, the position of the latest-dated line with a value in ``name``
+    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``."""
+    has = clean[name].notna().to_numpy()
+    best = np.full(customers, -1, dtype=np.int64)
+    np.maximum.at(best, codes[has], key[has])
+    return np.where(best >= 0, best % max(len(clean), 1), -1)
+
+
+def _positions(values: pd.Series, wanted) -> np.ndarray:
+    """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
+    missing). One factorize of both, no per-value hashing of Python objects: for text ids
+    this is several times quicker than an Index lookup."""
+    both = pd.concat([pd.Series(values, dtype="str").reset_index(drop=True),
+                      pd.Series(wanted, dtype="str").reset_index(drop=True)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    first = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra slot: code -1
+    own = codes[: len(values)]
+    first[own[::-1]] = np.arange(len(values))[::-1]  # reversed: the first occurrence wins
+    first[-1] = -1
+    return first[codes[len(values):]]
+
+
+def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` with -1 for ``rows`` that are -1."""
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], -1) if len(values) else np.full(len(rows), -1)
+
+
+def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values at positions ``rows`` (-1 = missing) as an object array, missing as None.
+    A Categorical is read through its codes: only the distinct texts are converted."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        texts = values.cat.categories.to_numpy(dtype=object)
+        codes = _take_rows(values.cat.codes.to_numpy().astype(np.int64), rows)
+    else:
+        texts = values.to_numpy(dtype=object, na_value=None)
+        codes = rows
+    if not len(texts):
+        return np.full(len(rows), None, dtype=object)
+    taken = texts[np.maximum(codes, 0)]
+    taken[codes < 0] = None
+    return taken
 
 
 def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:

@@ -181,8 +181,9 @@ def shares(values: np.ndarray | pd.Series) -> np.ndarray:
 def segment_sob(revenue: pd.Series, segment: pd.Series) -> pd.Series:
     """SOB within a segment: revenue / the total revenue of customers with the same segment
     value (missing segment = its own group). NaN where that total is <= 0."""
-    key = segment.astype(object).where(segment.notna(), "\0missing")
-    totals = revenue.groupby(key.to_numpy(), sort=False).transform("sum")
+    # integer group codes (a missing segment is its own group): no hashing of Python objects
+    key = pd.factorize(segment, use_na_sentinel=False)[0]
+    totals = revenue.groupby(key, sort=False).transform("sum")
     return (revenue / totals).where(totals > 0)
 
 
