@@ -75,6 +75,9 @@ PREDICTION_TAKEN = ("p_alive", "expected_purchases_short", "expected_purchases_l
                     "predicted_clv")
 # After CUSTOMER_COLUMNS in TierResult.customers: the predictive CLV columns (core.clv_model).
 MODEL_CUSTOMER_COLUMNS = (*PREDICTION_TAKEN, "single_purchase")
+# what release_candidates reads (filtering only these rows copies less)
+RELEASE_INPUT = [CUSTOMER_ID, "customer_name", "salesperson", "last_purchase", "p_alive", "predicted_clv",
+                 "single_purchase"]
 WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
 REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
 
@@ -215,7 +218,7 @@ def tier_customers(
         pivots=tier_pivots(table),
         sob_by_period=sob_from_codes(clean, codes, ids, period=settings.sob_period),
         coverage=holding_coverage(table, settings),
-        releases=release_candidates(table.loc[table["abc_tier"].notna()], analysis_date, settings),
+        releases=release_candidates(table.loc[table["abc_tier"].notna(), RELEASE_INPUT], analysis_date, settings),
         clv_parameters=predictions.parameters,
         model_notes=pd.concat([model_notes(model_rows), predictions.notes], ignore_index=True),
         retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date, periods, pairs),
@@ -513,10 +516,15 @@ def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def join_flags(flags: dict[str, np.ndarray]) -> np.ndarray:
     """One text per row: the names whose mask is True, joined with FLAG_SEPARATOR ("" if none)."""
     n = len(next(iter(flags.values()))) if flags else 0
-    text = np.full(n, "", dtype=object)
-    for name, mask in flags.items():
-        text = np.where(mask, np.where(text == "", name, text + FLAG_SEPARATOR + name), text)
-    return text
+    names = list(flags)
+    # each row's set of flags as bits of one integer; the text is built once per set used
+    combination = np.zeros(n, dtype=np.int64)
+    for bit, mask in enumerate(flags.values()):
+        combination |= np.asarray(mask, dtype=bool).astype(np.int64) << bit
+    used, row_set = np.unique(combination, return_inverse=True)
+    texts = np.array([FLAG_SEPARATOR.join(name for bit, name in enumerate(names) if int(k) >> bit & 1)
+                      for k in used] + [""], dtype=object)[:-1]  # [""]: an object array even if empty
+    return texts[row_set.ravel()]
 
 
 def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
