@@ -110,6 +110,8 @@ def clean_transactions(
     problems: list[tuple[str, np.ndarray, pd.Series, str | np.ndarray]] = []
     notes: list[tuple[str, str, str, str]] = []
 
+    # the source sheet of every row, hashed once for the three parsed columns
+    sheets = pd.Categorical(raw[SOURCE_SHEET]) if SOURCE_SHEET in raw.columns else None
     id_is_bool = _booleans(raw[CUSTOMER_ID])
     ids = text_categorical(raw[CUSTOMER_ID].astype(object).where(~id_is_bool, None)
                            if id_is_bool.any() else raw[CUSTOMER_ID])
@@ -118,7 +120,7 @@ def clean_transactions(
     out[CUSTOMER_ID] = ids
 
     if DATE in raw.columns:
-        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes)
+        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes, sheets)
         flagged = _flagged(reasons)
         unparsed = dates.isna().to_numpy() & ~flagged
         blank_date = _is_blank(raw[DATE], among=unparsed)
@@ -132,7 +134,7 @@ def clean_transactions(
         out[DATE] = dates
 
     amounts, reasons = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
-                                 NOTE_DECIMAL_SEPARATOR, notes)
+                                 NOTE_DECIMAL_SEPARATOR, notes, sheets)
     flagged = _flagged(reasons)
     unparsed = amounts.isna().to_numpy() & ~flagged
     blank_amount = _is_blank(raw[AMOUNT], among=unparsed)
@@ -143,7 +145,7 @@ def clean_transactions(
 
     if COST in raw.columns:
         costs, reasons = _by_sheet(raw, COST, parse_number_column, decimal_separator,
-                                   NOTE_DECIMAL_SEPARATOR, notes)
+                                   NOTE_DECIMAL_SEPARATOR, notes, sheets)
         flagged = _flagged(reasons)
         unparsed = costs.isna().to_numpy() & ~flagged
         blank_cost = _is_blank(raw[COST], among=unparsed)
@@ -187,7 +189,7 @@ def clean_transactions(
 
 
 def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
-              notes: list) -> tuple[pd.Series, np.ndarray]:
+              notes: list, sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray]:
     """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
     decimal mark is made per sheet and column); the choices go to ``notes``."""
     values = raw[column]
@@ -196,7 +198,8 @@ def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str
         if choice is not None:
             notes.append(("", column, note_key, choice))
         return parsed, reasons
-    sheets = pd.Categorical(raw[SOURCE_SHEET])
+    if sheets is None:
+        sheets = pd.Categorical(raw[SOURCE_SHEET])
     if len(sheets.categories) <= 1:
         parsed, reasons, choice = parser(values, option)
         if choice is not None:
@@ -402,28 +405,29 @@ def _is_blank(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
 
 def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
     frames = []
-    if SOURCE_ROW in raw.columns:
-        rows = pd.to_numeric(raw[SOURCE_ROW], errors="coerce").to_numpy()
-    else:
-        rows = np.arange(1, len(raw) + 1)
-    if SOURCE_SHEET in raw.columns:
-        sheets = raw[SOURCE_SHEET].astype(object).where(raw[SOURCE_SHEET].notna(), "").to_numpy()
-    else:
-        sheets = np.full(len(raw), "", dtype=object)
-    positions = np.arange(len(raw))
     # the reader's (sheet, field) -> "C (Amount)": the user's own column, not our field name
     shown = raw.attrs.get("headers") or {}
     for column, mask, values, reason in problems:
         if not mask.any():
             continue
-        where = positions[mask]
+        where = np.flatnonzero(mask)
+        # sheet and row of the listed rows only: a clean million rows costs nothing here
+        if SOURCE_ROW in raw.columns:
+            rows = pd.to_numeric(raw[SOURCE_ROW].iloc[where], errors="coerce").to_numpy()
+        else:
+            rows = where + 1
+        if SOURCE_SHEET in raw.columns:
+            listed_sheets = raw[SOURCE_SHEET].iloc[where]
+            sheets = listed_sheets.astype(object).where(listed_sheets.notna(), "").to_numpy()
+        else:
+            sheets = np.full(len(where), "", dtype=object)
         raw_values = values.iloc[where].to_numpy(dtype=object)
         frames.append(
             pd.DataFrame(
                 {
-                    "sheet": sheets[where],
-                    "row": rows[where],
-                    "column": [shown.get((s, column), column) for s in sheets[where]]
+                    "sheet": sheets,
+                    "row": rows,
+                    "column": [shown.get((s, column), column) for s in sheets]
                     if shown else column,
                     "value": [_value_text(v) for v in raw_values],
                     "reason": reason if isinstance(reason, str) else reason[where],
