@@ -180,10 +180,10 @@ def tier_customers(
     predictions = (clv_predictions(totals, analysis_date, settings) if settings.clv_models
                    else no_predictions(totals))
     # joined by customer id: prospects and customers without a purchase get blanks
-    joined = predictions.customers.reindex(table[CUSTOMER_ID].to_numpy())
+    predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
-        table[name] = joined[name].to_numpy()
-    table["single_purchase"] = joined["single_purchase"].astype("boolean").to_numpy()
+        table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
+    table["single_purchase"] = _take(predictions.customers["single_purchase"], predicted_row).astype("boolean").to_numpy()
     quiet = (table["recency_days"] > settings.release_days).fillna(False).to_numpy(dtype=bool)
     table["release_to_pool"] = quiet & ~keep_quiet_customers(table, settings)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
