@@ -271,15 +271,17 @@ def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd
     ids = normalise_ids(master[CUSTOMER_ID])
     blank = ids.isna().to_numpy()
     duplicate = ids.duplicated(keep="first").to_numpy() & ~blank
+    listed = blank | duplicate  # only these rows are described (a clean master lists none)
+    listed_ids = master[CUSTOMER_ID][listed]
     quality = pd.DataFrame(
         {
-            "sheet": _master_sheets(master),
-            "row": _master_rows(master),
+            "sheet": _master_sheets(master)[listed],
+            "row": _master_rows(master)[listed],
             "column": CUSTOMER_ID,
-            "value": master[CUSTOMER_ID].astype(object).where(master[CUSTOMER_ID].notna(), "").astype(str).to_numpy(),
-            "reason": np.where(blank, "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
+            "value": listed_ids.astype(object).where(listed_ids.notna(), "").astype(str).to_numpy(),
+            "reason": np.where(blank[listed], "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
         }
-    ).loc[blank | duplicate]
+    )
     quality["row"] = quality["row"].astype("Int64")
     columns: dict[str, pd.Series] = {CUSTOMER_ID: ids}
     for name in master.columns:
@@ -499,7 +501,7 @@ def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.D
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The factor columns, with a missing value replaced by the factor's worst value (the
     lowest when higher is better, else the highest), so it ranks last among the customers."""
-    frame = pd.DataFrame({CUSTOMER_ID: customers[CUSTOMER_ID].to_numpy()})
+    frame = pd.DataFrame({CUSTOMER_ID: customers[CUSTOMER_ID].array})  # no text round trip
     for factor in settings.score_factors:
         values = pd.to_numeric(customers[factor.column], errors="coerce").astype("float64").to_numpy()
         values = np.where(np.isfinite(values), values, np.nan)

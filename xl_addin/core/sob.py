@@ -240,7 +240,7 @@ def sob_from_codes(
     group_of = keys // len(ids)
     group_index = np.unique(group_of, return_inverse=True)[1]
     totals = np.bincount(group_index, weights=revenue)[group_index]
-    columns: dict[str, object] = {CUSTOMER_ID: ids.take(keys % len(ids)).to_numpy()}
+    columns: dict[str, object] = {CUSTOMER_ID: ids.take(keys % len(ids)).array}  # no text round trip
     rest = group_of
     decoded = []
     for name, values in reversed(group_labels):
