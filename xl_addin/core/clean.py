@@ -230,7 +230,10 @@ def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Cate
 
 
 def _flagged(reasons: np.ndarray) -> np.ndarray:
-    """Rows with a problem key (computed once per column: a million-row comparison)."""
+    """Rows with a problem key (computed once per column). Keys from ``no_problems`` (one
+    shared "" for every row) are recognised by their zero stride, not compared row by row."""
+    if reasons.ndim == 1 and len(reasons) and reasons.strides == (0,):
+        return np.full(len(reasons), reasons[0] != "", dtype=bool)
     return reasons != ""
 
 

@@ -178,9 +178,18 @@ def _problem_keys(bad: np.ndarray, key: str) -> np.ndarray:
     """One problem key per row: ``key`` where ``bad``, else "". Filled, not built from a
     string array: a million-row column of mostly "" costs a pointer fill, not a million
     Python strings."""
+    if not bad.any():
+        return no_problems(len(bad))
     problems = np.full(len(bad), "", dtype=object)
     problems[bad] = key
     return problems
+
+
+def no_problems(n: int) -> np.ndarray:
+    """The problem keys of ``n`` rows without a problem: "" for every row as one read-only,
+    zero-stride view (made in no time, and recognised by ``clean`` without comparing a
+    million keys; copy it before writing)."""
+    return np.broadcast_to(np.array("", dtype=object), (n,))
 
 
 def _serial_days(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -356,7 +365,7 @@ def _checked_numbers(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(numbers) & ~(np.abs(numbers) <= MAX_NUMBER)
     if not bad.any():  # a copy all the same: the caller's column must never be shared
-        return numbers.copy(), np.full(len(numbers), "", dtype=object)
+        return numbers.copy(), no_problems(len(numbers))
     return np.where(bad, np.nan, numbers), _problem_keys(bad, NUMBER_TOO_LARGE)
 
 
