@@ -365,11 +365,11 @@ def _customer_table(
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     # attributes as numpy object arrays, made "str" once per column: pandas text
     # conversions cost more than the lookups
-    line_key = _line_key(clean)
+    line_key, known = _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
         values = np.full(len(table), None, dtype=object)
         if name in clean.columns:
-            latest = _latest_lines(clean, codes, len(ids), name, line_key)
+            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
             values = _text_at(clean[name], _take_rows(latest, row))
         if name in master.columns:
             from_master = _text_at(master[name], master_row)
@@ -426,9 +426,9 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
         codes, ids = customer_codes(clean)
     present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
-    key = _line_key(clean)
+    key, known = _line_key(clean), {}
     for name in present:
-        lines = _latest_lines(clean, codes, len(ids), name, key)
+        lines = _latest_lines(clean, codes, len(ids), name, key, known)
         result[name] = pd.array(_text_at(clean[name], lines), dtype="str")
     result.index = ids
     return result
@@ -442,13 +442,21 @@ def _line_key(clean: pd.DataFrame) -> np.ndarray:
 
 
 def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
-                  key: np.ndarray) -> np.ndarray:
+                  key: np.ndarray, known: dict) -> np.ndarray:
     """Per customer code, the position of the latest-dated line with a value in ``name``
-    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``."""
+    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
+    between the attributes of one table: a column filled on every line has the same answer
+    as any other such column (the latest line), computed once."""
     has = clean[name].notna().to_numpy()
+    every_line = bool(has.all())
+    if every_line and "every line" in known:
+        return known["every line"]
     best = np.full(customers, -1, dtype=np.int64)
     np.maximum.at(best, codes[has], key[has])
-    return np.where(best >= 0, best % max(len(clean), 1), -1)
+    latest = np.where(best >= 0, best % max(len(clean), 1), -1)
+    if every_line:
+        known["every line"] = latest
+    return latest
 
 
 def _positions(values: pd.Series, wanted) -> np.ndarray:
