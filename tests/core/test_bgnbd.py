@@ -13,6 +13,7 @@ from xl_addin.core.bgnbd import (
     BgNbdFit,
     bgnbd_log_likelihood,
     expected_purchases,
+    expected_purchases_by_horizon,
     fit_bgnbd,
     p_alive,
 )
@@ -134,3 +135,22 @@ def test_expected_purchases_grow_with_the_horizon(h, t1, extra):
     short = expected_purchases(FIT, t1, [x], [t_x], [T])[0]
     long_ = expected_purchases(FIT, t1 + extra, [x], [t_x], [T])[0]
     assert 0 <= short <= long_ * (1 + 1e-9)
+
+
+@pytest.mark.parametrize("whole_days", [True, False], ids=["whole-days", "fractions"])
+def test_expected_purchases_by_horizon_equals_one_horizon_at_a_time(whole_days):
+    # the by-horizon form shares the hypergeometric bracket between customers with equal
+    # (x, T): it must give each customer exactly what the one-horizon formula gives
+    rng = np.random.default_rng(7)
+    T = rng.integers(1, 60, 400).astype(float)
+    t_x = np.floor(T * rng.random(400))
+    x = np.where(t_x > 0, rng.integers(0, 6, 400), 0).astype(float)
+    if not whole_days:
+        T, t_x = T + 0.25, t_x + 0.125
+    x[3], x[4], t_x[4] = np.nan, 2.0, np.nan  # a missing input stays missing
+    horizons = [30, 90, 365]
+    together = expected_purchases_by_horizon(FIT, horizons, x, t_x, T)
+    assert together.shape == (3, 400)
+    for row, t in zip(together, horizons):
+        np.testing.assert_array_equal(row, expected_purchases(FIT, t, x, t_x, T))
+    assert np.isnan(together[:, [3, 4]]).all()

@@ -1,10 +1,11 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings as hsettings, strategies as st
 
 from xl_addin import InputError, Settings
 from xl_addin.core.clean import clean_transactions
-from xl_addin.core.sob import customer_totals, segment_sob, sob
+from xl_addin.core.sob import customer_totals, distinct_sorted, segment_sob, sob
 
 
 def sales(**extra):
@@ -93,3 +94,13 @@ def test_segment_sob():
     revenue = pd.Series([10.0, 30.0, 60.0, 5.0])
     segment = pd.Series(["x", "x", "y", None])
     assert segment_sob(revenue, segment).tolist() == pytest.approx([0.25, 0.75, 1.0, 1.0])
+
+
+@hsettings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**40), max_size=50), st.lists(st.integers(0, 300), max_size=50))
+def test_distinct_sorted_is_np_unique(large, small):
+    # the presence-table path (small key range) and the sort path (large range) agree with
+    # np.unique, duplicates and the empty case included
+    for keys in (np.array(large, dtype=np.int64), np.array(small, dtype=np.int64),
+                 np.array(large + small + small, dtype=np.int64)):
+        np.testing.assert_array_equal(distinct_sorted(keys), np.unique(keys).astype(np.int64))

@@ -195,3 +195,19 @@ def test_as_of_outside_excels_dates_is_an_input_error():
 
     with pytest.raises(InputError, match="1900-01-01 to 9999-12-31"):
         tier_customers(sales(["2025-01-01"]), Settings(), as_of=dt.date(1850, 1, 1))
+
+
+def test_typed_columns_report_a_key_per_row_and_only_the_bad_rows():
+    # float and datetime columns take the fast path: no key on a clean column, the key on
+    # exactly the bad row otherwise, and clean_transactions lists exactly that row
+    numbers, problems, _ = parse_number_column(pd.Series([1.0, 2.5, -3.0]))
+    assert list(problems) == ["", "", ""] and list(numbers) == [1.0, 2.5, -3.0]
+    _, problems, _ = parse_number_column(pd.Series([1.0, 2e15, -3.0]))
+    assert list(problems) == ["", NUMBER_TOO_LARGE, ""]
+    stamps = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01"]))
+    assert list(parse_date_column(stamps)[1]) == ["", ""]
+    raw = pd.DataFrame({"customer_id": ["a", "b", "c"], "date": pd.to_datetime(["2025-01-01"] * 3),
+                        "amount": [1.0, 2e15, 3.0]})
+    clean, quality = clean_transactions(raw)
+    assert list(clean["customer_id"].astype(str)) == ["a", "c"]
+    assert list(quality["row"]) == [2] and "1e15" in quality["reason"].iloc[0]

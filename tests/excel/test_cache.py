@@ -74,7 +74,8 @@ def test_the_stored_copy_does_not_follow_later_changes_to_the_caller_s_list():
 
 
 def test_memory_is_bounded_by_an_estimate_of_ranges_and_results():
-    ranges = [float(i) for i in range(10_000)]
+    # dates have no fingerprint: the range is copied and estimated at CELL_BYTES a cell
+    ranges = [dt.datetime(2025, 1, 1) + dt.timedelta(days=i) for i in range(10_000)]
     cache = PopulationCache(maxsize=8, max_bytes=int(2.5 * 10_000 * CELL_BYTES))
     for key in "abcd":
         cache.get(key, lambda: "population", (ranges,))
@@ -133,3 +134,33 @@ def test_flat_columns_as_xlwings_squeezes_them_check_every_value():
     assert calls_with(cache, (["b", "a"],))  # order is part of the key
     assert calls_with(cache, (["1001"],))
     assert calls_with(cache, ([1001],))  # text id and number differ
+
+
+def test_a_fingerprinted_range_is_counted_by_its_own_size():
+    # a column of texts is stored as their join: 6 characters and a separator a cell
+    cache = PopulationCache()
+    cache.get("texts", lambda: "population", ([f"C{i:05d}" for i in range(10_000)],))
+    assert 7 * 10_000 <= cache.nbytes() <= 7 * 10_000 + 200
+
+
+@pytest.mark.parametrize("cells, edited", [
+    (["a", "b", "c"], ["a", "b", "d"]),
+    (["ab", "c"], ["a", "bc"]),  # same joined letters, other cells
+    (["a\x1fb", "c"], ["a", "b\x1fc"]),  # the separator inside a cell: copied, still exact
+    (["a", "b"], ["a", None]),  # a blank cell
+    (["1001", "b"], [1001.0, "b"]),
+    ([1.0, 2.0], [True, 2.0]),
+    ([1, 2.0], [1.0, 2.0]),
+    ([0.0, 2.0], [False, 2.0]),
+    ([None, 2.0], ["", 2.0]),
+    ([1.5, None], [1.5, 0.0]),
+    ([2.5, 3.0], [2.5000000001, 3.0]),
+], ids=["text", "joined-letters", "separator", "blank", "text-number", "true", "int", "false",
+        "none-empty", "none-zero", "tiny"])
+def test_fingerprinted_columns_hit_on_equal_cells_and_miss_on_any_edit(cells, edited):
+    # a fresh equal list hits; the same list with one cell edited (or retyped) misses
+    cache = PopulationCache()
+    assert calls_with(cache, (list(cells),))
+    assert not calls_with(cache, (list(cells),))
+    assert calls_with(cache, (list(edited),))
+    assert not calls_with(cache, (list(edited),))

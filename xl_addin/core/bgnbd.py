@@ -179,18 +179,57 @@ def expected_purchases(fit: BgNbdFit, t, x, t_x, T) -> np.ndarray:
     t = np.asarray(t, dtype="float64")
     if not fit.converged:
         return np.full(np.broadcast(x, t).shape, np.nan)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        expected = _purchases_if_alive(fit, t, x, T) / _alive_odds(fit, x, t_x, T)
+    return np.where(np.isfinite(expected), np.maximum(expected, 0.0), np.nan)
+
+
+def expected_purchases_by_horizon(fit: BgNbdFit, horizons, x, t_x, T) -> np.ndarray:
+    """``expected_purchases`` for several horizons at once: row k is ``horizons[k]`` days.
+
+    The same formula, computed where it is cheap: the bracket with the hypergeometric function
+    depends on (x, T, t) only, so it is evaluated once per distinct (x, T) pair (far fewer
+    than customers: T and x are whole days) for all horizons in one call; the P(alive)
+    denominator depends on (x, t_x, T) only and is computed once per row."""
+    x, t_x, T = (np.asarray(v, dtype="float64").ravel() for v in (x, t_x, T))
+    t = np.asarray(horizons, dtype="float64").reshape(-1, 1)
+    if not fit.converged:
+        return np.full((len(t), len(x)), np.nan)
+    px, pT, pair = _pairs(x, T)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        expected = _purchases_if_alive(fit, t, px, pT)[:, pair] / _alive_odds(fit, x, t_x, T)
+    return np.where(np.isfinite(expected), np.maximum(expected, 0.0), np.nan)
+
+
+def _purchases_if_alive(fit: BgNbdFit, t, x, T) -> np.ndarray:
+    """The numerator of ``expected_purchases``: (a+b+x-1)/(a-1) [1 - (...)^(r+x) 2F1(...)]."""
     r, alpha, a, b = fit.parameters
     if abs(a - 1) < 1e-8:
         a = 1 + 1e-8  # the formula has a removable singularity at a = 1
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        z = t / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
-        inner = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
-        numerator = (a + b + x - 1) / (a - 1) * inner
-        log_odds = np.log(a) - np.log(b + x - 1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
-        denominator = 1 + np.where(x > 0, np.exp(log_odds), 0.0)
-        expected = numerator / denominator
-    return np.where(np.isfinite(expected), np.maximum(expected, 0.0), np.nan)
+    z = t / (alpha + T + t)
+    hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    inner = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
+    return (a + b + x - 1) / (a - 1) * inner
+
+
+def _alive_odds(fit: BgNbdFit, x, t_x, T) -> np.ndarray:
+    """1 + [x>0] a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x): 1 / P(alive)."""
+    r, alpha, a, b = fit.parameters
+    log_odds = np.log(a) - np.log(b + x - 1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
+    return 1 + np.where(x > 0, np.exp(log_odds), 0.0)
+
+
+def _pairs(x: np.ndarray, T: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (x, T) pairs and each row's index among them (NaN rows included)."""
+    finite = np.isfinite(x) & np.isfinite(T)
+    if finite.all() and len(x) and np.array_equal(x, np.floor(x)) and np.array_equal(T, np.floor(T)) \
+            and 0 <= x.min() and x.max() < 2**20 and 0 <= T.min() and T.max() < 2**20:
+        span = np.int64(T.max()) + 1  # whole days: one packed int64 key per row
+        keys, pair = np.unique(x.astype(np.int64) * span + T.astype(np.int64), return_inverse=True)
+        px, pT = np.divmod(keys, span)
+        return px.astype("float64"), pT.astype("float64"), pair.ravel()
+    rows, pair = np.unique(np.column_stack([x, T]), axis=0, return_inverse=True)
+    return rows[:, 0], rows[:, 1], pair.ravel()
 
 
 def _clean(x, t_x, T, weights):

@@ -110,6 +110,8 @@ def clean_transactions(
     problems: list[tuple[str, np.ndarray, pd.Series, str | np.ndarray]] = []
     notes: list[tuple[str, str, str, str]] = []
 
+    # the source sheet of every row, hashed once for the three parsed columns
+    sheets = pd.Categorical(raw[SOURCE_SHEET]) if SOURCE_SHEET in raw.columns else None
     id_is_bool = _booleans(raw[CUSTOMER_ID])
     ids = text_categorical(raw[CUSTOMER_ID].astype(object).where(~id_is_bool, None)
                            if id_is_bool.any() else raw[CUSTOMER_ID])
@@ -118,12 +120,13 @@ def clean_transactions(
     out[CUSTOMER_ID] = ids
 
     if DATE in raw.columns:
-        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes)
-        unparsed = dates.isna().to_numpy() & (reasons == "")
+        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes, sheets)
+        flagged = _flagged(reasons)
+        unparsed = dates.isna().to_numpy() & ~flagged
         blank_date = _is_blank(raw[DATE], among=unparsed)
         problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
         problems.append((DATE, unparsed & ~blank_date, raw[DATE], REASON_BAD_DATE))
-        problems.append((DATE, reasons != "", raw[DATE], reasons))
+        problems.append((DATE, flagged, raw[DATE], reasons))
         limit, reason = (as_of, REASON_AFTER_AS_OF) if as_of is not None else (today, REASON_FUTURE)
         if limit is not None:
             day = np.datetime64(pd.Timestamp(limit).date(), "D").astype(DATE_DTYPE)
@@ -131,21 +134,23 @@ def clean_transactions(
         out[DATE] = dates
 
     amounts, reasons = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
-                                 NOTE_DECIMAL_SEPARATOR, notes)
-    unparsed = amounts.isna().to_numpy() & (reasons == "")
+                                 NOTE_DECIMAL_SEPARATOR, notes, sheets)
+    flagged = _flagged(reasons)
+    unparsed = amounts.isna().to_numpy() & ~flagged
     blank_amount = _is_blank(raw[AMOUNT], among=unparsed)
     problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
     problems.append((AMOUNT, unparsed & ~blank_amount, raw[AMOUNT], REASON_BAD_AMOUNT))
-    problems.append((AMOUNT, reasons != "", raw[AMOUNT], _number_reasons(reasons, REASON_BAD_AMOUNT)))
+    problems.append((AMOUNT, flagged, raw[AMOUNT], _number_reasons(reasons, flagged, REASON_BAD_AMOUNT)))
     out[AMOUNT] = amounts
 
     if COST in raw.columns:
         costs, reasons = _by_sheet(raw, COST, parse_number_column, decimal_separator,
-                                   NOTE_DECIMAL_SEPARATOR, notes)
-        unparsed = costs.isna().to_numpy() & (reasons == "")
+                                   NOTE_DECIMAL_SEPARATOR, notes, sheets)
+        flagged = _flagged(reasons)
+        unparsed = costs.isna().to_numpy() & ~flagged
         blank_cost = _is_blank(raw[COST], among=unparsed)
         problems.append((COST, unparsed & ~blank_cost, raw[COST], REASON_BAD_COST))
-        problems.append((COST, reasons != "", raw[COST], _number_reasons(reasons, REASON_BAD_COST)))
+        problems.append((COST, flagged, raw[COST], _number_reasons(reasons, flagged, REASON_BAD_COST)))
         out[COST] = costs.fillna(0.0)
 
     if ORDER_ID in raw.columns:
@@ -233,7 +238,7 @@ def _parse(parser, values: pd.Series, option: str,
 
 
 def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
-              notes: list) -> tuple[pd.Series, np.ndarray]:
+              notes: list, sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray]:
     """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
     decimal mark is made per sheet and column); the choices go to ``notes``."""
     values = raw[column]
@@ -242,7 +247,8 @@ def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str
         if choice is not None:
             notes.append(("", column, note_key, choice))
         return parsed, reasons
-    sheets = pd.Categorical(raw[SOURCE_SHEET])
+    if sheets is None:
+        sheets = pd.Categorical(raw[SOURCE_SHEET])
     if len(sheets.categories) <= 1:
         parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
@@ -272,9 +278,23 @@ def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Cate
     return text_categorical(cut)
 
 
-def _number_reasons(reasons: np.ndarray, not_a_number: str) -> np.ndarray:
-    """The parser's keys, with its generic "not a number" said as the column's own reason."""
-    return np.where(reasons == NOT_A_NUMBER, not_a_number, reasons).astype(object)
+def _flagged(reasons: np.ndarray) -> np.ndarray:
+    """Rows with a problem key (computed once per column). Keys from ``no_problems`` (one
+    shared "" for every row) are recognised by their zero stride, not compared row by row."""
+    if reasons.ndim == 1 and len(reasons) and reasons.strides == (0,):
+        return np.full(len(reasons), reasons[0] != "", dtype=bool)
+    return reasons != ""
+
+
+def _number_reasons(reasons: np.ndarray, flagged: np.ndarray, not_a_number: str) -> np.ndarray:
+    """The parser's keys, with its generic "not a number" said as the column's own reason.
+    Only the ``flagged`` rows are looked at (the data-quality table reads no other)."""
+    flagged = np.flatnonzero(flagged)
+    if not len(flagged):
+        return reasons
+    said = reasons.copy()
+    said[flagged] = np.where(reasons[flagged] == NOT_A_NUMBER, not_a_number, reasons[flagged])
+    return said
 
 
 def _booleans(values: pd.Series) -> np.ndarray:
@@ -437,28 +457,29 @@ def _is_blank(values: pd.Series, among: np.ndarray | None = None) -> np.ndarray:
 
 def _data_quality(raw: pd.DataFrame, problems: list) -> pd.DataFrame:
     frames = []
-    if SOURCE_ROW in raw.columns:
-        rows = pd.to_numeric(raw[SOURCE_ROW], errors="coerce").to_numpy()
-    else:
-        rows = np.arange(1, len(raw) + 1)
-    if SOURCE_SHEET in raw.columns:
-        sheets = raw[SOURCE_SHEET].astype(object).where(raw[SOURCE_SHEET].notna(), "").to_numpy()
-    else:
-        sheets = np.full(len(raw), "", dtype=object)
-    positions = np.arange(len(raw))
     # the reader's (sheet, field) -> "C (Amount)": the user's own column, not our field name
     shown = raw.attrs.get("headers") or {}
     for column, mask, values, reason in problems:
         if not mask.any():
             continue
-        where = positions[mask]
+        where = np.flatnonzero(mask)
+        # sheet and row of the listed rows only: a clean million rows costs nothing here
+        if SOURCE_ROW in raw.columns:
+            rows = pd.to_numeric(raw[SOURCE_ROW].iloc[where], errors="coerce").to_numpy()
+        else:
+            rows = where + 1
+        if SOURCE_SHEET in raw.columns:
+            listed_sheets = raw[SOURCE_SHEET].iloc[where]
+            sheets = listed_sheets.astype(object).where(listed_sheets.notna(), "").to_numpy()
+        else:
+            sheets = np.full(len(where), "", dtype=object)
         raw_values = values.iloc[where].to_numpy(dtype=object)
         frames.append(
             pd.DataFrame(
                 {
-                    "sheet": sheets[where],
-                    "row": rows[where],
-                    "column": [shown.get((s, column), column) for s in sheets[where]]
+                    "sheet": sheets,
+                    "row": rows,
+                    "column": [shown.get((s, column), column) for s in sheets]
                     if shown else column,
                     "value": [_value_text(v) for v in raw_values],
                     "reason": reason if isinstance(reason, str) else reason[where],

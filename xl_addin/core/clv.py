@@ -77,15 +77,24 @@ def predicted_clv(bgnbd_fit, value, x, t_x, T, months: int, yearly_discount_rate
     expected in month k (BG/NBD, months of 30 days) x ``value`` (the Gamma-Gamma expected value of
     a purchase) / (1 + d)^k, with d the monthly rate equivalent to ``yearly_discount_rate``.
     Time in days. NaN where a model gave no number; never negative."""
-    from .bgnbd import expected_purchases  # scipy is needed only when the models run
+    from .bgnbd import expected_purchases_by_horizon  # scipy is needed only when the models run
 
     x, t_x, T = (np.asarray(v, dtype="float64") for v in (x, t_x, T))
     value = np.asarray(value, dtype="float64")
-    d = monthly_rate(yearly_discount_rate)
-    total = np.zeros(np.broadcast(x, value).shape)
-    before = np.zeros_like(total)
-    for month in range(1, months + 1):
-        upto = expected_purchases(bgnbd_fit, month * DAYS_PER_MONTH, x, t_x, T)
-        total = total + (upto - before) * value / (1 + d) ** month
-        before = upto
+    months_ahead = [month * DAYS_PER_MONTH for month in range(1, months + 1)]
+    upto = expected_purchases_by_horizon(bgnbd_fit, months_ahead, x, t_x, T).reshape(months, *x.shape)
+    total = discounted_purchases(upto, yearly_discount_rate) * value
     return np.where(np.isfinite(total), np.maximum(total, 0.0), np.nan)
+
+
+def discounted_purchases(upto: np.ndarray, yearly_discount_rate: float) -> np.ndarray:
+    """Sum over months k = 1.. of the purchases expected in month k, / (1 + d)^k: ``upto[k-1]``
+    is the number expected up to the end of month k; d the monthly rate equivalent to
+    ``yearly_discount_rate``."""
+    d = monthly_rate(yearly_discount_rate)
+    total = np.zeros(upto.shape[1:])
+    before = np.zeros(upto.shape[1:])
+    for month, upto_month in enumerate(upto, start=1):
+        total = total + (upto_month - before) / (1 + d) ** month
+        before = upto_month
+    return total

@@ -73,7 +73,7 @@ def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
     A model that cannot be fitted leaves its columns blank (NaN) and adds a note.
     """
     from . import bgnbd, gamma_gamma  # scipy is imported only when the models run
-    from .clv import DAYS_PER_MONTH, monthly_rate
+    from .clv import DAYS_PER_MONTH, discounted_purchases
 
     bought = summary["first_purchase"].notna().to_numpy() if len(summary) else np.zeros(0, dtype=bool)
     part = summary.loc[bought]
@@ -103,15 +103,11 @@ def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
     # every prediction depends on (x, t_x, T) only: compute once per distinct row
     ux, ut, uT, inverse = bgnbd.unique_histories(x, t_x, T)
     alive = bgnbd.p_alive(fit, ux, ut, uT)[inverse]
-    short = bgnbd.expected_purchases(fit, settings.expected_days_short, ux, ut, uT)[inverse]
-    long_ = bgnbd.expected_purchases(fit, settings.expected_days_long, ux, ut, uT)[inverse]
-    d = monthly_rate(settings.discount_rate)
-    discounted = np.zeros(len(ux))
-    before = np.zeros(len(ux))
-    for month in range(1, settings.clv_months + 1):
-        upto = bgnbd.expected_purchases(fit, month * DAYS_PER_MONTH, ux, ut, uT)
-        discounted += (upto - before) / (1 + d) ** month
-        before = upto
+    months = [month * DAYS_PER_MONTH for month in range(1, settings.clv_months + 1)]
+    horizons = [settings.expected_days_short, settings.expected_days_long, *months]
+    by_horizon = bgnbd.expected_purchases_by_horizon(fit, horizons, ux, ut, uT)
+    short, long_ = by_horizon[0][inverse], by_horizon[1][inverse]
+    discounted = discounted_purchases(by_horizon[2:], settings.discount_rate)
     expected = gamma_gamma.expected_value(spend, x, value)
     predicted = discounted[inverse] * expected
     losing = (x > 0) & ~(value > 0)

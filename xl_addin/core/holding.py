@@ -40,7 +40,8 @@ def holding_coverage(customers: pd.DataFrame, settings: Settings = DEFAULT_SETTI
     """
     tier_order = (*TIERS, ALL_TIERS)
     if SALESPERSON in customers.columns:
-        owned = customers[customers[SALESPERSON].notna() & customers["abc_tier"].notna()]
+        owned = customers.loc[customers[SALESPERSON].notna() & customers["abc_tier"].notna(),
+                              [SALESPERSON, "abc_tier"]]
         counts = owned.groupby([SALESPERSON, "abc_tier"]).size()
         totals = owned.groupby(SALESPERSON).size()
     else:
@@ -86,7 +87,9 @@ def release_candidates(
     (blank last), then longest silence, then id."""
     last = pd.to_datetime(customers["last_purchase"])
     days = (pd.Timestamp(as_of).normalize() - last).dt.days
-    chosen = customers.loc[days > settings.release_days]
+    used = [c for c in (CUSTOMER_ID, CUSTOMER_NAME, SALESPERSON, "p_alive", "predicted_clv", "single_purchase")
+            if c in customers.columns]
+    chosen = customers.loc[days > settings.release_days, used]  # not every column: copies cost
     table = pd.DataFrame(
         {
             "customer_id": chosen[CUSTOMER_ID].astype("str"),

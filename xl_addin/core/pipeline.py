@@ -75,6 +75,9 @@ PREDICTION_TAKEN = ("p_alive", "expected_purchases_short", "expected_purchases_l
                     "predicted_clv")
 # After CUSTOMER_COLUMNS in TierResult.customers: the predictive CLV columns (core.clv_model).
 MODEL_CUSTOMER_COLUMNS = (*PREDICTION_TAKEN, "single_purchase")
+# what release_candidates reads (filtering only these rows copies less)
+RELEASE_INPUT = [CUSTOMER_ID, "customer_name", "salesperson", "last_purchase", "p_alive", "predicted_clv",
+                 "single_purchase"]
 WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
 REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
 
@@ -177,10 +180,10 @@ def tier_customers(
     predictions = (clv_predictions(totals, analysis_date, settings) if settings.clv_models
                    else no_predictions(totals))
     # joined by customer id: prospects and customers without a purchase get blanks
-    joined = predictions.customers.reindex(table[CUSTOMER_ID].to_numpy())
+    predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
-        table[name] = joined[name].to_numpy()
-    table["single_purchase"] = joined["single_purchase"].astype("boolean").to_numpy()
+        table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
+    table["single_purchase"] = _take(predictions.customers["single_purchase"], predicted_row).astype("boolean").to_numpy()
     quiet = (table["recency_days"] > settings.release_days).fillna(False).to_numpy(dtype=bool)
     table["release_to_pool"] = quiet & ~keep_quiet_customers(table, settings)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
@@ -215,7 +218,7 @@ def tier_customers(
         pivots=tier_pivots(table),
         sob_by_period=sob_from_codes(clean, codes, ids, period=settings.sob_period),
         coverage=holding_coverage(table, settings),
-        releases=release_candidates(table.loc[table["abc_tier"].notna()], analysis_date, settings),
+        releases=release_candidates(table.loc[table["abc_tier"].notna(), RELEASE_INPUT], analysis_date, settings),
         clv_parameters=predictions.parameters,
         model_notes=pd.concat([model_notes(model_rows), predictions.notes], ignore_index=True),
         retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date, periods, pairs),
@@ -268,15 +271,17 @@ def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd
     ids = normalise_ids(master[CUSTOMER_ID])
     blank = ids.isna().to_numpy()
     duplicate = ids.duplicated(keep="first").to_numpy() & ~blank
+    listed = blank | duplicate  # only these rows are described (a clean master lists none)
+    listed_ids = master[CUSTOMER_ID][listed]
     quality = pd.DataFrame(
         {
-            "sheet": _master_sheets(master),
-            "row": _master_rows(master),
+            "sheet": _master_sheets(master)[listed],
+            "row": _master_rows(master)[listed],
             "column": CUSTOMER_ID,
-            "value": master[CUSTOMER_ID].astype(object).where(master[CUSTOMER_ID].notna(), "").astype(str).to_numpy(),
-            "reason": np.where(blank, "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
+            "value": listed_ids.astype(object).where(listed_ids.notna(), "").astype(str).to_numpy(),
+            "reason": np.where(blank[listed], "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
         }
-    ).loc[blank | duplicate]
+    )
     quality["row"] = quality["row"].astype("Int64")
     columns: dict[str, pd.Series] = {CUSTOMER_ID: ids}
     for name in master.columns:
@@ -349,7 +354,7 @@ def _customer_table(
     and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
     # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
-    master_of_id = pd.Index(master[CUSTOMER_ID]).get_indexer(ids)
+    master_of_id = _positions(master[CUSTOMER_ID], ids)
     in_sales = np.zeros(len(master), dtype=bool)
     in_sales[master_of_id[master_of_id >= 0]] = True
     prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
@@ -358,15 +363,18 @@ def _customer_table(
     row = np.full(len(table), -1, dtype=np.int64)
     row[: len(ranked)] = rank_order(measure)
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
-    latest = latest_attributes(clean, codes, ids)
+    # attributes as numpy object arrays, made "str" once per column: pandas text
+    # conversions cost more than the lookups
+    line_key, known = _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
-        values = pd.Series(pd.NA, index=table.index, dtype="str")
-        if name in latest.columns:
-            values = _take(latest[name], row).astype("str")
+        values = np.full(len(table), None, dtype=object)
+        if name in clean.columns:
+            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
+            values = _text_at(clean[name], _take_rows(latest, row))
         if name in master.columns:
-            from_master = _take(master[name], master_row).astype("str")
-            values = from_master.where(from_master.notna(), values)
-        table[name] = values
+            from_master = _text_at(master[name], master_row)
+            values = np.where(np.equal(from_master, None), values, from_master)
+        table[name] = pd.array(values, dtype="str")
     for name in ("revenue", "cost", "profit", "sob"):
         table[name] = _take(totals[name], row)
     segment = settings.sob_segment
@@ -418,19 +426,72 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
         codes, ids = customer_codes(clean)
     present = [c for c in ATTRIBUTE_COLUMNS if c in clean.columns]
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
-    n = len(clean)
-    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
-    # (day, position) packed in one int64 so that a larger key is a later line
-    key = (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
+    key, known = _line_key(clean), {}
     for name in present:
-        values = clean[name]
-        has = values.notna().to_numpy()
-        best = np.full(len(ids), -1, dtype=np.int64)
-        np.maximum.at(best, codes[has], key[has])
-        line = np.where(best >= 0, best % max(n, 1), -1)
-        result[name] = _take(values, line).astype("str").to_numpy()
+        lines = _latest_lines(clean, codes, len(ids), name, key, known)
+        result[name] = pd.array(_text_at(clean[name], lines), dtype="str")
     result.index = ids
     return result
+
+
+def _line_key(clean: pd.DataFrame) -> np.ndarray:
+    """(day, position) of each line packed in one int64, so that a larger key is a later line."""
+    n = len(clean)
+    days = clean[DATE].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    return (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
+
+
+def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
+                  key: np.ndarray, known: dict) -> np.ndarray:
+    """Per customer code, the position of the latest-dated line with a value in ``name``
+    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
+    between the attributes of one table: a column filled on every line has the same answer
+    as any other such column (the latest line), computed once."""
+    has = clean[name].notna().to_numpy()
+    every_line = bool(has.all())
+    if every_line and "every line" in known:
+        return known["every line"]
+    best = np.full(customers, -1, dtype=np.int64)
+    np.maximum.at(best, codes[has], key[has])
+    latest = np.where(best >= 0, best % max(len(clean), 1), -1)
+    if every_line:
+        known["every line"] = latest
+    return latest
+
+
+def _positions(values: pd.Series, wanted) -> np.ndarray:
+    """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
+    missing). One factorize of both, no per-value hashing of Python objects: for text ids
+    this is several times quicker than an Index lookup."""
+    both = pd.concat([pd.Series(values, dtype="str").reset_index(drop=True),
+                      pd.Series(wanted, dtype="str").reset_index(drop=True)], ignore_index=True)
+    codes, uniques = pd.factorize(both, use_na_sentinel=True)
+    first = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra slot: code -1
+    own = codes[: len(values)]
+    first[own[::-1]] = np.arange(len(values))[::-1]  # reversed: the first occurrence wins
+    first[-1] = -1
+    return first[codes[len(values):]]
+
+
+def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]`` with -1 for ``rows`` that are -1."""
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], -1) if len(values) else np.full(len(rows), -1)
+
+
+def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The values at positions ``rows`` (-1 = missing) as an object array, missing as None.
+    A Categorical is read through its codes: only the distinct texts are converted."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        texts = values.cat.categories.to_numpy(dtype=object)
+        codes = _take_rows(values.cat.codes.to_numpy().astype(np.int64), rows)
+    else:
+        texts = values.to_numpy(dtype=object, na_value=None)
+        codes = rows
+    if not len(texts):
+        return np.full(len(rows), None, dtype=object)
+    taken = texts[np.maximum(codes, 0)]
+    taken[codes < 0] = None
+    return taken
 
 
 def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:
@@ -448,7 +509,7 @@ def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.D
 def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The factor columns, with a missing value replaced by the factor's worst value (the
     lowest when higher is better, else the highest), so it ranks last among the customers."""
-    frame = pd.DataFrame({CUSTOMER_ID: customers[CUSTOMER_ID].to_numpy()})
+    frame = pd.DataFrame({CUSTOMER_ID: customers[CUSTOMER_ID].array})  # no text round trip
     for factor in settings.score_factors:
         values = pd.to_numeric(customers[factor.column], errors="coerce").astype("float64").to_numpy()
         values = np.where(np.isfinite(values), values, np.nan)
@@ -465,10 +526,15 @@ def _score_input(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def join_flags(flags: dict[str, np.ndarray]) -> np.ndarray:
     """One text per row: the names whose mask is True, joined with FLAG_SEPARATOR ("" if none)."""
     n = len(next(iter(flags.values()))) if flags else 0
-    text = np.full(n, "", dtype=object)
-    for name, mask in flags.items():
-        text = np.where(mask, np.where(text == "", name, text + FLAG_SEPARATOR + name), text)
-    return text
+    names = list(flags)
+    # each row's set of flags as bits of one integer; the text is built once per set used
+    combination = np.zeros(n, dtype=np.int64)
+    for bit, mask in enumerate(flags.values()):
+        combination |= np.asarray(mask, dtype=bool).astype(np.int64) << bit
+    used, row_set = np.unique(combination, return_inverse=True)
+    texts = np.array([FLAG_SEPARATOR.join(name for bit, name in enumerate(names) if int(k) >> bit & 1)
+                      for k in used] + [""], dtype=object)[:-1]  # [""]: an object array even if empty
+    return texts[row_set.ravel()]
 
 
 def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:

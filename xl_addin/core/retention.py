@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import AMOUNT, DATE
+from .sob import distinct_sorted
 
 RETENTION_COLUMNS = ("tier", "period", "next_period", "active", "retained", "retention", "churn")
 COHORT_COLUMNS = ("cohort", "periods_after", "period", "customers", "active", "share_active", "revenue")
@@ -73,7 +74,7 @@ def _active_pairs(transactions: pd.DataFrame, codes: np.ndarray, period: str,
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     low = numbers.min()
     span = numbers.max() - low + 2  # one spare slot so that "next period" never wraps
-    keys = np.unique(codes[bought].astype(np.int64) * span + (numbers - low))
+    keys = distinct_sorted(codes[bought].astype(np.int64) * span + (numbers - low))
     return keys // span, keys % span + low
 
 
@@ -93,9 +94,12 @@ def retention_table(
     # (customer, period) packed in one sorted int64 key; "active next period" = key + 1 present
     low = int(number.min()) if len(number) else 0
     span = (int(number.max()) - low + 2) if len(number) else 1
-    keys = customer * span + (number - low)
+    keys = customer * span + (number - low)  # sorted and distinct, as the pairs are
     keep = number + 1 <= last
-    retained = np.isin(keys[keep] + 1, keys)
+    # "active next period": the next key is this key + 1 (the keys are sorted and distinct)
+    next_present = np.zeros(len(keys), dtype=bool)
+    next_present[:-1] = keys[1:] == keys[:-1] + 1
+    retained = next_present[keep]
     customer, number = customer[keep], number[keep]
     names = ("A", "B", "C", "D", ALL)
     tier_code = pd.Index(names[:4]).get_indexer(np.asarray(tiers, dtype=object))  # -1: no tier

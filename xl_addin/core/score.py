@@ -44,7 +44,8 @@ def customer_score(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     score *= 100.0
     return pd.DataFrame(
         {
-            "customer_id": customers[col.CUSTOMER_ID].to_numpy(),
+            # .array: the ids as they are (Arrow text stays Arrow text, no round trip)
+            "customer_id": customers[col.CUSTOMER_ID].array,
             "score": score,
             "score_tier": score_tiers(score, settings),
         },

@@ -27,7 +27,8 @@ def tier_summary(customers: pd.DataFrame) -> pd.DataFrame:
     """Per ABC tier A, B, C, D and a "Total" row: customers, customer_share, revenue,
     revenue_share, profit, profit_share. Only customers with a tier count (prospects do
     not). Shares are of the Total row; revenue and profit in currency."""
-    tiered = customers[customers["abc_tier"].notna()]
+    # only the columns used: filtering the whole customer table copies every text column
+    tiered = customers.loc[customers["abc_tier"].notna(), ["abc_tier", "revenue", "profit"]]
     grouped = tiered.groupby("abc_tier")[["revenue", "profit"]].agg(["size", "sum"])
     rows = []
     for tier in TIERS:
@@ -52,7 +53,8 @@ def tier_summary(customers: pd.DataFrame) -> pd.DataFrame:
 def _counts(customers: pd.DataFrame, key: str, keys: tuple[str, ...]) -> pd.DataFrame:
     """customers and revenue per value of ``key``; known ``keys`` first (zeros included),
     unknown values after them in text order; missing values are left out."""
-    present = customers[customers[key].notna()] if key in customers.columns else customers.iloc[:0]
+    present = (customers.loc[customers[key].notna(), [key, "revenue"]] if key in customers.columns
+               else customers.iloc[:0])
     grouped = present.groupby(key)["revenue"].agg(["size", "sum"])
     order = list(keys) + sorted(str(v) for v in grouped.index if v not in keys)
     grouped = grouped.reindex(order)
@@ -80,7 +82,8 @@ def rfm_class_counts(customers: pd.DataFrame) -> pd.DataFrame:
     the 8 classes (中文 key, English name as given by the RFM step)."""
     table = _counts(customers, "rfm_class", RFM_CLASSES)
     if {"rfm_class", "rfm_class_en"} <= set(customers.columns):
-        names = customers.dropna(subset=["rfm_class"]).drop_duplicates("rfm_class").set_index("rfm_class")["rfm_class_en"]
+        names = (customers[["rfm_class", "rfm_class_en"]].dropna(subset=["rfm_class"])
+                 .drop_duplicates("rfm_class").set_index("rfm_class")["rfm_class_en"])
         english = table["rfm_class"].map(names)
     else:
         english = pd.Series(pd.NA, index=table.index)
@@ -100,7 +103,8 @@ def tier_pivots(customers: pd.DataFrame, attributes: tuple[str, ...] = PIVOT_ATT
     Each table: the attribute column (a missing value shows as "(blank)"), then A, B, C, D and
     Total; rows sorted by the attribute's text. Only customers with a tier count.
     """
-    tiered = customers[customers["abc_tier"].notna()]
+    present = [name for name in attributes if name in customers.columns]
+    tiered = customers.loc[customers["abc_tier"].notna(), ["abc_tier", *present]]
     pivots: dict[str, pd.DataFrame] = {}
     for name in attributes:
         if name not in customers.columns or customers[name].notna().sum() == 0:

@@ -168,9 +168,28 @@ def parse_date_column(
 def _checked_days(days: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """datetime64[D] -> (datetime64[s] with NaT out of range, problem keys)."""
     bad = ~np.isnat(days) & ((days < MIN_DATE) | (days > MAX_DATE))
-    problems = np.where(bad, DATE_OUT_OF_RANGE, "").astype(object)
-    days = np.where(bad, np.datetime64("NaT"), days)
+    problems = _problem_keys(bad, DATE_OUT_OF_RANGE)
+    if bad.any():
+        days = np.where(bad, np.datetime64("NaT"), days)
     return days.astype(DATE_DTYPE), problems
+
+
+def _problem_keys(bad: np.ndarray, key: str) -> np.ndarray:
+    """One problem key per row: ``key`` where ``bad``, else "". Filled, not built from a
+    string array: a million-row column of mostly "" costs a pointer fill, not a million
+    Python strings."""
+    if not bad.any():
+        return no_problems(len(bad))
+    problems = np.full(len(bad), "", dtype=object)
+    problems[bad] = key
+    return problems
+
+
+def no_problems(n: int) -> np.ndarray:
+    """The problem keys of ``n`` rows without a problem: "" for every row as one read-only,
+    zero-stride view (made in no time, and recognised by ``clean`` without comparing a
+    million keys; copy it before writing)."""
+    return np.broadcast_to(np.array("", dtype=object), (n,))
 
 
 def _serial_days(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,8 +202,7 @@ def _serial_days(serials: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     # later from 1899-12-30 than their true date (serial 1 = 1900-01-01; 60 reads as 1 March)
     whole = np.where(whole < 61, whole + 1, whole)
     days = np.where(ok, EXCEL_EPOCH + whole, np.datetime64("NaT"))
-    problems = np.where(out, DATE_OUT_OF_RANGE, "").astype(object)
-    return days.astype("datetime64[D]").astype(DATE_DTYPE), problems
+    return days.astype("datetime64[D]").astype(DATE_DTYPE), _problem_keys(out, DATE_OUT_OF_RANGE)
 
 
 def _parse_date_values(uniques: np.ndarray, date_order: str) -> tuple[np.ndarray, np.ndarray, str | None]:
@@ -346,9 +364,9 @@ def parse_number_column(
 def _checked_numbers(numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore"):
         bad = ~np.isnan(numbers) & ~(np.abs(numbers) <= MAX_NUMBER)
-    problems = np.full(len(numbers), "", dtype=object)
-    problems[bad] = NUMBER_TOO_LARGE
-    return np.where(bad, np.nan, numbers), problems
+    if not bad.any():  # a copy all the same: the caller's column must never be shared
+        return numbers.copy(), no_problems(len(numbers))
+    return np.where(bad, np.nan, numbers), _problem_keys(bad, NUMBER_TOO_LARGE)
 
 
 def _parse_number_values(uniques: np.ndarray, decimal_separator: str) -> tuple[np.ndarray, np.ndarray, str | None]:

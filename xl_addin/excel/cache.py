@@ -9,15 +9,18 @@ must give a new answer, and two formulas over equal data share one entry):
 
 1. a cheap key finds the candidate entry: the scalars as they are, and of every range its
    length and a sample of ~16 cells (``summary``);
-2. the entry's stored copy of every range is compared with the new one cell by cell
-   (``list == list``: one C-level comparison per cell, no hashing; xlwings builds new cell
-   objects on every call, so nothing can be remembered per object);
+2. every range is compared with the entry's stored form cell by cell: a column of texts (the
+   customer ids) as one join against the stored join (``Fingerprint``: ~7 bytes a cell
+   instead of a copy), anything else as ``list == list`` against a stored copy (one C-level
+   comparison per cell, no hashing). xlwings builds new cell objects on every call, so
+   nothing can be remembered per object: every call looks at every cell, which is what a
+   cached call costs (~1.5-2.5 ms per 100,000 cells on the 2-core test machine);
 3. equality treats 1, 1.0 and TRUE alike, but the core does not (a boolean is not an amount):
    cells equal to 0 or 1 are also compared by type (their positions are found when storing).
 
 A changed cell therefore always misses. Memory: at most ``maxsize`` entries and at most
-``max_bytes`` by estimate (the stored ranges at ``CELL_BYTES`` per cell plus the result's
-pandas memory); the least recently used entries go first.
+``max_bytes`` by estimate (a fingerprint by its length, other stored ranges at ``CELL_BYTES``
+per cell, plus the result's pandas memory); the least recently used entries go first.
 """
 
 from __future__ import annotations
@@ -69,37 +72,51 @@ def _hashable(value: Any) -> Hashable:
 
 
 class Inputs(NamedTuple):
-    """A stored copy of the range arguments of one entry, and where they hold 0 or 1."""
+    """A stored form of the range arguments of one entry: per argument an exact fingerprint
+    (``_fingerprint``) or a copy, and where a copied range holds 0 or 1."""
 
     values: tuple[Any, ...]
     zero_one: tuple[tuple[itemgetter, tuple[type, ...]] | None, ...]
     cells: int
+    stored_bytes: int
 
     @classmethod
     def of(cls, arguments: tuple[Any, ...]) -> Inputs:
-        values, zero_one, cells = [], [], 0
+        values, zero_one, cells, stored = [], [], 0, 0
         for argument in arguments:
             if isinstance(argument, np.ndarray):
                 values.append(argument.copy())
                 zero_one.append(None)
                 cells += argument.size
+                stored += argument.nbytes
             elif isinstance(argument, (list, tuple)):
                 flat = _flat(argument)
+                cells += len(flat)
+                fingerprint = _fingerprint(argument)
+                if fingerprint is not None:
+                    values.append(fingerprint)
+                    zero_one.append(None)
+                    stored += len(fingerprint.data) + 64
+                    continue
                 values.append(type(argument)(list(row) if isinstance(row, list) else row
                                              for row in argument))
                 zero_one.append(_zero_one(flat))
-                cells += len(flat)
+                stored += len(flat) * CELL_BYTES
             else:
                 values.append(argument)
                 zero_one.append(None)
-        return cls(tuple(values), tuple(zero_one), cells)
+        return cls(tuple(values), tuple(zero_one), cells, stored)
 
     def matches(self, arguments: tuple[Any, ...]) -> bool:
         """True when every argument equals the stored one cell by cell, with the same type
-        where a cell is 0 or 1."""
+        where a cell is 0 or 1 (a fingerprint compares types of every cell)."""
         if len(arguments) != len(self.values):
             return False
         for stored, given, zero_one in zip(self.values, arguments, self.zero_one):
+            if isinstance(stored, Fingerprint):
+                if not stored.matches(given):
+                    return False
+                continue
             if isinstance(stored, np.ndarray):
                 if not (isinstance(given, np.ndarray) and given.dtype == stored.dtype
                         and given.shape == stored.shape and np.array_equal(given, stored)):
@@ -114,7 +131,45 @@ class Inputs(NamedTuple):
         return True
 
     def bytes(self) -> int:
-        return self.cells * CELL_BYTES
+        return self.stored_bytes
+
+
+SEPARATOR = "\x1f"  # between texts of a fingerprint; a range holding it is copied instead
+
+
+class Fingerprint(NamedTuple):
+    """An exact, compact form of a flat list of text cells (a column of customer ids): every
+    cell a str, joined with ``SEPARATOR``, which was checked to occur in no cell, so equal
+    joins of equally long lists mean equal cells. Comparing is one join and one memcmp
+    instead of a rich comparison per cell, and it stores ~7 bytes a cell instead of a copy of
+    the list (~60). Numbers have none: ``marshal`` would keep types exact but compares
+    slower than ``list == list`` with the 0/1 type check (measured: 2.9 against 1.4 ms for
+    100,000 floats)."""
+
+    kind: str  # "text"
+    length: int
+    data: str
+
+    def matches(self, given: Any) -> bool:
+        if type(given) is not list or len(given) != self.length:
+            return False
+        try:
+            return SEPARATOR.join(given) == self.data
+        except TypeError:  # a cell that is not text: not equal
+            return False
+
+
+def _fingerprint(argument: Any) -> Fingerprint | None:
+    """The fingerprint of a flat list of text cells (xlwings' squeezed column or row), or None
+    (rows of cells, numbers, dates, blanks, text holding ``SEPARATOR``: copied)."""
+    if type(argument) is not list or not argument:
+        return None
+    if set(map(type, argument)) != {str}:
+        return None
+    joined = SEPARATOR.join(argument)
+    if joined.count(SEPARATOR) != len(argument) - 1:
+        return None
+    return Fingerprint("text", len(argument), joined)
 
 
 def _flat(argument: list | tuple) -> list | tuple:
