@@ -11,7 +11,6 @@ from typing import Iterable
 from ..core import columns as col
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
 from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
-from ..core.rfm import RFM_CLASSES, RFM_SEGMENT_NAMES_ZH
 from ..core.summary import BLANK, TOTAL
 from ..settings import ALL_TIERS
 
@@ -100,7 +99,6 @@ COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
     "share_of_wallet": ("Share of wallet", "钱包份额", "percent"),
     "monetary": ("Monetary", "消费金额", "currency"),
     "rfm_class": ("RFM class", "RFM 八类客户", "text"),
-    "rfm_class_en": ("RFM class", "RFM 八类客户", "text"),
     "release_to_pool": ("Release to pool", "释放到公海", "text"),
     "rank": ("Rank", "排名", "integer"),
     "measure": ("Measure", "指标", "currency"),
@@ -139,21 +137,26 @@ TIERS_COLUMNS = (
     "p_alive", "single_purchase", "expected_purchases_short", "expected_purchases_long", "predicted_clv",
 )
 
-# Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
-# names are used where it has them (one source of truth per translation).
+# Categorical keys the core emits (core.columns) -> 中文. English shows the key itself.
 # Score tiers: 潜力客户 (Potential), never 潜在客户, which is the Prospect lifecycle stage.
 SCORE_TIER_NAMES_ZH = dict(zip(col.SCORE_TIERS, ("重要客户", "普通客户", "潜力客户")))
 LIFECYCLE_NAMES_ZH = dict(zip(col.LIFECYCLE_STAGES, (
     "潜在客户", "新客户", "单次购买", "持续购买", "忠诚客户", "流失预警", "已流失")))
-# The 8 RFM classes: the core keys them by their 中文 name; English names for every class,
-# so a class nobody falls into still has its name on the Summary sheet.
-RFM_CLASS_NAMES_EN = {zh: en for zh, en in RFM_CLASSES.values()}
+# The 11 RFM segments and "Others" (core.rfm.RFM_SEGMENT_RULES).
+RFM_SEGMENT_NAMES_ZH = dict(zip(col.RFM_SEGMENTS, (
+    "冠军客户", "忠实客户", "潜在忠实客户", "新近客户", "有潜力的新客户", "需要关注的客户",
+    "即将沉睡的客户", "有流失风险的客户", "不能失去的客户", "休眠客户", "已流失客户", "其他")))
+# The RFM 8 classes (RFM八类客户, high / low R, F, M against the mean; core.rfm.RFM_CLASSES).
+RFM_CLASS_NAMES_ZH = dict(zip(col.RFM_CLASSES, (
+    "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
+    "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户")))
 TIER_WORDS_ZH = {ALL_TIERS: "全部", TOTAL: "合计"}
 MATRIX_LABELS_ZH = {NO_TIER_LABEL: "(无分级)", NEW_LABEL: "(新增)", GONE_LABEL: "(已移除)"}
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "score_tier": dict(SCORE_TIER_NAMES_ZH),
     "lifecycle": dict(LIFECYCLE_NAMES_ZH),
     "rfm_segment": dict(RFM_SEGMENT_NAMES_ZH),
+    "rfm_class": dict(RFM_CLASS_NAMES_ZH),
     "flags": {col.FLAG_PROMOTE: "提升", col.FLAG_REVIEW: "复核", col.FLAG_RELEASE: "释放到公海"},
     "status": {STATUS_OK: "正常", STATUS_OVER: "超出", STATUS_NO_LIMIT: "无上限"},
     "tier": TIER_WORDS_ZH,

@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.abc import abc_curve, customers_to_reach
 from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
 from ..settings import ALL_TIERS
 from . import labels
-from .charts import Axis, Chart, Series, cache, curve_points
+from .charts import Axis, Chart, Series, cache
 from .labels import (
     NOTE_FRAME_HEADERS,
     column_format,
@@ -357,34 +358,6 @@ def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = 30) -> pd.DataFr
     return shown
 
 
-def customers_to_reach(pareto: pd.DataFrame, cut: float) -> int:
-    """How many customers, in rank order, it takes for the cumulative share to reach ``cut``
-    (the customer that crosses it included; 1e-9 allows for float rounding)."""
-    cum = pareto["cum_share"].to_numpy(dtype="float64")
-    cum = cum[np.isfinite(cum)]
-    if not len(cum):
-        return 0
-    return min(int(np.searchsorted(cum, cut - 1e-9, side="left")) + 1, len(cum))
-
-
-def abc_curve_table(pareto: pd.DataFrame, limit: int = 300) -> pd.DataFrame:
-    """The ABC curve's points: ``customer_share`` (k / n over the n customers with a positive
-    measure), ``cum_share`` (their cumulative share of the positive total) and ``abc_tier`` of
-    customer k, from (0, 0) to (1, 1). Large populations are thinned to about ``limit`` points
-    (``charts.curve_points``) keeping the last A and the last B customer exactly."""
-    frame = pareto.sort_values("rank", kind="stable") if "rank" in pareto else pareto
-    cum = frame["cum_share"].to_numpy(dtype="float64")
-    positive = np.isfinite(cum)
-    cum, tiers = cum[positive], frame["abc_tier"].to_numpy(dtype=object)[positive]
-    n = len(cum)
-    last = {t: int(np.flatnonzero(tiers == t)[-1]) + 1 for t in ("A", "B") if (tiers == t).any()}
-    keep = curve_points(n, keep=tuple(last.values()), limit=limit)
-    x = keep / n if n else np.zeros(len(keep))
-    y = np.concatenate(([0.0], cum))[keep]
-    tier = np.concatenate(([tiers[0] if n else None], tiers))[keep]
-    return pd.DataFrame({"customer_share": x, "cum_share": y, "abc_tier": tier.astype(object)})
-
-
 def pixel_width(widths: tuple[float, ...], column: int) -> int:
     """Screen width in pixels of 1-based ``column`` at 100% zoom (Calibri 11: 7 px a
     character plus 5 of padding); columns past ``widths`` have the default 8.43."""
@@ -515,7 +488,7 @@ def pareto_sheet(result: Any, language: str) -> Sheet:
         headers={"measure": measure_label, "reference": phrase("reference", language, cut=a_cut)},
         table=TABLE_NAMES["pareto"],
     )
-    curve = abc_curve_table(result.pareto)
+    curve = abc_curve(result.pareto)
     curve["cut_off"] = np.nan  # the marked points (filled below, where the chart needs them)
     tiers = curve["abc_tier"].to_numpy(dtype=object)
     for tier in ("A", "B"):
@@ -553,11 +526,7 @@ def summary_sheet(result: Any, language: str) -> Sheet:
         _table(result.rfm_segments, language, title=phrase("rfm_segments", language),
                table=TABLE_NAMES["rfm_segments"]),
     ]
-    classes = result.rfm_classes
-    if "rfm_class_en" in classes:  # one name column: the English one or the 中文 key
-        classes = classes.assign(rfm_class_en=classes["rfm_class"].map(labels.RFM_CLASS_NAMES_EN))
-        classes = classes.drop(columns="rfm_class" if language == "en" else "rfm_class_en")
-    blocks.append(_table(classes, language, title=phrase("rfm_classes", language),
+    blocks.append(_table(result.rfm_classes, language, title=phrase("rfm_classes", language),
                          table=TABLE_NAMES["rfm_classes"]))
     blocks.append(_table(result.lifecycle_counts, language,
                          title=phrase("lifecycle_counts", language),
