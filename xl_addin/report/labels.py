@@ -61,6 +61,9 @@ BAR_COLOUR = "4472C4"
 LIMIT_COLOUR = "A5A5A5"
 NEUTRAL_COLOUR = "A5A5A5"
 OVER_COLOUR = "C00000"
+# The 3-colour scale of the cohort triangle (a conditional format, Excel's own red-yellow-green):
+# lowest value, 50th percentile, highest value.
+COLOUR_SCALE: tuple[str, str, str] = ("F8696B", "FFEB84", "63BE7B")
 # Axis number formats: whole money amounts and whole percentages (no decimals on an axis).
 AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "count": "#,##0", "share": "0%"}
 

@@ -85,6 +85,9 @@ class Block:
     title: str | None = None
     tier_column: int | None = None  # 0-based column whose A/B/C/D cells get the tier colour
     table: str | None = None  # Excel Table name (TABLE_NAMES); None = a plain range
+    # 0-based (first, last) columns whose value cells get the 3-colour scale of
+    # labels.COLOUR_SCALE (a conditional format: low red, middle yellow, high green)
+    colour_scale: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if len(self.header) != self.values.shape[1] or len(self.formats) != len(self.header):
@@ -128,6 +131,15 @@ class Block:
     @property
     def last_column(self) -> int:
         return self.origin[1] + len(self.header) - 1
+
+    @property
+    def colour_scale_range(self) -> str | None:
+        """A1 range ("D24:H35") of the cells with the colour scale; None without one or
+        without values."""
+        if self.colour_scale is None or not len(self.values):
+            return None
+        first, last = (self.first_column + c for c in self.colour_scale)
+        return f"{column_letter(first)}{self.first_row}:{column_letter(last)}{self.last_row}"
 
 
 @dataclass(frozen=True)
@@ -294,8 +306,7 @@ def _stack(blocks: list[Block], start_row: int = 1, column: int = 1, gap: int = 
     """Place blocks one under another with ``gap`` empty rows between them."""
     placed, row = [], start_row
     for block in blocks:
-        moved = Block(block.header, block.values, block.formats, (row, column), block.title,
-                      block.tier_column, block.table)
+        moved = replace(block, origin=(row, column))
         placed.append(moved)
         row = moved.table_last_row + 1 + gap
     return placed
@@ -887,8 +898,14 @@ def retention_sheet(result: Any, language: str) -> Sheet:
             frame = _triangle(cohorts, value)
             steps = [c for c in frame.columns if c not in ("cohort", "customers")]
             # at most core.retention.MAX_COHORT_PERIODS columns of periods: always fits a sheet
-            blocks.append(_table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
-                                 headers={k: k for k in steps}, table=TABLE_NAMES[key]))
+            block = _table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
+                           headers={k: k for k in steps}, table=TABLE_NAMES[key])
+            if key == "cohort_share" and len(steps) > 1:
+                # shares from period 1 on (period 0 is 100% by definition and would only
+                # stretch the scale): the colours compare cohorts and periods at a glance
+                columns = list(frame.columns)
+                block = replace(block, colour_scale=(columns.index(steps[1]), columns.index(steps[-1])))
+            blocks.append(block)
     if not with_chart:
         return _sheet("retention", language, _stack(blocks))
     # the chart at the top left, the tables below it (the chart prints on page 1)
