@@ -259,7 +259,8 @@ def sheet_first_pages(xlsx: Path, folder: Path, keys: list[tuple[str, str]], dpi
     return pages
 
 
-def table_area_page(xlsx: Path, folder: Path, sheet_name: str, table: str, dpi: int) -> Path | None:
+def table_area_page(xlsx: Path, folder: Path, sheet_name: str, table: str, dpi: int,
+                    fmt: str = "png") -> Path | None:
     """The printed area of Excel Table ``table`` on sheet ``sheet_name`` (and its title row
     above), alone: a copy with every other sheet hidden and the print area set to it."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -293,7 +294,7 @@ def table_area_page(xlsx: Path, folder: Path, sheet_name: str, table: str, dpi: 
                 view.set("activeTab", str(index))
                 view.set("firstSheet", str(index))
         _write_copy(archive, book, copy)
-    images = rasterise(to_pdf(copy, folder), folder / "page", dpi=dpi, pages=(1, 1))
+    images = rasterise(to_pdf(copy, folder), folder / "page", dpi=dpi, fmt=fmt, pages=(1, 1))
     return images[0] if images else None
 
 
