@@ -75,6 +75,21 @@ def test_translate_value(key, value, expected):
     assert labels.translate_value(key, value, "en") == value
 
 
+@pytest.mark.parametrize("language, quiet, likely", [
+    ("en", "quiet longer than release_days", "quiet but likely active - keep"),
+    ("zh", "超过释放天数未购买", "沉默但很可能仍活跃 — 保留"),
+])
+def test_release_reasons_are_keys_in_the_core_and_words_on_the_sheet(language, quiet, likely):
+    import pandas as pd
+
+    from xl_addin.report.layout import _table
+
+    releases = pd.DataFrame({"customer_id": ["a", "b"], "decision_reason": ["quiet", "likely_active"]})
+    block = _table(releases, language)
+    assert list(block.values.iloc[:, 1]) == [quiet, likely]
+    assert labels.translate_value("decision_reason", "likely_active", language) == likely
+
+
 def test_every_core_key_has_its_chinese_name_here():
     from xl_addin.core.columns import RFM_CLASSES, RFM_SEGMENTS
 

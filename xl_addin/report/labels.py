@@ -10,7 +10,7 @@ from typing import Iterable
 
 from ..core import columns as col
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
-from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
+from ..core.holding import REASON_LIKELY_ACTIVE, REASON_QUIET, STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
 from ..core.summary import BLANK, TOTAL
 from ..settings import ALL_TIERS
 
@@ -254,10 +254,15 @@ COLUMN_LABELS.update({
 VALUE_LABELS_ZH.update({
     "single_purchase": {"Yes": "是"},
     "decision": {"keep": "保留", "release": "释放"},
-    "decision_reason": {"quiet longer than release_days": "超过释放天数未购买",
-                        "quiet but likely active - keep": "沉默但很可能仍活跃 — 保留"},
+    "decision_reason": {REASON_QUIET: "超过释放天数未购买",
+                        REASON_LIKELY_ACTIVE: "沉默但很可能仍活跃 — 保留"},
     "model": {"BG/NBD": "BG/NBD（购买与流失）", "Gamma-Gamma": "Gamma-Gamma（单次价值）", "both": "两者"},
 })
+# Keys the core emits that are not words themselves -> English (中文 in VALUE_LABELS_ZH).
+VALUE_LABELS_EN: dict[str, dict[str, str]] = {
+    "decision_reason": {REASON_QUIET: "quiet longer than release_days",
+                        REASON_LIKELY_ACTIVE: "quiet but likely active - keep"},
+}
 PHRASES.update({
     "expected_purchases": ("Expected purchases (next {days} days)", "预期购买次数（未来 {days} 天）"),
     "predicted_clv": ("CLV (predicted, {months} months)", "客户终身价值（模型预测，{months} 个月）"),
@@ -419,10 +424,11 @@ def column_format(column: str) -> str:
 
 def translate_value(column: str, value: object, language: str) -> object:
     """A categorical key as shown in ``language``. Flags ("promote; release to pool") are
-    translated piece by piece; anything without a translation is returned unchanged."""
-    if language == "en" or not isinstance(value, str):
+    translated piece by piece; anything without a translation is returned unchanged (in
+    English most keys are their own words: VALUE_LABELS_EN lists the others)."""
+    if not isinstance(value, str):
         return value
-    table = VALUE_LABELS_ZH.get(column)
+    table = (VALUE_LABELS_EN if language == "en" else VALUE_LABELS_ZH).get(column)
     if not table:
         return value
     if column == "flags":

@@ -295,7 +295,7 @@ def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,
 
 
 def _translated(series: pd.Series, column: str, language: str) -> pd.Series:
-    if language == "en" or column not in labels.VALUE_LABELS_ZH:
+    if column not in (labels.VALUE_LABELS_EN if language == "en" else labels.VALUE_LABELS_ZH):
         return series
     uniques = series.dropna().unique()
     mapping = {u: translate_value(column, u, language) for u in uniques}
