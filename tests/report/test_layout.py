@@ -232,3 +232,11 @@ def test_block_checks_its_shape():
 def test_cell_helpers():
     assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
     assert cell_range("It's", 2, 3, 52, 3) == "'It''s'!$C$2:$C$52"
+
+
+def test_data_quality_reasons_are_in_chinese_on_the_chinese_sheet():
+    result = make_result(30)  # a text amount and a blank date among the sale lines
+    reasons = {lang: list(build_report(result, lang).sheet("data_quality").blocks[0].values.iloc[:, 4])
+               for lang in ("en", "zh")}
+    assert sorted(reasons["en"]) == ["amount is not a number", "blank date"]
+    assert sorted(reasons["zh"]) == sorted(["金额不是数字", "日期为空"])

@@ -77,6 +77,7 @@ PREDICTION_TAKEN = ("p_alive", "expected_purchases_short", "expected_purchases_l
 MODEL_CUSTOMER_COLUMNS = (*PREDICTION_TAKEN, "single_purchase")
 WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
 REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
+REASON_BLANK_MASTER_ID = "blank customer id in the customer master"
 
 
 def tier_customers(
@@ -274,7 +275,7 @@ def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd
             "row": _master_rows(master),
             "column": CUSTOMER_ID,
             "value": master[CUSTOMER_ID].astype(object).where(master[CUSTOMER_ID].notna(), "").astype(str).to_numpy(),
-            "reason": np.where(blank, "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
+            "reason": np.where(blank, REASON_BLANK_MASTER_ID, REASON_DUPLICATE_MASTER),
         }
     ).loc[blank | duplicate]
     quality["row"] = quality["row"].astype("Int64")

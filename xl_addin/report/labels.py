@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..core import columns as col
+from ..core import clean, pipeline
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
 from ..core.holding import REASON_LIKELY_ACTIVE, REASON_QUIET, STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
 from ..core.summary import BLANK, TOTAL
@@ -258,6 +259,20 @@ VALUE_LABELS_ZH.update({
                         REASON_LIKELY_ACTIVE: "沉默但很可能仍活跃 — 保留"},
     "model": {"BG/NBD": "BG/NBD（购买与流失）", "Gamma-Gamma": "Gamma-Gamma（单次价值）", "both": "两者"},
 })
+# Why a row was left out (the Data quality sheet's reason column): the core's reasons -> 中文.
+VALUE_LABELS_ZH["reason"] = {
+    clean.REASON_BLANK_ID: "客户编号为空",
+    clean.REASON_BLANK_DATE: "日期为空",
+    clean.REASON_BAD_DATE: "无法识别的日期",
+    clean.REASON_BLANK_AMOUNT: "金额为空",
+    clean.REASON_BAD_AMOUNT: "金额不是数字",
+    clean.REASON_BAD_COST: "成本不是数字",
+    clean.REASON_BOOLEAN_ID: "TRUE/FALSE 不是客户编号",
+    clean.REASON_AFTER_AS_OF: "日期晚于分析日期（as_of）",
+    clean.REASON_FUTURE: "日期在未来",
+    pipeline.REASON_DUPLICATE_MASTER: "客户主数据中客户编号重复（保留第一行）",
+    pipeline.REASON_BLANK_MASTER_ID: "客户主数据中客户编号为空",
+}
 # Keys the core emits that are not words themselves -> English (中文 in VALUE_LABELS_ZH).
 VALUE_LABELS_EN: dict[str, dict[str, str]] = {
     "decision_reason": {REASON_QUIET: "quiet longer than release_days",
