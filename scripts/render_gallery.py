@@ -4,9 +4,12 @@
     python3 scripts/dev.py run python scripts/render_gallery.py --customers 50000 --rows 200000 \\
         --out /tmp/gallery-50k
 
+    python3 scripts/dev.py run python scripts/render_gallery.py --only retention   # just those
+
 For each language (en, zh) it writes ``{lang}-sheet-{key}.png`` (the first printed page of each
-generated sheet, as a manager would print it) and ``{lang}-chart-{n}-{name}.png`` (each chart
-alone). Needs ``soffice`` and a PDF rasteriser (``pdftoppm`` from poppler-utils, or
+generated sheet, as a manager would print it; for Retention the cohort triangle with its colour
+scale, which prints after the chart) and ``{lang}-chart-{n}-{name}.png`` (each chart alone).
+``--only`` writes just the images whose names contain one of its words and keeps the others. Needs ``soffice`` and a PDF rasteriser (``pdftoppm`` from poppler-utils, or
 Ghostscript's ``gs``); ImageMagick's ``convert`` (optional) shrinks the PNGs to a palette.
 
 The chart images come from a copy of the workbook in which every sheet without a chart is
@@ -256,6 +259,54 @@ def sheet_first_pages(xlsx: Path, folder: Path, keys: list[tuple[str, str]], dpi
     return pages
 
 
+def table_area_page(xlsx: Path, folder: Path, sheet_name: str, table: str, dpi: int,
+                    fmt: str = "png") -> Path | None:
+    """The printed area of Excel Table ``table`` on sheet ``sheet_name`` (and its title row
+    above), alone: a copy with every other sheet hidden and the print area set to it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / "area.xlsx"
+    with zipfile.ZipFile(xlsx) as archive:
+        ref = _table_ref(archive, table)
+        if ref is None:
+            return None
+        (column, row), (last_column, last_row) = (re.fullmatch(r"([A-Z]+)(\d+)", corner).groups()
+                                                  for corner in ref.split(":"))
+        area = f"${column}${max(int(row) - 1, 1)}:${last_column}${last_row}"  # the title row too
+        book = etree.fromstring(archive.read("xl/workbook.xml"))
+        sheets = list(book.iter(f"{{{MAIN}}}sheet"))
+        names = book.find(f"{{{MAIN}}}definedNames")
+        if names is None:
+            names = etree.Element(f"{{{MAIN}}}definedNames")
+            book.find(f"{{{MAIN}}}sheets").addnext(names)
+        for item in list(names):
+            if item.get("name") in ("_xlnm.Print_Area", "_xlnm.Print_Titles"):
+                names.remove(item)
+        for index, sheet in enumerate(sheets):
+            if sheet.get("name") != sheet_name:
+                sheet.set("state", "hidden")
+                continue
+            quoted = "'" + sheet_name.replace("'", "''") + "'"
+            item = etree.SubElement(names, f"{{{MAIN}}}definedName", name="_xlnm.Print_Area",
+                                    localSheetId=str(index))
+            item.text = f"{quoted}!{area}"
+            view = book.find(f"{{{MAIN}}}bookViews/{{{MAIN}}}workbookView")
+            if view is not None:
+                view.set("activeTab", str(index))
+                view.set("firstSheet", str(index))
+        _write_copy(archive, book, copy)
+    images = rasterise(to_pdf(copy, folder), folder / "page", dpi=dpi, fmt=fmt, pages=(1, 1))
+    return images[0] if images else None
+
+
+def _table_ref(archive: zipfile.ZipFile, name: str) -> str | None:
+    for part in archive.namelist():
+        if re.match(r"xl/tables/table\d+\.xml$", part):
+            root = etree.fromstring(archive.read(part))
+            if (root.get("name") or "").casefold() == name.casefold():
+                return root.get("ref")
+    return None
+
+
 def _only_sheet(xlsx: Path, dest: Path, keep: str) -> None:
     with zipfile.ZipFile(xlsx) as archive:
         book = etree.fromstring(archive.read("xl/workbook.xml"))
@@ -291,9 +342,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--languages", default="en,zh")
     parser.add_argument("--dpi", type=int, default=60)
+    parser.add_argument("--only", default="", help="comma-separated words: write only the images "
+                        "whose names contain one of them (e.g. retention), keep the others")
     args = parser.parse_args(argv)
+    only = [word for word in args.only.split(",") if word]
+
+    def wanted(target: Path) -> bool:
+        return not only or any(word in target.name for word in only)
 
     from xl_addin.report import labels
+    from xl_addin.report.layout import TABLE_NAMES
     from xl_addin.workbook.demo import write_demo_workbook
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -303,20 +361,27 @@ def main(argv: list[str] | None = None) -> int:
             xlsx, _ = write_demo_workbook(work / f"demo-{language}.xlsx", customers=args.customers,
                                           rows=args.rows, language=language)
             for old in args.out.glob(f"{language}-*.png"):
-                old.unlink()
+                if wanted(old):
+                    old.unlink()
+            images = []
             charts = render_charts(xlsx, work / "charts", dpi=args.dpi + 20)
             for index, (frame, image) in enumerate(charts, start=1):
-                target = args.out / f"{language}-chart-{index}-{_slug(frame.name)}.png"
-                shutil.move(str(image), target)
-                _shrink(target)
-                print(target)
+                images.append((image, args.out / f"{language}-chart-{index}-{_slug(frame.name)}.png"))
             keys = [(key, labels.sheet_name(key, language)) for key in
-                    ("dashboard", "pareto", "summary", "coverage")]
+                    ("dashboard", "pareto", "summary", "coverage")
+                    if wanted(Path(f"{language}-sheet-{key}.png"))]
             for key, image in sheet_first_pages(xlsx, work / "sheets", keys, args.dpi + 30).items():
-                target = args.out / f"{language}-sheet-{key}.png"
-                shutil.move(str(image), target)
-                _shrink(target)
-                print(target)
+                images.append((image, args.out / f"{language}-sheet-{key}.png"))
+            if wanted(Path(f"{language}-sheet-retention.png")):
+                image = table_area_page(xlsx, work / "retention", labels.sheet_name("retention", language),
+                                        TABLE_NAMES["cohort_share"], args.dpi + 30)
+                if image is not None:
+                    images.append((image, args.out / f"{language}-sheet-retention.png"))
+            for image, target in images:
+                if wanted(target):
+                    shutil.move(str(image), target)
+                    _shrink(target)
+                    print(target)
     return 0
 
 

@@ -43,6 +43,27 @@ def test_every_chart_of_the_demo_workbook_renders_not_blank(language, tmp_path):
         assert distinct > 1 and saturated > 0.002, (frame, distinct, saturated)
 
 
+@pytest.mark.soffice
+def test_the_cohort_triangle_renders_with_its_colour_scale(tmp_path):
+    """LibreOffice applies the conditional format: the printed triangle holds the scale's red
+    (lowest share) and green (highest) fills, which no other cell of that area has."""
+    if not (shutil.which("pdftoppm") or shutil.which("gs")):
+        pytest.fail("no PDF rasteriser: .ci/run installs poppler-utils")
+    import numpy as np
+
+    from xl_addin.report.layout import TABLE_NAMES
+
+    render = _renderer()
+    xlsx, _ = write_demo_workbook(tmp_path / "demo.xlsx", customers=300, rows=6000)
+    image = render.table_area_page(xlsx, tmp_path / "area", "Retention", TABLE_NAMES["cohort_share"],
+                                   dpi=60, fmt="ppm")
+    pixels = render.read_ppm(image).reshape(-1, 3).astype(int)
+    r, g, b = pixels[:, 0], pixels[:, 1], pixels[:, 2]
+    red = ((r > 220) & (g < 140) & (b < 140)).sum()  # F8696B
+    green = ((g > 160) & (r < 140) & (b < 160)).sum()  # 63BE7B
+    assert red > 50 and green > 50, (red, green)
+
+
 def test_plot_colours_tells_a_blank_page_from_a_drawn_one():
     import numpy as np
 

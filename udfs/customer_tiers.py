@@ -32,6 +32,7 @@ from xl_addin.core.sob import customer_totals, sob
 from xl_addin.errors import CustomerTiersError, InputError, SettingsError
 from xl_addin.excel import convert
 from xl_addin.excel.cache import PopulationCache
+from xl_addin.report.labels import translate_value
 from xl_addin.report.layout import tiers_sheet
 from xl_addin.settings import DEFAULT_SETTINGS, OPTIONAL_SHARES, Settings
 
@@ -42,8 +43,10 @@ POPULATIONS = PopulationCache(maxsize=8)
 RFM_PARTS = {
     "code": "rfm_code", "r": "r_score", "f": "f_score", "m": "m_score",
     "segment": "rfm_segment", "segment_zh": "rfm_segment_zh",
-    "class": "rfm_class", "class_en": "rfm_class_en",
+    "class": "rfm_class_zh", "class_en": "rfm_class",
 }
+# Columns the UDFs show in 中文: the core's key column translated at this edge (report.labels).
+CHINESE_COLUMNS = {"rfm_segment_zh": "rfm_segment", "rfm_class_zh": "rfm_class"}
 CLV_KINDS = {"projected": "clv_proj", "historical": "clv_hist"}
 
 # Argument docs shared by several functions (Excel shows them in the function wizard).
@@ -191,12 +194,12 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
     def compute() -> TierPopulation:
         # imported on first use: the pipeline loads every metric module, =SOB needs none of them
         from xl_addin.core.pipeline import tier_customers
-        from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
 
         raw = convert.transactions(customers, amounts, dates=dates, costs=costs, orders=orders)
         result = tier_customers(raw, settings, as_of=convert.analysis_date(as_of))
         by_id = result.customers.set_index(col.CUSTOMER_ID)
-        by_id["rfm_segment_zh"] = by_id["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH)
+        for chinese, key in CHINESE_COLUMNS.items():
+            by_id[chinese] = by_id[key].map(lambda v, key=key: translate_value(key, v, "zh"))
         by_id.attrs["rejected"] = convert.rejected_customers(raw, result.data_quality)
         return TierPopulation(result, by_id)
 
@@ -205,8 +208,8 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
 
 
 def customer_column(population: TierPopulation, column: str) -> pd.Series:
-    """One column of the customer table indexed by customer id; ``rfm_segment_zh`` is the
-    中文 segment name."""
+    """One column of the customer table indexed by customer id; ``rfm_segment_zh`` and
+    ``rfm_class_zh`` are the 中文 names of the segment and class keys."""
     return population.by_id[column]
 
 

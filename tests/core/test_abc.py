@@ -1,8 +1,21 @@
+import numpy as np
 import pandas as pd
 import pytest
 
 from xl_addin import Settings
-from xl_addin.core.abc import abc_flags, abc_measure, abc_tiers, count_cutoff, pareto_table
+from hypothesis import given, settings as hyp_settings
+from hypothesis import strategies as st
+
+from xl_addin.core.abc import (
+    abc_curve,
+    abc_flags,
+    abc_measure,
+    abc_tiers,
+    count_cutoff,
+    curve_points,
+    customers_to_reach,
+    pareto_table,
+)
 
 # The 7-item example, listed out of order and with ids that do not sort like values.
 SEVEN = pd.Series(
@@ -95,3 +108,69 @@ def test_pareto_table_columns_and_names():
     assert list(table.columns) == ["rank", "customer_id", "customer_name", "measure", "share", "cum_share", "abc_tier"]
     assert table["customer_name"].iloc[0] == "Acme"
     assert pd.isna(table["customer_name"].iloc[1])
+
+
+# --- customers to reach a cut, and the ABC curve ----------------------------------------------
+
+def test_customers_to_reach_a_cut_is_the_a_count_on_the_seven_items():
+    # cum shares 0.27, 0.51, 0.69, 0.85, ...: the 4th customer crosses 0.80; A = c1..c4
+    table = abc_tiers(SEVEN)
+    assert customers_to_reach(table, 0.8) == 4 == (table["abc_tier"] == "A").sum()
+    assert customers_to_reach(table, 0.27) == 1  # reached exactly by the first
+    assert customers_to_reach(table, 0.95) == 6  # 0.91 -> 0.96 crosses it
+    assert customers_to_reach(table, 1.0) == 7
+
+
+def test_customers_to_reach_counts_the_customer_that_reaches_the_cut_exactly():
+    # 50, 30, 15, 5 of 100 and a loss: 0.5, then 0.8 reaches 0.8 exactly -> 2 (and 2 are A)
+    table = abc_tiers(pd.Series([50.0, 30.0, 15.0, 5.0, -2.0], index=list("abcde")))
+    assert customers_to_reach(table, 0.8) == 2 == (table["abc_tier"] == "A").sum()
+    assert customers_to_reach(table, 0.81) == 3
+    assert customers_to_reach(table, 0.3) == 1
+    assert customers_to_reach(abc_tiers(pd.Series([-1.0, 0.0], index=["x", "y"])), 0.8) == 0  # nobody positive
+
+
+def test_customers_to_reach_does_not_depend_on_row_order():
+    table = abc_tiers(SEVEN)
+    assert customers_to_reach(table.iloc[::-1], 0.8) == 4
+
+
+@hyp_settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-50, 1000), min_size=1, max_size=40),
+       st.sampled_from([0.5, 0.6, 0.7, 0.8, 0.9]))
+def test_customers_to_reach_a_cut_equals_the_a_count_under_the_value_method(amounts, a_cut):
+    measure = pd.Series([float(a) for a in amounts], index=[f"c{i:02d}" for i in range(len(amounts))])
+    table = abc_tiers(measure, Settings(a_cut=a_cut, b_cut=0.95))
+    assert customers_to_reach(table, a_cut) == (table["abc_tier"] == "A").sum()
+
+
+def test_abc_curve_hand_computed():
+    # 50, 30, 15, 5 of 100 (a loss is off the curve): A, A, B, C
+    curve = abc_curve(abc_tiers(pd.Series([50.0, 30.0, 15.0, 5.0, -2.0], index=list("abcde"))))
+    assert list(curve.columns) == ["customer_share", "cum_share", "abc_tier"]
+    assert list(curve["customer_share"]) == [0.0, 0.25, 0.5, 0.75, 1.0]  # of the 4 positive
+    assert list(curve["cum_share"]) == [0.0, 0.5, 0.8, 0.95, 1.0]
+    assert list(curve["abc_tier"]) == ["A", "A", "A", "B", "C"]
+
+
+def test_curve_points_keep_the_ends_and_the_cut_offs():
+    assert list(curve_points(5)) == [0, 1, 2, 3, 4, 5]
+    points = curve_points(50_000, keep=(10_001, 23_457), limit=300)
+    assert 290 <= len(points) <= 310
+    assert {0, 10_001, 23_457, 50_000} <= set(points.tolist())
+    assert np.all(np.diff(points) > 0)
+
+
+def test_abc_curve_thinned_keeps_the_exact_cut_off_points():
+    n = 5000
+    measure = pd.Series(np.random.default_rng(3).pareto(1.1, n) + 0.01, index=[f"c{i:05d}" for i in range(n)])
+    table = abc_tiers(measure)
+    cum = table["cum_share"].to_numpy()
+    curve = abc_curve(table, limit=300)
+    assert len(curve) <= 305
+    for tier in ("A", "B"):
+        k = int((table["abc_tier"] == tier).to_numpy().nonzero()[0][-1]) + 1
+        row = curve[np.isclose(curve["customer_share"], k / n)]
+        assert row["cum_share"].iloc[0] == cum[k - 1]  # the exact point of the last A / B
+        assert row["abc_tier"].iloc[0] == tier
+    assert k == customers_to_reach(table, 0.95)  # the last B reaches b_cut

@@ -29,10 +29,10 @@ def test_quiet_but_likely_active_is_kept_and_the_list_is_ordered_by_value():
     # "recent" is not quiet; the rest by predicted CLV, blank last
     assert table["customer_id"].tolist() == ["seasonal", "gone", "cheap", "single"]
     decisions = dict(zip(table["customer_id"], zip(table["decision"], table["decision_reason"])))
-    assert decisions["seasonal"] == ("keep", "quiet but likely active - keep")
-    assert decisions["gone"] == ("release", "quiet longer than release_days")
+    assert decisions["seasonal"] == ("keep", "likely_active")
+    assert decisions["gone"] == ("release", "quiet")
     # P(alive) = 1 without a repeat purchase is the model's construction: never a reason to keep
-    assert decisions["single"] == ("release", "quiet longer than release_days")
+    assert decisions["single"] == ("release", "quiet")
 
 
 def test_threshold_follows_the_setting():

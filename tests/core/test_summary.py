@@ -18,8 +18,7 @@ CUSTOMERS = pd.DataFrame(
         "profit": [300.0, 50.0, 50.0, -100.0, np.nan],
         "industry": ["Retail", "Retail", None, "Food", "Food"],
         "rfm_segment": ["Champions", "Champions", "Lost", "Hibernating", None],
-        "rfm_class": ["重要价值客户", "重要价值客户", "一般挽留客户", "一般挽留客户", None],
-        "rfm_class_en": ["Important value", "Important value", "General recovery", "General recovery", None],
+        "rfm_class": ["Important value", "Important value", "General recovery", "General recovery", None],
         "lifecycle": ["Loyal", "Repeat", "Lost", "Lost", "Prospect"],
     }
 )
@@ -41,8 +40,11 @@ def test_segment_class_and_lifecycle_counts_list_every_key():
     counts = segments.set_index("rfm_segment")["customers"]
     assert (counts["Champions"], counts["Lost"], counts["Promising"]) == (2, 1, 0)
     classes = rfm_class_counts(CUSTOMERS)
-    assert classes["rfm_class"].iloc[0] == "重要价值客户"
-    assert classes.iloc[0][["rfm_class_en", "customers", "revenue"]].tolist() == ["Important value", 2, 800.0]
+    assert classes["rfm_class"].tolist() == [
+        "Important value", "Important development", "Important retention", "Important recovery",
+        "General value", "General development", "General retention", "General recovery"]
+    assert classes["customers"].tolist() == [2, 0, 0, 0, 0, 0, 0, 2]
+    assert classes.iloc[0][["customers", "revenue"]].tolist() == [2, 800.0]
     stages = lifecycle_counts(CUSTOMERS)
     assert stages["lifecycle"].tolist() == ["Prospect", "New", "One-time", "Repeat", "Loyal", "Lapsing", "Lost"]
     assert stages["customers"].tolist() == [1, 0, 0, 1, 1, 0, 2]

@@ -214,3 +214,60 @@ def test_split_reference():
     assert writer.split_reference("'Pareto'!$C$2:$C$52") == ("Pareto", "$C$2:$C$52")
     assert writer.split_reference("'It''s'!A1") == ("It's", "A1")
     assert writer.split_reference("帕累托!A1:B2") == ("帕累托", "A1:B2")
+
+
+def cohort_sheet():
+    """A small cohort triangle at C3 (title C3, header C4, values C5:F7) with the colour scale
+    on its period columns 1..2 (F5:G7)."""
+    values = pd.DataFrame({0: ["2025-01", "2025-02", "2025-03"], 1: [10, 8, 5], 2: [1.0, 1.0, 1.0],
+                           3: [0.4, 0.25, None], 4: [0.3, None, None]})
+    block = Block(header=("Cohort", "Customers", "0", "1", "2"), values=values,
+                  formats=("text", "integer", "percent", "percent", "percent"), origin=(3, 3),
+                  title="Cohorts", colour_scale=(3, 4))
+    return Sheet(key="retention", name="Retention", blocks=(block,))
+
+
+def test_the_cohort_triangle_gets_a_three_colour_scale(book):
+    spec = cohort_sheet()
+    assert spec.blocks[0].colour_scale_range == "F5:G7"
+    fake = book.fakes["Sales"]
+    writer.write_sheet(fake.sheet, spec)
+    conditions = fake.ranges["F5:G7"].api.FormatConditions
+    conditions.Delete.assert_called_once_with()
+    conditions.AddColorScale.assert_called_once_with(ColorScaleType=3)
+    scale = conditions.AddColorScale.return_value
+    assert [c.args for c in scale.ColorScaleCriteria.call_args_list] == [(1,), (2,), (3,)]
+    # every ColorScaleCriteria(i) call hands back the same fake: the last one set wins, so read
+    # the assignments from the mock's history instead
+    criterion = scale.ColorScaleCriteria.return_value
+    assert criterion.Type == writer.XL_HIGHEST_VALUE == 2
+    assert criterion.Value == 50  # set once, on the middle point
+    assert criterion.FormatColor.Color == 0x7BBE63  # 63BE7B, Excel's RGB is red in the low byte
+    # order matters: earlier rules of the range go before the scale is added
+    names = [c[0] for c in conditions.mock_calls if c[0] in ("Delete", "AddColorScale")]
+    assert names == ["Delete", "AddColorScale"]
+
+
+def test_each_criterion_gets_its_type_and_colour(book):
+    fake = book.fakes["Sales"]
+    criteria = [mock.MagicMock(name=f"criterion{i}") for i in range(1, 4)]
+    conditions = fake.range("F5:G7").api.FormatConditions
+    conditions.AddColorScale.return_value.ColorScaleCriteria.side_effect = lambda i: criteria[i - 1]
+    writer.write_colour_scale(fake.sheet, "F5:G7")
+    assert [c.Type for c in criteria] == [1, 5, 2]  # lowest value, percentile, highest value
+    assert criteria[1].Value == 50
+    assert [c.FormatColor.Color for c in criteria] == [0x6B69F8, 0x84EBFF, 0x7BBE63]
+
+
+def test_a_second_write_replaces_the_scale_instead_of_adding_one(book):
+    fake = book.fakes["Sales"]
+    writer.write_sheet(fake.sheet, cohort_sheet())
+    writer.write_sheet(fake.sheet, cohort_sheet())
+    conditions = fake.ranges["F5:G7"].api.FormatConditions
+    names = [c[0] for c in conditions.mock_calls if c[0] in ("Delete", "AddColorScale")]
+    assert names == ["Delete", "AddColorScale", "Delete", "AddColorScale"]
+
+
+def test_a_block_without_values_gets_no_scale():
+    empty = dataclasses.replace(cohort_sheet().blocks[0], values=pd.DataFrame({i: [] for i in range(5)}))
+    assert empty.colour_scale_range is None

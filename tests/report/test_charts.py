@@ -9,9 +9,8 @@ import pytest
 
 from tests.report.factory import make_result
 from xl_addin.report import labels
-from xl_addin.report.charts import Chart, Series, cache, curve_points
-from xl_addin.report.layout import (Formula, abc_curve_table, build_report, customers_to_reach,
-                                    pareto_table)
+from xl_addin.report.charts import Chart, Series, cache
+from xl_addin.report.layout import Formula, build_report, pareto_table
 
 # measure 50, 30, 15, 5, -2: shares of the positive total 100; a_cut 0.8 -> A, A, B, C (D)
 HAND = pd.DataFrame({
@@ -27,45 +26,6 @@ def test_pareto_table_is_the_top_customers_with_no_others_row():
     assert list(table["cum_share"]) == [0.5, 0.8]  # over every customer, not over the two shown
     assert list(table["reference"]) == [0.8, 0.8]
     assert len(pareto_table(HAND, 0.8, top=30)) == 5
-
-
-def test_customers_to_reach_counts_the_customer_that_crosses_the_cut():
-    assert customers_to_reach(HAND, 0.8) == 2  # 0.5, then 0.8 reaches it exactly
-    assert customers_to_reach(HAND, 0.81) == 3
-    assert customers_to_reach(HAND, 0.3) == 1
-    assert customers_to_reach(HAND.iloc[4:], 0.8) == 0  # nobody positive
-
-
-def test_abc_curve_hand_computed():
-    curve = abc_curve_table(HAND)
-    assert list(curve["customer_share"]) == [0.0, 0.25, 0.5, 0.75, 1.0]  # of the 4 positive
-    assert list(curve["cum_share"]) == [0.0, 0.5, 0.8, 0.95, 1.0]
-    assert list(curve["abc_tier"]) == ["A", "A", "A", "B", "C"]
-
-
-def test_curve_points_keep_the_ends_and_the_cut_offs():
-    assert list(curve_points(5)) == [0, 1, 2, 3, 4, 5]
-    points = curve_points(50_000, keep=(10_001, 23_457), limit=300)
-    assert 290 <= len(points) <= 310
-    assert {0, 10_001, 23_457, 50_000} <= set(points.tolist())
-    assert np.all(np.diff(points) > 0)
-
-
-def test_abc_curve_downsampled_keeps_the_exact_cut_off_points():
-    n = 5000
-    measure = np.sort(np.random.default_rng(3).pareto(1.1, n) + 0.01)[::-1]
-    cum = np.cumsum(measure) / measure.sum()
-    before = np.concatenate(([0], cum[:-1]))
-    tiers = np.where(before < 0.8, "A", np.where(before < 0.95, "B", "C"))
-    pareto = pd.DataFrame({"rank": np.arange(1, n + 1), "customer_id": [f"c{i}" for i in range(n)],
-                           "customer_name": None, "measure": measure, "share": measure / measure.sum(),
-                           "cum_share": cum, "abc_tier": tiers})
-    curve = abc_curve_table(pareto, limit=300)
-    assert len(curve) <= 305
-    for tier in ("A", "B"):
-        k = int((tiers == tier).nonzero()[0][-1]) + 1
-        row = curve[np.isclose(curve["customer_share"], k / n)]
-        assert row["cum_share"].iloc[0] == cum[k - 1]  # the exact point of the last A / B
 
 
 def test_pareto_chart_series_caches_colours_and_title():

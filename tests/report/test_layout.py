@@ -75,11 +75,57 @@ def test_translate_value(key, value, expected):
     assert labels.translate_value(key, value, "en") == value
 
 
-def test_chinese_names_come_from_the_core():
-    from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
+@pytest.mark.parametrize("language, quiet, likely", [
+    ("en", "quiet longer than release_days", "quiet but likely active - keep"),
+    ("zh", "超过释放天数未购买", "沉默但很可能仍活跃 — 保留"),
+])
+def test_release_reasons_are_keys_in_the_core_and_words_on_the_sheet(language, quiet, likely):
+    import pandas as pd
 
-    assert labels.VALUE_LABELS_ZH["rfm_segment"] == RFM_SEGMENT_NAMES_ZH
+    from xl_addin.report.layout import _table
+
+    releases = pd.DataFrame({"customer_id": ["a", "b"], "decision_reason": ["quiet", "likely_active"]})
+    block = _table(releases, language)
+    assert list(block.values.iloc[:, 1]) == [quiet, likely]
+    assert labels.translate_value("decision_reason", "likely_active", language) == likely
+
+
+def test_every_core_key_has_its_chinese_name_here():
+    from xl_addin.core.columns import RFM_CLASSES, RFM_SEGMENTS
+
+    assert set(labels.VALUE_LABELS_ZH["rfm_segment"]) == set(RFM_SEGMENTS)
+    assert set(labels.VALUE_LABELS_ZH["rfm_class"]) == set(RFM_CLASSES)
     assert labels.VALUE_LABELS_ZH["score_tier"] == labels.SCORE_TIER_NAMES_ZH
+    # the glossary's eight class names, written out
+    assert list(labels.RFM_CLASS_NAMES_ZH.values()) == [
+        "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
+        "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户"]
+    assert labels.RFM_CLASS_NAMES_ZH["Important recovery"] == "重要挽留客户"
+    assert labels.RFM_SEGMENT_NAMES_ZH["Champions"] == "冠军客户"
+    assert labels.RFM_SEGMENT_NAMES_ZH["Others"] == "其他"
+
+
+def test_the_core_holds_no_chinese_words():
+    """Display words live in report/labels.py: no 中文 in the core's code (comments and
+    docstrings may name the 中文 terms, and the value parser reads 年/月/元 in input)."""
+    import ast
+    import re
+    from pathlib import Path
+
+    import xl_addin.core as core
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    offenders = []
+    for path in Path(core.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef)) and node.body
+                      and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                    and cjk.search(node.value)):
+                offenders.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    assert [o for o in offenders if not o.startswith("values.py")] == []
 
 
 def test_one_chinese_word_per_concept():
@@ -186,3 +232,11 @@ def test_block_checks_its_shape():
 def test_cell_helpers():
     assert [column_letter(i) for i in (1, 26, 27, 52, 703)] == ["A", "Z", "AA", "AZ", "AAA"]
     assert cell_range("It's", 2, 3, 52, 3) == "'It''s'!$C$2:$C$52"
+
+
+def test_data_quality_reasons_are_in_chinese_on_the_chinese_sheet():
+    result = make_result(30)  # a text amount and a blank date among the sale lines
+    reasons = {lang: list(build_report(result, lang).sheet("data_quality").blocks[0].values.iloc[:, 4])
+               for lang in ("en", "zh")}
+    assert sorted(reasons["en"]) == ["amount is not a number", "blank date"]
+    assert sorted(reasons["zh"]) == sorted(["金额不是数字", "日期为空"])

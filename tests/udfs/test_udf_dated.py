@@ -10,7 +10,6 @@ import pytest
 
 import udfs.customer_tiers as udf
 from xl_addin.core.pipeline import tier_customers
-from xl_addin.core.rfm import RFM_SEGMENT_NAMES_ZH
 from xl_addin.report.layout import build_report
 from xl_addin.settings import DEFAULT_SETTINGS
 
@@ -54,7 +53,7 @@ def without_costs():
 
 @pytest.mark.parametrize("part, field", [
     (None, "rfm_code"), ("code", "rfm_code"), ("R", "r_score"), ("f", "f_score"), ("M", "m_score"),
-    ("segment", "rfm_segment"), ("class", "rfm_class"), ("class_en", "rfm_class_en"),
+    ("segment", "rfm_segment"), ("class_en", "rfm_class"),
 ])
 def test_rfm_score_parts_equal_the_core(part, field):
     _, table = without_costs()
@@ -63,17 +62,41 @@ def test_rfm_score_parts_equal_the_core(part, field):
     assert answer == column(table[field])
 
 
+# The words the UDFs return (their documented contract), written out from the glossary.
+SEGMENTS_ZH = {
+    "Champions": "冠军客户", "Loyal Customers": "忠实客户", "Potential Loyalist": "潜在忠实客户",
+    "New Customers": "新近客户", "Promising": "有潜力的新客户", "Need Attention": "需要关注的客户",
+    "About To Sleep": "即将沉睡的客户", "At Risk": "有流失风险的客户", "Can't Lose Them": "不能失去的客户",
+    "Hibernating": "休眠客户", "Lost": "已流失客户", "Others": "其他",
+}
+CLASSES_ZH = {
+    "Important value": "重要价值客户", "Important development": "重要发展客户",
+    "Important retention": "重要保持客户", "Important recovery": "重要挽留客户",
+    "General value": "一般价值客户", "General development": "一般发展客户",
+    "General retention": "一般保持客户", "General recovery": "一般挽留客户",
+}
+
+
+def test_rfm_class_part_is_the_chinese_class_name():
+    _, table = without_costs()
+    c = COLUMNS
+    expected = column(table["rfm_class"].map(CLASSES_ZH))
+    answer = udf.RFM_SCORE(ids(table), c["customers"], c["dates"], c["amounts"], c["orders"], AS_OF, None, "class")
+    assert answer == expected
+    assert {v for [v] in expected} & set(CLASSES_ZH.values())  # some customer has a class
+
+
 def test_rfm_segment_zh_is_the_chinese_name_of_the_core_segment():
     _, table = without_costs()
     c = COLUMNS
-    expected = column(table["rfm_segment"].map(RFM_SEGMENT_NAMES_ZH))
+    expected = column(table["rfm_segment"].map(SEGMENTS_ZH))
     assert udf.RFM_SCORE(ids(table), c["customers"], c["dates"], c["amounts"], c["orders"], AS_OF,
                          None, "segment_zh") == expected
     assert udf.RFM_SEGMENT(ids(table), c["customers"], c["dates"], c["amounts"], c["orders"], AS_OF,
                            "zh") == expected
     assert udf.RFM_SEGMENT(ids(table), c["customers"], c["dates"], c["amounts"], c["orders"],
                            AS_OF) == column(table["rfm_segment"])
-    assert {v for [v] in expected} <= set(RFM_SEGMENT_NAMES_ZH.values())
+    assert {v for [v] in expected} <= set(SEGMENTS_ZH.values())
 
 
 def test_rfm_bins_argument_equals_the_setting():

@@ -131,8 +131,11 @@ def test_data_quality_rows(book):
     rows = _calamine(path, labels.sheet_name("data_quality", language))
     assert rows[0] == [labels.column_header(c, language)
                        for c in ("sheet", "row", "column", "value", "reason")]
-    assert rows[1:] == [["Sales 2025", 7, "customer_id", "", REASON_BLANK_ID],
-                        ["Sales 2025", 9, "amount", "n/a", REASON_BAD_AMOUNT]]
+    # the reasons in the workbook's language (written out for 中文)
+    blank_id, bad_amount = {"en": (REASON_BLANK_ID, REASON_BAD_AMOUNT),
+                            "zh": ("客户编号为空", "金额不是数字")}[language]
+    assert rows[1:] == [["Sales 2025", 7, "customer_id", "", blank_id],
+                        ["Sales 2025", 9, "amount", "n/a", bad_amount]]
 
 
 def test_refresh_in_en_then_zh_leaves_no_english_generated_sheet_but_settings(result, tmp_path):

@@ -26,6 +26,8 @@ from ..settings import DEFAULT_SETTINGS, Settings
 from .columns import CUSTOMER_ID, CUSTOMER_NAME
 
 ABC_COLUMNS = ("customer_id", "measure", "share", "cum_share", "rank", "abc_tier")
+ABC_CURVE_COLUMNS = ("customer_share", "cum_share", "abc_tier")
+CURVE_POINTS = 300  # about this many points of the ABC curve for a large population
 PARETO_COLUMNS = ("rank", "customer_id", "customer_name", "measure", "share", "cum_share", "abc_tier")
 TOLERANCE = 1e-9
 
@@ -143,3 +145,46 @@ def pareto_table(abc: pd.DataFrame, names: pd.Series | None = None) -> pd.DataFr
         else:
             table[CUSTOMER_NAME] = pd.Series(pd.NA, index=table.index, dtype="str")
     return table.sort_values("rank", kind="stable").reset_index(drop=True)[list(PARETO_COLUMNS)]
+
+
+def customers_to_reach(abc: pd.DataFrame, cut: float) -> int:
+    """How many customers, in rank order, it takes for the cumulative share of the positive
+    total to reach ``cut``: the customer that crosses it included, with the same 1e-9
+    allowance as ``abc_tiers``, so under the value method with ``cut = a_cut`` it is the
+    number of A customers. ``abc``: rows of ``abc_tiers`` or ``pareto_table``."""
+    frame = abc.sort_values("rank", kind="stable") if "rank" in abc else abc
+    cum = frame["cum_share"].to_numpy(dtype="float64")
+    cum = cum[np.isfinite(cum)]
+    if not len(cum):
+        return 0
+    return min(int(np.searchsorted(cum, cut - TOLERANCE, side="left")) + 1, len(cum))
+
+
+def curve_points(n: int, keep: tuple[int, ...] = (), limit: int = CURVE_POINTS) -> np.ndarray:
+    """Which points 0..n of a cumulative curve over ``n`` customers to keep: all of them when
+    there are at most ``limit``; else about ``limit`` evenly spaced ones. The ends and every
+    point in ``keep`` (the cut-offs) are always kept, so those points are exact."""
+    if n + 1 <= limit:
+        return np.arange(n + 1)
+    spaced = np.round(np.linspace(0, n, limit)).astype(np.int64)
+    extra = np.asarray([k for k in keep if 0 <= k <= n], dtype=np.int64)
+    return np.unique(np.concatenate([spaced, extra, [0, n]]))
+
+
+def abc_curve(abc: pd.DataFrame, limit: int = CURVE_POINTS) -> pd.DataFrame:
+    """The ABC curve: ``ABC_CURVE_COLUMNS``, from (0, 0) to (1, 1) over the n customers with a
+    positive measure. Point k: ``customer_share`` k / n, ``cum_share`` the cumulative share of
+    the positive total of the first k customers, ``abc_tier`` of customer k (of customer 1 at
+    k = 0). More than ``limit`` points are thinned (``curve_points``) keeping the points of the
+    last A and the last B customer exactly. ``abc``: rows of ``abc_tiers`` or ``pareto_table``."""
+    frame = abc.sort_values("rank", kind="stable") if "rank" in abc else abc
+    cum = frame["cum_share"].to_numpy(dtype="float64")
+    positive = np.isfinite(cum)
+    cum, tiers = cum[positive], frame["abc_tier"].to_numpy(dtype=object)[positive]
+    n = len(cum)
+    last = {t: int(np.flatnonzero(tiers == t)[-1]) + 1 for t in ("A", "B") if (tiers == t).any()}
+    keep = curve_points(n, keep=tuple(last.values()), limit=limit)
+    x = keep / n if n else np.zeros(len(keep))
+    y = np.concatenate(([0.0], cum))[keep]
+    tier = np.concatenate(([tiers[0] if n else None], tiers))[keep]
+    return pd.DataFrame({"customer_share": x, "cum_share": y, "abc_tier": tier.astype(object)})

@@ -32,7 +32,7 @@ CUSTOMER_COLUMNS = (
     "revenue", "cost", "profit", "sob", "segment_sob", "share_of_wallet",
     "cum_share", "abc_tier",
     "orders", "first_purchase", "last_purchase", "recency_days", "monetary",
-    "r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class", "rfm_class_en",
+    "r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class",
     "score", "score_tier", "lifecycle", "clv_hist", "clv_proj", "release_to_pool", "flags",
 )
 
@@ -68,6 +68,12 @@ RFM_SEGMENTS = (
     "Champions", "Loyal Customers", "Potential Loyalist", "New Customers", "Promising",
     "Need Attention", "About To Sleep", "At Risk", "Can't Lose Them", "Hibernating", "Lost",
     "Others",
+)
+# The 8 RFM classes (high / low R, F, M against the mean), in the usual reading order: R, F, M
+# high; R, M high; F, M high; M high; R, F high; R high; F high; none high.
+RFM_CLASSES = (
+    "Important value", "Important development", "Important retention", "Important recovery",
+    "General value", "General development", "General retention", "General recovery",
 )
 FLAG_PROMOTE = "promote"
 FLAG_REVIEW = "review"

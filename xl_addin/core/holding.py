@@ -20,9 +20,9 @@ RELEASE_COLUMNS = ("customer_id", "customer_name", "salesperson", "last_purchase
 RELEASE_VALUE_COLUMNS = ("p_alive", "predicted_clv", "decision", "decision_reason")
 DECISION_RELEASE = "release"
 DECISION_KEEP = "keep"
-# reasons are keys in readable English (like the flags); the report translates them
-REASON_QUIET = "quiet longer than release_days"
-REASON_LIKELY_ACTIVE = "quiet but likely active - keep"  # P(alive) >= keep_p_alive
+# reasons are keys; their words (English and 中文) are in report.labels
+REASON_QUIET = "quiet"  # no purchase for longer than release_days
+REASON_LIKELY_ACTIVE = "likely_active"  # quiet, but P(alive) >= keep_p_alive: kept
 STATUS_OK = "OK"
 STATUS_OVER = "Over"
 STATUS_NO_LIMIT = "No limit"

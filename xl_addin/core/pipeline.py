@@ -70,7 +70,7 @@ from .sob import customer_codes, segment_sob, sob_from_codes
 from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tier_pivots, tier_summary
 
 RFM_TAKEN = ("recency_days", "monetary", "r_score", "f_score", "m_score", "rfm_code",
-             "rfm_segment", "rfm_class", "rfm_class_en")
+             "rfm_segment", "rfm_class")
 PREDICTION_TAKEN = ("p_alive", "expected_purchases_short", "expected_purchases_long", "expected_value",
                     "predicted_clv")
 # After CUSTOMER_COLUMNS in TierResult.customers: the predictive CLV columns (core.clv_model).
@@ -80,6 +80,7 @@ RELEASE_INPUT = [CUSTOMER_ID, "customer_name", "salesperson", "last_purchase", "
                  "single_purchase"]
 WHOLE_NUMBER_COLUMNS = ("orders", "recency_days", "r_score", "f_score", "m_score")
 REASON_DUPLICATE_MASTER = "duplicate customer id in the customer master (first row kept)"
+REASON_BLANK_MASTER_ID = "blank customer id in the customer master"
 
 
 def tier_customers(
@@ -279,7 +280,7 @@ def clean_customer_master(master: pd.DataFrame | None) -> tuple[pd.DataFrame, pd
             "row": _master_rows(master)[listed],
             "column": CUSTOMER_ID,
             "value": listed_ids.astype(object).where(listed_ids.notna(), "").astype(str).to_numpy(),
-            "reason": np.where(blank[listed], "blank customer id in the customer master", REASON_DUPLICATE_MASTER),
+            "reason": np.where(blank[listed], REASON_BLANK_MASTER_ID, REASON_DUPLICATE_MASTER),
         }
     )
     quality["row"] = quality["row"].astype("Int64")
@@ -542,7 +543,7 @@ def _finish(table: pd.DataFrame, factors: list[str]) -> pd.DataFrame:
         table[name] = table[name].astype("Int64")
     for name in ("first_purchase", "last_purchase"):
         table[name] = table[name].astype(DATE_DTYPE)
-    for name in ("rfm_code", "rfm_segment", "rfm_class", "rfm_class_en", "score_tier", "lifecycle", "flags"):
+    for name in ("rfm_code", "rfm_segment", "rfm_class", "score_tier", "lifecycle", "flags"):
         table[name] = table[name].astype("str")
     extra = [f for f in factors if f not in CUSTOMER_COLUMNS and f not in MODEL_CUSTOMER_COLUMNS]
     return table[[*CUSTOMER_COLUMNS, *MODEL_CUSTOMER_COLUMNS, *extra]].reset_index(drop=True)

@@ -26,7 +26,7 @@ class TierResult:
     pareto: pd.DataFrame  # rank, customer_id, customer_name, measure, share, cum_share, abc_tier
     tier_summary: pd.DataFrame  # tier, customers, customer_share, revenue, revenue_share, profit, profit_share
     rfm_segments: pd.DataFrame  # rfm_segment, customers, revenue, share of customers / revenue
-    rfm_classes: pd.DataFrame  # rfm_class, rfm_class_en, customers, revenue
+    rfm_classes: pd.DataFrame  # rfm_class, customers, revenue, share of customers / revenue
     lifecycle_counts: pd.DataFrame  # lifecycle, customers, revenue
     pivots: dict[str, pd.DataFrame]  # "industry" / "region" / "size" -> rows x tier counts
     sob_by_period: pd.DataFrame  # customer_id, period, revenue, sob (sob within that period)

@@ -20,7 +20,7 @@ from .sob import customer_codes, money, totals_from_codes
 
 RFM_COLUMNS = (
     "customer_id", "orders", "last_purchase", "recency_days", "monetary",
-    "r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class", "rfm_class_en",
+    "r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class",
 )
 
 SEGMENT_LEVELS = 5  # the segment rules are written for scores 1..5
@@ -30,13 +30,13 @@ OTHERS = "Others"
 @dataclass(frozen=True)
 class SegmentRule:
     """One row of the segment map: a customer whose R, F and M levels (1..5) all fall within the
-    inclusive ranges belongs to ``segment``, unless an earlier rule matched."""
+    inclusive ranges belongs to ``segment`` (a key of ``columns.RFM_SEGMENTS``; its 中文 name is
+    in ``report.labels``), unless an earlier rule matched."""
 
     segment: str
     r: tuple[int, int]
     f: tuple[int, int]
     m: tuple[int, int]
-    name_zh: str
 
     def describe(self) -> str:
         """"R4–5 F1 M1" style text for the docs and the Settings sheet note."""
@@ -53,41 +53,40 @@ class SegmentRule:
 # comes first, and Lost is "lowest on all three" (R1 F1 M1, the usual description of Lost) so
 # that Hibernating and Lost differ. Every segment is reachable (tests/core/test_rfm.py).
 RFM_SEGMENT_RULES = (
-    SegmentRule("Champions", (4, 5), (4, 5), (4, 5), "冠军客户"),
-    SegmentRule("Can't Lose Them", (1, 1), (4, 5), (4, 5), "不能失去的客户"),
-    SegmentRule("Loyal Customers", (2, 5), (3, 5), (3, 5), "忠实客户"),
-    SegmentRule("New Customers", (4, 5), (1, 1), (1, 1), "新近客户"),
-    SegmentRule("Promising", (3, 4), (1, 1), (1, 1), "有潜力的新客户"),
-    SegmentRule("Potential Loyalist", (3, 5), (1, 3), (1, 3), "潜在忠实客户"),
-    SegmentRule("Need Attention", (2, 3), (2, 3), (2, 3), "需要关注的客户"),
-    SegmentRule("About To Sleep", (2, 3), (1, 2), (1, 2), "即将沉睡的客户"),
-    SegmentRule("At Risk", (1, 2), (2, 5), (2, 5), "有流失风险的客户"),
-    SegmentRule("Lost", (1, 1), (1, 1), (1, 1), "已流失客户"),
-    SegmentRule("Hibernating", (1, 2), (1, 2), (1, 2), "休眠客户"),
+    SegmentRule("Champions", (4, 5), (4, 5), (4, 5)),
+    SegmentRule("Can't Lose Them", (1, 1), (4, 5), (4, 5)),
+    SegmentRule("Loyal Customers", (2, 5), (3, 5), (3, 5)),
+    SegmentRule("New Customers", (4, 5), (1, 1), (1, 1)),
+    SegmentRule("Promising", (3, 4), (1, 1), (1, 1)),
+    SegmentRule("Potential Loyalist", (3, 5), (1, 3), (1, 3)),
+    SegmentRule("Need Attention", (2, 3), (2, 3), (2, 3)),
+    SegmentRule("About To Sleep", (2, 3), (1, 2), (1, 2)),
+    SegmentRule("At Risk", (1, 2), (2, 5), (2, 5)),
+    SegmentRule("Lost", (1, 1), (1, 1), (1, 1)),
+    SegmentRule("Hibernating", (1, 2), (1, 2), (1, 2)),
 )
-RFM_SEGMENT_NAMES_ZH = {rule.segment: rule.name_zh for rule in RFM_SEGMENT_RULES} | {OTHERS: "其他"}
 
-# The 中文 8-class model: (R high, F high, M high) -> (中文, English).
+# The 8-class model (the 中文 RFM八类客户): (R high, F high, M high) -> class key of
+# columns.RFM_CLASSES. The names shown, English and 中文, are in report.labels.
 RFM_CLASSES = {
-    (True, True, True): ("重要价值客户", "Important value"),
-    (True, False, True): ("重要发展客户", "Important development"),
-    (False, True, True): ("重要保持客户", "Important retention"),
-    (False, False, True): ("重要挽留客户", "Important recovery"),
-    (True, True, False): ("一般价值客户", "General value"),
-    (True, False, False): ("一般发展客户", "General development"),
-    (False, True, False): ("一般保持客户", "General retention"),
-    (False, False, False): ("一般挽留客户", "General recovery"),
+    (True, True, True): "Important value",
+    (True, False, True): "Important development",
+    (False, True, True): "Important retention",
+    (False, False, True): "Important recovery",
+    (True, True, False): "General value",
+    (True, False, False): "General development",
+    (False, True, False): "General retention",
+    (False, False, False): "General recovery",
 }
 
 
 def rfm_segment_table() -> pd.DataFrame:
-    """The segment map as a table for docs and UDFs: priority (1 = tried first), segment,
-    segment_zh, rule ("R4–5 F4–5 M4–5") and the inclusive level bounds."""
+    """The segment map as a table for docs and UDFs: priority (1 = tried first), segment (key),
+    rule ("R4–5 F4–5 M4–5") and the inclusive level bounds."""
     rows = [
         {
             "priority": i,
             "segment": rule.segment,
-            "segment_zh": rule.name_zh,
             "rule": rule.describe(),
             "r_min": rule.r[0], "r_max": rule.r[1],
             "f_min": rule.f[0], "f_max": rule.f[1],
@@ -124,23 +123,22 @@ def rfm_segments(r_score, f_score, m_score, bins: int = SEGMENT_LEVELS) -> np.nd
     return np.select(conditions, choices, default=OTHERS).astype(object)
 
 
-def rfm_classes(recency_days, orders, monetary) -> tuple[np.ndarray, np.ndarray]:
-    """The 8-class model: each of R, F, M is 高 (high) when strictly better than the population
+def rfm_classes(recency_days, orders, monetary) -> np.ndarray:
+    """The 8-class model: each of R, F, M is high when strictly better than the population
     mean of its raw value (fewer recency days than the mean; more orders or money than the mean)
-    and 低 (low) otherwise, so a value equal to the mean is 低. Returns (中文 names, English names)."""
+    and low otherwise, so a value equal to the mean is low. Returns the class keys
+    (``columns.RFM_CLASSES``, e.g. "Important value" = R, F and M high)."""
     recency_days, orders, monetary = (
         np.asarray(v, dtype=float) for v in (recency_days, orders, monetary)
     )
     if recency_days.size == 0:
-        return np.empty(0, dtype=object), np.empty(0, dtype=object)
+        return np.empty(0, dtype=object)
     r_high = recency_days < recency_days.mean()
     f_high = orders > orders.mean()
     m_high = monetary > monetary.mean()
     index = 4 * r_high + 2 * f_high + m_high
-    table = [RFM_CLASSES[(bool(i & 4), bool(i & 2), bool(i & 1))] for i in range(8)]
-    zh = np.array([name for name, _ in table], dtype=object)
-    en = np.array([name for _, name in table], dtype=object)
-    return zh[index], en[index]
+    keys = np.array([RFM_CLASSES[(bool(i & 4), bool(i & 2), bool(i & 1))] for i in range(8)], dtype=object)
+    return keys[index]
 
 
 def rfm_codes(r_score, f_score, m_score, bins: int) -> np.ndarray:
@@ -166,7 +164,7 @@ def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
       ties share a score, a value equal to a cut point takes the lower score, the lowest scores 1.
       In a sheet: ``=1+COUNTIF(cuts, "<"&value)`` with cuts ``=PERCENTILE.INC(range, k/bins)``.
     * ``rfm_code``: the three scores as text ("545"); ``rfm_segment``: see ``rfm_segments`` and
-      ``RFM_SEGMENT_RULES``; ``rfm_class`` / ``rfm_class_en``: see ``rfm_classes``.
+      ``RFM_SEGMENT_RULES``; ``rfm_class``: see ``rfm_classes``.
 
     ``transactions`` is the clean frame (no blank id, amount or date). Customers who only
     returned goods have no purchase and no row. Rows dated after ``as_of`` are not removed here
@@ -207,7 +205,7 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
     r_score = percentile_inc_scores(-recency_days, bins)
     f_score = percentile_inc_scores(orders, bins)
     m_score = percentile_inc_scores(monetary, bins)
-    class_zh, class_en = rfm_classes(recency_days, orders, monetary)
+    classes = rfm_classes(recency_days, orders, monetary)
     return pd.DataFrame(
         {
             "customer_id": totals[col.CUSTOMER_ID][scored],
@@ -220,8 +218,7 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
             "m_score": m_score,
             "rfm_code": rfm_codes(r_score, f_score, m_score, bins),
             "rfm_segment": rfm_segments(r_score, f_score, m_score, bins),
-            "rfm_class": class_zh,
-            "rfm_class_en": class_en,
+            "rfm_class": classes,
         },
         index=totals.index[scored],
         columns=list(RFM_COLUMNS),
@@ -242,6 +239,5 @@ def _empty_rfm() -> pd.DataFrame:
             "rfm_code": pd.Series(dtype=object),
             "rfm_segment": pd.Series(dtype=object),
             "rfm_class": pd.Series(dtype=object),
-            "rfm_class_en": pd.Series(dtype=object),
         }
     )

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import TIERS
-from .columns import INDUSTRY, LIFECYCLE_STAGES, REGION, RFM_SEGMENTS, SIZE
+from .columns import INDUSTRY, LIFECYCLE_STAGES, REGION, RFM_CLASSES, RFM_SEGMENTS, SIZE
 
 TIER_SUMMARY_COLUMNS = (
     "tier", "customers", "customer_share", "revenue", "revenue_share", "profit", "profit_share",
@@ -16,11 +16,6 @@ TIER_SUMMARY_COLUMNS = (
 TOTAL = "Total"
 BLANK = "(blank)"
 PIVOT_ATTRIBUTES = (INDUSTRY, REGION, SIZE)
-# 中文 8-class RFM model (high/low R, F, M against the mean), in the usual reading order.
-RFM_CLASSES = (
-    "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
-    "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户",
-)
 
 
 def tier_summary(customers: pd.DataFrame) -> pd.DataFrame:
@@ -78,17 +73,9 @@ def rfm_segment_counts(customers: pd.DataFrame) -> pd.DataFrame:
 
 
 def rfm_class_counts(customers: pd.DataFrame) -> pd.DataFrame:
-    """``rfm_class, rfm_class_en, customers, revenue, customer_share, revenue_share`` for
-    the 8 classes (中文 key, English name as given by the RFM step)."""
-    table = _counts(customers, "rfm_class", RFM_CLASSES)
-    if {"rfm_class", "rfm_class_en"} <= set(customers.columns):
-        names = (customers[["rfm_class", "rfm_class_en"]].dropna(subset=["rfm_class"])
-                 .drop_duplicates("rfm_class").set_index("rfm_class")["rfm_class_en"])
-        english = table["rfm_class"].map(names)
-    else:
-        english = pd.Series(pd.NA, index=table.index)
-    table.insert(1, "rfm_class_en", english.astype("str"))
-    return table
+    """``rfm_class, customers, revenue, customer_share, revenue_share`` for each of the 8
+    classes (``columns.RFM_CLASSES``), zeros included."""
+    return _counts(customers, "rfm_class", RFM_CLASSES)
 
 
 def lifecycle_counts(customers: pd.DataFrame) -> pd.DataFrame:

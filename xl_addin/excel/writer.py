@@ -121,6 +121,9 @@ def write_sheet(sheet: xw.Sheet, spec: Sheet) -> None:
             write_table(sheet, block)
     for column, width in enumerate(spec.column_widths, start=1):
         sheet.range((1, column)).column_width = width
+    for block in spec.blocks:
+        if block.colour_scale_range is not None:
+            write_colour_scale(sheet, block.colour_scale_range)
     for chart in spec.charts:
         write_chart(sheet, chart)
     _native_view(sheet, spec.freeze, spec.autofilter)
@@ -168,6 +171,22 @@ def write_table(sheet: xw.Sheet, block: Block) -> xw.main.Table:
             table.resize(ref)
             return table
     return sheet.tables.add(source=ref, name=block.table, table_style_name="TableStyleLight1")
+
+
+def write_colour_scale(sheet: xw.Sheet, address: str) -> None:
+    """The 3-colour scale of labels.COLOUR_SCALE (lowest, 50th percentile, highest) on
+    ``address`` of our sheet, through Excel's FormatConditions (``.api``): the range's earlier
+    rules are deleted first, so a refresh replaces the scale instead of adding another."""
+    conditions = sheet.range(address).api.FormatConditions
+    conditions.Delete()
+    scale = conditions.AddColorScale(ColorScaleType=3)
+    kinds = ((XL_LOWEST_VALUE, None), (XL_PERCENTILE, 50), (XL_HIGHEST_VALUE, None))
+    for index, ((kind, value), colour) in enumerate(zip(kinds, labels.COLOUR_SCALE), start=1):
+        criterion = scale.ColorScaleCriteria(index)
+        criterion.Type = kind
+        if value is not None:
+            criterion.Value = value
+        criterion.FormatColor.Color = colour_number(colour)
 
 
 def block_formulas(block: Block) -> list[tuple[tuple[int, int], Formula]]:
@@ -242,6 +261,8 @@ XL_CHART_TYPES = {("bar", False): 51, ("bar", True): 57, ("line", False): 4,
                   ("line", True): 65, ("scatter", False): 74, ("scatter", True): -4169}
 XL_CATEGORY, XL_VALUE, XL_PRIMARY, XL_SECONDARY, XL_MAXIMUM = 1, 2, 1, 2, 2
 XL_LANDSCAPE, XL_PORTRAIT = 2, 1
+# XlConditionValueTypes of a colour scale's criteria
+XL_LOWEST_VALUE, XL_HIGHEST_VALUE, XL_PERCENTILE = 1, 2, 5
 MSO_DASHES = {"dash": 4, "sysDash": 10, "sysDot": 3}
 POINTS_PER_PIXEL = 0.75
 

@@ -7,8 +7,6 @@ that recalculates. Kinds: ``bar`` (clustered; ``horizontal`` for bars left to ri
 ``line``, ``combo`` (bars on the primary axis, lines on the secondary one) and ``scatter``
 (x/y lines). Colours are RRGGBB hex. Anchors are 0-based (column, row) of the top-left and
 bottom-right cells of the chart's frame.
-
-``curve_points`` is the display work of the ABC curve: which customers to draw.
 """
 
 from __future__ import annotations
@@ -122,14 +120,3 @@ def cache(values: Sequence[Any] | pd.Series) -> tuple[Cached, ...]:
         else:
             out.append(str(value))
     return tuple(out)
-
-
-def curve_points(n: int, keep: Sequence[int] = (), limit: int = 300) -> np.ndarray:
-    """Which points 0..n of a cumulative curve over ``n`` customers to draw: all of them when
-    there are at most ``limit``; else about ``limit`` evenly spaced ones. The ends and every
-    point in ``keep`` (the cut-offs) are always drawn, so the marked points are exact."""
-    if n + 1 <= limit:
-        return np.arange(n + 1)
-    spaced = np.round(np.linspace(0, n, limit)).astype(np.int64)
-    extra = np.asarray([k for k in keep if 0 <= k <= n], dtype=np.int64)
-    return np.unique(np.concatenate([spaced, extra, [0, n]]))

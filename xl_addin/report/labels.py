@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..core import columns as col
+from ..core import clean, pipeline
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
-from ..core.holding import STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
-from ..core.rfm import RFM_CLASSES, RFM_SEGMENT_NAMES_ZH
+from ..core.holding import REASON_LIKELY_ACTIVE, REASON_QUIET, STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
 from ..core.summary import BLANK, TOTAL
 from ..settings import ALL_TIERS
 
@@ -62,6 +62,9 @@ BAR_COLOUR = "4472C4"
 LIMIT_COLOUR = "A5A5A5"
 NEUTRAL_COLOUR = "A5A5A5"
 OVER_COLOUR = "C00000"
+# The 3-colour scale of the cohort triangle (a conditional format, Excel's own red-yellow-green):
+# lowest value, 50th percentile, highest value.
+COLOUR_SCALE: tuple[str, str, str] = ("F8696B", "FFEB84", "63BE7B")
 # Axis number formats: whole money amounts and whole percentages (no decimals on an axis).
 AXIS_FORMATS: dict[str, str] = {"money": "#,##0", "count": "#,##0", "share": "0%"}
 
@@ -100,7 +103,6 @@ COLUMN_LABELS: dict[str, tuple[str, str, str]] = {
     "share_of_wallet": ("Share of wallet", "钱包份额", "percent"),
     "monetary": ("Monetary", "消费金额", "currency"),
     "rfm_class": ("RFM class", "RFM 八类客户", "text"),
-    "rfm_class_en": ("RFM class", "RFM 八类客户", "text"),
     "release_to_pool": ("Release to pool", "释放到公海", "text"),
     "rank": ("Rank", "排名", "integer"),
     "measure": ("Measure", "指标", "currency"),
@@ -139,21 +141,26 @@ TIERS_COLUMNS = (
     "p_alive", "single_purchase", "expected_purchases_short", "expected_purchases_long", "predicted_clv",
 )
 
-# Categorical keys the core emits -> 中文. English shows the key itself. The core's own 中文
-# names are used where it has them (one source of truth per translation).
+# Categorical keys the core emits (core.columns) -> 中文. English shows the key itself.
 # Score tiers: 潜力客户 (Potential), never 潜在客户, which is the Prospect lifecycle stage.
 SCORE_TIER_NAMES_ZH = dict(zip(col.SCORE_TIERS, ("重要客户", "普通客户", "潜力客户")))
 LIFECYCLE_NAMES_ZH = dict(zip(col.LIFECYCLE_STAGES, (
     "潜在客户", "新客户", "单次购买", "持续购买", "忠诚客户", "流失预警", "已流失")))
-# The 8 RFM classes: the core keys them by their 中文 name; English names for every class,
-# so a class nobody falls into still has its name on the Summary sheet.
-RFM_CLASS_NAMES_EN = {zh: en for zh, en in RFM_CLASSES.values()}
+# The 11 RFM segments and "Others" (core.rfm.RFM_SEGMENT_RULES).
+RFM_SEGMENT_NAMES_ZH = dict(zip(col.RFM_SEGMENTS, (
+    "冠军客户", "忠实客户", "潜在忠实客户", "新近客户", "有潜力的新客户", "需要关注的客户",
+    "即将沉睡的客户", "有流失风险的客户", "不能失去的客户", "休眠客户", "已流失客户", "其他")))
+# The RFM 8 classes (RFM八类客户, high / low R, F, M against the mean; core.rfm.RFM_CLASSES).
+RFM_CLASS_NAMES_ZH = dict(zip(col.RFM_CLASSES, (
+    "重要价值客户", "重要发展客户", "重要保持客户", "重要挽留客户",
+    "一般价值客户", "一般发展客户", "一般保持客户", "一般挽留客户")))
 TIER_WORDS_ZH = {ALL_TIERS: "全部", TOTAL: "合计"}
 MATRIX_LABELS_ZH = {NO_TIER_LABEL: "(无分级)", NEW_LABEL: "(新增)", GONE_LABEL: "(已移除)"}
 VALUE_LABELS_ZH: dict[str, dict[str, str]] = {
     "score_tier": dict(SCORE_TIER_NAMES_ZH),
     "lifecycle": dict(LIFECYCLE_NAMES_ZH),
     "rfm_segment": dict(RFM_SEGMENT_NAMES_ZH),
+    "rfm_class": dict(RFM_CLASS_NAMES_ZH),
     "flags": {col.FLAG_PROMOTE: "提升", col.FLAG_REVIEW: "复核", col.FLAG_RELEASE: "释放到公海"},
     "status": {STATUS_OK: "正常", STATUS_OVER: "超出", STATUS_NO_LIMIT: "无上限"},
     "tier": TIER_WORDS_ZH,
@@ -248,10 +255,29 @@ COLUMN_LABELS.update({
 VALUE_LABELS_ZH.update({
     "single_purchase": {"Yes": "是"},
     "decision": {"keep": "保留", "release": "释放"},
-    "decision_reason": {"quiet longer than release_days": "超过释放天数未购买",
-                        "quiet but likely active - keep": "沉默但很可能仍活跃 — 保留"},
+    "decision_reason": {REASON_QUIET: "超过释放天数未购买",
+                        REASON_LIKELY_ACTIVE: "沉默但很可能仍活跃 — 保留"},
     "model": {"BG/NBD": "BG/NBD（购买与流失）", "Gamma-Gamma": "Gamma-Gamma（单次价值）", "both": "两者"},
 })
+# Why a row was left out (the Data quality sheet's reason column): the core's reasons -> 中文.
+VALUE_LABELS_ZH["reason"] = {
+    clean.REASON_BLANK_ID: "客户编号为空",
+    clean.REASON_BLANK_DATE: "日期为空",
+    clean.REASON_BAD_DATE: "无法识别的日期",
+    clean.REASON_BLANK_AMOUNT: "金额为空",
+    clean.REASON_BAD_AMOUNT: "金额不是数字",
+    clean.REASON_BAD_COST: "成本不是数字",
+    clean.REASON_BOOLEAN_ID: "TRUE/FALSE 不是客户编号",
+    clean.REASON_AFTER_AS_OF: "日期晚于分析日期（as_of）",
+    clean.REASON_FUTURE: "日期在未来",
+    pipeline.REASON_DUPLICATE_MASTER: "客户主数据中客户编号重复（保留第一行）",
+    pipeline.REASON_BLANK_MASTER_ID: "客户主数据中客户编号为空",
+}
+# Keys the core emits that are not words themselves -> English (中文 in VALUE_LABELS_ZH).
+VALUE_LABELS_EN: dict[str, dict[str, str]] = {
+    "decision_reason": {REASON_QUIET: "quiet longer than release_days",
+                        REASON_LIKELY_ACTIVE: "quiet but likely active - keep"},
+}
 PHRASES.update({
     "expected_purchases": ("Expected purchases (next {days} days)", "预期购买次数（未来 {days} 天）"),
     "predicted_clv": ("CLV (predicted, {months} months)", "客户终身价值（模型预测，{months} 个月）"),
@@ -413,10 +439,11 @@ def column_format(column: str) -> str:
 
 def translate_value(column: str, value: object, language: str) -> object:
     """A categorical key as shown in ``language``. Flags ("promote; release to pool") are
-    translated piece by piece; anything without a translation is returned unchanged."""
-    if language == "en" or not isinstance(value, str):
+    translated piece by piece; anything without a translation is returned unchanged (in
+    English most keys are their own words: VALUE_LABELS_EN lists the others)."""
+    if not isinstance(value, str):
         return value
-    table = VALUE_LABELS_ZH.get(column)
+    table = (VALUE_LABELS_EN if language == "en" else VALUE_LABELS_ZH).get(column)
     if not table:
         return value
     if column == "flags":

@@ -20,12 +20,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..core.abc import abc_curve, customers_to_reach
 from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
 from ..settings import ALL_TIERS
 from . import labels
-from .charts import Axis, Chart, Series, cache, curve_points
+from .charts import Axis, Chart, Series, cache
 from .labels import (
     NOTE_FRAME_HEADERS,
     column_format,
@@ -84,6 +85,9 @@ class Block:
     title: str | None = None
     tier_column: int | None = None  # 0-based column whose A/B/C/D cells get the tier colour
     table: str | None = None  # Excel Table name (TABLE_NAMES); None = a plain range
+    # 0-based (first, last) columns whose value cells get the 3-colour scale of
+    # labels.COLOUR_SCALE (a conditional format: low red, middle yellow, high green)
+    colour_scale: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         if len(self.header) != self.values.shape[1] or len(self.formats) != len(self.header):
@@ -127,6 +131,15 @@ class Block:
     @property
     def last_column(self) -> int:
         return self.origin[1] + len(self.header) - 1
+
+    @property
+    def colour_scale_range(self) -> str | None:
+        """A1 range ("D24:H35") of the cells with the colour scale; None without one or
+        without values."""
+        if self.colour_scale is None or not len(self.values):
+            return None
+        first, last = (self.first_column + c for c in self.colour_scale)
+        return f"{column_letter(first)}{self.first_row}:{column_letter(last)}{self.last_row}"
 
 
 @dataclass(frozen=True)
@@ -282,7 +295,7 @@ def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,
 
 
 def _translated(series: pd.Series, column: str, language: str) -> pd.Series:
-    if language == "en" or column not in labels.VALUE_LABELS_ZH:
+    if column not in (labels.VALUE_LABELS_EN if language == "en" else labels.VALUE_LABELS_ZH):
         return series
     uniques = series.dropna().unique()
     mapping = {u: translate_value(column, u, language) for u in uniques}
@@ -293,8 +306,7 @@ def _stack(blocks: list[Block], start_row: int = 1, column: int = 1, gap: int = 
     """Place blocks one under another with ``gap`` empty rows between them."""
     placed, row = [], start_row
     for block in blocks:
-        moved = Block(block.header, block.values, block.formats, (row, column), block.title,
-                      block.tier_column, block.table)
+        moved = replace(block, origin=(row, column))
         placed.append(moved)
         row = moved.table_last_row + 1 + gap
     return placed
@@ -355,34 +367,6 @@ def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = 30) -> pd.DataFr
     })
     shown["reference"] = float(a_cut)
     return shown
-
-
-def customers_to_reach(pareto: pd.DataFrame, cut: float) -> int:
-    """How many customers, in rank order, it takes for the cumulative share to reach ``cut``
-    (the customer that crosses it included; 1e-9 allows for float rounding)."""
-    cum = pareto["cum_share"].to_numpy(dtype="float64")
-    cum = cum[np.isfinite(cum)]
-    if not len(cum):
-        return 0
-    return min(int(np.searchsorted(cum, cut - 1e-9, side="left")) + 1, len(cum))
-
-
-def abc_curve_table(pareto: pd.DataFrame, limit: int = 300) -> pd.DataFrame:
-    """The ABC curve's points: ``customer_share`` (k / n over the n customers with a positive
-    measure), ``cum_share`` (their cumulative share of the positive total) and ``abc_tier`` of
-    customer k, from (0, 0) to (1, 1). Large populations are thinned to about ``limit`` points
-    (``charts.curve_points``) keeping the last A and the last B customer exactly."""
-    frame = pareto.sort_values("rank", kind="stable") if "rank" in pareto else pareto
-    cum = frame["cum_share"].to_numpy(dtype="float64")
-    positive = np.isfinite(cum)
-    cum, tiers = cum[positive], frame["abc_tier"].to_numpy(dtype=object)[positive]
-    n = len(cum)
-    last = {t: int(np.flatnonzero(tiers == t)[-1]) + 1 for t in ("A", "B") if (tiers == t).any()}
-    keep = curve_points(n, keep=tuple(last.values()), limit=limit)
-    x = keep / n if n else np.zeros(len(keep))
-    y = np.concatenate(([0.0], cum))[keep]
-    tier = np.concatenate(([tiers[0] if n else None], tiers))[keep]
-    return pd.DataFrame({"customer_share": x, "cum_share": y, "abc_tier": tier.astype(object)})
 
 
 def pixel_width(widths: tuple[float, ...], column: int) -> int:
@@ -515,7 +499,7 @@ def pareto_sheet(result: Any, language: str) -> Sheet:
         headers={"measure": measure_label, "reference": phrase("reference", language, cut=a_cut)},
         table=TABLE_NAMES["pareto"],
     )
-    curve = abc_curve_table(result.pareto)
+    curve = abc_curve(result.pareto)
     curve["cut_off"] = np.nan  # the marked points (filled below, where the chart needs them)
     tiers = curve["abc_tier"].to_numpy(dtype=object)
     for tier in ("A", "B"):
@@ -553,11 +537,7 @@ def summary_sheet(result: Any, language: str) -> Sheet:
         _table(result.rfm_segments, language, title=phrase("rfm_segments", language),
                table=TABLE_NAMES["rfm_segments"]),
     ]
-    classes = result.rfm_classes
-    if "rfm_class_en" in classes:  # one name column: the English one or the 中文 key
-        classes = classes.assign(rfm_class_en=classes["rfm_class"].map(labels.RFM_CLASS_NAMES_EN))
-        classes = classes.drop(columns="rfm_class" if language == "en" else "rfm_class_en")
-    blocks.append(_table(classes, language, title=phrase("rfm_classes", language),
+    blocks.append(_table(result.rfm_classes, language, title=phrase("rfm_classes", language),
                          table=TABLE_NAMES["rfm_classes"]))
     blocks.append(_table(result.lifecycle_counts, language,
                          title=phrase("lifecycle_counts", language),
@@ -918,8 +898,14 @@ def retention_sheet(result: Any, language: str) -> Sheet:
             frame = _triangle(cohorts, value)
             steps = [c for c in frame.columns if c not in ("cohort", "customers")]
             # at most core.retention.MAX_COHORT_PERIODS columns of periods: always fits a sheet
-            blocks.append(_table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
-                                 headers={k: k for k in steps}, table=TABLE_NAMES[key]))
+            block = _table(frame, language, title=phrase(key, language), formats={k: fmt for k in steps},
+                           headers={k: k for k in steps}, table=TABLE_NAMES[key])
+            if key == "cohort_share" and len(steps) > 1:
+                # shares from period 1 on (period 0 is 100% by definition and would only
+                # stretch the scale): the colours compare cohorts and periods at a glance
+                columns = list(frame.columns)
+                block = replace(block, colour_scale=(columns.index(steps[1]), columns.index(steps[-1])))
+            blocks.append(block)
     if not with_chart:
         return _sheet("retention", language, _stack(blocks))
     # the chart at the top left, the tables below it (the chart prints on page 1)

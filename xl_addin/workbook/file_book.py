@@ -23,6 +23,7 @@ from .tables import SheetHeader
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
+from .xlsx.worksheet_xml import colour_scale_rule_xml
 from .xlsx.writer import owned_sheets
 
 _KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
@@ -183,6 +184,9 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::([A-Z]+)\d+)?
 _USER_ELEMENTS = {b"conditionalFormatting": "conditional formats",
                   b"dataValidations": "data validation", b"hyperlinks": "hyperlinks",
                   b"mergeCells": "merged cells"}
+_CONDITIONAL = re.compile(rb'<conditionalFormatting\s+sqref="([A-Z]+\d+:[A-Z]+\d+)">(.*?)</conditionalFormatting>',
+                          re.S)
+_PRIORITY = re.compile(rb'priority="\d+"')
 
 
 def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
@@ -198,6 +202,7 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
     ours = {name.casefold() for name in TABLE_NAMES.values()}
     last_column = max((b.last_column for b in sheet.blocks), default=1)
     found: list[str] = []
+    our_table_refs: list[str] = []  # where a colour scale of ours may be
     rels = rels_path(entry.part)
     if rels in package:
         for rel in ET.fromstring(package.read(rels)):
@@ -211,6 +216,7 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                     found.append(f"table '{table}'")
                 elif ref:  # what we wrote last time is ours, even where this report is narrower
                     last_column = max(last_column, _column_number(re.sub(r"[^A-Z]", "", ref.split(":")[-1])))
+                    our_table_refs.append(ref)
             elif kind == "drawing" and sheet.charts:
                 found.extend(_drawing_objects(package, target, sheet))
             elif kind == "drawing":
@@ -235,8 +241,32 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
             found.append(f"cells right of column {column_letter(last_column)}")
     for element, label in _USER_ELEMENTS.items():
         if re.search(rb"<(?:\w+:)?" + element + rb"[\s>]", data):
+            if element == b"conditionalFormatting" and _only_our_colour_scales(data, our_table_refs):
+                continue
             found.append(label)
     return list(dict.fromkeys(found))
+
+
+def _only_our_colour_scales(data: bytes, table_refs: list[str]) -> bool:
+    """Every conditional format of the worksheet ``data`` is our colour scale, as we write it
+    (``colour_scale_rule_xml``), on cells of one of our tables (``table_refs``)."""
+    ours = _PRIORITY.sub(b'priority="1"', colour_scale_rule_xml(1).encode())
+    found = _CONDITIONAL.findall(data)
+    if len(found) != len(re.findall(rb"<(?:\w+:)?conditionalFormatting[\s>]", data)):
+        return False  # a form we do not write: the user's
+    return all(_PRIORITY.sub(b'priority="1"', rule) == ours
+               and any(_inside(sqref.decode(), ref) for ref in table_refs) for sqref, rule in found)
+
+
+def _inside(inner: str, outer: str) -> bool:
+    """Range ``inner`` ("D24:H30") lies within range ``outer``."""
+    def corners(ref: str) -> tuple[int, int, int, int]:
+        (c1, r1), (c2, r2) = (re.fullmatch(r"([A-Z]+)(\d+)", p).groups() for p in ref.split(":"))
+        return _column_number(c1), int(r1), _column_number(c2), int(r2)
+    if ":" not in outer:
+        return False
+    a, b = corners(inner), corners(outer)
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
 
 
 def _table_name_and_ref(package: SourcePackage, part: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...report import labels
 from ...report.layout import Block, Formula, PrintSetup, Sheet, column_letter
 from .styles import StyleBook
 
@@ -441,6 +442,23 @@ def sheet_properties_xml(setup: PrintSetup, code_name: str | None = None) -> str
     return f'<sheetPr{code}><pageSetUpPr fitToPage="1"/></sheetPr>'
 
 
+def colour_scale_rule_xml(priority: int) -> str:
+    """The <cfRule> of our 3-colour scale (labels.COLOUR_SCALE: lowest, 50th percentile,
+    highest)."""
+    colours = "".join(f'<color rgb="FF{c}"/>' for c in labels.COLOUR_SCALE)
+    return (f'<cfRule type="colorScale" priority="{priority}"><colorScale><cfvo type="min"/>'
+            f'<cfvo type="percentile" val="50"/><cfvo type="max"/>{colours}</colorScale></cfRule>')
+
+
+def conditional_formatting_xml(blocks: Sequence[Block]) -> str:
+    """One <conditionalFormatting> with our colour scale per block that has one, in schema
+    order (after autoFilter and mergeCells, before dataValidations and pageMargins).
+    Priorities are 1, 2, ... per sheet."""
+    ranges = [b.colour_scale_range for b in blocks if b.colour_scale_range is not None]
+    return "".join(f'<conditionalFormatting sqref="{ref}">{colour_scale_rule_xml(priority)}'
+                   "</conditionalFormatting>" for priority, ref in enumerate(ranges, start=1))
+
+
 def page_setup_xml(setup: PrintSetup) -> str:
     """<pageSetup> (one page wide, as many tall as needed) and <rowBreaks>, in schema order
     (after pageMargins, before drawing)."""
@@ -476,6 +494,7 @@ def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | Non
     tail = "</sheetData>"
     if sheet.autofilter:
         tail += f'<autoFilter ref="{sheet.autofilter}"/>'
+    tail += conditional_formatting_xml(sheet.blocks)
     tail += PAGE_MARGINS + page_setup_xml(sheet.print_setup)
     if drawing_rel_id:
         tail += f'<drawing r:id="{drawing_rel_id}"/>'
