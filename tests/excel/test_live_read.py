@@ -8,11 +8,10 @@ import pandas as pd
 import pytest
 
 from xl_addin.core.clean import clean_transactions
+from xl_addin.excel.live import LiveSource
 from xl_addin.excel.live_read import progress_text, read_used_range, saved_file
 from xl_addin.refresh import read_workbook
 from xl_addin.workbook.file_book import FileSource
-from xl_addin.settings import Settings
-from xl_addin.workbook import tables
 
 from .fakes import fake_book, fake_range
 
@@ -35,8 +34,8 @@ class CountingSheet:
         self.rows = rows
         self.first_row, self.first_column = origin
         self.value_reads = 0
-        book = fake_book({"Sales": (rows, origin)})
-        self.sheet = book.fakes["Sales"].sheet
+        self.book = fake_book({"Sales": (rows, origin)})
+        self.sheet = self.book.fakes["Sales"].sheet
         used = self.sheet.used_range
         used.shape = (len(rows), len(rows[0]))
         self._count_value(used, rows)
@@ -107,15 +106,16 @@ def test_the_file_and_com_give_the_same_sale_lines(tmp_path):
 
     with FileSource(path) as source:  # what the ribbon reads when the book is saved
         from_file = read_workbook(source).sales
-    values, first_row = read_used_range(CountingSheet(rows).sheet, chunk_rows=700)
-    from_com, _ = tables.sales_from_values("Sales", values, Settings(), first_row)
+    live = CountingSheet(rows)  # what the ribbon reads when the book has unsaved changes
+    from_com = read_workbook(LiveSource(live.book)).sales
+    assert live.value_reads >= 1
     clean_file, quality_file = clean_transactions(from_file)
     clean_com, quality_com = clean_transactions(from_com)
     assert len(clean_file) == 2998
     pd.testing.assert_frame_equal(clean_file, clean_com, check_categorical=False)
-    # rows[17] is Excel row 18; the file path names the user's column, the COM path here the field
+    # rows[17] is Excel row 18; both paths name the user's column
     assert quality_file[["row", "column"]].values.tolist() == [[18, "C (Amount)"], [41, "B (Date)"]]
-    columns = ["sheet", "row", "value", "reason"]
+    columns = ["sheet", "row", "column", "value", "reason"]
     pd.testing.assert_frame_equal(quality_file[columns].reset_index(drop=True),
                                   quality_com[columns].reset_index(drop=True))
     # hand-computed: rows 0..2999 minus the two left out
