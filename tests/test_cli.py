@@ -144,7 +144,7 @@ def test_check_lists_findings_and_writes_nothing(book):
     result = CliRunner().invoke(cli, ["check", str(book)])
     assert result.exit_code == 0, result.output
     assert "1 rows left out" in result.output
-    assert "Sales 2025 row 8" in result.output
+    assert "  'Sales 2025'!A8 (Customer ID): " in result.output, result.output
     assert book.read_bytes() == before
 
 

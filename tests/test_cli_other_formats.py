@@ -127,7 +127,7 @@ def test_a_bad_csv_row_is_listed_with_its_excel_row_and_column(tmp_path):
     result = run("check", source)
     assert result.exit_code == 0, result.output
     assert "3 sales rows in sales; 2 customers" in result.output
-    assert "sales row 4, column 'C (Amount)'" in result.output, result.output
+    assert "  sales!C4 (Amount): " in result.output, result.output
     assert "'n/a'" in result.output
 
 

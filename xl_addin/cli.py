@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import CustomerTiersError, exit_code
+from .errors import CustomerTiersError, cell_reference, exit_code
 
 
 class CommandError(click.ClickException):
@@ -162,8 +162,8 @@ def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
         return
     click.echo(f"{len(findings):,} rows left out:")
     for row in findings.head(limit).itertuples(index=False):
-        click.echo(f"  {row.sheet} row {row.row}, column '{row.column}': {row.reason} "
-                   f"(value: {row.value!r})")
+        place = cell_reference(row.sheet, _row_number(row.row), row.column)
+        click.echo(f"  {place}: {row.reason} (value: {row.value!r})")
     if len(findings) > limit:
         click.echo(f"  ... and {len(findings) - limit:,} more (see the Data quality sheet "
                    "after a refresh).")
@@ -218,6 +218,14 @@ def _echo_summary(result, path: Path) -> None:
     over = result.coverage[result.coverage["status"] == "Over"] if len(result.coverage) else []
     if len(over):
         click.echo(f"  {len(over):,} salesperson x tier holdings over their limit: see Coverage")
+
+
+def _row_number(value: object) -> int | None:
+    """An Excel row number from a Data quality row (blank for a finding about a whole sheet)."""
+    try:
+        return int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return None
 
 
 def _echo_notes(notes) -> None:

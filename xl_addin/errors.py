@@ -69,20 +69,27 @@ class InputError(CustomerTiersError):
         """The place as Excel names a cell, "Sales!C7 (Amount)", when sheet, row and column (a
         letter, or "C (Amount)") are known; a cell named in ``column`` alone ("Settings!B7");
         else "sheet 'Sales', row 7, column 'x'" with what is known ("" for nothing)."""
-        labelled = _LABELLED.fullmatch(self.column or "")
-        if self.sheet is not None and self.row is not None and labelled:
-            letter, header = labelled.groups()
-            return f"{sheet_reference(self.sheet)}!{letter}{self.row}" + (f" ({header})" if header else "")
         if self.sheet is None and self.row is None and _CELL_REF.fullmatch(self.column or ""):
             return self.column
-        where = []
-        if self.sheet is not None:
-            where.append(f"sheet '{self.sheet}'")
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column is not None:
-            where.append(f"column '{self.column}'")
-        return ", ".join(where)
+        return cell_reference(self.sheet, self.row, self.column)
+
+
+def cell_reference(sheet: str | None, row: int | None, column: str | None) -> str:
+    """A place as Excel names a cell, "Sales!C7 (Amount)", when sheet, row and column (a
+    letter, or "C (Amount)") are known; else "sheet 'Sales', row 7, column 'x'" with what is
+    known ("" for nothing). The one wording of a place in errors and in ``check``'s list."""
+    labelled = _LABELLED.fullmatch(column or "")
+    if sheet is not None and row is not None and labelled:
+        letter, header = labelled.groups()
+        return f"{sheet_reference(sheet)}!{letter}{row}" + (f" ({header})" if header else "")
+    where = []
+    if sheet is not None:
+        where.append(f"sheet '{sheet}'")
+    if row is not None:
+        where.append(f"row {row}")
+    if column is not None:
+        where.append(f"column '{column}'")
+    return ", ".join(where)
 
 
 def sheet_reference(sheet: str) -> str:

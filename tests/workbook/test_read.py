@@ -480,3 +480,20 @@ def test_the_boolean_probe_finds_the_marker_anywhere_in_a_member(size, at, compr
     with package.fp.getbuffer() as buffer:
         found = _member_holds(buffer, package.getinfo("xl/worksheets/sheet1.xml"), b't="b"')
     assert found == (at is not None)
+
+
+def test_a_sheet_the_reader_cannot_parse_is_a_workbook_error_saying_what_to_do(tmp_path, monkeypatch):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": [["Customer", "Date", "Amount"]]})
+
+    class Broken:
+        def load_sheet(self, *args, **kwargs):
+            raise RuntimeError("calamine error: Xml(...)")
+
+    with SalesBook.open(path) as book:
+        monkeypatch.setattr(SalesBook, "_reader", property(lambda self: Broken()))
+        with pytest.raises(WorkbookError) as error:
+            book.read_rows("Sales")
+    assert str(error.value) == (
+        f"cannot read sheet 'Sales' of '{path}': its cells are damaged or stored in a form the "
+        "reader does not know (calamine error: Xml(...)). Open the workbook in Excel, save it "
+        "again and run the refresh again.")

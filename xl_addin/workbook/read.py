@@ -226,7 +226,7 @@ class SalesBook:
                 loaded = self._reader.load_sheet(sheet, **options)
                 return loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
-                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {reason(exc)}") from None
+                raise _sheet_error(sheet, self.path, exc) from None
 
     def _load_columns(
         self, sheet: str, header_row: int, dtypes: dict[int, str | None]
@@ -244,7 +244,7 @@ class SalesBook:
                 )
                 batch, errors = loaded.to_arrow_with_errors()
             except Exception as exc:
-                raise WorkbookError(f"cannot read sheet '{sheet}' of '{self.path}': {reason(exc)}") from None
+                raise _sheet_error(sheet, self.path, exc) from None
         return batch, (errors.errors if errors is not None else []), loaded.selected_columns
 
     def _read_fields(
@@ -365,6 +365,15 @@ def with_raw_cells(frame: pd.DataFrame, cells: RawCells) -> pd.DataFrame:
     # the typed columns ride along: cleaning reads them rather than a million objects
     frame.attrs[TYPED_CELLS] = TypedCells(typed, len(frame))
     return frame
+
+
+def _sheet_error(sheet: str, path: Path, exc: Exception) -> WorkbookError:
+    """A sheet the reader library could not parse: what happened in our words, its own
+    words in brackets for whoever reports the problem, and what to do."""
+    return WorkbookError(
+        f"cannot read sheet '{sheet}' of '{path}': its cells are damaged or stored in a form "
+        f"the reader does not know ({reason(exc)}). Open the workbook in Excel, save it again "
+        "and run the refresh again.")
 
 
 def _error_cells(reader: Any, sheet: str) -> list[tuple[int, int, str]]:
