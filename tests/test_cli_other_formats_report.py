@@ -8,13 +8,17 @@ import re
 import zipfile
 
 import openpyxl
+import pytest
 from click.testing import CliRunner
 from lxml import etree
 
 from xl_addin.cli import cli
 
 from .marks import assert_valid_ooxml, mark_sheets
-from .test_cli_other_formats import OUR_SHEETS_EN, SALES_CSV, SALES_TIERS, abc, sheet_names, tiers
+from .test_cli_other_formats import (OUR_SHEETS_EN, OUR_SHEETS_ZH, SALES_CSV, SALES_TIERS,
+                                     SETTINGS_TIERS, abc, converted, sheet_names, tiers)
+
+__all__ = ["converted"]  # the fixture: book.xls and book.ods made by LibreOffice
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -95,9 +99,9 @@ def sheet_part(path, name):
     return target.lstrip("/") if target.startswith("/") else "xl/" + target
 
 
-def set_a_cut(path, value):
+def set_a_cut(path, value, sheet="Settings"):
     """Type ``value`` into the a_cut cell of the Settings sheet (only that part changes)."""
-    part = sheet_part(path, "Settings")
+    part = sheet_part(path, sheet)
 
     def edit(members):
         data, count = re.subn(rb'(<is><t>a_cut</t></is></c><c [^>]*><v>)[^<]*(</v>)',
@@ -166,6 +170,9 @@ def test_a_daily_csv_refreshes_the_report_workbook_in_place(tmp_path):
     assert "Sheet 'Sales' of 'report.xlsx' looks like sales data but was not read" in result.output
     assert "the sales come from 'sales.csv'" in result.output
     assert source.read_text(encoding="utf-8") == SALES_CSV_2
+    # the CSV's sheet "sales" is named as Excel names a sheet of another workbook, since the
+    # report has a "Sales" of its own: notes and Data quality never point into that one
+    assert "[sales.csv]sales: Tab read: 6 rows." in result.output
     assert_valid_ooxml(report)
 
 
@@ -239,3 +246,23 @@ def test_an_out_that_is_not_a_workbook_is_refused_and_left_alone(tmp_path):
     assert result.exit_code == 4, result.output
     assert "report.xlsx" in result.output and "Traceback" not in result.output
     assert report.read_bytes() == b"my notes, not a workbook"
+
+
+@pytest.mark.soffice
+@pytest.mark.parametrize("extension", ["xls", "ods"])
+def test_the_reports_settings_win_over_the_inputs(converted, tmp_path, extension):
+    """book.xls holds a Settings sheet (a_cut 0.5, language zh): run 1 copies it into the new
+    report (as 设置); the user then types a_cut 0.8 there, and run 2 uses 0.8: the report's
+    Settings (ours, marked) win over the input's."""
+    source = converted / f"book.{extension}"
+    report = tmp_path / "report.xlsx"
+    assert run("refresh", source, "--out", report).exit_code == 0
+    assert abc(report, "客户分级") == SETTINGS_TIERS  # C2 before 0.711 >= 0.5: B
+    set_a_cut(report, 0.8, sheet="设置")
+    result = run("refresh", source, "--out", report)
+    assert result.exit_code == 0, result.output
+    assert abc(report, "客户分级") == SALES_TIERS  # C2 before 0.711 < 0.8: A
+    assert sheet_names(report) == OUR_SHEETS_ZH
+    assert settings_values(report, "设置")["a_cut"] == 0.8
+    assert "was not read as sales data" not in result.output
+    assert_valid_ooxml(report)

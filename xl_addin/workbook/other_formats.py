@@ -156,10 +156,11 @@ class ReportSource:
       (Settings, a 0.1 sheet; never sales by the reader's rule) and the customer master
       (named in its Settings, else Customers / 客户). Its other sheets are the user's: not
       read, so a sales-like one there is not added to the input's sales (``notes``).
-    * from the input: every sheet, first. One whose name a report sheet above also has
-      (Excel compares names ignoring case) is read as "[sales.xls]Settings", Excel's name
-      for a sheet of another workbook: the report's wins where the reader looks by name
-      (Settings, customer master); an input sales sheet still counts by its header.
+    * from the input: every sheet, first. One whose name a sheet of the report also has
+      (Excel compares names ignoring case) is read as "[sales.csv]Sales", Excel's name for a
+      sheet of another workbook: Data quality rows and notes never point into the report's
+      sheet, and the report's wins where the reader looks by name (Settings, customer
+      master); an input sales sheet still counts by its header.
     """
 
     def __init__(self, sales: CsvSource | FileSource, report: FileSource) -> None:
@@ -174,7 +175,8 @@ class ReportSource:
                 if n in owned or sheet_name_key(n.strip()) in ours or n in looked_up]
         self._sheets: dict[str, tuple[CsvSource | FileSource, str]] = {}
         for name in sales.sheet_names():
-            shown = name if find_sheet_name(kept, name) is None else f"[{sales.path.name}]{name}"
+            taken = find_sheet_name(report_names, name) is not None
+            shown = f"[{sales.path.name}]{name}" if taken else name
             self._sheets[shown] = (sales, name)
         self._sheets.update((name, (report, name)) for name in kept)
         # the report's own sales tabs, as an in-place refresh of it would find them: not read
