@@ -266,3 +266,37 @@ def test_the_reports_settings_win_over_the_inputs(converted, tmp_path, extension
     assert settings_values(report, "设置")["a_cut"] == 0.8
     assert "was not read as sales data" not in result.output
     assert_valid_ooxml(report)
+
+
+CLIENTS_SHEET = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN}">'
+                 '<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Customer ID</t></is></c>'
+                 '<c r="B1" t="inlineStr"><is><t>Salesperson</t></is></c></row>'
+                 '<row r="2"><c r="A2" t="inlineStr"><is><t>C1</t></is></c>'
+                 '<c r="B2" t="inlineStr"><is><t>Ann</t></is></c></row>'
+                 '<row r="3"><c r="A3" t="inlineStr"><is><t>C2</t></is></c>'
+                 '<c r="B3" t="inlineStr"><is><t>Bob</t></is></c></row></sheetData></worksheet>').encode()
+
+
+def test_the_customer_master_named_in_the_reports_settings_is_read_from_the_report(tmp_path):
+    source = tmp_path / "sales.csv"
+    source.write_text(SALES_CSV, encoding="utf-8")
+    report = tmp_path / "report.xlsx"
+    assert run("refresh", source, "--out", report).exit_code == 0
+    add_user_sheet(report, "Clients", "xl/worksheets/user1.xml", CLIENTS_SHEET)
+    part = sheet_part(report, "Settings")
+
+    def name_the_master(members):
+        data, count = re.subn(rb'(<t>customers_sheet</t></is></c>)<c s="(\d+)"/>',
+                              rb'\1<c s="\2" t="inlineStr"><is><t>Clients</t></is></c>', members[part])
+        assert count == 1
+        return {part: data}
+    rewrite_package(report, name_the_master)
+    result = run("refresh", source, "--out", report)
+    assert result.exit_code == 0, result.output
+    rows = list(openpyxl.load_workbook(report, read_only=True)["Tiers"].iter_rows(values_only=True))
+    at = rows[0].index("Salesperson")
+    assert {row[0]: row[at] for row in rows[1:]} == {"C1": "Ann", "C2": "Bob", "C3": None, "C4": None}
+    assert abc(report) == SALES_TIERS
+    assert members(report)["xl/worksheets/user1.xml"] == CLIENTS_SHEET
+    assert "looks like sales data" not in result.output
+    assert_valid_ooxml(report)
