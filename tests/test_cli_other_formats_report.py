@@ -5,6 +5,8 @@ the user's sheets stay byte-identical and are never read as sales. Expected tier
 by hand; the output is read back with openpyxl and checked by the OOXML validator."""
 
 import re
+import shutil
+import subprocess
 import zipfile
 
 import openpyxl
@@ -300,3 +302,25 @@ def test_the_customer_master_named_in_the_reports_settings_is_read_from_the_repo
     assert members(report)["xl/worksheets/user1.xml"] == CLIENTS_SHEET
     assert "looks like sales data" not in result.output
     assert_valid_ooxml(report)
+
+
+@pytest.mark.soffice
+def test_the_users_formula_on_our_table_keeps_working(tmp_path):
+    """LibreOffice, as the stand-in spreadsheet program, computes the user's
+    COUNTIF(CT_Tiers[ABC tier],"A") on the refreshed report (no cached value in the file):
+    1, the one A customer of run 2 (TIERS_2)."""
+    source = tmp_path / "sales.csv"
+    source.write_text(SALES_CSV, encoding="utf-8")
+    report = tmp_path / "report.xlsx"
+    assert run("refresh", source, "--out", report).exit_code == 0
+    add_user_sheet(report, "My analysis", "xl/worksheets/user1.xml",
+                   FORMULA_SHEET.replace(b"<v>2</v>", b""))
+    set_a_cut(report, 0.5)
+    source.write_text(SALES_CSV_2, encoding="utf-8")
+    assert run("refresh", source, "--out", report).exit_code == 0
+    subprocess.run(
+        [shutil.which("soffice"), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+         "--convert-to", "xlsx", "--outdir", str(tmp_path / "calc"), str(report)],
+        check=True, capture_output=True, timeout=180)
+    computed = openpyxl.load_workbook(tmp_path / "calc" / "report.xlsx", data_only=True)
+    assert computed["My analysis"]["B1"].value == 1
