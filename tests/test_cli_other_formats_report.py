@@ -16,7 +16,7 @@ from lxml import etree
 
 from xl_addin.cli import cli
 
-from .marks import assert_valid_ooxml, mark_sheets
+from .marks import assert_valid_ooxml
 from .test_cli_other_formats import (OUR_SHEETS_EN, OUR_SHEETS_ZH, SALES_CSV, SALES_TIERS,
                                      SETTINGS_TIERS, abc, converted, sheet_names, tiers)
 
