@@ -196,14 +196,17 @@ def test_a_read_only_out_is_refused_unless_force(tmp_path):
     result = run("refresh", source, "--out", out)
     assert result.exit_code == 4, result.output
     assert "read-only" in result.output and out.read_bytes() == b"old"
+    # --force lifts the read-only rule, but the file is not a workbook to refresh: left alone
+    # (an existing --out is refreshed in place: tests/test_cli_other_formats_report.py)
     result = run("refresh", source, "--out", out, "--force")
-    assert result.exit_code == 0, result.output
-    assert abc(out) == SALES_TIERS
+    assert result.exit_code == 4, result.output
+    assert out.read_bytes() == b"old"
 
 
 def test_the_new_workbook_is_an_ordinary_workbook_of_ours(tmp_path):
     """Refreshed again in place (after the sales are pasted in), it keeps its sheets, marks and
-    tables, and gives the same tiers; a second run from the CSV replaces it."""
+    tables, and gives the same tiers; a second run from the CSV refreshes it in place, the
+    pasted Sales sheet kept but not read (the CSV is the sales: no doubled revenue)."""
     source = tmp_path / "sales.csv"
     source.write_text(SALES_CSV, encoding="utf-8")
     out = tmp_path / "tiers.xlsx"
@@ -217,7 +220,9 @@ def test_the_new_workbook_is_an_ordinary_workbook_of_ours(tmp_path):
     assert_valid_ooxml(out)
     result = run("refresh", source, "--out", out)
     assert result.exit_code == 0, result.output
-    assert sheet_names(out) == OUR_SHEETS_EN
+    assert sheet_names(out) == OUR_SHEETS_EN + ["Sales"]
+    assert abc(out) == SALES_TIERS and tiers(out)["C1"][1] == 800
+    assert "Sheet 'Sales' of 'tiers.xlsx' looks like sales data but was not read" in result.output
 
 
 # -- .xls, .ods (made by LibreOffice) and .xlsb (from the corpus) ---------------------------------

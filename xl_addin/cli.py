@@ -99,7 +99,7 @@ def cli() -> None:
               help="Write the result here instead of updating BOOK in place; .xlsm when BOOK "
                    "has macros, else .xlsx. A read-only file here is refused unless --force. "
                    "Required for a CSV, .xls, .xlsb or .ods BOOK: a new .xlsx of the tier "
-                   "sheets.")
+                   "sheets, or, when it exists, that .xlsx refreshed in place with BOOK's sales.")
 @click.option("--as-of", callback=_date, metavar="DATE",
               help="Analysis date, YYYY-MM-DD (default: the latest sale date).")
 @click.option("--force", is_flag=True,

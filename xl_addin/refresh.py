@@ -8,9 +8,10 @@ workbook through two small interfaces, so the rules live here once, above the ad
   ``excel.live.LiveSource`` (xlwings).
 * ``Target``: which sheets are ours, what of the user's would be lost on one of them, and
   writing the planned sheets. File: ``workbook.file_book.FileTarget`` (part-preserving, atomic);
-  live: ``excel.live.LiveTarget``; a new workbook for a CSV, .xls, .xlsb or .ods input:
-  ``workbook.other_formats.NewWorkbookTarget`` (its ``new_workbook`` attribute: the sheets
-  are placed as in an empty workbook, not among the source's).
+  live: ``excel.live.LiveTarget``; for a CSV, .xls, .xlsb or .ods input a new workbook
+  (``workbook.other_formats.NewWorkbookTarget``) or the report workbook ``--out``
+  (``other_formats.ReportTarget``). A target with ``sheet_names()`` is a workbook other than
+  the source: the sheets are placed among its sheets, not the source's.
 
 Rules applied here: which sheets are ours (marked, or written by 0.1 and recognised by their
 first row), sales sheet detection (a sheet picked by its name that lacks the sales columns is
@@ -153,9 +154,10 @@ def refresh(
     )
     language = settings.language
     wanted = [k for k in labels.SHEET_NAMES if keys is None or k in keys]
-    names, owned = source.sheet_names(), data.owned
-    if getattr(target, "new_workbook", False):  # a new workbook holds none of the source's sheets
-        names, owned = [], {}
+    # the sheets of the workbook written to: the source's, unless the target holds others (a
+    # new workbook; the report workbook a CSV's sales are refreshed into). Ours among them.
+    names = target.sheet_names() if hasattr(target, "sheet_names") else source.sheet_names()
+    owned = {name: key for name, key in data.owned.items() if name in names}
     plan = plan_sheets(
         [(k, labels.sheet_name(k, language), k == "settings") for k in wanted], names, owned)
     notes = list(data.notes) + list(plan.notes)
@@ -238,6 +240,16 @@ def read_workbook(source: Source, *, language: str | None = None,
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)
     return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes))
+
+
+def read_settings(source: Source) -> Settings:
+    """The Settings ``read_workbook`` reads from ``source`` (the defaults without a Settings
+    sheet)."""
+    worksheets = [n for n in source.sheet_names() if source.sheet_kind(n) == WORKSHEET]
+    name, _ = _settings_sheet(source, worksheets, source.owned_sheets())
+    if name is None:
+        return Settings()
+    return parse_settings_rows(source.rows(name), sheet=name, date1904=source.date1904())
 
 
 def _holds_settings(rows: Sequence[Sequence[Any]]) -> bool:

@@ -472,6 +472,9 @@ REFRESH_NOTE_TEXTS: dict[str, tuple[str, str]] = {
     "csv_read": ("File '{file}' was read as text in {encoding}, columns separated by "
                  "'{delimiter}'; every value went through the rules for text cells.",
                  "文件“{file}”按文本读取：编码 {encoding}，分隔符“{delimiter}”；所有值均按文本单元格的规则读取。"),
+    "report_sales_ignored": ("Sheet '{sheet}' of '{report}' looks like sales data but was not "
+                             "read: the sales come from '{file}'.",
+                             "“{report}”的工作表“{sheet}”看似销售数据，但未读取：销售数据来自“{file}”。"),
 }
 
 

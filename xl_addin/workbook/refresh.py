@@ -18,7 +18,7 @@ from ..refresh import (CheckReport, ProgressFn, RefreshOutcome, WorkbookData, ch
                        read_workbook, refresh)
 from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
-from .other_formats import check_other_format, input_format, refresh_to_new_workbook
+from .other_formats import check_other_format, input_format, refresh_to_xlsx
 from .sales_cache import SalesCache
 
 __all__ = ["CheckReport", "check_workbook", "find_sales_sheets", "read_book", "read_customers",
@@ -41,11 +41,11 @@ def refresh_file(
     columns from the sales cache when the sheet did not change (``sales_cache``). Refused
     before any work (``file_book.check_target``): a read-only ``path`` in place, a read-only
     ``out`` unless ``force``, an ``out`` extension that does not match the package. A CSV,
-    .xls, .xlsb or .ods ``path`` is read and its sheets go to the new workbook ``out``
-    (``other_formats``; no ``out``: UsageError, exit 2)."""
+    .xls, .xlsb or .ods ``path`` is read and its sheets go to ``out``: a new workbook, or
+    the existing one refreshed in place (``other_formats``; no ``out``: UsageError, exit 2)."""
     fmt = input_format(path)
-    if fmt != "xlsx":  # CSV, xls, xlsb, ods: the sheets go to a new workbook (--out)
-        return refresh_to_new_workbook(path, fmt, out=out, as_of=as_of, language=language,
+    if fmt != "xlsx":  # CSV, xls, xlsb, ods: the sheets go to --out (new, or refreshed in place)
+        return refresh_to_xlsx(path, fmt, out=out, as_of=as_of, language=language,
                                        force=force, progress=progress, use_cache=use_cache)
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         check_target(path, out, force=force)
