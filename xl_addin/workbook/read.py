@@ -623,16 +623,10 @@ class _XlsxParts:
         part = self._parts.get(sheet)
         if part is None:
             return None
-        row_number = 0
-        with self._package.open(part) as stream:
-            for _, element in ET.iterparse(stream, events=("end",)):
-                if _local(element.tag) != "row":
-                    continue
-                row_number = int(element.get("r", row_number + 1))
-                cells = self._row_values(element)
-                element.clear()
-                if any(v is not None for v in cells):
-                    return SheetHeader(row_number, tuple(cells))
+        for row_number, element in self._rows(part):
+            cells = self._row_values(element)
+            if any(v is not None for v in cells):
+                return SheetHeader(row_number, tuple(cells))
         return SheetHeader(0, ())
 
     def numbers(self, sheet: str) -> dict[tuple[int, int], float]:
@@ -642,26 +636,32 @@ class _XlsxParts:
         if part is None:
             return {}
         found: dict[tuple[int, int], float] = {}
+        for row_number, element in self._rows(part):
+            column = -1
+            for cell in element:
+                if _local(cell.tag) != "c":
+                    continue
+                ref = cell.get("r")
+                column = _column_index(ref) if ref else column + 1
+                v = next((c.text for c in cell if _local(c.tag) == "v"), None)
+                if cell.get("t", "n") == "n" and v is not None:
+                    try:
+                        found[(row_number - 1, column)] = float(v)
+                    except ValueError:
+                        pass  # not a number after all: fastexcel's text stands
+        return found
+
+    def _rows(self, part: str) -> Iterator[tuple[int, ET.Element]]:
+        """(1-based row number, row element) of each row of a sheet part, streamed; each
+        element is cleared once the caller moves on."""
         row_number = 0
         with self._package.open(part) as stream:
             for _, element in ET.iterparse(stream, events=("end",)):
                 if _local(element.tag) != "row":
                     continue
                 row_number = int(element.get("r", row_number + 1))
-                column = -1
-                for cell in element:
-                    if _local(cell.tag) != "c":
-                        continue
-                    ref = cell.get("r")
-                    column = _column_index(ref) if ref else column + 1
-                    v = next((c.text for c in cell if _local(c.tag) == "v"), None)
-                    if cell.get("t", "n") == "n" and v is not None:
-                        try:
-                            found[(row_number - 1, column)] = float(v)
-                        except ValueError:
-                            pass  # not a number after all: fastexcel's text stands
+                yield row_number, element
                 element.clear()
-        return found
 
     def booleans(self, sheet: str) -> list[tuple[int, int, bool]]:
         """(1-based row, 0-based column, value) of every TRUE/FALSE cell of ``sheet``: fastexcel
