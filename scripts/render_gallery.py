@@ -50,6 +50,21 @@ class ChartFrame:
     anchor: tuple[int, int, int, int]  # 0-based from column, from row, to column, to row
 
 
+
+def _without_print_names(archive: zipfile.ZipFile) -> tuple[etree._Element, list, etree._Element]:
+    """workbook.xml parsed, its sheet elements, and its definedNames without print areas and
+    titles (added when missing), for a copy that prints only what the gallery shows."""
+    book = etree.fromstring(archive.read("xl/workbook.xml"))
+    sheets = list(book.iter(f"{{{MAIN}}}sheet"))
+    names = book.find(f"{{{MAIN}}}definedNames")
+    if names is None:
+        names = etree.Element(f"{{{MAIN}}}definedNames")
+        book.find(f"{{{MAIN}}}sheets").addnext(names)
+    for item in list(names):
+        if item.get("name") in ("_xlnm.Print_Area", "_xlnm.Print_Titles"):
+            names.remove(item)
+    return book, sheets, names
+
 def _resolve(base: str, target: str) -> str:
     if target.startswith("/"):
         return target[1:]
@@ -103,15 +118,7 @@ def charts_only_copy(xlsx: Path, dest: Path) -> list[ChartFrame]:
     for frame in frames:
         by_sheet.setdefault(frame.sheet, []).append(frame)
     with zipfile.ZipFile(xlsx) as archive:
-        book = etree.fromstring(archive.read("xl/workbook.xml"))
-        sheets = list(book.iter(f"{{{MAIN}}}sheet"))
-        names = book.find(f"{{{MAIN}}}definedNames")
-        if names is None:
-            names = etree.Element(f"{{{MAIN}}}definedNames")
-            book.find(f"{{{MAIN}}}sheets").addnext(names)
-        for item in list(names):
-            if item.get("name") in ("_xlnm.Print_Area", "_xlnm.Print_Titles"):
-                names.remove(item)
+        book, sheets, names = _without_print_names(archive)
         for index, sheet in enumerate(sheets):
             own = by_sheet.get(sheet.get("name"))
             if not own:
@@ -272,15 +279,7 @@ def table_area_page(xlsx: Path, folder: Path, sheet_name: str, table: str, dpi: 
         (column, row), (last_column, last_row) = (re.fullmatch(r"([A-Z]+)(\d+)", corner).groups()
                                                   for corner in ref.split(":"))
         area = f"${column}${max(int(row) - 1, 1)}:${last_column}${last_row}"  # the title row too
-        book = etree.fromstring(archive.read("xl/workbook.xml"))
-        sheets = list(book.iter(f"{{{MAIN}}}sheet"))
-        names = book.find(f"{{{MAIN}}}definedNames")
-        if names is None:
-            names = etree.Element(f"{{{MAIN}}}definedNames")
-            book.find(f"{{{MAIN}}}sheets").addnext(names)
-        for item in list(names):
-            if item.get("name") in ("_xlnm.Print_Area", "_xlnm.Print_Titles"):
-                names.remove(item)
+        book, sheets, names = _without_print_names(archive)
         for index, sheet in enumerate(sheets):
             if sheet.get("name") != sheet_name:
                 sheet.set("state", "hidden")
