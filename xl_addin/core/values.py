@@ -57,6 +57,9 @@ ERROR_VALUE = "the cell holds an error value"
 NUMBER_TOO_LARGE = "number too large (more than 1e15) or not finite"
 NUMBER_AMBIGUOUS = "ambiguous number: could be read with either decimal mark (set decimal_separator in Settings)"
 NUMBER_AGAINST_SEPARATOR = "number does not use the decimal mark of its column"
+PROBLEM_KEYS = (DATE_NOT_RECOGNISED, DATE_OUT_OF_RANGE, DATE_AMBIGUOUS, DATE_AGAINST_ORDER,
+                NOT_A_NUMBER, BOOLEAN_NOT_A_NUMBER, BOOLEAN_NOT_A_DATE, ERROR_VALUE,
+                NUMBER_TOO_LARGE, NUMBER_AMBIGUOUS, NUMBER_AGAINST_SEPARATOR)
 
 EXCEL_ERROR_VALUES = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#GETTING_DATA",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from ..core import columns as col
-from ..core import clean, pipeline
+from ..core import clean, pipeline, values
 from ..core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE
 from ..core.holding import REASON_LIKELY_ACTIVE, REASON_QUIET, STATUS_NO_LIMIT, STATUS_OK, STATUS_OVER
 from ..core.summary import BLANK, TOTAL
@@ -272,6 +272,17 @@ VALUE_LABELS_ZH["reason"] = {
     clean.REASON_FUTURE: "日期在未来",
     pipeline.REASON_DUPLICATE_MASTER: "客户主数据中客户编号重复（保留第一行）",
     pipeline.REASON_BLANK_MASTER_ID: "客户主数据中客户编号为空",
+    values.DATE_NOT_RECOGNISED: "无法识别的日期",
+    values.DATE_OUT_OF_RANGE: "日期超出范围（早于 1900-01-01 或晚于 9999-12-31）",
+    values.DATE_AMBIGUOUS: "日期有歧义：日和月可能颠倒（请在设置中指定 date_order）",
+    values.DATE_AGAINST_ORDER: "日期与本列的日/月顺序不一致",
+    values.NOT_A_NUMBER: "不是数字",
+    values.BOOLEAN_NOT_A_NUMBER: "TRUE/FALSE 不是数字",
+    values.BOOLEAN_NOT_A_DATE: "TRUE/FALSE 不是日期",
+    values.ERROR_VALUE: "单元格为错误值",
+    values.NUMBER_TOO_LARGE: "数字过大（超过 1e15）或不是有限数",
+    values.NUMBER_AMBIGUOUS: "数字有歧义：两种小数点都可解读（请在设置中指定 decimal_separator）",
+    values.NUMBER_AGAINST_SEPARATOR: "数字未使用本列的小数点",
 }
 # Keys the core emits that are not words themselves -> English (中文 in VALUE_LABELS_ZH).
 VALUE_LABELS_EN: dict[str, dict[str, str]] = {
