@@ -383,16 +383,17 @@ def _parse_number_values(uniques: np.ndarray, decimal_separator: str) -> tuple[n
     problems[kinds == _BOOL] = BOOLEAN_NOT_A_NUMBER
     # text: (row, sign, body) still to be read under a decimal mark
     pending: list[tuple[int, float, str]] = []
+    read: list[tuple[int, float]] = []  # (row, number read from text): checked in one go
     for i in np.flatnonzero(kinds == _TEXT):
         shaped = _number_shape(uniques[i])
         if isinstance(shaped, str):
             problems[i] = shaped
         elif isinstance(shaped, float):
-            number, problem = _checked_numbers(np.array([shaped]))
-            numbers[i], problems[i] = number[0], problem[0]
+            read.append((i, shaped))
         else:
             pending.append((i, *shaped))
     if not pending:
+        _check_read(read, numbers, problems)
         return numbers, problems, None
     readings = [(i, sign, _read_under(body, ".", sign), _read_under(body, ",", sign)) for i, sign, body in pending]
     separator, evidence = decimal_separator, True
@@ -408,9 +409,18 @@ def _parse_number_values(uniques: np.ndarray, decimal_separator: str) -> tuple[n
         elif not evidence and other is not None and other != chosen:
             problems[i] = NUMBER_AMBIGUOUS
         else:
-            number, problem = _checked_numbers(np.array([chosen]))
-            numbers[i], problems[i] = number[0], problem[0]
+            read.append((i, chosen))
+    _check_read(read, numbers, problems)
     return numbers, problems, separator
+
+
+def _check_read(read: list[tuple[int, float]], numbers: np.ndarray, problems: np.ndarray) -> None:
+    """Numbers read from text put in place, checked by ``_checked_numbers`` all at once."""
+    if not read:
+        return
+    rows = np.fromiter((i for i, _ in read), dtype=np.intp, count=len(read))
+    checked, keys = _checked_numbers(np.fromiter((x for _, x in read), dtype=float, count=len(read)))
+    numbers[rows], problems[rows] = checked, keys
 
 
 def _number_shape(text: str) -> str | float | tuple[float, str]:
