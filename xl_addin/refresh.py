@@ -31,6 +31,7 @@ from typing import Any, Callable, Mapping, Protocol, Sequence
 import pandas as pd
 
 from .core import tier_customers
+from .core.clv_model import import_models_meanwhile
 from .core.columns import NOTE_SHEET_HIDDEN
 from .core.result import TierResult
 from .errors import InputError, WouldRemoveError
@@ -235,6 +236,8 @@ def read_workbook(source: Source, *, language: str | None = None,
     if language:
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
+    if settings.clv_models:  # the models' scipy import runs on the other core while sales are read
+        import_models_meanwhile()
     sales, sheets, sales_notes = _read_sales(source, worksheets, owned, settings)
     notes.extend(sales_notes)
     customers = _read_customers(source, worksheets, settings)

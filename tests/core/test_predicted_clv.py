@@ -88,3 +88,22 @@ def test_models_switched_off():
     result = tier_customers(_sales(), Settings(clv_models=False))
     assert result.customers["p_alive"].isna().all()
     assert "clv_models_off" in set(result.model_notes["note_key"])
+
+
+def test_import_models_meanwhile_imports_scipy_in_a_thread_and_returns_at_once():
+    # in a fresh process: here scipy is long imported
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from xl_addin.core.clv_model import import_models_meanwhile\n"
+        "assert 'scipy.optimize' not in sys.modules\n"
+        "import_models_meanwhile()\n"
+        "started = [t for t in threading.enumerate() if t.name == 'customer-tiers-import-models']\n"
+        "assert len(started) == 1, started\n"
+        "started[0].join()\n"
+        "assert 'scipy.optimize' in sys.modules and 'xl_addin.core.gamma_gamma' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

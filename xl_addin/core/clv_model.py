@@ -8,6 +8,7 @@ structured notes (keys and values, no display words) for what could not be compu
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +55,23 @@ def model_notes(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     if not rows:
         return empty_model_notes()
     return pd.DataFrame(rows, columns=list(MODEL_NOTE_COLUMNS)).astype("str")
+
+
+def import_models_meanwhile() -> None:
+    """Start importing the models (scipy: ~0.6 s CPU) in a background thread and return.
+
+    For a caller that is about to do something long that releases the GIL (the file reader
+    parses with it released): on a second core the import then costs no wall time. The
+    models' own ``import`` waits for it (Python's import lock); a failure here is left for
+    that import to raise."""
+
+    def run() -> None:
+        try:
+            from . import bgnbd, gamma_gamma  # noqa: F401
+        except Exception:  # raised again, to the caller, by clv_predictions' own import
+            pass
+
+    threading.Thread(target=run, name="customer-tiers-import-models", daemon=True).start()
 
 
 def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settings = DEFAULT_SETTINGS) -> ClvPredictions:

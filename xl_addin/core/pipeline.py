@@ -319,9 +319,15 @@ def _sheets_without_cost(transactions: pd.DataFrame) -> list[str]:
     lines count cost 0 in a profit ranking)."""
     if COST not in transactions.columns or SOURCE_SHEET not in transactions.columns:
         return []
-    has = transactions[COST].notna().groupby(transactions[SOURCE_SHEET].astype(str), sort=False,
-                                             observed=True).any()
-    return [str(s) for s, any_cost in has.items() if not any_cost] if has.any() else []
+    # by the sheets' codes (a Categorical from the reader: no text per row is made)
+    codes, sheets = pd.factorize(transactions[SOURCE_SHEET], use_na_sentinel=False)
+    lines = np.bincount(codes, minlength=len(sheets))
+    costed = np.bincount(codes[transactions[COST].notna().to_numpy()], minlength=len(sheets))
+    has: dict[str, bool] = {}  # sheet text -> any cost, in order of first line
+    for sheet, count, with_cost in zip(sheets, lines, costed):
+        if count:
+            has[str(sheet)] = has.get(str(sheet), False) or bool(with_cost)
+    return [s for s, any_cost in has.items() if not any_cost] if any(has.values()) else []
 
 
 def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:
