@@ -637,12 +637,7 @@ class _XlsxParts:
             return {}
         found: dict[tuple[int, int], float] = {}
         for row_number, element in self._rows(part):
-            column = -1
-            for cell in element:
-                if _local(cell.tag) != "c":
-                    continue
-                ref = cell.get("r")
-                column = _column_index(ref) if ref else column + 1
+            for column, cell in _cells(element):
                 v = next((c.text for c in cell if _local(c.tag) == "v"), None)
                 if cell.get("t", "n") == "n" and v is not None:
                     try:
@@ -693,12 +688,7 @@ class _XlsxParts:
 
     def _row_values(self, row: ET.Element) -> list[Any]:
         values: dict[int, Any] = {}
-        column = -1
-        for cell in row:
-            if _local(cell.tag) != "c":
-                continue
-            ref = cell.get("r")
-            column = _column_index(ref) if ref else column + 1
+        for column, cell in _cells(row):
             value = self._cell_value(cell)
             if value is not None and not (isinstance(value, str) and not value.strip()):
                 values[column] = value
@@ -769,6 +759,18 @@ def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> b
             return True
         tail = (tail + chunk[-width:])[-width:]
     return needle in tail + inflate.flush()
+
+
+def _cells(row: ET.Element) -> Iterator[tuple[int, ET.Element]]:
+    """(0-based column, cell element) of each cell of a row element; a cell without a
+    reference follows the one before it."""
+    column = -1
+    for cell in row:
+        if _local(cell.tag) != "c":
+            continue
+        ref = cell.get("r")
+        column = _column_index(ref) if ref else column + 1
+        yield column, cell
 
 
 def _local(tag: str) -> str:
