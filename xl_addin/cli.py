@@ -74,8 +74,9 @@ LANG = click.option(
 QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress messages.")
 NO_CACHE = click.option(
     "--no-cache", is_flag=True,
-    help="Parse the sales tabs again even when they did not change since the last run "
-         "(the parsed sales are kept in the user cache folder, at most 512 MB).",
+    help="Parse the sales tabs again even when they did not change since the last run, and "
+         "refresh even when nothing changed since the last refresh (the parsed sales and the "
+         "last results are kept in the user cache folder, at most 512 MB and 256 MB).",
 )
 
 
@@ -127,7 +128,10 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
     outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
                            progress=progress, use_cache=not no_cache)
     progress.done()
-    _echo_summary(outcome.result, out or book)
+    if outcome.up_to_date:
+        click.echo(f"Up to date: {out or book} already holds this refresh (nothing changed "
+                   "since the last one), so nothing was written. --no-cache refreshes anyway.")
+    _echo_summary(outcome.result, out or book, wrote=not outcome.up_to_date)
     _echo_refresh_notes(outcome.notes)
 
 
@@ -206,10 +210,11 @@ def _echo_refresh_notes(notes) -> None:
         click.echo(f"  Note: {note.text('en')}")
 
 
-def _echo_summary(result, path: Path) -> None:
+def _echo_summary(result, path: Path, wrote: bool = True) -> None:
     counts = result.customers["abc_tier"].value_counts()
     tiers = ", ".join(f"{tier} {counts.get(tier, 0):,}" for tier in ("A", "B", "C", "D"))
-    click.echo(f"Wrote {path}")
+    if wrote:
+        click.echo(f"Wrote {path}")
     click.echo(f"  {len(result.customers):,} customers ranked by {result.measure} "
                f"as of {result.as_of:%Y-%m-%d}: {tiers}")
     if len(result.data_quality):

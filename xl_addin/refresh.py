@@ -114,14 +114,19 @@ class WorkbookData:
 @dataclass(frozen=True)
 class RefreshOutcome:
     """The result of one refresh (or check): the core's result, the report written, where each
-    sheet went and the notes (sheets skipped, names taken, objects removed under force)."""
+    sheet went and the notes (sheets skipped, names taken, objects removed under force).
+
+    ``up_to_date``: the file already held what this refresh would write, so nothing was read
+    or written (``workbook.refresh_records``); ``result`` and ``notes`` are those of the
+    refresh that wrote it, and ``report``, ``plan`` and ``data`` are None."""
 
     result: TierResult
-    report: Report
-    plan: SheetPlan
-    data: WorkbookData
+    report: Report | None
+    plan: SheetPlan | None
+    data: WorkbookData | None
     notes: tuple[Note, ...] = field(default=())
     written: bool = False
+    up_to_date: bool = False
 
     @property
     def data_quality(self) -> pd.DataFrame:

@@ -19,6 +19,7 @@ from ..refresh import (CheckReport, ProgressFn, RefreshOutcome, WorkbookData, ch
 from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
 from .other_formats import check_other_format, input_format, refresh_to_xlsx
+from .refresh_records import RefreshRecords
 from .sales_cache import SalesCache
 
 __all__ = ["CheckReport", "check_workbook", "find_sales_sheets", "read_book", "read_customers",
@@ -38,19 +39,33 @@ def refresh_file(
     """Refresh ``path`` in place (or write the refreshed copy to ``out``). Nothing is written
     when reading or computing fails, or when the user's objects on our sheets would be lost
     (unless ``force``); the write itself is atomic. ``use_cache``: take a sheet's parsed
-    columns from the sales cache when the sheet did not change (``sales_cache``). Refused
-    before any work (``file_book.check_target``): a read-only ``path`` in place, a read-only
-    ``out`` unless ``force``, an ``out`` extension that does not match the package. A CSV,
+    columns from the sales cache when the sheet did not change (``sales_cache``), and do
+    nothing when the file already holds what this refresh would write (``refresh_records``;
+    the outcome is ``up_to_date``). Refused before any work (``file_book.check_target``): a
+    read-only ``path`` in place, a read-only ``out`` unless ``force``, an ``out`` extension
+    that does not match the package. A CSV,
     .xls, .xlsb or .ods ``path`` is read and its sheets go to ``out``: a new workbook, or
     the existing one refreshed in place (``other_formats``; no ``out``: UsageError, exit 2)."""
     fmt = input_format(path)
     if fmt != "xlsx":  # CSV, xls, xlsb, ods: the sheets go to --out (new, or refreshed in place)
         return refresh_to_xlsx(path, fmt, out=out, as_of=as_of, language=language,
                                        force=force, progress=progress, use_cache=use_cache)
+    records = RefreshRecords() if use_cache else None
+    key = records.key(path, out, as_of=as_of, language=language, force=force) if records else None
+    written = out if out is not None else path
+    if key is not None:  # a readable package: the checks FileSource makes on opening are passed
+        check_target(path, out, force=force)
+        recorded = records.get(key, written)
+        if recorded is not None:
+            result, notes = recorded
+            return RefreshOutcome(result, None, None, None, notes, up_to_date=True)
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         check_target(path, out, force=force)
-        return refresh(source, FileTarget(path, out), as_of=as_of, language=language,
-                       force=force, progress=progress)
+        outcome = refresh(source, FileTarget(path, out), as_of=as_of, language=language,
+                          force=force, progress=progress)
+    if key is not None and outcome.written:
+        records.put(key, written, (outcome.result, outcome.notes))
+    return outcome
 
 
 def refresh_workbook(

@@ -1,0 +1,185 @@
+"""Records of finished refreshes, so a refresh with nothing to do does nothing.
+
+A manager who clicks Refresh again without changing anything (or a nightly job whose sales
+file did not change) should not wait for a million rows to be tiered again and the same
+sheets to be written again. After a refresh of a workbook file writes its result, a record
+keeps what went in and what came out:
+
+* the key: the content of the input package (the name, CRC-32 and size of every zip member,
+  as the zip's central directory records them: nothing is decompressed), where the result
+  went (``--out``, or the file itself), the options (``--as-of``, ``--lang``, ``--force``),
+  today's date (the default analysis date is the latest sale not after today, and sales
+  dated after today are left out), and the versions of this product and of the libraries
+  that compute the result;
+* the output file's content as it was written (the same member list);
+* the refresh's result and notes, so the caller can report them again.
+
+A refresh whose key has a record and whose output file still holds exactly what that record
+says was written is up to date: refreshing would write the same file again, so nothing is
+read, computed or written. Any change to any member of the input (a sales cell, Settings,
+a sheet of the user's), to the output file (Excel saved it, a user added a chart), to the
+options or to the date makes the refresh run. In place (no ``--out``) the input is the output,
+so the refresh is up to date only once refreshing the file gives back the same file: the
+second refresh still changes the Tier change column (its previous tiers are the ones the first
+wrote), the third writes what the second did, and the fourth in a row is the first skipped.
+
+Records are pickle files in the user's cache folder (beside the sales cache), at most
+``MAX_BYTES`` in all: the least recently used are deleted beyond it. They hold the result
+frames (about 35 MB for 50,000 customers). Writes are atomic; a record that cannot be read is
+deleted and ignored. ``--no-cache`` turns records off with the sales cache.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import pickle
+import struct
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from .. import __version__
+from .sales_cache import CACHE_DIR_ENV, default_folder
+
+MAX_BYTES = 256 * 2**20  # 256 MiB: a 50,000-customer result takes about 35 MiB
+FORMAT = 1  # bump when the stored layout changes
+SUFFIX = ".refresh"
+
+
+def records_folder() -> Path:
+    """``$CUSTOMER_TIERS_CACHE_DIR/refreshes``, else ``refreshes`` beside the sales cache in the
+    platform's user cache folder."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return default_folder() / "refreshes"
+    return default_folder().parent / "refreshes"
+
+
+def package_members(path: str | Path) -> list[tuple[str, int, int]] | None:
+    """(name, CRC-32, size) of every member of the zip package at ``path``, in name order,
+    from its central directory; None when it is not a readable zip file."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            return sorted((i.filename, i.CRC, i.file_size) for i in package.infolist())
+    except (OSError, zipfile.BadZipFile, struct.error, ValueError):
+        return None
+
+
+def today() -> dt.date:
+    """The computer's date (a function, so tests can move it)."""
+    return dt.date.today()
+
+
+def _library_versions() -> list[str]:
+    """This product's version and those of the libraries that compute a result (from their
+    installed metadata: nothing is imported)."""
+    from importlib.metadata import version
+
+    return [__version__] + [version(name) for name in ("fastexcel", "numpy", "pandas", "pyarrow",
+                                                       "scipy")]
+
+
+class RefreshRecords:
+    """A folder of refresh records, one file per key, at most ``max_bytes``."""
+
+    def __init__(self, folder: str | Path | None = None, max_bytes: int = MAX_BYTES) -> None:
+        self.folder = Path(folder) if folder is not None else records_folder()
+        self.max_bytes = max_bytes
+
+    @staticmethod
+    def key(path: str | Path, out: str | Path | None, **options: Any) -> str | None:
+        """The key of refreshing the file ``path`` into ``out`` (None: in place) with
+        ``options``; None when ``path`` is not a zip package (nothing to record)."""
+        members = package_members(path)
+        if members is None:
+            return None
+        identity = {
+            "input": members,
+            "output": os.path.realpath(out if out is not None else path),
+            "options": {name: str(value) for name, value in sorted(options.items())},
+            "today": today().isoformat(),
+            "format": FORMAT,
+            "versions": _library_versions(),
+        }
+        text = json.dumps(identity, sort_keys=True, ensure_ascii=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def path(self, key: str) -> Path:
+        return self.folder / f"{key}{SUFFIX}"
+
+    def get(self, key: str, written: str | Path) -> Any | None:
+        """What ``put`` stored under ``key`` when the file ``written`` still holds exactly
+        what was written then; else None. An unreadable record is deleted."""
+        path = self.path(key)
+        try:
+            with open(path, "rb") as file:
+                members = pickle.load(file)
+                if members != package_members(written):
+                    return None
+                payload = pickle.load(file)
+        except FileNotFoundError:
+            return None
+        except Exception:  # damaged, truncated, or written by another version: refresh
+            _remove(path)
+            return None
+        try:
+            os.utime(path)  # last used = modification time, for eviction
+        except OSError:
+            pass
+        return payload
+
+    def put(self, key: str, written: str | Path, payload: Any) -> bool:
+        """Record that the refresh keyed ``key`` wrote the file ``written`` and gave
+        ``payload``, atomically; False when it cannot be stored. Then evict beyond the
+        bound."""
+        members = package_members(written)
+        if members is None:
+            return False
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".part-", suffix=SUFFIX, dir=self.folder)
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    # members first: a record that no longer applies is refused without
+                    # loading the result
+                    pickle.dump(members, file, protocol=pickle.HIGHEST_PROTOCOL)
+                    pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+                if os.path.getsize(temporary) > self.max_bytes:
+                    raise OSError("record larger than the bound")
+                os.replace(temporary, self.path(key))
+            except BaseException:
+                _remove(Path(temporary))
+                raise
+        except (OSError, pickle.PicklingError):
+            return False
+        self.evict(keep=key)
+        return True
+
+    def evict(self, keep: str | None = None) -> None:
+        """Delete the least recently used records until the folder holds at most
+        ``max_bytes`` (never ``keep``, the record just written)."""
+        entries = []
+        for path in self.folder.glob(f"*{SUFFIX}"):
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            entries.append((status.st_mtime, status.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+            if total <= self.max_bytes:
+                break
+            if keep is not None and path.name == f"{keep}{SUFFIX}":
+                continue
+            _remove(path)
+            total -= size
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
