@@ -286,6 +286,40 @@ def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
     assert "chart" not in result.output  # our charts are recognised as ours
 
 
+@pytest.mark.parametrize("element, label", [
+    ('<mergeCells count="1"><mergeCell ref="AB3:AC3"/></mergeCells>', "merged cells"),
+    ('<dataValidations count="1"><dataValidation type="list" sqref="B3"><formula1>"A,B"'
+     '</formula1></dataValidation></dataValidations>', "data validation"),
+    ('<hyperlinks><hyperlink ref="A2" display="x &gt; sheetData&gt;"/></hyperlinks>', "hyperlinks"),
+])
+def test_what_the_user_added_after_the_cells_of_our_sheet_is_named(refreshed, element, label):
+    # these elements follow sheetData; a cell whose text looks like them is not one of them
+    part = sheet_parts(refreshed)["Tiers"]
+    xml = members(refreshed)[part].decode()
+    row = xml.index('<row r="2"')
+    decoy = xml.index("</row>", row)
+    xml = (xml[:decoy] + '<c r="AE2" t="inlineStr"><is><t>&lt;mergeCells&gt; sheetData&gt;</t></is></c>'
+           + xml[decoy:])
+    _rewrite(refreshed, {part: xml.replace("</sheetData>", "</sheetData>" + element).encode()})
+    result = run("refresh", refreshed)
+    assert result.exit_code == 3, result.output
+    assert f"sheet 'Tiers': {label}" in result.output
+    others = {"merged cells", "data validation", "hyperlinks"} - {label}
+    assert not any(other in result.output for other in others)
+
+
+def test_a_cell_that_reads_like_an_element_is_not_one(refreshed):
+    part = sheet_parts(refreshed)["Tiers"]
+    xml = members(refreshed)[part].decode()
+    row = xml.index('<row r="2"')
+    decoy = xml.index("</row>", row)
+    text = "&lt;mergeCells&gt;&lt;hyperlinks&gt;&lt;dataValidations&gt;"
+    xml = xml[:decoy] + f'<c r="AE2" t="inlineStr"><is><t>{text}</t></is></c>' + xml[decoy:]
+    _rewrite(refreshed, {part: xml.encode()})
+    result = run("refresh", refreshed, "-q")
+    assert result.exit_code == 0, result.output
+
+
 def test_tables_keep_name_id_and_part_and_grow_with_the_data(refreshed):
     def tables(path):
         with zipfile.ZipFile(path) as z:

@@ -239,9 +239,14 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
         used = _column_number(dimension.group(1).decode())
         if used > last_column:
             found.append(f"cells right of column {column_letter(last_column)}")
+    # every element looked for follows sheetData (ECMA-376 CT_Worksheet order): search the
+    # tail only, not the cells of a 50,000-row sheet ("<" cannot occur unescaped in a value,
+    # so the first "</sheetData>" from the end is the element's end tag)
+    end = data.rfind(b"</sheetData>")
+    tail = data[end:] if end >= 0 else data  # none, empty or prefixed: the whole part
     for element, label in _USER_ELEMENTS.items():
-        if re.search(rb"<(?:\w+:)?" + element + rb"[\s>]", data):
-            if element == b"conditionalFormatting" and _only_our_colour_scales(data, our_table_refs):
+        if re.search(rb"<(?:\w+:)?" + element + rb"[\s>]", tail):
+            if element == b"conditionalFormatting" and _only_our_colour_scales(tail, our_table_refs):
                 continue
             found.append(label)
     return list(dict.fromkeys(found))
