@@ -352,7 +352,10 @@ def previous_tiers_from_frame(frame: pd.DataFrame) -> pd.DataFrame:
     a Tiers sheet as a source reads them (``Source.columns``); cells as text, 1001.0 -> "1001"."""
 
     def texts(field: str) -> pd.Series:
-        return pd.Series([_text(v) if not _empty(v) else None for v in frame[field]], dtype="str")
+        column = frame[field]
+        if pd.api.types.is_string_dtype(column.dtype) and column.dtype != object:
+            return column.where(column != "").reset_index(drop=True)  # text cells only: as read
+        return pd.Series([_text(v) if not _empty(v) else None for v in column], dtype="str")
 
     return previous_tiers_frame(texts(CUSTOMER_ID), texts("abc_tier"),
                                 texts("score_tier") if "score_tier" in frame else None)
