@@ -75,8 +75,8 @@ QUIET = click.option("--quiet", "-q", is_flag=True, help="No progress messages."
 NO_CACHE = click.option(
     "--no-cache", is_flag=True,
     help="Parse the sales tabs again even when they did not change since the last run, and "
-         "refresh even when nothing changed since the last refresh (the parsed sales and the "
-         "last results are kept in the user cache folder, at most 512 MB and 256 MB).",
+         "(refresh) write even when nothing changed since the last refresh (the parsed sales "
+         "and the last results are kept in the user cache folder, at most 512 MB and 256 MB).",
 )
 
 
