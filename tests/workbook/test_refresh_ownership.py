@@ -268,15 +268,18 @@ def test_a_users_chart_on_the_pareto_sheet_stops_the_refresh_by_name_and_force_p
     assert_valid_ooxml(refreshed)
 
 
+def _tiers_with_text_in_row_2(path, ref, text):
+    """(part, XML) of the Tiers sheet of ``path`` with an inline text cell at ``ref`` (row 2)
+    appended as Excel stores it (an openpyxl round trip would also rename our charts, which
+    are then no longer recognisable as ours)."""
+    part = sheet_parts(path)["Tiers"]
+    xml = members(path)[part].decode()
+    end = xml.index("</row>", xml.index('<row r="2"'))
+    return part, xml[:end] + f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>' + xml[end:]
+
+
 def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
-    # the cell is typed into the sheet part as Excel stores it (an openpyxl round trip would
-    # also rename our charts, which are then no longer recognisable as ours)
-    part = sheet_parts(refreshed)["Tiers"]
-    xml = members(refreshed)[part].decode()
-    row = xml.index('<row r="2"')
-    end = xml.index("</row>", row)
-    note = '<c r="AG2" t="inlineStr"><is><t>my note</t></is></c>'
-    xml = xml[:end] + note + xml[end:]
+    part, xml = _tiers_with_text_in_row_2(refreshed, "AG2", "my note")
     xml = re.sub(r'<dimension ref="A1:[A-Z]+(\d+)"', r'<dimension ref="A1:AG\1"', xml, count=1)
     _rewrite(refreshed, {part: xml.encode()})
     assert openpyxl.load_workbook(refreshed)["Tiers"]["AG2"].value == "my note"
@@ -294,12 +297,7 @@ def test_the_users_columns_right_of_the_tiers_table_are_named(refreshed):
 ])
 def test_what_the_user_added_after_the_cells_of_our_sheet_is_named(refreshed, element, label):
     # these elements follow sheetData; a cell whose text looks like them is not one of them
-    part = sheet_parts(refreshed)["Tiers"]
-    xml = members(refreshed)[part].decode()
-    row = xml.index('<row r="2"')
-    decoy = xml.index("</row>", row)
-    xml = (xml[:decoy] + '<c r="AE2" t="inlineStr"><is><t>&lt;mergeCells&gt; sheetData&gt;</t></is></c>'
-           + xml[decoy:])
+    part, xml = _tiers_with_text_in_row_2(refreshed, "AE2", "&lt;mergeCells&gt; sheetData&gt;")
     _rewrite(refreshed, {part: xml.replace("</sheetData>", "</sheetData>" + element).encode()})
     result = run("refresh", refreshed)
     assert result.exit_code == 3, result.output
@@ -309,12 +307,8 @@ def test_what_the_user_added_after_the_cells_of_our_sheet_is_named(refreshed, el
 
 
 def test_a_cell_that_reads_like_an_element_is_not_one(refreshed):
-    part = sheet_parts(refreshed)["Tiers"]
-    xml = members(refreshed)[part].decode()
-    row = xml.index('<row r="2"')
-    decoy = xml.index("</row>", row)
     text = "&lt;mergeCells&gt;&lt;hyperlinks&gt;&lt;dataValidations&gt;"
-    xml = xml[:decoy] + f'<c r="AE2" t="inlineStr"><is><t>{text}</t></is></c>' + xml[decoy:]
+    part, xml = _tiers_with_text_in_row_2(refreshed, "AE2", text)
     _rewrite(refreshed, {part: xml.encode()})
     result = run("refresh", refreshed, "-q")
     assert result.exit_code == 0, result.output

@@ -158,6 +158,7 @@ def test_least_recently_used_records_are_evicted_beyond_the_bound(tmp_path):
     assert records.get("b", book) == b"x" * 1000 and records.get("c", book) == b"x" * 1000
     assert records.get("b", tmp_path / "missing.xlsx") is None  # the written file is gone
     assert not records.put("d", book, b"x" * 3000)  # larger than the bound: not stored
+    assert not records.put("e", book, lambda: None)  # cannot be pickled: not stored
     assert sorted(p.name for p in records.folder.iterdir()) == ["b.refresh", "c.refresh"]
 
 

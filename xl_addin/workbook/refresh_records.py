@@ -37,12 +37,12 @@ import json
 import os
 import pickle
 import struct
-import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from .. import __version__
+from . import cache_folder
 from .sales_cache import CACHE_DIR_ENV, default_folder
 
 MAX_BYTES = 256 * 2**20  # 256 MiB: a 50,000-customer result takes about 35 MiB
@@ -123,12 +123,9 @@ class RefreshRecords:
         except FileNotFoundError:
             return None
         except Exception:  # damaged, truncated, or written by another version: refresh
-            _remove(path)
+            cache_folder.remove(path)
             return None
-        try:
-            os.utime(path)  # last used = modification time, for eviction
-        except OSError:
-            pass
+        cache_folder.touch(path)
         return payload
 
     def put(self, key: str, written: str | Path, payload: Any) -> bool:
@@ -138,48 +135,15 @@ class RefreshRecords:
         members = package_members(written)
         if members is None:
             return False
+
+        def write(file: BinaryIO) -> None:
+            # members first: a record that no longer applies is refused without loading the result
+            pickle.dump(members, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".part-", suffix=SUFFIX, dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as file:
-                    # members first: a record that no longer applies is refused without
-                    # loading the result
-                    pickle.dump(members, file, protocol=pickle.HIGHEST_PROTOCOL)
-                    pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
-                if os.path.getsize(temporary) > self.max_bytes:
-                    raise OSError("record larger than the bound")
-                os.replace(temporary, self.path(key))
-            except BaseException:
-                _remove(Path(temporary))
-                raise
-        except (OSError, pickle.PicklingError):
+            cache_folder.store(self.path(key), write, self.max_bytes)
+        except Exception:  # a full disk, a result that cannot be pickled: the refresh stands
             return False
-        self.evict(keep=key)
+        cache_folder.evict(self.folder, SUFFIX, self.max_bytes, keep=self.path(key).name)
         return True
-
-    def evict(self, keep: str | None = None) -> None:
-        """Delete the least recently used records until the folder holds at most
-        ``max_bytes`` (never ``keep``, the record just written)."""
-        entries = []
-        for path in self.folder.glob(f"*{SUFFIX}"):
-            try:
-                status = path.stat()
-            except OSError:
-                continue
-            entries.append((status.st_mtime, status.st_size, path))
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries, key=lambda entry: entry[0]):
-            if total <= self.max_bytes:
-                break
-            if keep is not None and path.name == f"{keep}{SUFFIX}":
-                continue
-            _remove(path)
-            total -= size
-
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass

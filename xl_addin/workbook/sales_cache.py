@@ -56,6 +56,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import __version__
+from . import cache_folder
 from .read import RawCells, SalesBook, with_raw_cells
 from .tables import SheetHeader
 
@@ -176,21 +177,8 @@ class SalesCache:
     def evict(self, keep: str | None = None) -> None:
         """Delete the least recently used entries until the folder holds at most ``max_bytes``
         (never ``keep``, the entry just written)."""
-        entries = []
-        for path in self.folder.glob(f"*{SUFFIX}"):
-            try:
-                status = path.stat()
-            except OSError:
-                continue
-            entries.append((status.st_mtime, status.st_size, path))
-        total = sum(size for _, size, _ in entries)
-        for _, size, path in sorted(entries, key=lambda entry: entry[0]):
-            if total <= self.max_bytes:
-                break
-            if keep is not None and path.name == f"{keep}{SUFFIX}":
-                continue
-            _remove(path)
-            total -= size
+        cache_folder.evict(self.folder, SUFFIX, self.max_bytes,
+                           keep=self.path(keep).name if keep is not None else None)
 
     def clear(self) -> None:
         for path in self.folder.glob(f"*{SUFFIX}"):

@@ -1,0 +1,64 @@
+"""A bounded folder of cache files: atomic stores, least-recently-used eviction.
+
+The sales cache (``sales_cache``) and the refresh records (``refresh_records``) each keep one
+file per key in their folder. A file's modification time is its last use (touched on every
+hit), so eviction deletes the oldest first."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+
+def store(dest: Path, write: Callable[[BinaryIO], None], max_bytes: int) -> None:
+    """Write ``dest`` through ``write`` into a temporary file beside it, then rename it into
+    place: never a half-written file. OSError when it cannot be stored, or when the file
+    would be larger than ``max_bytes`` (nothing is left behind)."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".part-", suffix=dest.suffix, dir=dest.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+        if os.path.getsize(temporary) > max_bytes:
+            raise OSError("entry larger than the cache bound")
+        os.replace(temporary, dest)
+    except BaseException:
+        remove(Path(temporary))
+        raise
+
+
+def evict(folder: Path, suffix: str, max_bytes: int, keep: str | None = None) -> None:
+    """Delete the least recently used ``*suffix`` files of ``folder`` until they hold at most
+    ``max_bytes`` in all (never the file named ``keep``, the one just written)."""
+    entries = []
+    for path in folder.glob(f"*{suffix}"):
+        try:
+            status = path.stat()
+        except OSError:
+            continue
+        entries.append((status.st_mtime, status.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries, key=lambda entry: entry[0]):
+        if total <= max_bytes:
+            break
+        if path.name == keep:
+            continue
+        remove(path)
+        total -= size
+
+
+def touch(path: Path) -> None:
+    """Mark ``path`` as just used."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except OSError:
+        pass
