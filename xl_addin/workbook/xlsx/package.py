@@ -11,8 +11,10 @@ supported and raises WorkbookError.
 from __future__ import annotations
 
 import os
+import queue
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -164,24 +166,23 @@ class PackageWriter:
 
     def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None) -> None:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
-        ``level`` is the zlib level (default: the writer's)."""
+        ``level`` is the zlib level (default: the writer's). Streamed chunks are compressed
+        and written by a second thread while the next chunk is made (zlib and Arrow let go of
+        the GIL); one compressor takes the chunks in order, so the bytes do not depend on
+        the timing."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
         header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        compressor = zlib.compressobj(self._level if level is None else level, zlib.DEFLATED, -15)
-        crc, size, compressed = 0, 0, 0
-        for chunk in [content] if isinstance(content, (bytes, bytearray)) else content:
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            out = compressor.compress(chunk)
-            compressed += len(out)
-            self._file.write(out)
-        out = compressor.flush()
-        compressed += len(out)
-        self._file.write(out)
+        deflater = _Deflater(self._file, self._level if level is None else level)
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            deflater.add(content)
+            deflater.finish()
+        else:
+            deflater.run_beside(content)
+        crc, compressed, size = deflater.crc, deflater.compressed, deflater.size
         if size >= _LIMIT or compressed >= _LIMIT:
             raise WorkbookError(f"zip member {name} would exceed 4 GiB, which is not supported")
         end = self._file.tell()
@@ -204,6 +205,62 @@ class PackageWriter:
             raise WorkbookError("too many zip members or too large a file for a non-Zip64 zip")
         self._file.write(struct.pack("<4s4H2LH", _END, 0, 0, count, count, size, start,
                                      len(comment)) + comment)
+
+
+class _Deflater:
+    """Raw deflate of one member's chunks straight into the file, with its CRC-32 and sizes."""
+
+    _QUEUED = 4  # chunks made ahead of the compressor at most (memory: a few chunks)
+
+    def __init__(self, file: BinaryIO, level: int) -> None:
+        self._file = file
+        self._compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self.crc = self.size = self.compressed = 0
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        self.crc = zlib.crc32(chunk, self.crc)
+        self.size += len(chunk)
+        out = self._compressor.compress(chunk)
+        self.compressed += len(out)
+        self._file.write(out)
+
+    def finish(self) -> None:
+        out = self._compressor.flush()
+        self.compressed += len(out)
+        self._file.write(out)
+
+    def run_beside(self, chunks: Iterable[bytes | memoryview]) -> None:
+        """Compress and write ``chunks`` in a second thread while this one makes them; an
+        error on either side stops both and is raised here."""
+        pending: queue.Queue = queue.Queue(self._QUEUED)
+        failed: list[BaseException] = []
+
+        def work() -> None:
+            while (chunk := pending.get()) is not None:
+                if not failed:
+                    try:
+                        self.add(chunk)
+                    except BaseException as exc:  # noqa: BLE001  (re-raised in the caller)
+                        failed.append(exc)
+            if not failed:
+                try:
+                    self.finish()
+                except BaseException as exc:  # noqa: BLE001
+                    failed.append(exc)
+
+        worker = threading.Thread(target=work, name="xlsx-deflate", daemon=True)
+        worker.start()
+        try:
+            for chunk in chunks:
+                if failed:
+                    break
+                if len(chunk):
+                    pending.put(chunk)
+        finally:
+            pending.put(None)
+            worker.join()
+        if failed:
+            raise failed[0]
 
 
 def _umask() -> int:

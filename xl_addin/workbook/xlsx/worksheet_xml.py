@@ -404,12 +404,16 @@ def _object_cells_one_by_one(values: pd.Series, style: int, date_style: int, dat
     return pa.array(cells, type=pa.string()), np.array(empty, dtype=bool)
 
 
-CHUNK_ROWS = 8_192  # rows per chunk: ~10 MB of XML for a 31-column Tiers sheet
+# Rows converted at once (each column costs a fixed ~0.5 ms per chunk, so not too few), and
+# rows per output chunk (~10 MB of XML for the 31-column Tiers sheet: the compressor thread
+# starts on it while the next one is joined).
+CHUNK_ROWS = 50_000
+JOIN_ROWS = 8_192
 
 
 def block_fragments(block: Block, styles: CellStyles, date1904: bool = False,
-                    chunk_rows: int = CHUNK_ROWS,
-                    whole_rows: bool = False) -> Iterator[tuple[np.ndarray, pa.Array]]:
+                    chunk_rows: int = CHUNK_ROWS, whole_rows: bool = False,
+                    join_rows: int = JOIN_ROWS) -> Iterator[tuple[np.ndarray, pa.Array]]:
     """Chunks of (row numbers, the XML of each row) for the block's title, header and values,
     in row order: each row's cells, or with ``whole_rows`` the whole ``<row r="n">..</row>``.
     Rows whose cells are all empty are left out."""
@@ -446,11 +450,14 @@ def block_fragments(block: Block, styles: CellStyles, date1904: bool = False,
             empties.append(empty)
         if whole_rows:
             pieces = ['<row r="', rows_text, '">', *pieces, "</row>"]
-        joined = _join(*pieces)
         keep = ~np.logical_and.reduce(empties)
-        if not keep.all():
-            joined, rows = joined.filter(pa.array(keep)), rows[keep]
-        yield rows, joined
+        for at in range(0, len(part), join_rows):  # smaller output chunks, same pieces
+            n = min(join_rows, len(part) - at)
+            joined = _join(*(p if isinstance(p, str) else p.slice(at, n) for p in pieces))
+            kept, kept_rows = keep[at:at + n], rows[at:at + n]
+            if not kept.all():
+                joined, kept_rows = joined.filter(pa.array(kept)), kept_rows[kept]
+            yield kept_rows, joined
 
 
 def _concatenated(strings: pa.Array) -> memoryview:
