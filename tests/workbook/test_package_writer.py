@@ -91,3 +91,18 @@ def test_compressed_size_and_crc_in_the_directory_match_the_data():
         info = package.getinfo("a.xml")
         assert info.CRC == zlib.crc32(data) and info.file_size == len(data)
         assert info.compress_type == zipfile.ZIP_DEFLATED
+
+
+@pytest.mark.parametrize("speed_first", [False, True])
+def test_speed_first_members_read_back_with_zipfile(speed_first):
+    """ISA-L's deflate (speed_first, when installed) is read by the standard zlib inflater."""
+    data = b"".join(_chunks(8))
+    out = io.BytesIO()
+    writer = PackageWriter(out)
+    writer.write("xl/worksheets/sheet1.xml", _chunks(8), 3, speed_first=speed_first)
+    writer.write("small.xml", b"<small/>", speed_first=speed_first)
+    writer.close()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as package:
+        assert package.testzip() is None
+        assert package.read("xl/worksheets/sheet1.xml") == data
+        assert package.read("small.xml") == b"<small/>"

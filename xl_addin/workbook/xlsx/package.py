@@ -24,6 +24,11 @@ from typing import BinaryIO, Iterable, Iterator
 
 from ...errors import WorkbookError, reason
 
+try:  # ISA-L's deflate: the same format, about 4x faster than zlib's fastest level
+    from isal import isal_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib alone still works
+    isal_zlib = None
+
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
 _END = b"PK\x05\x06"
@@ -164,9 +169,13 @@ class PackageWriter:
         record = member.central_record
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
 
-    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None) -> None:
+    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
+              speed_first: bool = False) -> None:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
-        ``level`` is the zlib level (default: the writer's). Streamed chunks are compressed
+        ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
+        instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
+        sheet 0.10 s of CPU for 10.2 MB, against zlib's 0.45 s for 9.3 MB at level 3; the
+        bytes differ from zlib's, so they depend on the isal version). Streamed chunks are compressed
         and written by a second thread while the next chunk is made (zlib and Arrow let go of
         the GIL); one compressor takes the chunks in order, so the bytes do not depend on
         the timing."""
@@ -176,7 +185,8 @@ class PackageWriter:
         header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        deflater = _Deflater(self._file, self._level if level is None else level)
+        deflater = _Deflater(self._file, self._level if level is None else level,
+                             speed_first and isal_zlib is not None)
         if isinstance(content, (bytes, bytearray, memoryview)):
             deflater.add(content)
             deflater.finish()
@@ -212,13 +222,18 @@ class _Deflater:
 
     _QUEUED = 4  # chunks made ahead of the compressor at most (memory: a few chunks)
 
-    def __init__(self, file: BinaryIO, level: int) -> None:
+    def __init__(self, file: BinaryIO, level: int, isal: bool = False) -> None:
         self._file = file
-        self._compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+        if isal:
+            self._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+            self._crc32 = isal_zlib.crc32
+        else:
+            self._compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            self._crc32 = zlib.crc32
         self.crc = self.size = self.compressed = 0
 
     def add(self, chunk: bytes | memoryview) -> None:
-        self.crc = zlib.crc32(chunk, self.crc)
+        self.crc = self._crc32(chunk, self.crc)
         self.size += len(chunk)
         out = self._compressor.compress(chunk)
         self.compressed += len(out)
