@@ -90,9 +90,10 @@ def main() -> None:
     deflate = "ISA-L (isal)" if package.isal_zlib is not None else "zlib (isal not installed)"
     print(f"write_report, {args.customers:,}-customer Tiers (26 columns) + 6 other sheets + chart, "
           f"median of {args.repeat}; worksheets deflated by {deflate}:")
-    print(f"  (a) into a tiny workbook:        wall {a[0]:.2f} s, CPU {a[1]:.2f} s, {a[2]:.1f} MB file")
-    print(f"  (b) beside a {n:,}-row sheet: wall {b[0]:.2f} s, CPU {b[1]:.2f} s, {b[2]:.1f} MB file "
-          f"(CPU b/a = {b[1] / a[1]:.2f})")
+    print(f"  (a) into a tiny workbook:        wall {a[0]:.2f} s, CPU {a[1]:.2f} s, "
+          f"{a[2]:.1f} MB file")
+    print(f"  (b) beside a {n:,}-row sheet: wall {b[0]:.2f} s, CPU {b[1]:.2f} s, "
+          f"{b[2]:.1f} MB file (CPU b/a = {b[1] / a[1]:.2f})")
     with open("/proc/loadavg") if Path("/proc/loadavg").exists() else open(os.devnull) as f:
         print(f"  load average: {f.read().strip() or 'n/a'}")
 

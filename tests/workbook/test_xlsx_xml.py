@@ -227,8 +227,9 @@ def test_text_over_excels_cell_limit_is_cut_at_32767_characters():
     assert mixed == ['<c t="inlineStr"><is><t>' + "z" * 32_767 + "</t></is></c>", "<c><v>1</v></c>"]
 
 
-_TRICKY = st.sampled_from(["&", "<", ">", "_x", "_x0041_", "\r", "\n", "\t", " ", "\x07", "\x1f",
-                           "\ufffe", "\uffff", "\uff01", "\ufffd", "中", "é", "x", "A", "D", "\xa0"])
+_TRICKY = st.sampled_from(["&", "<", ">", "_x", "_x0041_", "\r", "\n", "\t", " ", "\x07",
+                           "\x1f", "\ufffe", "\uffff", "\uff01", "\ufffd", "中", "é", "x", "A",
+                           "D", "\xa0"])
 
 
 def _expected_text_cell(text, style, tier_styles, at):
@@ -246,8 +247,8 @@ def _expected_text_cell(text, style, tier_styles, at):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.lists(_TRICKY, max_size=5).map("".join), st.text(max_size=6)),
-                min_size=1, max_size=30),
+@given(st.lists(st.one_of(st.none(), st.lists(_TRICKY, max_size=5).map("".join),
+                          st.text(max_size=6)), min_size=1, max_size=30),
        st.booleans(), st.booleans())
 def test_text_cells_equal_escaping_one_value_at_a_time(texts, tiers, with_ref):
     """The whole-column path (byte scans with numpy, one join) against escape_text per value."""

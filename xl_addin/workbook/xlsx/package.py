@@ -175,10 +175,10 @@ class PackageWriter:
         ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
         instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
         sheet 0.10 s of CPU for 10.2 MB, against zlib's 0.45 s for 9.3 MB at level 3; the
-        bytes differ from zlib's, so they depend on the isal version). Streamed chunks are compressed
-        and written by a second thread while the next chunk is made (zlib and Arrow let go of
-        the GIL); one compressor takes the chunks in order, so the bytes do not depend on
-        the timing."""
+        bytes differ from zlib's, so they depend on the isal version). Streamed chunks are
+        compressed and written by a second thread while the next chunk is made (zlib, ISA-L
+        and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
+        do not depend on the timing."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0

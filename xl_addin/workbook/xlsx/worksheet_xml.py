@@ -582,7 +582,8 @@ def page_setup_xml(setup: PrintSetup) -> str:
 
 def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | None = None,
                      table_rel_ids: Sequence[str] = (), date1904: bool = False,
-                     chunk_rows: int = CHUNK_ROWS, code_name: str | None = None) -> Iterator[bytes | memoryview]:
+                     chunk_rows: int = CHUNK_ROWS,
+                     code_name: str | None = None) -> Iterator[bytes | memoryview]:
     """The worksheet part of ``sheet`` as UTF-8 chunks (a bounded number of rows each).
     ``code_name``: the sheet's VBA codeName (macro workbooks), a plain identifier."""
     styles = [CellStyles(block, book) for block in sheet.blocks]
