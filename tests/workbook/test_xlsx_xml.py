@@ -225,3 +225,37 @@ def test_text_over_excels_cell_limit_is_cut_at_32767_characters():
                            '<c t="inlineStr"><is><t>ok</t></is></c>']
     mixed, _ = _cells(pd.Series(["z" * 32_768, 1], dtype=object))
     assert mixed == ['<c t="inlineStr"><is><t>' + "z" * 32_767 + "</t></is></c>", "<c><v>1</v></c>"]
+
+
+_TRICKY = st.sampled_from(["&", "<", ">", "_x", "_x0041_", "\r", "\n", "\t", " ", "\x07",
+                           "\x1f", "\ufffe", "\uffff", "\uff01", "\ufffd", "中", "é", "x", "A",
+                           "D", "\xa0"])
+
+
+def _expected_text_cell(text, style, tier_styles, at):
+    """The cell the writer must make, spelled out value by value: escape_text, then
+    xml:space="preserve" when the escaped text starts or ends with space, tab, CR or LF or
+    holds a tab or LF; empty text is an empty cell with the column's style."""
+    r = f' r="{at}"' if at else ""
+    if not text:
+        return f'<c{r} s="{style}"/>'
+    own = tier_styles.get(text, style)
+    xml = escape_text(text)
+    preserve = xml[0] in " \t\r\n" or xml[-1] in " \t\r\n" or "\t" in xml or "\n" in xml
+    t = '<t xml:space="preserve">' if preserve else "<t>"
+    return f'<c{r} s="{own}" t="inlineStr"><is>{t}{xml}</t></is></c>'
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_TRICKY, max_size=5).map("".join),
+                          st.text(max_size=6)), min_size=1, max_size=30),
+       st.booleans(), st.booleans())
+def test_text_cells_equal_escaping_one_value_at_a_time(texts, tiers, with_ref):
+    """The whole-column path (byte scans with numpy, one join) against escape_text per value."""
+    tier_styles = {"A": 10, "B": 11, "C": 12, "D": 13} if tiers else None
+    rows = list(range(5, 5 + len(texts)))
+    cells, empty = _cells(pd.Series(texts, dtype="str"), 3, tier_styles=tier_styles,
+                          ref=("C", rows) if with_ref else None)
+    assert cells == [_expected_text_cell(t or "", 3, tier_styles or {}, f"C{r}" if with_ref else "")
+                     for t, r in zip(texts, rows)]
+    assert empty == [not t for t in texts]

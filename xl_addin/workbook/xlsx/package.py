@@ -11,8 +11,10 @@ supported and raises WorkbookError.
 from __future__ import annotations
 
 import os
+import queue
 import struct
 import tempfile
+import threading
 import zipfile
 import zlib
 from contextlib import contextmanager
@@ -21,6 +23,11 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from ...errors import WorkbookError, reason
+
+try:  # ISA-L's deflate: the same format, about 4x faster than zlib's fastest level
+    from isal import isal_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib alone still works
+    isal_zlib = None
 
 _LOCAL = b"PK\x03\x04"
 _CENTRAL = b"PK\x01\x02"
@@ -162,26 +169,30 @@ class PackageWriter:
         record = member.central_record
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
 
-    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None) -> None:
+    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
+              speed_first: bool = False) -> None:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
-        ``level`` is the zlib level (default: the writer's)."""
+        ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
+        instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
+        sheet 0.10 s of CPU for 10.2 MB, against zlib's 0.45 s for 9.3 MB at level 3; the
+        bytes differ from zlib's, so they depend on the isal version). Streamed chunks are
+        compressed and written by a second thread while the next chunk is made (zlib, ISA-L
+        and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
+        do not depend on the timing."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
         header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        compressor = zlib.compressobj(self._level if level is None else level, zlib.DEFLATED, -15)
-        crc, size, compressed = 0, 0, 0
-        for chunk in [content] if isinstance(content, (bytes, bytearray)) else content:
-            crc = zlib.crc32(chunk, crc)
-            size += len(chunk)
-            out = compressor.compress(chunk)
-            compressed += len(out)
-            self._file.write(out)
-        out = compressor.flush()
-        compressed += len(out)
-        self._file.write(out)
+        deflater = _Deflater(self._file, self._level if level is None else level,
+                             speed_first and isal_zlib is not None)
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            deflater.add(content)
+            deflater.finish()
+        else:
+            deflater.run_beside(content)
+        crc, compressed, size = deflater.crc, deflater.compressed, deflater.size
         if size >= _LIMIT or compressed >= _LIMIT:
             raise WorkbookError(f"zip member {name} would exceed 4 GiB, which is not supported")
         end = self._file.tell()
@@ -204,6 +215,67 @@ class PackageWriter:
             raise WorkbookError("too many zip members or too large a file for a non-Zip64 zip")
         self._file.write(struct.pack("<4s4H2LH", _END, 0, 0, count, count, size, start,
                                      len(comment)) + comment)
+
+
+class _Deflater:
+    """Raw deflate of one member's chunks straight into the file, with its CRC-32 and sizes."""
+
+    _QUEUED = 4  # chunks made ahead of the compressor at most (memory: a few chunks)
+
+    def __init__(self, file: BinaryIO, level: int, isal: bool = False) -> None:
+        self._file = file
+        if isal:
+            self._compressor = isal_zlib.compressobj(1, isal_zlib.DEFLATED, -15)
+            self._crc32 = isal_zlib.crc32
+        else:
+            self._compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+            self._crc32 = zlib.crc32
+        self.crc = self.size = self.compressed = 0
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        self.crc = self._crc32(chunk, self.crc)
+        self.size += len(chunk)
+        out = self._compressor.compress(chunk)
+        self.compressed += len(out)
+        self._file.write(out)
+
+    def finish(self) -> None:
+        out = self._compressor.flush()
+        self.compressed += len(out)
+        self._file.write(out)
+
+    def run_beside(self, chunks: Iterable[bytes | memoryview]) -> None:
+        """Compress and write ``chunks`` in a second thread while this one makes them; an
+        error on either side stops both and is raised here."""
+        pending: queue.Queue = queue.Queue(self._QUEUED)
+        failed: list[BaseException] = []
+
+        def work() -> None:
+            while (chunk := pending.get()) is not None:
+                if not failed:
+                    try:
+                        self.add(chunk)
+                    except BaseException as exc:  # noqa: BLE001  (re-raised in the caller)
+                        failed.append(exc)
+            if not failed:
+                try:
+                    self.finish()
+                except BaseException as exc:  # noqa: BLE001
+                    failed.append(exc)
+
+        worker = threading.Thread(target=work, name="xlsx-deflate", daemon=True)
+        worker.start()
+        try:
+            for chunk in chunks:
+                if failed:
+                    break
+                if len(chunk):
+                    pending.put(chunk)
+        finally:
+            pending.put(None)
+            worker.join()
+        if failed:
+            raise failed[0]
 
 
 def _umask() -> int:
