@@ -87,8 +87,14 @@ class SalesBook:
     ...     header = book.header("Sales")
     """
 
-    def __init__(self, path: str | Path, data: bytes) -> None:
+    def __init__(self, path: str | Path, data: bytes,
+                 identity: tuple[int, ...] | None = None) -> None:
         self.path = Path(path)
+        # the file's identity when ``data`` was read (``file_identity``): while the file still
+        # has it, the parser reads the file itself rather than a copy of ``data`` (see
+        # ``_open_reader``)
+        self._identity = identity
+        self._by_path = False
         dtype_logger = logging.getLogger("fastexcel.types.dtype")
         if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
             dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
@@ -116,6 +122,19 @@ class SalesBook:
 
     def _open_reader(self) -> None:
         data = self._data
+        if self._identity is not None and data.startswith(_ZIP_MAGIC) and \
+                file_identity(self.path) == self._identity:
+            # From the file, not from ``data``: fastexcel copies bytes it is given, and that
+            # copy would sit beside the sheet's parse, the refresh's peak of memory (a
+            # 70 MB package for a million rows). The file is the one ``data`` was read from
+            # (same size, time and file id); each parse checks it still is (``_still_same``).
+            # Rust opens it sharing read, write and delete, so Excel may still replace it.
+            try:
+                self._fastexcel = fastexcel.read_excel(str(self.path))
+                self._by_path = True
+                return
+            except Exception:  # read the bytes below: same error handling as ever
+                self._by_path = False
         try:
             self._fastexcel = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
@@ -138,7 +157,7 @@ class SalesBook:
     def open(cls, path: str | Path) -> SalesBook:
         """Read ``path`` into memory. WorkbookError when it is missing, locked, encrypted or
         not a workbook."""
-        return cls(path, _read_workbook_bytes(Path(path)))
+        return cls(path, *read_workbook_file(Path(path)))
 
     def __enter__(self) -> SalesBook:
         return self
@@ -147,9 +166,23 @@ class SalesBook:
         self.close()
 
     def close(self) -> None:
+        """Drop the bytes and the parser (and its open file): what was read stays readable
+        (``sheet_names``, ``header`` of a sheet already asked); parsing a sheet raises
+        WorkbookError."""
         self._fastexcel = None
         self._data = None
         self._zip = None
+
+    def _still_same(self) -> bool:
+        """False when the parser reads the file and the file changed since ``data`` was read
+        (then ``data`` is parsed instead: what was parsed must be what the cache key and the
+        headers came from)."""
+        if not self._by_path or file_identity(self.path) == self._identity:
+            return True
+        self._fastexcel = None
+        self._identity = None  # from now on the bytes
+        self._by_path = False
+        return False
 
     # -- sheets -------------------------------------------------------------------------
 
@@ -224,9 +257,10 @@ class SalesBook:
             warnings.simplefilter("ignore")
             try:
                 loaded = self._reader.load_sheet(sheet, **options)
-                return loaded.to_arrow(), loaded.selected_columns
+                found = loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
                 raise _sheet_error(sheet, self.path, exc) from None
+        return found if self._still_same() else self._load(sheet, **options)
 
     def _load_columns(
         self, sheet: str, header_row: int, dtypes: dict[int, str | None]
@@ -243,9 +277,13 @@ class SalesBook:
                     use_columns=sorted(dtypes), dtypes=forced or None,
                 )
                 batch, errors = loaded.to_arrow_with_errors()
+                selected = loaded.selected_columns
+                del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
             except Exception as exc:
                 raise _sheet_error(sheet, self.path, exc) from None
-        return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+        if not self._still_same():
+            return self._load_columns(sheet, header_row, dtypes)
+        return batch, (errors.errors if errors is not None else []), selected
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
@@ -439,6 +477,24 @@ def _dates_as_1904_texts(rows: list[list[Any]], numbers: dict[tuple[int, int], f
             rows[row][column] = str(moment).replace("T", " ")
 
 
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """(size, modification time in ns, file id, device) of the file at ``path``: what changes
+    when the file is written or replaced. None when it cannot be read."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+
+def read_workbook_file(path: Path) -> tuple[bytes, tuple[int, ...] | None]:
+    """The workbook's bytes (``_read_workbook_bytes``) and the file's identity while they
+    were read (None when it changed during the read: then only the bytes are parsed)."""
+    before = file_identity(path)
+    data = _read_workbook_bytes(path)
+    return data, (before if before is not None and file_identity(path) == before else None)
+
+
 def _read_workbook_bytes(path: Path) -> bytes:
     if not path.exists():
         raise WorkbookError(f"workbook not found: '{path}' (check the path and the file name)")
@@ -532,6 +588,7 @@ class _XlsxParts:
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
         self._cell_formats: list[str] | None = None
+        self._data = b""  # the package's bytes (``open``)
         self.date1904 = False
         self.hidden: set[str] = set()
 
@@ -566,6 +623,7 @@ class _XlsxParts:
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
         found = cls(package, parts, strings, styles)
+        found._data = data
         found.hidden = {e.get("name") for e in book.iter() if _local(e.tag) == "sheet"
                         and e.get("state") in ("hidden", "veryHidden")}
         found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
@@ -680,10 +738,10 @@ class _XlsxParts:
         computed (the reader checks the part anyway)."""
         try:
             info = self._package.getinfo(part)
-            buffer = self._package.fp.getbuffer()
-        except (KeyError, AttributeError):
+        except KeyError:
             return True  # cannot tell: look
-        with buffer:
+        # a view of the package's bytes: BytesIO.getbuffer() would first copy them all
+        with memoryview(self._data) as buffer:
             return _member_holds(buffer, info, needle)
 
     def _row_values(self, row: ET.Element) -> list[Any]:
