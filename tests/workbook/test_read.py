@@ -497,3 +497,56 @@ def test_a_sheet_the_reader_cannot_parse_is_a_workbook_error_saying_what_to_do(t
         f"cannot read sheet 'Sales' of '{path}': its cells are damaged or stored in a form the "
         "reader does not know (calamine error: Xml(...)). Open the workbook in Excel, save it "
         "again and run the refresh again.")
+
+
+def _amounts(book, sheet="Sales"):
+    header = book.header(sheet)
+    return book.read_columns(sheet, header, {"customer_id": 0, "amount": 3})["amount"].tolist()
+
+
+def test_an_unchanged_file_is_parsed_from_the_file_not_a_copy_of_its_bytes(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    with SalesBook.open(path) as book:
+        assert _amounts(book) == [100.0, 250.5, -20.0]
+        assert book._by_path  # no second copy of the package beside the parse
+
+
+def test_a_file_replaced_after_it_was_read_is_parsed_from_the_bytes_read(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    other = write_book(tmp_path / "other.xlsx", {"Sales": [*SALES, ["C3", "Cee", D(2025, 4, 1), 7.0, 1.0]]})
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")  # what the key and the header came from: the first file
+        other.replace(path)
+        assert book.read_columns("Sales", header, {"amount": 3})["amount"].tolist() == \
+            [100.0, 250.5, -20.0]
+        assert not book._by_path
+
+
+def test_a_file_rewritten_in_place_while_the_parser_has_it_open_is_parsed_again_from_the_bytes(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    rows = [*SALES, *[["C9", "Nine", D(2025, 5, i), float(i), 1.0] for i in range(1, 20)]]
+    other = write_book(tmp_path / "other.xlsx", {"Sales": rows}).read_bytes()
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        book._reader  # opened on the file, which then changes under it
+        assert book._by_path
+        with open(path, "r+b") as handle:  # same file id, new bytes (and size)
+            handle.write(other)
+            handle.truncate()
+        assert book.read_columns("Sales", header, {"amount": 3})["amount"].tolist() == \
+            [100.0, 250.5, -20.0]
+
+
+def test_done_reading_drops_the_parser_and_keeps_what_was_read(tmp_path):
+    from xl_addin.workbook.file_book import FileSource
+
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, "Notes": [["x"]]})
+    with FileSource(path) as source:
+        header = source.header("Sales")
+        assert source.columns("Sales", header, {"amount": 3})["amount"].tolist() == [100.0, 250.5, -20.0]
+        source.done_reading()
+        assert source.book._fastexcel is None
+        assert source.sheet_names() == ["Sales", "Notes"]
+        assert source.header("Sales") == header
+        with pytest.raises(WorkbookError):
+            source.columns("Sales", header, {"amount": 3})

@@ -259,6 +259,8 @@ class SalesBook:
                 loaded = self._reader.load_sheet(sheet, **options)
                 found = loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
+                if not self._still_same():  # the file changed under the parser: the bytes
+                    return self._load(sheet, **options)
                 raise _sheet_error(sheet, self.path, exc) from None
         return found if self._still_same() else self._load(sheet, **options)
 
@@ -280,6 +282,8 @@ class SalesBook:
                 selected = loaded.selected_columns
                 del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
             except Exception as exc:
+                if not self._still_same():  # the file changed under the parser: the bytes
+                    return self._load_columns(sheet, header_row, dtypes)
                 raise _sheet_error(sheet, self.path, exc) from None
         if not self._still_same():
             return self._load_columns(sheet, header_row, dtypes)
