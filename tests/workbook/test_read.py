@@ -550,3 +550,34 @@ def test_done_reading_drops_the_parser_and_keeps_what_was_read(tmp_path):
         assert source.header("Sales") == header
         with pytest.raises(WorkbookError):
             source.columns("Sales", header, {"amount": 3})
+
+
+def test_true_false_cells_are_told_from_the_numbers_and_texts_they_read_as(tmp_path):
+    # fastexcel reads TRUE as 1.0 in a number column and as "true" in a text column: the
+    # typed cells of the XML decide, so a real 1.0 and a text "true" stay values
+    rows = [["Customer ID", "Customer", "Date", "Amount"],
+            ["C1", "true", D(2025, 1, 5), 1.0],
+            [True, "Beta", D(2025, 2, 1), 0.0],
+            ["C3", False, D(2025, 3, 1), True],
+            ["C4", "Dee", True, 7.5]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    sales = read_sales(path)
+    assert sales["customer_id"].tolist() == ["C1", True, "C3", "C4"]
+    assert sales["customer_name"].tolist() == ["true", "Beta", False, "Dee"]
+    assert sales["amount"].tolist() == [1.0, 0.0, True, 7.5]
+    assert sales["date"].tolist()[3] is True
+
+
+def test_the_xml_is_searched_for_true_false_cells_only_when_values_could_be_ones(tmp_path, monkeypatch):
+    from xl_addin.workbook import read
+
+    searched = []
+    real = read._XlsxParts.booleans
+    monkeypatch.setattr(read._XlsxParts, "booleans",
+                        lambda self, sheet: searched.append(sheet) or real(self, sheet))
+    plain = write_book(tmp_path / "plain.xlsx", {"Sales": SALES})
+    assert read_sales(plain)["amount"].tolist() == [100.0, 250.5, -20.0]
+    assert searched == []
+    ones = write_book(tmp_path / "ones.xlsx", {"Sales": [*SALES, ["C4", "Dee", D(2025, 4, 1), 1.0, 0.5]]})
+    assert read_sales(ones)["amount"].tolist() == [100.0, 250.5, -20.0, 1.0]
+    assert searched == ["Sales"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -304,16 +303,17 @@ class SalesBook:
         if self.date1904 and DATE in match and DATE in fields:
             wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
-        # fastexcel releases the GIL while it parses: look for TRUE/FALSE cells meanwhile
-        probe = _Background(self._zip.booleans, sheet) if self._zip else None
-        try:
-            batch, errors, selected = self._load_columns(sheet, header.row, wanted)
-        finally:
-            booleans = probe.result() if probe else []
+        batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
         keep = _non_empty_rows(batch, raw_cells)
         by_column = {col: field for field, col in match.items() if field in fields}
+        # A TRUE/FALSE cell reads as 1.0 / 0.0 in a number column and as "true" / "false" in a
+        # text column (in a date column it is a raw cell already). Only when such values are
+        # there is the sheet's XML searched for the cells typed as booleans: inflating a
+        # million rows' XML costs 1.2 s of CPU, spent for nothing in the usual sheet.
+        booleans = self._zip.booleans(sheet) if self._zip and _may_hold_booleans(
+            [batch.column(index[col]) for col in by_column]) else []
         cells: dict[str, tuple[list, list]] = {}
         for col, (rows, values) in raw_cells.items():
             if col in by_column:
@@ -354,29 +354,6 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame, found
-
-
-class _Background:
-    """``function(*args)`` run in a thread; ``result()`` waits and returns or raises."""
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        self._outcome: list = []
-
-        def run() -> None:
-            try:
-                self._outcome.append((True, function(*args)))
-            except BaseException as exc:  # handed to the caller of result()
-                self._outcome.append((False, exc))
-
-        self._thread = threading.Thread(target=run, name="customer-tiers-probe", daemon=True)
-        self._thread.start()
-
-    def result(self) -> Any:
-        self._thread.join()
-        ok, value = self._outcome[0]
-        if not ok:
-            raise value
-        return value
 
 
 RawCells = dict[str, tuple[np.ndarray, list[Any]]]
@@ -909,6 +886,25 @@ def _unescape(found: re.Match) -> str:
     if code.startswith("u{"):
         return chr(int(code[2:-1], 16))
     return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+
+
+_BOOLEAN_TEXTS = pa.array(["true", "false"])
+_BOOLEAN_NUMBERS = pa.array([0.0, 1.0])
+
+
+def _may_hold_booleans(columns: list[pa.Array]) -> bool:
+    """Whether a TRUE/FALSE cell may be among the cells of ``columns``: how fastexcel reads
+    one, 1.0 / 0.0 in a number column, "true" / "false" in a text column, is there."""
+    for column in columns:
+        if pa.types.is_floating(column.type):
+            found = pc.is_in(column, value_set=_BOOLEAN_NUMBERS)
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            found = pc.is_in(column, value_set=_BOOLEAN_TEXTS)
+        else:
+            continue
+        if pc.any(found).as_py():
+            return True
+    return False
 
 
 def _non_empty_rows(
