@@ -51,7 +51,9 @@ WORKSHEET = "worksheet"
 
 class Source(Protocol):
     """What the refresh reads from a workbook. Rows and columns are cell values from column A,
-    row numbers 1-based as Excel shows them."""
+    row numbers 1-based as Excel shows them. A source may also have ``done_reading()``: the
+    refresh calls it once everything is read, before the core runs (the file adapter drops
+    the workbook's bytes and its parser there)."""
 
     def sheet_names(self) -> list[str]:
         """Every sheet, in tab order."""
