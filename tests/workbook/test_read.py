@@ -581,3 +581,82 @@ def test_the_xml_is_searched_for_true_false_cells_only_when_values_could_be_ones
     ones = write_book(tmp_path / "ones.xlsx", {"Sales": [*SALES, ["C4", "Dee", D(2025, 4, 1), 1.0, 0.5]]})
     assert read_sales(ones)["amount"].tolist() == [100.0, 250.5, -20.0, 1.0]
     assert searched == ["Sales"]
+
+
+def _shared_strings_for(path, sheet_part, out):
+    """``path`` (openpyxl writes inline strings) with the text cells of ``sheet_part`` moved to
+    a shared strings part, as Excel keeps a user's sales; the other sheets keep inline strings,
+    as our writer writes Settings and Tiers."""
+    import re
+    from xml.sax.saxutils import escape
+
+    strings: list[str] = []
+
+    def shared(found):
+        strings.append(found.group(3).decode())
+        return (b"<c " + found.group(1) + b't="s"' + found.group(2) + b"><v>"
+                + str(len(strings) - 1).encode() + b"</v></c>")
+
+    with zipfile.ZipFile(path) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in package.infolist():
+            data = package.read(info.filename)
+            if info.filename == sheet_part:
+                data = re.sub(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t>([^<]*)</t></is></c>',
+                              shared, data)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                    b"</Relationships>"))
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+            copy.writestr(info, data)
+        items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        copy.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.'
+            f'openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{items}</sst>'))
+    assert strings
+    return out
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_a_sheet_without_shared_strings_is_read_without_opening_the_workbook_s_parser(tmp_path, date1904):
+    # Settings and Tiers as we write them (inline strings): read from a package of their own,
+    # so a refresh served by the sales cache never parses the sales' shared strings; the
+    # values are those the workbook's parser reads
+    rows = [["Rank", "Customer ID", "Customer", "ABC tier", "Score", "Score tier"],
+            [1, "C1", "Acme", "A", 90, "VIP"], [2, 1002, "Beta", "B", 60.5, "Regular"],
+            [3, "C3", "Gamma", "D", 10, "Potential"]]
+    settings = [["Setting", "Value"], ["as_of", D(2025, 6, 30)], ["a_cut", 0.8]]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, sheet_rows in {"Sales": SALES, "Tiers": rows, "Settings": settings}.items():
+        sheet = book.create_sheet(name)
+        for row in sheet_rows:
+            sheet.append(row)
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904 if date1904 else book.epoch
+    book.save(tmp_path / "shared.xlsx")
+    mark_as_ours(tmp_path / "shared.xlsx", "Tiers", "tiers")
+    path = _shared_strings_for(tmp_path / "shared.xlsx", "xl/worksheets/sheet1.xml", tmp_path / "in.xlsx")
+    assert read_sales(path)["customer_id"].tolist() == ["C1", "C2", "C1"]
+    with SalesBook.open(path) as alone:
+        settings_rows_read = alone.read_rows("Settings")
+        header = alone.header("Tiers")
+        tiers = alone.read_columns("Tiers", header, {"customer_id": 1, "abc_tier": 3, "amount": 4})
+        assert alone._fastexcel is None  # the workbook's parser was never opened
+    with SalesBook.open(path) as whole:
+        whole._reader  # opened first: every sheet read through it
+        assert whole.read_rows("Settings") == settings_rows_read
+        pd.testing.assert_frame_equal(
+            whole.read_columns("Tiers", header, {"customer_id": 1, "abc_tier": 3, "amount": 4}), tiers)
+    assert tiers["customer_id"].tolist() == ["C1", "1002", "C3"]
+    assert tiers["amount"].tolist() == [90.0, 60.5, 10.0]
+    assert settings_rows_read[1][1].startswith("2025-06-30")
+    assert read_previous_tiers(path).values.tolist() == [["C1", "A", "VIP"], ["1002", "B", "Regular"],
+                                                         ["C3", "D", "Potential"]]
+    # a sheet with shared strings goes through the workbook's parser
+    with SalesBook.open(path) as book:
+        assert book._reader_for("Sales") is book._reader

@@ -100,6 +100,7 @@ class SalesBook:
         self._zip = _XlsxParts.open(data)
         self._data: bytes | None = data
         self._fastexcel: Any = None
+        self._sheet_readers: dict[str, Any] = {}  # sheet -> its own parser (``_reader_for``)
         if self._zip is None:  # xls, xlsb, ods, or not a readable package: fastexcel decides now
             self._open_reader()
             self.sheet_names: list[str] = list(self._fastexcel.sheet_names)
@@ -110,6 +111,29 @@ class SalesBook:
             self.sheet_names = list(self._zip.sheet_parts)
         self.date1904 = bool(self._zip and self._zip.date1904)
         self._headers: dict[str, SheetHeader] = {}
+
+    def _reader_for(self, sheet: str) -> Any:
+        """The parser for ``sheet``: the workbook's; or, while that is not open, for a sheet
+        whose cells use no shared string (the sheets we write: Settings, Tiers), a parser of a
+        package holding that sheet alone. Opening the workbook's parser reads every shared
+        string, a million rows' worth: a refresh whose sales come from the cache then never
+        pays for it."""
+        if self._fastexcel is None and self._zip is not None:
+            if sheet not in self._sheet_readers:
+                self._sheet_readers[sheet] = self._sheet_alone_reader(sheet)
+            if self._sheet_readers[sheet] is not None:
+                return self._sheet_readers[sheet]
+        return self._reader
+
+    def _sheet_alone_reader(self, sheet: str) -> Any:
+        xml = self._zip.without_shared_strings(sheet, _SHEET_ALONE_MAX_BYTES)
+        if xml is None:
+            return None
+        package = worksheets_only(self._data, sheet, {self._zip.sheet_parts[sheet]: xml})
+        try:
+            return fastexcel.read_excel(package) if package is not None else None
+        except Exception:  # the workbook's own parser decides, and words any error
+            return None
 
     @property
     def _reader(self) -> Any:
@@ -169,6 +193,7 @@ class SalesBook:
         (``sheet_names``, ``header`` of a sheet already asked); parsing a sheet raises
         WorkbookError."""
         self._fastexcel = None
+        self._sheet_readers = {}
         self._data = None
         self._zip = None
 
@@ -240,7 +265,7 @@ class SalesBook:
         is its date in that system (see ``_dates_as_1904_texts``)."""
         batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
         rows = _rows_from_a(batch, selected) if batch.num_rows else []
-        for row, column, value in _error_cells(self._reader, sheet) if rows else ():
+        for row, column, value in _error_cells(self._reader_for(sheet), sheet) if rows else ():
             if row < len(rows):
                 rows[row].extend([None] * (column + 1 - len(rows[row])))
                 rows[row][column] = value  # "#DIV/0!": the Settings reader refuses it
@@ -255,7 +280,7 @@ class SalesBook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                loaded = self._reader.load_sheet(sheet, **options)
+                loaded = self._reader_for(sheet).load_sheet(sheet, **options)
                 found = loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
                 if not self._still_same():  # the file changed under the parser: the bytes
@@ -273,7 +298,7 @@ class SalesBook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                loaded = self._reader.load_sheet(
+                loaded = self._reader_for(sheet).load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
                     use_columns=sorted(dtypes), dtypes=forced or None,
                 )
@@ -507,12 +532,22 @@ def _read_workbook_bytes(path: Path) -> bytes:
 _CELL_PARTS = ("worksheet", "sharedStrings", "styles", "theme")
 
 
-def worksheets_only(data: bytes) -> bytes | None:
+# A sheet read through a package of its own is inflated whole first: up to this size (our Tiers
+# sheet of 50,000 customers is 58 MB); a larger one goes through the workbook's parser.
+_SHEET_ALONE_MAX_BYTES = 64 * 2**20
+
+
+def worksheets_only(data: bytes, sheet_name: str | None = None,
+                    inflated: dict[str, bytes] | None = None) -> bytes | None:
     """A copy of an xlsx / xlsm package that holds only its worksheets and the parts their
     cells need (shared strings, styles, theme), for a reader that fails on the whole file
     because of one other sheet: an Excel 4.0 macro sheet, a dialog sheet, a chartsheet or a
     ``<sheet r:id="">``. Sheet names and order of the worksheets are kept; defined names are
-    dropped (their sheet indexes would be wrong). None when ``data`` is not such a package."""
+    dropped (their sheet indexes would be wrong). None when ``data`` is not such a package.
+
+    ``sheet_name``: only that worksheet, styles and theme, without the shared strings (for a
+    sheet whose cells use none: ``SalesBook._reader_for``). ``inflated``: parts already read
+    (part -> bytes)."""
     from lxml import etree
 
     try:
@@ -531,7 +566,8 @@ def worksheets_only(data: bytes) -> bytes | None:
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else \
                 f"{folder}/{target}" if folder else target
-            if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names:
+            if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names \
+                    and not (sheet_name is not None and kind == "sharedStrings"):
                 kept[rel.get("Id")] = part
             else:
                 rels.remove(rel)
@@ -541,8 +577,16 @@ def worksheets_only(data: bytes) -> bytes | None:
             elif _local(element.tag) == "sheets":
                 for sheet in list(element):
                     rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-                    if rid not in kept:
+                    if rid not in kept or (sheet_name is not None and sheet.get("name") != sheet_name):
                         element.remove(sheet)
+                        if sheet_name is not None and rid in kept:
+                            del kept[rid]  # another worksheet: not copied
+                if sheet_name is not None and len(element) != 1:
+                    return None
+        if sheet_name is not None:
+            for rel in list(rels):
+                if rel.get("Id") not in kept:
+                    rels.remove(rel)
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
             for member in ("[Content_Types].xml", "_rels/.rels"):
@@ -550,7 +594,7 @@ def worksheets_only(data: bytes) -> bytes | None:
             copy.writestr(book_part, etree.tostring(book, xml_declaration=True, encoding="UTF-8"))
             copy.writestr(rels_part, etree.tostring(rels, xml_declaration=True, encoding="UTF-8"))
             for part in kept.values():
-                copy.writestr(part, package.read(part))
+                copy.writestr(part, (inflated or {}).get(part) or package.read(part))
         return out.getvalue()
     except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError):
         return None
@@ -712,6 +756,22 @@ class _XlsxParts:
             row = int("".join(ch for ch in ref if ch.isdigit()))
             found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
         return found
+
+    def without_shared_strings(self, sheet: str, max_size: int) -> bytes | None:
+        """The XML of ``sheet`` when the workbook has shared strings, the sheet's XML is at
+        most ``max_size`` bytes and no cell of it can be a shared string (``t="s"``: the
+        attribute value "s", in either quote, is nowhere in it); else None. (Without shared
+        strings, opening the workbook's parser costs little.)"""
+        part = self._parts.get(sheet)
+        try:
+            if part is None or self._strings_part is None or \
+                    self._package.getinfo(part).file_size > max_size:
+                return None
+            self._package.getinfo(self._strings_part)
+            xml = self._package.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return None
+        return None if b'"s"' in xml or b"'s'" in xml else xml
 
     def _holds(self, part: str, needle: bytes) -> bool:
         """Whether the part's uncompressed bytes hold ``needle``: inflated chunk by chunk from
