@@ -143,13 +143,36 @@ def settings_variant(refreshed: Path, dest: Path, a_cut: float) -> None:
 
 DIAGNOSTIC = "[not in a refresh] "  # a phase timed for its share only: left out of the total
 
+# Each mark records the phase's wall and CPU seconds and, on Linux, its peak RSS: VmHWM, then
+# reset to the current RSS through /proc/self/clear_refs, so the next phase's peak is its own.
+MARKS = """
+def phase_peak_mb():
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM"))
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+        return peak
+    except (OSError, StopIteration, ValueError):
+        return None
+marks = [("start", time.perf_counter(), time.process_time(), None)]
+def mark(name):
+    marks.append((name, time.perf_counter(), time.process_time(), phase_peak_mb()))
+"""
+
+DUMP_MARKS = PEAK_RSS + """
+peaks = [m[3] for m in marks[1:] if m[3] is not None]
+print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2], peak)
+                            for i, (name, t, c, peak) in enumerate(marks[1:])],
+                  # a reset VmHWM no longer holds the whole run's peak: the phases' largest does
+                  "rss": max(peaks) if peaks else peak_rss_mb()}))
+"""
+
 PHASES = f"""
 DIAGNOSTIC = {DIAGNOSTIC!r}
 """ + """
 import json, sys, time
-marks = [("start", time.perf_counter(), time.process_time())]
-def mark(name):
-    marks.append((name, time.perf_counter(), time.process_time()))
+""" + MARKS + """
 import pandas as pd
 from xl_addin.core import tier_customers
 from xl_addin.core.clean import clean_transactions
@@ -172,18 +195,12 @@ report = build_report(result, settings.language)
 mark("report layout")
 write_report(sys.argv[1], report, sys.argv[2])
 mark("write (xlsx writer, atomic)")
-""" + PEAK_RSS + """
-print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2])
-                            for i, (name, t, c) in enumerate(marks[1:])],
-                  "rss": peak_rss_mb()}))
-"""
+""" + DUMP_MARKS
 
 
 SETTINGS_PHASES = """
 import json, os, sys, time
-marks = [("start", time.perf_counter(), time.process_time())]
-def mark(name):
-    marks.append((name, time.perf_counter(), time.process_time()))
+""" + MARKS + """
 os.environ["CUSTOMER_TIERS_CACHE_DIR"] = sys.argv[2]
 from xl_addin.workbook.refresh import refresh_file
 mark("imports")
@@ -198,17 +215,14 @@ def progress(step):
 outcome = refresh_file(sys.argv[1], progress=progress)
 mark(previous[0])
 assert outcome.written
-""" + PEAK_RSS + """
-print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2])
-                            for i, (name, t, c) in enumerate(marks[1:])],
-                  "rss": peak_rss_mb()}))
-"""
+""" + DUMP_MARKS
 
 
 def print_phases(title: str, phases: dict) -> None:
     print(title)
-    for name, seconds, cpu_seconds in phases["marks"]:
-        print(f"  {name:70s} {seconds:6.2f} s  {cpu_seconds:6.2f} s CPU")
+    for name, seconds, cpu_seconds, peak in phases["marks"]:
+        print(f"  {name:70s} {seconds:6.2f} s  {cpu_seconds:6.2f} s CPU"
+              + (f"  peak RSS {peak:5.0f} MB" if peak is not None else ""))
     counted = [m for m in phases["marks"] if not m[0].startswith(DIAGNOSTIC)]
     print(f"  {'total (without the ' + DIAGNOSTIC.strip() + ' phases)':70s} "
           f"{sum(m[1] for m in counted):6.2f} s  "

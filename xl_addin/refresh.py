@@ -51,7 +51,9 @@ WORKSHEET = "worksheet"
 
 class Source(Protocol):
     """What the refresh reads from a workbook. Rows and columns are cell values from column A,
-    row numbers 1-based as Excel shows them."""
+    row numbers 1-based as Excel shows them. A source may also have ``done_reading()``: the
+    refresh calls it once everything is read, before the core runs (the file adapter drops
+    the workbook's bytes and its parser there)."""
 
     def sheet_names(self) -> list[str]:
         """Every sheet, in tab order."""
@@ -152,6 +154,9 @@ def refresh(
     """
     progress("Reading sales tabs")
     data = read_workbook(source, language=language)
+    done_reading = getattr(source, "done_reading", None)
+    if done_reading is not None:  # a file's bytes and parser: not kept through the core's peak
+        done_reading()
     settings = data.settings
     progress(f"Tiering {len(data.sales):,} sales rows")
     result = tier_customers(
@@ -241,9 +246,11 @@ def read_workbook(source: Source, *, language: str | None = None,
     if language:
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
-    if settings.clv_models:  # the models' scipy import runs on the other core while sales are read
-        import_models_meanwhile()
     sales, sheets, sales_notes = _read_sales(source, worksheets, owned, settings)
+    if settings.clv_models:
+        # the models' scipy import (35 MB) starts once the sales are parsed, not during the
+        # parse: that is the refresh's peak of memory
+        import_models_meanwhile()
     notes.extend(sales_notes)
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)

@@ -497,3 +497,166 @@ def test_a_sheet_the_reader_cannot_parse_is_a_workbook_error_saying_what_to_do(t
         f"cannot read sheet 'Sales' of '{path}': its cells are damaged or stored in a form the "
         "reader does not know (calamine error: Xml(...)). Open the workbook in Excel, save it "
         "again and run the refresh again.")
+
+
+def _amounts(book, sheet="Sales"):
+    header = book.header(sheet)
+    return book.read_columns(sheet, header, {"customer_id": 0, "amount": 3})["amount"].tolist()
+
+
+def test_an_unchanged_file_is_parsed_from_the_file_not_a_copy_of_its_bytes(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    with SalesBook.open(path) as book:
+        assert _amounts(book) == [100.0, 250.5, -20.0]
+        assert book._by_path  # no second copy of the package beside the parse
+
+
+def test_a_file_replaced_after_it_was_read_is_parsed_from_the_bytes_read(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    other = write_book(tmp_path / "other.xlsx", {"Sales": [*SALES, ["C3", "Cee", D(2025, 4, 1), 7.0, 1.0]]})
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")  # what the key and the header came from: the first file
+        other.replace(path)
+        assert book.read_columns("Sales", header, {"amount": 3})["amount"].tolist() == \
+            [100.0, 250.5, -20.0]
+        assert not book._by_path
+
+
+def test_a_file_rewritten_in_place_while_the_parser_has_it_open_is_parsed_again_from_the_bytes(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    rows = [*SALES, *[["C9", "Nine", D(2025, 5, i), float(i), 1.0] for i in range(1, 20)]]
+    other = write_book(tmp_path / "other.xlsx", {"Sales": rows}).read_bytes()
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        book._reader  # opened on the file, which then changes under it
+        assert book._by_path
+        with open(path, "r+b") as handle:  # same file id, new bytes (and size)
+            handle.write(other)
+            handle.truncate()
+        assert book.read_columns("Sales", header, {"amount": 3})["amount"].tolist() == \
+            [100.0, 250.5, -20.0]
+
+
+def test_done_reading_drops_the_parser_and_keeps_what_was_read(tmp_path):
+    from xl_addin.workbook.file_book import FileSource
+
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES, "Notes": [["x"]]})
+    with FileSource(path) as source:
+        header = source.header("Sales")
+        assert source.columns("Sales", header, {"amount": 3})["amount"].tolist() == [100.0, 250.5, -20.0]
+        source.done_reading()
+        assert source.book._fastexcel is None
+        assert source.sheet_names() == ["Sales", "Notes"]
+        assert source.header("Sales") == header
+        with pytest.raises(WorkbookError):
+            source.columns("Sales", header, {"amount": 3})
+
+
+def test_true_false_cells_are_told_from_the_numbers_and_texts_they_read_as(tmp_path):
+    # fastexcel reads TRUE as 1.0 in a number column and as "true" in a text column: the
+    # typed cells of the XML decide, so a real 1.0 and a text "true" stay values
+    rows = [["Customer ID", "Customer", "Date", "Amount"],
+            ["C1", "true", D(2025, 1, 5), 1.0],
+            [True, "Beta", D(2025, 2, 1), 0.0],
+            ["C3", False, D(2025, 3, 1), True],
+            ["C4", "Dee", True, 7.5]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    sales = read_sales(path)
+    assert sales["customer_id"].tolist() == ["C1", True, "C3", "C4"]
+    assert sales["customer_name"].tolist() == ["true", "Beta", False, "Dee"]
+    assert sales["amount"].tolist() == [1.0, 0.0, True, 7.5]
+    assert sales["date"].tolist()[3] is True
+
+
+def test_the_xml_is_searched_for_true_false_cells_only_when_values_could_be_ones(tmp_path, monkeypatch):
+    from xl_addin.workbook import read
+
+    searched = []
+    real = read._XlsxParts.booleans
+    monkeypatch.setattr(read._XlsxParts, "booleans",
+                        lambda self, sheet: searched.append(sheet) or real(self, sheet))
+    plain = write_book(tmp_path / "plain.xlsx", {"Sales": SALES})
+    assert read_sales(plain)["amount"].tolist() == [100.0, 250.5, -20.0]
+    assert searched == []
+    ones = write_book(tmp_path / "ones.xlsx", {"Sales": [*SALES, ["C4", "Dee", D(2025, 4, 1), 1.0, 0.5]]})
+    assert read_sales(ones)["amount"].tolist() == [100.0, 250.5, -20.0, 1.0]
+    assert searched == ["Sales"]
+
+
+def _shared_strings_for(path, sheet_part, out):
+    """``path`` (openpyxl writes inline strings) with the text cells of ``sheet_part`` moved to
+    a shared strings part, as Excel keeps a user's sales; the other sheets keep inline strings,
+    as our writer writes Settings and Tiers."""
+    import re
+    from xml.sax.saxutils import escape
+
+    strings: list[str] = []
+
+    def shared(found):
+        strings.append(found.group(3).decode())
+        return (b"<c " + found.group(1) + b't="s"' + found.group(2) + b"><v>"
+                + str(len(strings) - 1).encode() + b"</v></c>")
+
+    with zipfile.ZipFile(path) as package, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as copy:
+        for info in package.infolist():
+            data = package.read(info.filename)
+            if info.filename == sheet_part:
+                data = re.sub(rb'<c ([^>]*?)t="inlineStr"([^>]*)><is><t>([^<]*)</t></is></c>',
+                              shared, data)
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"</Relationships>", (
+                    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/'
+                    b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+                    b"</Relationships>"))
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", (
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'))
+            copy.writestr(info, data)
+        items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+        copy.writestr("xl/sharedStrings.xml", (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst xmlns="http://schemas.'
+            f'openxmlformats.org/spreadsheetml/2006/main" count="{len(strings)}" '
+            f'uniqueCount="{len(strings)}">{items}</sst>'))
+    assert strings
+    return out
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_a_sheet_without_shared_strings_is_read_without_opening_the_workbook_s_parser(tmp_path, date1904):
+    # Settings and Tiers as we write them (inline strings): read from a package of their own,
+    # so a refresh served by the sales cache never parses the sales' shared strings; the
+    # values are those the workbook's parser reads
+    rows = [["Rank", "Customer ID", "Customer", "ABC tier", "Score", "Score tier"],
+            [1, "C1", "Acme", "A", 90, "VIP"], [2, 1002, "Beta", "B", 60.5, "Regular"],
+            [3, "C3", "Gamma", "D", 10, "Potential"]]
+    settings = [["Setting", "Value"], ["as_of", D(2025, 6, 30)], ["a_cut", 0.8]]
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, sheet_rows in {"Sales": SALES, "Tiers": rows, "Settings": settings}.items():
+        sheet = book.create_sheet(name)
+        for row in sheet_rows:
+            sheet.append(row)
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904 if date1904 else book.epoch
+    book.save(tmp_path / "shared.xlsx")
+    mark_as_ours(tmp_path / "shared.xlsx", "Tiers", "tiers")
+    path = _shared_strings_for(tmp_path / "shared.xlsx", "xl/worksheets/sheet1.xml", tmp_path / "in.xlsx")
+    assert read_sales(path)["customer_id"].tolist() == ["C1", "C2", "C1"]
+    with SalesBook.open(path) as alone:
+        settings_rows_read = alone.read_rows("Settings")
+        header = alone.header("Tiers")
+        tiers = alone.read_columns("Tiers", header, {"customer_id": 1, "abc_tier": 3, "amount": 4})
+        assert alone._fastexcel is None  # the workbook's parser was never opened
+    with SalesBook.open(path) as whole:
+        whole._reader  # opened first: every sheet read through it
+        assert whole.read_rows("Settings") == settings_rows_read
+        pd.testing.assert_frame_equal(
+            whole.read_columns("Tiers", header, {"customer_id": 1, "abc_tier": 3, "amount": 4}), tiers)
+    assert tiers["customer_id"].tolist() == ["C1", "1002", "C3"]
+    assert tiers["amount"].tolist() == [90.0, 60.5, 10.0]
+    assert settings_rows_read[1][1].startswith("2025-06-30")
+    assert read_previous_tiers(path).values.tolist() == [["C1", "A", "VIP"], ["1002", "B", "Regular"],
+                                                         ["C3", "D", "Potential"]]
+    # a sheet with shared strings goes through the workbook's parser
+    with SalesBook.open(path) as book:
+        assert book._reader_for("Sales") is book._reader

@@ -328,10 +328,12 @@ def test_a_value_it_cannot_round_trip_is_not_stored(tmp_path, cache):
 def test_a_damaged_entry_is_ignored_deleted_and_rewritten(tmp_path, cache):
     path = write_sales(tmp_path / "b.xlsx")
     read(path, cache)
+    cache.wait()  # the entry is written in the background
     (entry,) = cache.folder.glob(f"*{SUFFIX}")
     entry.write_bytes(entry.read_bytes()[:200])  # truncated
     assert revenue_by_customer(path, cache) == {"Acme": 150, "Beta": 250, "Core": 400}
     assert cache.hits == 0 and cache.misses == 2
+    cache.wait()
     assert entry.exists() and entry.stat().st_size > 200  # written again, whole
     entry.write_bytes(b"not an arrow file")
     assert cache.get(entry.stem) is None
@@ -409,3 +411,21 @@ def test_a_cell_style_appended_keeps_the_entry(tmp_path, cache):
                r'<cellXfs count="3">\1<xf numFmtId="22" applyNumberFormat="1"/></cellXfs>')
     pd.testing.assert_frame_equal(read(path, cache), first)
     assert (cache.hits, cache.misses) == (1, 1)
+
+
+def test_an_entry_stored_in_the_background_is_what_was_put_even_if_the_frame_changes_after(cache):
+    frame = pd.DataFrame({"amount": np.arange(5.0), "customer_id": pd.array(list("abcde"), dtype="str")})
+    assert cache.put("k", frame, background=True)
+    frame.loc[0, "amount"] = 99.0  # the caller goes on with its frame while the entry is written
+    cache.wait()
+    assert [p.name for p in cache.folder.iterdir()] == [cache.path("k").name]  # whole, no temporary
+    back = cache.get("k")
+    assert back["amount"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
+    assert back["customer_id"].tolist() == list("abcde")
+
+
+def test_get_waits_for_an_entry_being_stored(cache):
+    frame = pd.DataFrame({"amount": np.arange(200_000.0)})
+    cache.put("k", frame, background=True)
+    back = cache.get("k")  # no wait() first: get itself waits
+    assert back is not None and back["amount"].sum() == frame["amount"].sum()

@@ -17,7 +17,7 @@ from ..errors import InputError, WorkbookError
 from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
-from .read import SalesBook, _read_workbook_bytes
+from .read import SalesBook, read_workbook_file
 from .sales_cache import SalesCache, cached_columns
 from .tables import SheetHeader
 from .xlsx import write_report
@@ -41,8 +41,8 @@ class FileSource:
     def __init__(self, path: str | Path, cache: SalesCache | None = None) -> None:
         self.path = Path(path)
         self.cache = cache
-        data = _read_workbook_bytes(self.path)
-        self.book = SalesBook(self.path, data)
+        data, identity = read_workbook_file(self.path)
+        self.book = SalesBook(self.path, data, identity)
         self._kinds, self._owned = _sheet_kinds_and_marks(data)
         self._rows: dict[str, list[list[Any]]] = {}
 
@@ -50,6 +50,11 @@ class FileSource:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.book.close()
+
+    def done_reading(self) -> None:
+        """The refresh read what it needs: the workbook's bytes and the parser (with the
+        shared strings it holds) go before the core and the write need their memory."""
         self.book.close()
 
     def sheet_names(self) -> list[str]:

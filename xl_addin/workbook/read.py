@@ -22,7 +22,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import threading
 import warnings
 import xml.etree.ElementTree as ET
 import zipfile
@@ -87,14 +86,21 @@ class SalesBook:
     ...     header = book.header("Sales")
     """
 
-    def __init__(self, path: str | Path, data: bytes) -> None:
+    def __init__(self, path: str | Path, data: bytes,
+                 identity: tuple[int, ...] | None = None) -> None:
         self.path = Path(path)
+        # the file's identity when ``data`` was read (``file_identity``): while the file still
+        # has it, the parser reads the file itself rather than a copy of ``data`` (see
+        # ``_open_reader``)
+        self._identity = identity
+        self._by_path = False
         dtype_logger = logging.getLogger("fastexcel.types.dtype")
         if _QUIET_DTYPE_GUESS not in dtype_logger.filters:  # added on first use, not on import
             dtype_logger.addFilter(_QUIET_DTYPE_GUESS)
         self._zip = _XlsxParts.open(data)
         self._data: bytes | None = data
         self._fastexcel: Any = None
+        self._sheet_readers: dict[str, Any] = {}  # sheet -> its own parser (``_reader_for``)
         if self._zip is None:  # xls, xlsb, ods, or not a readable package: fastexcel decides now
             self._open_reader()
             self.sheet_names: list[str] = list(self._fastexcel.sheet_names)
@@ -106,6 +112,29 @@ class SalesBook:
         self.date1904 = bool(self._zip and self._zip.date1904)
         self._headers: dict[str, SheetHeader] = {}
 
+    def _reader_for(self, sheet: str) -> Any:
+        """The parser for ``sheet``: the workbook's; or, while that is not open, for a sheet
+        whose cells use no shared string (the sheets we write: Settings, Tiers), a parser of a
+        package holding that sheet alone. Opening the workbook's parser reads every shared
+        string, a million rows' worth: a refresh whose sales come from the cache then never
+        pays for it."""
+        if self._fastexcel is None and self._zip is not None:
+            if sheet not in self._sheet_readers:
+                self._sheet_readers[sheet] = self._sheet_alone_reader(sheet)
+            if self._sheet_readers[sheet] is not None:
+                return self._sheet_readers[sheet]
+        return self._reader
+
+    def _sheet_alone_reader(self, sheet: str) -> Any:
+        xml = self._zip.without_shared_strings(sheet, _SHEET_ALONE_MAX_BYTES)
+        if xml is None:
+            return None
+        package = worksheets_only(self._data, sheet, {self._zip.sheet_parts[sheet]: xml})
+        try:
+            return fastexcel.read_excel(package) if package is not None else None
+        except Exception:  # the workbook's own parser decides, and words any error
+            return None
+
     @property
     def _reader(self) -> Any:
         if self._fastexcel is None:
@@ -116,6 +145,19 @@ class SalesBook:
 
     def _open_reader(self) -> None:
         data = self._data
+        if self._identity is not None and data.startswith(_ZIP_MAGIC) and \
+                file_identity(self.path) == self._identity:
+            # From the file, not from ``data``: fastexcel copies bytes it is given, and that
+            # copy would sit beside the sheet's parse, the refresh's peak of memory (a
+            # 70 MB package for a million rows). The file is the one ``data`` was read from
+            # (same size, time and file id); each parse checks it still is (``_still_same``).
+            # Rust opens it sharing read, write and delete, so Excel may still replace it.
+            try:
+                self._fastexcel = fastexcel.read_excel(str(self.path))
+                self._by_path = True
+                return
+            except Exception:  # read the bytes below: same error handling as ever
+                self._by_path = False
         try:
             self._fastexcel = fastexcel.read_excel(data)
         except Exception as exc:  # fastexcel raises its own and pyo3 errors
@@ -138,7 +180,7 @@ class SalesBook:
     def open(cls, path: str | Path) -> SalesBook:
         """Read ``path`` into memory. WorkbookError when it is missing, locked, encrypted or
         not a workbook."""
-        return cls(path, _read_workbook_bytes(Path(path)))
+        return cls(path, *read_workbook_file(Path(path)))
 
     def __enter__(self) -> SalesBook:
         return self
@@ -147,9 +189,24 @@ class SalesBook:
         self.close()
 
     def close(self) -> None:
+        """Drop the bytes and the parser (and its open file): what was read stays readable
+        (``sheet_names``, ``header`` of a sheet already asked); parsing a sheet raises
+        WorkbookError."""
         self._fastexcel = None
+        self._sheet_readers = {}
         self._data = None
         self._zip = None
+
+    def _still_same(self) -> bool:
+        """False when the parser reads the file and the file changed since ``data`` was read
+        (then ``data`` is parsed instead: what was parsed must be what the cache key and the
+        headers came from)."""
+        if not self._by_path or file_identity(self.path) == self._identity:
+            return True
+        self._fastexcel = None
+        self._identity = None  # from now on the bytes
+        self._by_path = False
+        return False
 
     # -- sheets -------------------------------------------------------------------------
 
@@ -208,7 +265,7 @@ class SalesBook:
         is its date in that system (see ``_dates_as_1904_texts``)."""
         batch, selected = self._load(sheet, header_row=None, skip_rows=0, dtypes="string")
         rows = _rows_from_a(batch, selected) if batch.num_rows else []
-        for row, column, value in _error_cells(self._reader, sheet) if rows else ():
+        for row, column, value in _error_cells(self._reader_for(sheet), sheet) if rows else ():
             if row < len(rows):
                 rows[row].extend([None] * (column + 1 - len(rows[row])))
                 rows[row][column] = value  # "#DIV/0!": the Settings reader refuses it
@@ -223,10 +280,13 @@ class SalesBook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                loaded = self._reader.load_sheet(sheet, **options)
-                return loaded.to_arrow(), loaded.selected_columns
+                loaded = self._reader_for(sheet).load_sheet(sheet, **options)
+                found = loaded.to_arrow(), loaded.selected_columns
             except Exception as exc:
+                if not self._still_same():  # the file changed under the parser: the bytes
+                    return self._load(sheet, **options)
                 raise _sheet_error(sheet, self.path, exc) from None
+        return found if self._still_same() else self._load(sheet, **options)
 
     def _load_columns(
         self, sheet: str, header_row: int, dtypes: dict[int, str | None]
@@ -238,14 +298,20 @@ class SalesBook:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                loaded = self._reader.load_sheet(
+                loaded = self._reader_for(sheet).load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
                     use_columns=sorted(dtypes), dtypes=forced or None,
                 )
                 batch, errors = loaded.to_arrow_with_errors()
+                selected = loaded.selected_columns
+                del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
             except Exception as exc:
+                if not self._still_same():  # the file changed under the parser: the bytes
+                    return self._load_columns(sheet, header_row, dtypes)
                 raise _sheet_error(sheet, self.path, exc) from None
-        return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+        if not self._still_same():
+            return self._load_columns(sheet, header_row, dtypes)
+        return batch, (errors.errors if errors is not None else []), selected
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
@@ -262,16 +328,17 @@ class SalesBook:
         if self.date1904 and DATE in match and DATE in fields:
             wanted[match[DATE]] = "float"  # serials as stored; see _dates_from_1904
         wanted.update({i: None for i in (extras or {})})
-        # fastexcel releases the GIL while it parses: look for TRUE/FALSE cells meanwhile
-        probe = _Background(self._zip.booleans, sheet) if self._zip else None
-        try:
-            batch, errors, selected = self._load_columns(sheet, header.row, wanted)
-        finally:
-            booleans = probe.result() if probe else []
+        batch, errors, selected = self._load_columns(sheet, header.row, wanted)
         index = _batch_index(selected)
         raw_cells = _raw_cells(errors, selected)
         keep = _non_empty_rows(batch, raw_cells)
         by_column = {col: field for field, col in match.items() if field in fields}
+        # A TRUE/FALSE cell reads as 1.0 / 0.0 in a number column and as "true" / "false" in a
+        # text column (in a date column it is a raw cell already). Only when such values are
+        # there is the sheet's XML searched for the cells typed as booleans: inflating a
+        # million rows' XML costs 1.2 s of CPU, spent for nothing in the usual sheet.
+        booleans = self._zip.booleans(sheet) if self._zip and _may_hold_booleans(
+            [batch.column(index[col]) for col in by_column]) else []
         cells: dict[str, tuple[list, list]] = {}
         for col, (rows, values) in raw_cells.items():
             if col in by_column:
@@ -312,29 +379,6 @@ class SalesBook:
         frame.insert(len(frame.columns) - 1, SOURCE_SHEET, pd.Categorical.from_codes(
             np.zeros(len(frame), dtype=np.int8), categories=[sheet]))
         return frame, found
-
-
-class _Background:
-    """``function(*args)`` run in a thread; ``result()`` waits and returns or raises."""
-
-    def __init__(self, function: Any, *args: Any) -> None:
-        self._outcome: list = []
-
-        def run() -> None:
-            try:
-                self._outcome.append((True, function(*args)))
-            except BaseException as exc:  # handed to the caller of result()
-                self._outcome.append((False, exc))
-
-        self._thread = threading.Thread(target=run, name="customer-tiers-probe", daemon=True)
-        self._thread.start()
-
-    def result(self) -> Any:
-        self._thread.join()
-        ok, value = self._outcome[0]
-        if not ok:
-            raise value
-        return value
 
 
 RawCells = dict[str, tuple[np.ndarray, list[Any]]]
@@ -439,6 +483,24 @@ def _dates_as_1904_texts(rows: list[list[Any]], numbers: dict[tuple[int, int], f
             rows[row][column] = str(moment).replace("T", " ")
 
 
+def file_identity(path: Path) -> tuple[int, ...] | None:
+    """(size, modification time in ns, file id, device) of the file at ``path``: what changes
+    when the file is written or replaced. None when it cannot be read."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
+
+
+def read_workbook_file(path: Path) -> tuple[bytes, tuple[int, ...] | None]:
+    """The workbook's bytes (``_read_workbook_bytes``) and the file's identity while they
+    were read (None when it changed during the read: then only the bytes are parsed)."""
+    before = file_identity(path)
+    data = _read_workbook_bytes(path)
+    return data, (before if before is not None and file_identity(path) == before else None)
+
+
 def _read_workbook_bytes(path: Path) -> bytes:
     if not path.exists():
         raise WorkbookError(f"workbook not found: '{path}' (check the path and the file name)")
@@ -470,12 +532,22 @@ def _read_workbook_bytes(path: Path) -> bytes:
 _CELL_PARTS = ("worksheet", "sharedStrings", "styles", "theme")
 
 
-def worksheets_only(data: bytes) -> bytes | None:
+# A sheet read through a package of its own is inflated whole first: up to this size (our Tiers
+# sheet of 50,000 customers is 58 MB); a larger one goes through the workbook's parser.
+_SHEET_ALONE_MAX_BYTES = 64 * 2**20
+
+
+def worksheets_only(data: bytes, sheet_name: str | None = None,
+                    inflated: dict[str, bytes] | None = None) -> bytes | None:
     """A copy of an xlsx / xlsm package that holds only its worksheets and the parts their
     cells need (shared strings, styles, theme), for a reader that fails on the whole file
     because of one other sheet: an Excel 4.0 macro sheet, a dialog sheet, a chartsheet or a
     ``<sheet r:id="">``. Sheet names and order of the worksheets are kept; defined names are
-    dropped (their sheet indexes would be wrong). None when ``data`` is not such a package."""
+    dropped (their sheet indexes would be wrong). None when ``data`` is not such a package.
+
+    ``sheet_name``: only that worksheet, styles and theme, without the shared strings (for a
+    sheet whose cells use none: ``SalesBook._reader_for``). ``inflated``: parts already read
+    (part -> bytes)."""
     from lxml import etree
 
     try:
@@ -494,7 +566,8 @@ def worksheets_only(data: bytes) -> bytes | None:
             target = rel.get("Target", "")
             part = target.lstrip("/") if target.startswith("/") else \
                 f"{folder}/{target}" if folder else target
-            if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names:
+            if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names \
+                    and not (sheet_name is not None and kind == "sharedStrings"):
                 kept[rel.get("Id")] = part
             else:
                 rels.remove(rel)
@@ -504,8 +577,16 @@ def worksheets_only(data: bytes) -> bytes | None:
             elif _local(element.tag) == "sheets":
                 for sheet in list(element):
                     rid = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
-                    if rid not in kept:
+                    if rid not in kept or (sheet_name is not None and sheet.get("name") != sheet_name):
                         element.remove(sheet)
+                        if sheet_name is not None and rid in kept:
+                            del kept[rid]  # another worksheet: not copied
+                if sheet_name is not None and len(element) != 1:
+                    return None
+        if sheet_name is not None:
+            for rel in list(rels):
+                if rel.get("Id") not in kept:
+                    rels.remove(rel)
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as copy:
             for member in ("[Content_Types].xml", "_rels/.rels"):
@@ -513,7 +594,7 @@ def worksheets_only(data: bytes) -> bytes | None:
             copy.writestr(book_part, etree.tostring(book, xml_declaration=True, encoding="UTF-8"))
             copy.writestr(rels_part, etree.tostring(rels, xml_declaration=True, encoding="UTF-8"))
             for part in kept.values():
-                copy.writestr(part, package.read(part))
+                copy.writestr(part, (inflated or {}).get(part) or package.read(part))
         return out.getvalue()
     except (KeyError, StopIteration, zipfile.BadZipFile, etree.XMLSyntaxError):
         return None
@@ -532,6 +613,7 @@ class _XlsxParts:
         self._strings: list[str] = []
         self._strings_iter: Iterator[str] | None = None
         self._cell_formats: list[str] | None = None
+        self._data = b""  # the package's bytes (``open``)
         self.date1904 = False
         self.hidden: set[str] = set()
 
@@ -566,6 +648,7 @@ class _XlsxParts:
                 if rid in targets:
                     parts[element.get("name")] = targets[rid]
         found = cls(package, parts, strings, styles)
+        found._data = data
         found.hidden = {e.get("name") for e in book.iter() if _local(e.tag) == "sheet"
                         and e.get("state") in ("hidden", "veryHidden")}
         found.date1904 = any(  # <workbookPr date1904="1"/>: serial 0 = 1904-01-01
@@ -674,16 +757,32 @@ class _XlsxParts:
             found.append((row, _column_index(ref), value.strip() in (b"1", b"true")))
         return found
 
+    def without_shared_strings(self, sheet: str, max_size: int) -> bytes | None:
+        """The XML of ``sheet`` when the workbook has shared strings, the sheet's XML is at
+        most ``max_size`` bytes and no cell of it can be a shared string (``t="s"``: the
+        attribute value "s", in either quote, is nowhere in it); else None. (Without shared
+        strings, opening the workbook's parser costs little.)"""
+        part = self._parts.get(sheet)
+        try:
+            if part is None or self._strings_part is None or \
+                    self._package.getinfo(part).file_size > max_size:
+                return None
+            self._package.getinfo(self._strings_part)
+            xml = self._package.read(part)
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return None
+        return None if b'"s"' in xml or b"'s'" in xml else xml
+
     def _holds(self, part: str, needle: bytes) -> bool:
         """Whether the part's uncompressed bytes hold ``needle``: inflated chunk by chunk from
         the package in memory, so a 300 MB sheet never sits in memory whole and no CRC is
         computed (the reader checks the part anyway)."""
         try:
             info = self._package.getinfo(part)
-            buffer = self._package.fp.getbuffer()
-        except (KeyError, AttributeError):
+        except KeyError:
             return True  # cannot tell: look
-        with buffer:
+        # a view of the package's bytes: BytesIO.getbuffer() would first copy them all
+        with memoryview(self._data) as buffer:
             return _member_holds(buffer, info, needle)
 
     def _row_values(self, row: ET.Element) -> list[Any]:
@@ -847,6 +946,22 @@ def _unescape(found: re.Match) -> str:
     if code.startswith("u{"):
         return chr(int(code[2:-1], 16))
     return {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}.get(code, code)
+
+
+def _may_hold_booleans(columns: list[pa.Array]) -> bool:
+    """Whether a TRUE/FALSE cell may be among the cells of ``columns``: how fastexcel reads
+    one, 1.0 / 0.0 in a number column, "true" / "false" in a text column, is there.
+    (Two comparisons per column: a quarter of the cost of a hashed ``is_in``.)"""
+    for column in columns:
+        if pa.types.is_floating(column.type):
+            one, zero = 1.0, 0.0
+        elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            one, zero = "true", "false"
+        else:
+            continue
+        if pc.any(pc.or_(pc.equal(column, one), pc.equal(column, zero))).as_py():
+            return True
+    return False
 
 
 def _non_empty_rows(

@@ -48,6 +48,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +100,7 @@ class SalesCache:
         self.max_bytes = max_bytes
         self.hits = 0
         self.misses = 0
+        self._pending: list[threading.Thread] = []  # entries being written (``put``)
 
     @staticmethod
     def key(identity: dict[str, Any]) -> str:
@@ -121,6 +123,7 @@ class SalesCache:
         """The stored frame (its raw cells joined in), or None: also when the entry was
         stored with cell ``formats`` whose first ones differ from these (see the module
         docstring). An unreadable entry is deleted."""
+        self.wait()
         path = self.path(key)
         try:
             # read into memory, not memory-mapped: the frame's text columns keep Arrow's
@@ -147,15 +150,36 @@ class SalesCache:
         return frame
 
     def put(self, key: str, frame: pd.DataFrame, cells: RawCells | None = None,
-            formats: list[str] | None = None) -> bool:
+            formats: list[str] | None = None, *, background: bool = False) -> bool:
         """Store ``frame`` and its raw ``cells`` (``SalesBook.read_typed_columns``) read
         under the cell ``formats``, atomically; False when it cannot be stored (a value type
         Arrow cannot round-trip, a full disk, a read-only folder). Then evict beyond the
-        bound."""
+        bound.
+
+        ``background``: the entry is converted now (from a copy, so the caller may go on with
+        ``frame``) and written to disk in a thread while the caller goes on; True means only
+        "accepted". The thread is not a daemon: the process waits for it before exiting, and
+        the rename into place makes the entry whole or absent. ``get`` and ``wait`` wait for
+        it."""
         try:
-            table = _to_arrow(frame, key, cells or {}, formats)
+            table = _to_arrow(frame.copy(deep=True) if background else frame, key, cells or {},
+                              formats)
         except _NotStorable:
             return False
+        if not background:
+            return self._store(key, table)
+        thread = threading.Thread(target=self._store, args=(key, table),
+                                  name="customer-tiers-sales-cache")
+        self._pending.append(thread)
+        thread.start()
+        return True
+
+    def wait(self) -> None:
+        """Wait until the entries being stored in the background are on disk (or failed)."""
+        while self._pending:
+            self._pending.pop().join()
+
+    def _store(self, key: str, table: pa.Table) -> bool:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".part-", suffix=SUFFIX, dir=self.folder)
@@ -181,6 +205,7 @@ class SalesCache:
                            keep=self.path(keep).name if keep is not None else None)
 
     def clear(self) -> None:
+        self.wait()
         for path in self.folder.glob(f"*{SUFFIX}"):
             _remove(path)
 
@@ -202,7 +227,8 @@ def cached_columns(book: SalesBook, sheet: str, header: SheetHeader, fields: dic
     frame = cache.get(key, formats)
     if frame is None:
         frame, cells = book.read_typed_columns(sheet, header, fields, extras)
-        cache.put(key, frame, cells, formats)
+        # written to disk while the refresh goes on (0.5 s for a million rows)
+        cache.put(key, frame, cells, formats, background=True)
         frame = with_raw_cells(frame, cells)
     return frame
 
