@@ -193,9 +193,34 @@ def _one(position: int) -> Callable[[Any], tuple[Any]]:
     return lambda cells: (cells[position],)
 
 
+ANSWER_BYTES = 256  # estimate per remembered answer: key tuple, asked value, answer, dict slot
+
+
+class Answers(dict):
+    """Answers worked out from one cached result and kept with it (a filled-down formula asks
+    for the same customers again). The result never changes, so neither do they: a changed
+    input is a different entry. At most ``limit`` are kept, counted in the entry's memory
+    at ``ANSWER_BYTES`` each from the start (``result_bytes``)."""
+
+    MISSING = object()
+
+    def __init__(self, limit: int = 20_000) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def remember(self, asked: Hashable, answer: Any) -> None:
+        if len(self) < self.limit:
+            self[asked] = answer
+
+    def nbytes(self) -> int:
+        return self.limit * ANSWER_BYTES
+
+
 def result_bytes(value: Any) -> int:
     """Estimated memory of a cached result: pandas objects by ``memory_usage``, tuples and
-    named tuples by their parts."""
+    named tuples by their parts, ``Answers`` by their bound."""
+    if isinstance(value, Answers):
+        return value.nbytes()
     if isinstance(value, pd.DataFrame):
         return int(value.memory_usage(index=True, deep=False).sum())
     if isinstance(value, pd.Series):
