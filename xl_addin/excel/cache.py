@@ -49,6 +49,15 @@ def summary(*arguments: Any) -> tuple[Hashable, ...]:
 
 
 def _summary(argument: Any) -> Hashable:
+    if type(argument) is list and argument and not isinstance(argument[0], (list, tuple)):
+        # a flat list (xlwings' squeezed column): the sampled cells and their types as tuples
+        sample = argument[:: len(argument) // SAMPLE or 1]
+        key = ("list", len(argument), tuple(sample), tuple(map(type, sample)))
+        try:
+            hash(key)
+            return key
+        except TypeError:  # an unhashable cell: sampled by repr below
+            pass
     if isinstance(argument, np.ndarray):
         return ("array", argument.shape, str(argument.dtype))
     if isinstance(argument, (list, tuple)):
