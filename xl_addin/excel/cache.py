@@ -14,13 +14,21 @@ must give a new answer, and two formulas over equal data share one entry):
    instead of a copy), anything else as ``list == list`` against a stored copy (one C-level
    comparison per cell, no hashing). xlwings builds new cell objects on every call, so
    nothing can be remembered per object: every call looks at every cell, which is what a
-   cached call costs (~1.5-2.5 ms per 100,000 cells on the 2-core test machine);
+   cached call costs. On the 2-core test machine at load 4-5, per 100,000 fresh cells, ms
+   CPU (min-median of 60): visiting each object once (``tuple(cells)``, less than any exact
+   check can cost) 0.4-0.7 for floats, 0.7-1.0 datetimes, 1.0-1.3 texts; the join compare
+   1.5-2.2; ``list == list`` 1.5-2.1 floats, 1.6-2.4 datetimes, 1.7-2.7 texts. Rejected:
+   ``array('d', cells)`` 2.2-3.7, ``marshal.dumps`` 2.3-3.7, ``np.fromiter`` 1.8-3.3,
+   ``pickle`` 2.2-2.8; ``struct.pack`` 1.2-1.8 before its compare, but it reads 2**53 + 1
+   and 2.0**53 alike (an id column could hold both), so it would need a type scan too;
 3. equality treats 1, 1.0 and TRUE alike, but the core does not (a boolean is not an amount):
    cells equal to 0 or 1 are also compared by type (their positions are found when storing).
 
 A changed cell therefore always misses. Memory: at most ``maxsize`` entries and at most
 ``max_bytes`` by estimate (a fingerprint by its length, other stored ranges at ``CELL_BYTES``
-per cell, plus the result's pandas memory); the least recently used entries go first.
+per cell, the result's pandas memory, and an ``Answers`` memo at its bound); the least
+recently used entries go first. ``scripts/bench_udf.py`` prints the estimate beside the memory
+an entry really holds (20 MB estimated, 8 MB held for 100,000 lines of ABC_TIER).
 """
 
 from __future__ import annotations
