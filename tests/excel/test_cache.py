@@ -234,7 +234,8 @@ def test_a_hit_only_when_every_cell_is_the_same_for_the_core(texts, numbers, row
     # padded with 200 cells: the cheap key samples one cell in 15, the full check sees all
     drawn = {"texts": len(texts), "numbers": len(numbers)}
     texts = texts + ["id"] * 200
-    numbers = numbers + data.draw(st.sampled_from([[2.5] * 200, [None] * 200, ["x"] * 200]))
+    numbers = numbers + data.draw(st.sampled_from(  # zeros and ones: stored marshalled
+        [[2.5] * 200, [None] * 200, ["x"] * 200, [0.0] * 200, [1.0, 0.0] * 100]))
     shape = (lambda cells: [[c] for c in cells]) if rows else list
     cache = PopulationCache()
     assert calls_with(cache, (shape(texts), shape(numbers), 0.8))
@@ -267,3 +268,29 @@ def test_a_text_column_misses_when_a_cell_it_does_not_sample_is_retyped(before, 
     edited[7] = after
     assert calls_with(cache, (edited,))
     assert calls_with(cache, (list(texts),))  # same key: the edited entry replaced it
+
+
+@pytest.mark.parametrize("after", [False, 0, None, "0", 1e-300, dt.date(2024, 1, 1)],
+                         ids=["false", "int", "blank", "text", "tiny", "date"])
+def test_a_column_mostly_of_zeros_misses_on_any_retyped_cell(after):
+    # more than 1 cell in 10 is 0 or 1: the range is compared as marshal bytes, types included
+    costs = [0.0] * 900 + [float(i) for i in range(100)]
+    cache = PopulationCache()
+    assert calls_with(cache, (["c"] * 1000, list(costs)))
+    assert not calls_with(cache, (["c"] * 1000, list(costs)))
+    assert cache.nbytes() < 1000 * 10 + 1000 * 7 + 500  # ~9 bytes a number, not a copy
+    for position in (7, 950):
+        edited = list(costs)
+        edited[position] = after
+        assert calls_with(cache, (["c"] * 1000, edited)), position
+        assert calls_with(cache, (["c"] * 1000, list(costs))), position
+
+
+def test_a_column_of_ones_and_dates_is_copied_and_still_exact():
+    cells = [1.0] * 500 + [dt.datetime(2024, 1, 1)] * 500  # dates cannot be marshalled
+    cache = PopulationCache()
+    assert calls_with(cache, (list(cells),))
+    assert not calls_with(cache, (list(cells),))
+    edited = list(cells)
+    edited[3] = True
+    assert calls_with(cache, (edited,))
