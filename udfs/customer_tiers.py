@@ -273,10 +273,18 @@ def answer(customer: Any, population: AbcPopulation | TierPopulation, column: st
         if asked is not None:
             found = population.answers.get(asked, Answers.MISSING)
             if found is Answers.MISSING:
-                found = convert.lookup(customer, population.by_id[column])
+                found = convert.lookup(customer, result_column(population, column))
                 population.answers.remember(asked, found)
             return found
-    return convert.lookup(customer, population.by_id[column])
+    return convert.lookup(customer, result_column(population, column))
+
+
+def result_column(population: AbcPopulation | TierPopulation, column: str) -> pd.Series:
+    """One column of the population's table by customer id, taken from the frame once."""
+    values = population.answers.columns.get(column)
+    if values is None:
+        values = population.answers.columns[column] = population.by_id[column]
+    return values
 
 
 def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> str:

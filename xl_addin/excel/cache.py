@@ -273,6 +273,7 @@ class Answers(dict):
     def __init__(self, limit: int = 20_000) -> None:
         super().__init__()
         self.limit = limit
+        self.columns: dict[str, Any] = {}  # a column of the result taken once (pandas views)
 
     def remember(self, asked: Hashable, answer: Any) -> None:
         if len(self) < self.limit:
