@@ -88,7 +88,8 @@ def floor(columns: list[np.ndarray], calls: int) -> tuple[float, float]:
     return statistics.median(checks) * 1000, statistics.median(visits) * 1000
 
 
-def held_memory(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray]) -> float:
+def held_memory(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray],
+                shape: str) -> float:
     """MB held by the population cache after one call (its arguments dropped): Python and
     numpy allocations (tracemalloc) plus Arrow's allocator (pandas' Arrow-backed text)."""
     import pyarrow as pa
@@ -97,7 +98,7 @@ def held_memory(function: Callable[..., Any], ids: list[str], columns: list[np.n
     gc.collect()
     arrow_before = pa.total_allocated_bytes()
     tracemalloc.start()
-    arguments = fresh(columns, "flat")
+    arguments = fresh(columns, shape)
     function([[ids[0]]], *arguments)
     del arguments
     gc.collect()
@@ -139,7 +140,7 @@ def main() -> None:
             print(f"  of which the cache's check of the {cells:,} cells: {check:.2f} ms CPU; "
                   f"floor, visiting each cell object once: {visit:.2f} ms CPU")
         print(f"  population cache: {len(udf.POPULATIONS)} entry, estimated {estimate:.0f} MB, "
-              f"measured {held_memory(function, ids, columns):.0f} MB held; bound: "
+              f"measured {held_memory(function, ids, columns, args.shape):.0f} MB held; bound: "
               f"{udf.POPULATIONS.maxsize} entries and {udf.POPULATIONS.max_bytes / 2**20:.0f} MB "
               f"by estimate")
 
