@@ -22,7 +22,9 @@ must give a new answer, and two formulas over equal data share one entry):
    ``pickle`` 2.2-2.8; ``struct.pack`` 1.2-1.8 before its compare, but it reads 2**53 + 1
    and 2.0**53 alike (an id column could hold both), so it would need a type scan too;
 3. equality treats 1, 1.0 and TRUE alike, but the core does not (a boolean is not an amount):
-   cells equal to 0 or 1 are also compared by type (their positions are found when storing).
+   cells equal to 0 or 1 are also compared by type (their positions are found when storing);
+   a range where more than 1 cell in 10 is 0 or 1 is instead stored as its ``marshal`` bytes,
+   which hold every cell's type (``Marshalled``).
 
 A changed cell therefore always misses. Memory: at most ``maxsize`` entries and at most
 ``max_bytes`` by estimate (a fingerprint by its length, other stored ranges at ``CELL_BYTES``
