@@ -6,7 +6,10 @@ with ``--shape rows``, as lists of rows (``ndim=2``, the earlier declaration). E
 freshly built cell objects, as xlwings builds them from the range for every cell, so no hash
 is cached in them. Prints medians in ms for ABC_TIER (customers, amounts, costs) and
 RFM_SCORE (customers, dates, amounts). The time xlwings itself spends converting the range
-values is not included. Also prints the population cache's estimated memory and its bound.
+values is not included. Also prints the population cache's estimated memory and its bound, the
+memory one entry really holds (tracemalloc and Arrow's allocator, measured once), and the floor
+of a cached call on the same freshly built lists: the cache's check alone, and visiting every
+cell object once (``tuple``), the least an exact check of every cell can cost in CPython.
 
     python scripts/bench_udf.py [--lines 100000] [--calls 200] [--shape flat|rows]
 """
@@ -15,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import random
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any, Callable
 
@@ -27,6 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import udfs.customer_tiers as udf  # noqa: E402
+from xl_addin.excel.cache import PopulationCache  # noqa: E402
 
 
 def fresh(columns: list[np.ndarray], shape: str) -> list[Any]:
@@ -60,6 +66,47 @@ def timed(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray
     return first * 1000, statistics.median(cached) * 1000, statistics.median(cached_cpu) * 1000
 
 
+def floor(columns: list[np.ndarray], calls: int) -> tuple[float, float]:
+    """Median ms CPU, on fresh flat lists of the same cells, of (a population cache hit on
+    them alone: its check of every cell; visiting every cell object once: ``tuple`` of each
+    list). No exact check of every cell can cost less than the second."""
+    cache = PopulationCache()
+    cache.get("bench", lambda: None, tuple(fresh(columns, "flat")))
+    checks, visits = [], []
+    for _ in range(calls):
+        lists = tuple(fresh(columns, "flat"))
+        start = time.process_time()
+        cache.get("bench", lambda: None, lists)
+        checks.append(time.process_time() - start)
+        lists = fresh(columns, "flat")
+        start = time.process_time()
+        for values in lists:
+            tuple(values)
+        visits.append(time.process_time() - start)
+    if cache.misses != 1:
+        raise SystemExit(f"expected one computation, got {cache.misses}")
+    return statistics.median(checks) * 1000, statistics.median(visits) * 1000
+
+
+def held_memory(function: Callable[..., Any], ids: list[str], columns: list[np.ndarray],
+                shape: str) -> float:
+    """MB held by the population cache after one call (its arguments dropped): Python and
+    numpy allocations (tracemalloc) plus Arrow's allocator (pandas' Arrow-backed text)."""
+    import pyarrow as pa
+
+    udf.POPULATIONS.clear()
+    gc.collect()
+    arrow_before = pa.total_allocated_bytes()
+    tracemalloc.start()
+    arguments = fresh(columns, shape)
+    function([[ids[0]]], *arguments)
+    del arguments
+    gc.collect()
+    held, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (held + pa.total_allocated_bytes() - arrow_before) / 2**20
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
@@ -86,9 +133,16 @@ def main() -> None:
         first, cached, cached_cpu = timed(function, ids, columns, args.shape, args.calls)
         print(f"{label}: first call {first:.0f} ms, cached call median {cached:.2f} ms wall, "
               f"{cached_cpu:.2f} ms CPU (target <= 2 ms)")
-        print(f"  population cache: {len(udf.POPULATIONS)} entry, about "
-              f"{udf.POPULATIONS.nbytes() / 2**20:.0f} MB (bound: {udf.POPULATIONS.maxsize} "
-              f"entries, {udf.POPULATIONS.max_bytes / 2**20:.0f} MB)")
+        estimate = udf.POPULATIONS.nbytes() / 2**20
+        if args.shape == "flat":
+            check, visit = floor(columns, args.calls)
+            cells = sum(len(column) for column in columns)
+            print(f"  of which the cache's check of the {cells:,} cells: {check:.2f} ms CPU; "
+                  f"floor, visiting each cell object once: {visit:.2f} ms CPU")
+        print(f"  population cache: {len(udf.POPULATIONS)} entry, estimated {estimate:.0f} MB, "
+              f"measured {held_memory(function, ids, columns, args.shape):.0f} MB held; bound: "
+              f"{udf.POPULATIONS.maxsize} entries and {udf.POPULATIONS.max_bytes / 2**20:.0f} MB "
+              f"by estimate")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ for the core's result on those arguments (computing it once), and converts back.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import inspect
 from typing import Any, Callable, NamedTuple
@@ -31,7 +32,7 @@ from xl_addin.core.result import TierResult
 from xl_addin.core.sob import customer_totals, sob
 from xl_addin.errors import CustomerTiersError, InputError, SettingsError
 from xl_addin.excel import convert
-from xl_addin.excel.cache import PopulationCache
+from xl_addin.excel.cache import Answers, PopulationCache
 from xl_addin.report.labels import translate_value
 from xl_addin.report.layout import tiers_sheet
 from xl_addin.settings import DEFAULT_SETTINGS, OPTIONAL_SHARES, Settings
@@ -127,9 +128,45 @@ def help_text(function: Callable[..., Any]) -> str:
 
 # -- arguments -> Settings -----------------------------------------------------------------
 
+SETTINGS_KEPT = 256  # distinct option combinations remembered by settings_for
+_settings_seen: dict[tuple[Any, ...], Settings] = {}
+
+
 def settings_for(**arguments: tuple[str, Any]) -> Settings:
     """DEFAULT_SETTINGS with ``field=(argument, value)`` overrides; blank values keep the
-    default. A rejected value raises a SettingsError naming the argument, not the field."""
+    default. A rejected value raises a SettingsError naming the argument, not the field.
+
+    Every cell of a filled-down formula passes the same options, so the Settings built for
+    them are remembered (by value and type: TRUE and 1 are different options)."""
+    try:
+        seen_key = tuple((field, argument, exactly(value))
+                         for field, (argument, value) in arguments.items())
+        settings = _settings_seen.get(seen_key)
+    except TypeError:  # an option given as a range: not remembered
+        return _settings_for(arguments)
+    if settings is None:
+        settings = _settings_for(arguments)
+        if len(_settings_seen) >= SETTINGS_KEPT:
+            _settings_seen.clear()
+        _settings_seen[seen_key] = settings
+    return settings
+
+
+REMEMBERED_TYPES = (str, int, bool, type(None), dt.datetime, dt.date)
+
+
+def exactly(value: Any) -> tuple[Any, ...]:
+    """A dict key equal only for the same value of the same type: 1, 1.0 and TRUE differ,
+    and so do 0.0 and -0.0 (floats by their hex form). Raises TypeError for anything but a
+    single cell's value (str, number, bool, blank, date)."""
+    if type(value) is float:
+        return (float, value.hex())
+    if type(value) not in REMEMBERED_TYPES:
+        raise TypeError(f"not a cell value: {type(value).__name__}")
+    return (type(value), value)
+
+
+def _settings_for(arguments: dict[str, tuple[str, Any]]) -> Settings:
     changes = {}
     for field, (argument, value) in arguments.items():
         value = convert.option(value, None)
@@ -163,11 +200,19 @@ def _typed(value: Any, default: Any, argument: str) -> Any:
 
 # -- populations (cached) ------------------------------------------------------------------
 
-def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings) -> pd.DataFrame:
+class AbcPopulation(NamedTuple):
+    """A cached ``abc_tiers`` result indexed by customer id, and the one-cell answers already
+    looked up in it (``answer``)."""
+
+    by_id: pd.DataFrame
+    answers: Answers
+
+
+def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings) -> AbcPopulation:
     """``abc_tiers`` of the data, indexed by customer id, plus its ``sob`` column: the same
     ``customer_totals -> abc_measure -> abc_tiers`` calls as the headless refresh."""
 
-    def compute() -> pd.DataFrame:
+    def compute() -> AbcPopulation:
         raw = convert.transactions(customers, amounts, costs=costs)
         clean, quality = clean_transactions(raw, require_date=False)
         totals = customer_totals(clean, settings)
@@ -175,16 +220,18 @@ def abc_population(customers: Any, amounts: Any, costs: Any, settings: Settings)
         abc = abc_tiers(measure, settings).set_index(col.CUSTOMER_ID)
         abc["sob"] = totals.set_index(col.CUSTOMER_ID)["sob"]
         abc.attrs["rejected"] = convert.rejected_customers(raw, quality)
-        return abc
+        return AbcPopulation(abc, Answers())
 
     return POPULATIONS.get(("abc", settings), compute, (customers, amounts, costs))
 
 
 class TierPopulation(NamedTuple):
-    """A cached ``tier_customers`` result and its customer table indexed by customer id."""
+    """A cached ``tier_customers`` result, its customer table indexed by customer id, and the
+    one-cell answers already looked up in it (``answer``)."""
 
     result: TierResult
     by_id: pd.DataFrame
+    answers: Answers
 
 
 def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders: Any,
@@ -201,7 +248,7 @@ def tier_population(customers: Any, dates: Any, amounts: Any, costs: Any, orders
         for chinese, key in CHINESE_COLUMNS.items():
             by_id[chinese] = by_id[key].map(lambda v, key=key: translate_value(key, v, "zh"))
         by_id.attrs["rejected"] = convert.rejected_customers(raw, result.data_quality)
-        return TierPopulation(result, by_id)
+        return TierPopulation(result, by_id, Answers())
 
     return POPULATIONS.get(("tiers", settings), compute,
                            (customers, dates, amounts, costs, orders, as_of))
@@ -211,6 +258,33 @@ def customer_column(population: TierPopulation, column: str) -> pd.Series:
     """One column of the customer table indexed by customer id; ``rfm_segment_zh`` and
     ``rfm_class_zh`` are the 中文 names of the segment and class keys."""
     return population.by_id[column]
+
+
+def answer(customer: Any, population: AbcPopulation | TierPopulation, column: str) -> Any:
+    """``convert.lookup`` of ``customer`` in one column of a cached population. The answer
+    for one cell is remembered with the population: its data never changes (changed inputs
+    make a new population), and a filled-down formula asks for the same customers again."""
+    if type(customer) is list and len(customer) == 1 and type(customer[0]) is list \
+            and len(customer[0]) == 1:
+        try:
+            asked = (column, exactly(customer[0][0]))
+        except TypeError:
+            asked = None
+        if asked is not None:
+            found = population.answers.get(asked, Answers.MISSING)
+            if found is Answers.MISSING:
+                found = convert.lookup(customer, result_column(population, column))
+                population.answers.remember(asked, found)
+            return found
+    return convert.lookup(customer, result_column(population, column))
+
+
+def result_column(population: AbcPopulation | TierPopulation, column: str) -> pd.Series:
+    """One column of the population's table by customer id, taken from the frame once."""
+    values = population.answers.columns.get(column)
+    if values is None:
+        values = population.answers.columns[column] = population.by_id[column]
+    return values
 
 
 def choice(value: Any, choices: dict[str, str], default: str, argument: str) -> str:
@@ -237,7 +311,7 @@ def SOB(customer, customers, amounts, periods=None, period=None):
     """
     if periods is None and convert.option(period, None) is None:
         abc = abc_population(customers, amounts, None, DEFAULT_SETTINGS)
-        return convert.lookup(customer, abc["sob"])
+        return answer(customer, abc, "sob")
     return convert.lookup(customer, period_population(customers, amounts, periods, period))
 
 
@@ -275,7 +349,7 @@ def ABC_TIER(customer, customers, amounts, costs=None, method=None, a_cut=None, 
     """
     settings = settings_for(abc_method=("method", method), a_cut=("a_cut", a_cut), b_cut=("b_cut", b_cut))
     abc = abc_population(customers, amounts, costs, settings)
-    return convert.lookup(customer, abc["abc_tier"])
+    return answer(customer, abc, "abc_tier")
 
 
 @xw.func(category=CATEGORY)
@@ -288,7 +362,7 @@ def PARETO_SHARE(customer, customers, amounts, costs=None):
     A customer with no positive contribution gives an empty cell.
     """
     abc = abc_population(customers, amounts, costs, DEFAULT_SETTINGS)
-    return convert.lookup(customer, abc["cum_share"])
+    return answer(customer, abc, "cum_share")
 
 
 @xw.func(category=CATEGORY)
@@ -306,7 +380,7 @@ def RFM_SCORE(customer, customers, dates, amounts, orders=None, as_of=None, bins
     column = choice(part, RFM_PARTS, "code", "part")
     settings = settings_for(rfm_bins=("bins", bins))
     population = tier_population(customers, dates, amounts, None, orders, as_of, settings)
-    return convert.lookup(customer, customer_column(population, column))
+    return answer(customer, population, column)
 
 
 @xw.func(category=CATEGORY)
@@ -318,7 +392,7 @@ def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, la
     """RFM segment of the customer ("Champions", "At Risk", ...; 中文 with language "zh")."""
     column = choice(language, {"en": "rfm_segment", "zh": "rfm_segment_zh"}, "en", "language")
     population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(population, column))
+    return answer(customer, population, column)
 
 
 @xw.func(category=CATEGORY)
@@ -327,7 +401,7 @@ def RFM_SEGMENT(customer, customers, dates, amounts, orders=None, as_of=None, la
 def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None, as_of=None):
     """Weighted customer score 0..100 (default factors: profit, revenue, orders, recency)."""
     population = tier_population(customers, dates, amounts, costs, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(population, "score"))
+    return answer(customer, population, "score")
 
 
 @xw.func(category=CATEGORY)
@@ -336,7 +410,7 @@ def CUSTOMER_SCORE(customer, customers, dates, amounts, costs=None, orders=None,
 def LIFECYCLE_STAGE(customer, customers, dates, amounts, orders=None, as_of=None):
     """Lifecycle stage: New, One-time, Repeat, Loyal, Lapsing or Lost (first matching rule)."""
     population = tier_population(customers, dates, amounts, None, orders, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(population, "lifecycle"))
+    return answer(customer, population, "lifecycle")
 
 
 @xw.func(category=CATEGORY)
@@ -353,7 +427,7 @@ def CLV(customer, customers, dates, amounts, costs=None, as_of=None, kind=None,
     settings = settings_for(retention_rate=("retention_rate", retention_rate),
                             discount_rate=("discount_rate", discount_rate))
     population = tier_population(customers, dates, amounts, costs, None, as_of, settings)
-    return convert.lookup(customer, customer_column(population, column))
+    return answer(customer, population, column)
 
 
 @xw.func(category=CATEGORY)
@@ -377,7 +451,7 @@ def TIER_TABLE(customers, dates, amounts, costs=None, orders=None, as_of=None, l
 def P_ALIVE(customer, customers, dates, amounts, as_of=None):
     """Probability 0..1 that the customer still buys (BG/NBD); 1 without a repeat purchase."""
     population = tier_population(customers, dates, amounts, None, None, as_of, DEFAULT_SETTINGS)
-    return convert.lookup(customer, customer_column(population, "p_alive"))
+    return answer(customer, population, "p_alive")
 
 
 @xw.func(category=CATEGORY)
@@ -387,7 +461,7 @@ def EXPECTED_PURCHASES(customer, customers, dates, amounts, days=None, as_of=Non
     """Purchase days expected from the customer in the next days (BG/NBD)."""
     settings = settings_for(expected_days_short=("days", days))
     population = tier_population(customers, dates, amounts, None, None, as_of, settings)
-    return convert.lookup(customer, customer_column(population, "expected_purchases_short"))
+    return answer(customer, population, "expected_purchases_short")
 
 
 @xw.func(category=CATEGORY)
@@ -401,7 +475,7 @@ def PREDICTED_CLV(customer, customers, dates, amounts, costs=None, months=None, 
     """Profit expected from the customer over the horizon, discounted (BG/NBD + Gamma-Gamma)."""
     settings = settings_for(clv_months=("months", months), discount_rate=("discount_rate", discount_rate))
     population = tier_population(customers, dates, amounts, costs, None, as_of, settings)
-    return convert.lookup(customer, customer_column(population, "predicted_clv"))
+    return answer(customer, population, "predicted_clv")
 
 
 @xw.func(category=CATEGORY)

@@ -5,6 +5,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from xl_addin.excel.cache import CELL_BYTES, PopulationCache
 
@@ -164,3 +165,132 @@ def test_fingerprinted_columns_hit_on_equal_cells_and_miss_on_any_edit(cells, ed
     assert not calls_with(cache, (list(cells),))
     assert calls_with(cache, (list(edited),))
     assert not calls_with(cache, (list(edited),))
+
+
+def test_a_retyped_cell_misses_also_where_the_key_samples_it():
+    # the cheap key samples cells 0, 6250, 12500, ... of 100,000: a retyped sampled cell
+    # changes the key, an unsampled one only the full check; both must miss
+    amounts = [1.0 if i % 2 else 0.0 for i in range(100_000)]
+    for position, retyped in ((0, False), (6250, False), (6251, True), (99_999, True)):
+        cache = PopulationCache()
+        assert calls_with(cache, (amounts,))
+        edited = list(amounts)
+        edited[position] = retyped
+        assert edited == amounts  # equal by value: only the type tells them apart
+        assert calls_with(cache, (edited,)), position
+        assert not calls_with(cache, (list(edited),)), position
+
+
+def test_an_unhashable_cell_in_a_flat_list_is_still_compared():
+    cache = PopulationCache()
+    cells = [[1.0, 2.0]] + [float(i) for i in range(99)]  # a list where a cell should be
+    cells = [cells[1], cells[0]] + cells[2:]
+    assert calls_with(cache, (cells,))
+    assert not calls_with(cache, ([list(c) if isinstance(c, list) else c for c in cells],))
+    edited = list(cells)
+    edited[1] = [1.0, 2.5]
+    assert calls_with(cache, (edited,))
+
+
+CELLS = st.one_of(
+    st.sampled_from([0.0, 1.0, True, False]),
+    st.sampled_from([0.0, -0.0, 1.0, 0, 1, True, False, None, "", " ", "\x1f", "1", "TRUE"]),
+    st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False),
+    st.integers(-5, 5),
+    st.text(max_size=4),
+    st.datetimes(dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 3)),
+    st.dates(dt.date(2024, 1, 1), dt.date(2024, 1, 3)),
+)
+
+
+TEXTS = st.one_of(st.text(max_size=4), st.sampled_from(["1", "0", "1.5", "TRUE", "", " ", "\x1f"]))
+
+
+def lookalikes(cell):
+    """Cells equal to ``cell`` in Python, or written alike, but of another type."""
+    found = [c for c in (0, 1, 0.0, -0.0, 1.0, True, False, None, "", "1", "0", "TRUE")
+             if c == cell or str(c) == str(cell)]
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        found += [int(cell), float(cell), str(cell)]
+    if isinstance(cell, dt.datetime):
+        found.append(cell.date())
+    elif isinstance(cell, dt.date):
+        found.append(dt.datetime.combine(cell, dt.time()))
+    return found or [None]
+
+
+def same_for_the_core(a, b):
+    """Cells the core reads alike: equal values of the same type, or equal plain numbers
+    (2 and 2.0); a bool is never a number here, a date never a datetime."""
+    numbers = (int, float)
+    return a == b and (type(a) is type(b) or (type(a) in numbers and type(b) in numbers))
+
+
+@settings(max_examples=500, deadline=None)
+@given(texts=st.lists(TEXTS, min_size=1, max_size=40), numbers=st.lists(CELLS, min_size=1, max_size=40),
+       rows=st.booleans(), data=st.data())
+def test_a_hit_only_when_every_cell_is_the_same_for_the_core(texts, numbers, rows, data):
+    # texts (all text: stored as a join unless a cell holds the separator) and other cells,
+    # padded with 200 cells: the cheap key samples one cell in 15, the full check sees all
+    drawn = {"texts": len(texts), "numbers": len(numbers)}
+    texts = texts + ["id"] * 200
+    numbers = numbers + data.draw(st.sampled_from(  # zeros and ones: stored marshalled
+        [[2.5] * 200, [None] * 200, ["x"] * 200, [0.0] * 200, [1.0, 0.0] * 100]))
+    shape = (lambda cells: [[c] for c in cells]) if rows else list
+    cache = PopulationCache()
+    assert calls_with(cache, (shape(texts), shape(numbers), 0.8))
+    assert not calls_with(cache, (shape(texts), shape(numbers), 0.8))  # a fresh equal copy hits
+    which = data.draw(st.sampled_from(["texts", "numbers"]))
+    original = texts if which == "texts" else numbers
+    edited = list(original)
+    position = data.draw(st.integers(0, drawn[which] - 1))  # a drawn cell, not the padding
+    edited[position] = data.draw(st.sampled_from(lookalikes(original[position])) | CELLS)
+    arguments = (shape(edited), shape(numbers)) if which == "texts" else (shape(texts), shape(edited))
+    hit = not calls_with(cache, arguments + (0.8,))
+    if hit:
+        assert all(map(same_for_the_core, original, edited)), (original, edited)
+    if not all(map(same_for_the_core, original, edited)):
+        assert not hit
+
+
+@pytest.mark.parametrize("before, after", [
+    ("1", 1), ("1", 1.0), ("1", True), ("TRUE", True), ("0", 0), ("0", False), ("", None),
+    (" ", ""), ("2024-01-01", dt.datetime(2024, 1, 1)), ("a", "a\x1f"), ("ab", "a"),
+])
+def test_a_text_column_misses_when_a_cell_it_does_not_sample_is_retyped(before, after):
+    # 1,000 texts: the key samples every 62nd cell; cell 7 is seen by the joined-text check only
+    texts = [f"C{i:04d}" for i in range(1000)]
+    texts[7] = before
+    cache = PopulationCache()
+    assert calls_with(cache, (list(texts),))
+    assert not calls_with(cache, (list(texts),))
+    edited = list(texts)
+    edited[7] = after
+    assert calls_with(cache, (edited,))
+    assert calls_with(cache, (list(texts),))  # same key: the edited entry replaced it
+
+
+@pytest.mark.parametrize("after", [False, 0, None, "0", 1e-300, dt.date(2024, 1, 1)],
+                         ids=["false", "int", "blank", "text", "tiny", "date"])
+def test_a_column_mostly_of_zeros_misses_on_any_retyped_cell(after):
+    # more than 1 cell in 10 is 0 or 1: the range is compared as marshal bytes, types included
+    costs = [0.0] * 900 + [float(i) for i in range(100)]
+    cache = PopulationCache()
+    assert calls_with(cache, (["c"] * 1000, list(costs)))
+    assert not calls_with(cache, (["c"] * 1000, list(costs)))
+    assert cache.nbytes() < 1000 * 10 + 1000 * 7 + 500  # ~9 bytes a number, not a copy
+    for position in (7, 950):
+        edited = list(costs)
+        edited[position] = after
+        assert calls_with(cache, (["c"] * 1000, edited)), position
+        assert calls_with(cache, (["c"] * 1000, list(costs))), position
+
+
+def test_a_column_of_ones_and_dates_is_copied_and_still_exact():
+    cells = [1.0] * 500 + [dt.datetime(2024, 1, 1)] * 500  # dates cannot be marshalled
+    cache = PopulationCache()
+    assert calls_with(cache, (list(cells),))
+    assert not calls_with(cache, (list(cells),))
+    edited = list(cells)
+    edited[3] = True
+    assert calls_with(cache, (edited,))

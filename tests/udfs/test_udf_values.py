@@ -9,6 +9,7 @@ import udfs.customer_tiers as udf
 from xl_addin.core.abc import abc_measure, abc_tiers
 from xl_addin.core.clean import clean_transactions
 from xl_addin.core.sob import customer_totals
+from xl_addin.excel.cache import ANSWER_BYTES, Answers, result_bytes
 
 CUSTOMERS = [["a"], ["b"], ["c"], ["a"], ["d"]]
 AMOUNTS = [[3.0], [3.0], [1.0], [2.0], [-1.0]]  # a 5, b 3, c 1, d -1: positive total 9
@@ -85,3 +86,61 @@ def test_a_filled_down_column_computes_the_population_once():
     for customer in ["a", "b", "c", "d"] * 5:
         udf.ABC_TIER([[customer]], [list(r) for r in CUSTOMERS], [list(r) for r in AMOUNTS])
     assert (udf.POPULATIONS.misses, udf.POPULATIONS.hits) == (1, 19)
+
+
+def test_remembered_one_cell_answers_equal_the_lookup_of_each_cell_on_its_own():
+    # every kind of customer cell, asked twice in a filled-down column: blank, unknown,
+    # a number id (1001.0 and "1001" are one customer), TRUE, text with spaces; 1.0 is asked
+    # before TRUE, which a memo keyed by value alone would answer alike (1.0 == True)
+    customers = [["a"], [1001.0], ["b"], ["TRUE"], [" c "], [1.0]]
+    amounts = [[3.0], [2.0], [1.0], [4.0], [0.5], [-1.0]]
+    asked = ["a", "1001", 1001.0, None, "", "zz", 1.0, True, "TRUE", " c ", "c", 1001, 1]
+    udf.POPULATIONS.clear()
+    filled = [udf.ABC_TIER([[c]], customers, amounts) for c in asked * 2]
+    alone = []
+    for c in asked * 2:
+        udf.POPULATIONS.clear()  # a new population: nothing remembered
+        alone.append(udf.ABC_TIER([[c]], customers, amounts))
+    assert filled == alone
+    assert filled[:8] == ["A", "A", "A", "", "", "#N/A: customer 'zz' not in data", "D", "A"]
+
+
+def test_answers_of_an_edited_range_are_not_the_remembered_ones():
+    # c: 1 of 10 after 9/10 -> B; edited to 9 it is first -> A; retyped TRUE it has no amount
+    udf.POPULATIONS.clear()
+    customers = [["a"], ["b"], ["c"]]
+    assert udf.ABC_TIER([["c"]], customers, [[5.0], [4.0], [1.0]]) == "B"
+    assert udf.ABC_TIER([["c"]], customers, [[5.0], [4.0], [1.0]]) == "B"
+    assert udf.ABC_TIER([["c"]], customers, [[5.0], [4.0], [9.0]]) == "A"
+    assert udf.ABC_TIER([["c"]], customers, [[5.0], [4.0], [True]]) == \
+        "#VALUE! amounts: customer 'c' has no usable sale line (TRUE/FALSE is not a number)"
+    assert udf.ABC_TIER([["c"]], customers, [[5.0], [4.0], [1.0]]) == "B"
+
+
+def test_answers_beyond_the_limit_are_looked_up_not_kept():
+    answers = Answers(limit=2)
+    for i in range(5):
+        answers.remember(i, str(i))
+    assert answers == {0: "0", 1: "1"}
+    assert result_bytes((pd.DataFrame(), answers)) == 2 * ANSWER_BYTES + pd.DataFrame().memory_usage().sum()
+
+
+def test_options_are_remembered_by_value_and_type():
+    # the same options in a different type are a different setting: TRUE is not 1, "80%" is 0.8
+    cases = [0.8, "0.8", "80%", 0.9, True, 1, 1.0, 0.0, -0.0, None, "", "x"]
+    def fresh(value):
+        try:
+            return udf._settings_for({"a_cut": ("a_cut", value)})
+        except Exception as error:  # noqa: BLE001 - compared as text below
+            return f"{type(error).__name__}: {error}"
+
+    def remembered(value):
+        try:
+            return udf.settings_for(a_cut=("a_cut", value))
+        except Exception as error:  # noqa: BLE001
+            return f"{type(error).__name__}: {error}"
+
+    for value in cases + cases[::-1]:  # repr: equal Settings may hold True and 1, -0.0 and 0.0
+        assert repr(remembered(value)) == repr(fresh(value)), value
+    assert udf.exactly(0.0) != udf.exactly(-0.0) and udf.exactly(1) != udf.exactly(True)
+    assert remembered("80%") == remembered(0.8) and remembered(0.8).a_cut == 0.8
