@@ -112,20 +112,18 @@ class Inputs(NamedTuple):
             elif isinstance(argument, (list, tuple)):
                 flat = _flat(argument)
                 cells += len(flat)
-                fingerprint = _fingerprint(argument)
-                if fingerprint is not None:
-                    values.append(fingerprint)
+                # an exact form that carries every cell's type: texts joined, or a range
+                # with many cells equal to 0 or 1 marshalled
+                exact, positions = _fingerprint(argument), []
+                if exact is None:
+                    positions = _zero_one_positions(flat)
+                    if len(positions) * ZERO_ONE_SHARE > len(flat):
+                        exact = _marshalled(argument)
+                if exact is not None:
+                    values.append(exact)
                     zero_one.append(None)
-                    stored += len(fingerprint.data) + 64
+                    stored += len(exact.data) + 64
                     continue
-                positions = _zero_one_positions(flat)
-                if len(positions) * ZERO_ONE_SHARE > len(flat):
-                    marshalled = _marshalled(argument)
-                    if marshalled is not None:
-                        values.append(marshalled)
-                        zero_one.append(None)
-                        stored += len(marshalled.data) + 64
-                        continue
                 values.append(type(argument)(list(row) if isinstance(row, list) else row
                                              for row in argument))
                 zero_one.append(_zero_one(flat, positions))
