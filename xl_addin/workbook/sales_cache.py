@@ -47,7 +47,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -139,13 +138,10 @@ class SalesCache:
             self.misses += 1
             return None
         except Exception:  # damaged, truncated, or written by another version: read again
-            _remove(path)
+            cache_folder.remove(path)
             self.misses += 1
             return None
-        try:
-            os.utime(path)  # last used = modification time, for eviction
-        except OSError:
-            pass
+        cache_folder.touch(path)  # last used = modification time, for eviction
         self.hits += 1
         return frame
 
@@ -180,19 +176,12 @@ class SalesCache:
             self._pending.pop().join()
 
     def _store(self, key: str, table: pa.Table) -> bool:
+        def write(sink) -> None:
+            with pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".part-", suffix=SUFFIX, dir=self.folder)
-            try:
-                with os.fdopen(handle, "wb") as sink:
-                    with pa.ipc.new_file(sink, table.schema) as writer:
-                        writer.write_table(table)
-                if os.path.getsize(temporary) > self.max_bytes:
-                    raise OSError("entry larger than the cache bound")
-                os.replace(temporary, self.path(key))
-            except BaseException:
-                _remove(Path(temporary))
-                raise
+            cache_folder.store(self.path(key), write, self.max_bytes)
         except OSError:
             return False
         self.evict(keep=key)
@@ -207,7 +196,7 @@ class SalesCache:
     def clear(self) -> None:
         self.wait()
         for path in self.folder.glob(f"*{SUFFIX}"):
-            _remove(path)
+            cache_folder.remove(path)
 
 
 def cached_columns(book: SalesBook, sheet: str, header: SheetHeader, fields: dict[str, int],
@@ -403,9 +392,3 @@ def _python_values(child: pa.Array) -> np.ndarray:
         values[child.is_null().to_numpy(zero_copy_only=False)] = None
     return values
 
-
-def _remove(path: Path) -> None:
-    try:
-        path.unlink()
-    except OSError:
-        pass
