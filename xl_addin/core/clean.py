@@ -55,6 +55,7 @@ def clean_transactions(
     *,
     require_date: bool = True,
     sort_order_ids: bool = True,
+    categorise_attributes: bool = True,
     date_order: str = "YMD",
     decimal_separator: str = "auto",
     as_of: pd.Timestamp | dt.date | None = None,
@@ -80,6 +81,12 @@ def clean_transactions(
     * ``sort_order_ids=False`` may leave ``order_id``'s categories unsorted (same text per
       row): for callers that only count distinct orders, it saves sorting up to a million
       distinct order ids.
+    * ``categorise_attributes=False`` leaves an attribute column of pandas "str" text as it
+      came (not stripped, blanks kept; only the unusable rows dropped): for callers that read
+      a few lines' attributes (``tier_customers`` reads each customer's latest), it saves
+      hashing a million texts per column. ``text_present`` tells which lines have a text and
+      ``normalise_text`` gives the text the Categorical would hold. Other dtypes, and a
+      column with a text over Excel's cell limit, are made Categoricals all the same.
     * ``as_of``: rows dated after it are left out ("date after the analysis date"); without
       it, ``today`` (when given) leaves out rows dated after it ("date in the future").
     * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
@@ -157,12 +164,15 @@ def clean_transactions(
         out[ORDER_ID] = text_categorical(raw[ORDER_ID], sort=sort_order_ids)
     for name in ATTRIBUTE_COLUMNS:
         if name in raw.columns:
-            out[name] = text_categorical(raw[name])
+            if categorise_attributes or not _short_arrow_texts(raw[name]):
+                out[name] = text_categorical(raw[name])
+            else:
+                out[name] = raw[name]  # read on a few lines only, by the caller
     if WALLET in raw.columns:
         out[WALLET] = parse_numbers(raw[WALLET], decimal_separator)
 
     for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
-        if name in out:
+        if name in out and isinstance(out[name], pd.Categorical):
             out[name] = _cut_long_texts(out[name], name, notes)
 
     handled = set(out) | {SOURCE_SHEET, SOURCE_ROW}
@@ -181,7 +191,7 @@ def clean_transactions(
     if bad.any():
         clean = clean.loc[~bad]
         for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
-            if name in clean.columns:
+            if name in clean.columns and isinstance(clean[name].dtype, pd.CategoricalDtype):
                 clean[name] = drop_unused_categories(clean[name].array)
     clean = clean.reset_index(drop=True)
     clean.attrs["notes"] = tuple(notes)
@@ -276,6 +286,40 @@ def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Cate
     notes.append(("", column, NOTE_TEXT_CUT, str(long)))
     cut = pd.Series(values, dtype=object).astype("str").str.slice(0, MAX_CELL_TEXT)
     return text_categorical(cut)
+
+
+def _arrow_texts(values: pd.Series):
+    """The pyarrow array behind pandas "str" text stored by pyarrow (what the readers give),
+    else None."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(values.array)
+    return None
+
+
+def _short_arrow_texts(values: pd.Series) -> bool:
+    """Pyarrow-stored text with no cell over Excel's limit (bytes bound characters above)."""
+    texts = _arrow_texts(values)
+    if texts is None:
+        return False
+    import pyarrow.compute as pc
+
+    longest = pc.max(pc.binary_length(texts)).as_py()
+    return longest is None or longest <= MAX_CELL_TEXT
+
+
+def text_present(values: pd.Series) -> np.ndarray:
+    """The lines whose value gives a text (``text_categorical`` keeps them; missing, empty and
+    whitespace-only cells do not). Pyarrow text is checked per line in C: whitespace-only
+    is ``utf8_is_space``, the same characters ``str.strip`` removes."""
+    texts = _arrow_texts(values)
+    if texts is None:
+        return text_categorical(values).codes >= 0
+    import pyarrow.compute as pc
+
+    blank = pc.or_kleene(pc.utf8_is_space(texts), pc.equal(pc.binary_length(texts), 0))
+    return pc.and_not(texts.is_valid(), pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
 
 
 def _flagged(reasons: np.ndarray) -> np.ndarray:

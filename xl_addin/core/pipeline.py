@@ -22,6 +22,7 @@ from .clean import (
     normalise_ids,
     normalise_text,
     parse_numbers,
+    text_present,
     value_kind,
 )
 from .clv import clv_values
@@ -115,8 +116,9 @@ def tier_customers(
     settings = settings or DEFAULT_SETTINGS
     # order ids are only counted (distinct per customer): their text order does not matter
     given_date = _given_date(as_of, settings)
+    # attributes are read on each customer's latest line only: not categorised per line
     clean, data_quality = clean_transactions(
-        transactions, sort_order_ids=False, date_order=settings.date_order,
+        transactions, sort_order_ids=False, categorise_attributes=False, date_order=settings.date_order,
         decimal_separator=settings.decimal_separator, as_of=given_date,
         today=pd.Timestamp(today if today is not None else dt.date.today()),
     )
@@ -377,7 +379,7 @@ def _customer_table(
         values = np.full(len(table), None, dtype=object)
         if name in clean.columns:
             latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            values = _text_at(clean[name], _take_rows(latest, row))
+            values = _attribute_at(clean[name], _take_rows(latest, row))
         if name in master.columns:
             from_master = _text_at(master[name], master_row)
             values = np.where(np.equal(from_master, None), values, from_master)
@@ -436,7 +438,7 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
     key, known = _line_key(clean), {}
     for name in present:
         lines = _latest_lines(clean, codes, len(ids), name, key, known)
-        result[name] = pd.array(_text_at(clean[name], lines), dtype="str")
+        result[name] = pd.array(_attribute_at(clean[name], lines), dtype="str")
     result.index = ids
     return result
 
@@ -454,7 +456,7 @@ def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: 
     (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
     between the attributes of one table: a column filled on every line has the same answer
     as any other such column (the latest line), computed once."""
-    has = clean[name].notna().to_numpy()
+    has = _attribute_present(clean[name])
     every_line = bool(has.all())
     if every_line and "every line" in known:
         return known["every line"]
@@ -483,6 +485,23 @@ def _positions(values: pd.Series, wanted) -> np.ndarray:
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with -1 for ``rows`` that are -1."""
     return np.where(rows >= 0, values[np.maximum(rows, 0)], -1) if len(values) else np.full(len(rows), -1)
+
+
+def _attribute_present(values: pd.Series) -> np.ndarray:
+    """The lines with a value of a cleaned attribute column: a Categorical's non-missing
+    codes, or text left as it came (``clean_transactions(categorise_attributes=False)``)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.notna().to_numpy()
+    return text_present(values)
+
+
+def _attribute_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """``_text_at`` of a cleaned attribute column; text left as it came is normalised on the
+    taken lines only (as the Categorical would have it: stripped, blank = missing)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _text_at(values, rows)
+    taken = pd.Series(values.array.take(rows, allow_fill=True))
+    return normalise_text(taken).to_numpy(dtype=object, na_value=None)
 
 
 def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
