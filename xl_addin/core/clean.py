@@ -127,8 +127,8 @@ def clean_transactions(
     out[CUSTOMER_ID] = ids
 
     if DATE in raw.columns:
-        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes, sheets)
-        flagged = _flagged(reasons)
+        dates, reasons, flagged = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER,
+                                            notes, sheets)
         unparsed = dates.isna().to_numpy() & ~flagged
         blank_date = _is_blank(raw[DATE], among=unparsed)
         problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
@@ -140,9 +140,8 @@ def clean_transactions(
             problems.append((DATE, (dates > day).to_numpy(), raw[DATE], reason))
         out[DATE] = dates
 
-    amounts, reasons = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
-                                 NOTE_DECIMAL_SEPARATOR, notes, sheets)
-    flagged = _flagged(reasons)
+    amounts, reasons, flagged = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
+                                          NOTE_DECIMAL_SEPARATOR, notes, sheets)
     unparsed = amounts.isna().to_numpy() & ~flagged
     blank_amount = _is_blank(raw[AMOUNT], among=unparsed)
     problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
@@ -151,9 +150,8 @@ def clean_transactions(
     out[AMOUNT] = amounts
 
     if COST in raw.columns:
-        costs, reasons = _by_sheet(raw, COST, parse_number_column, decimal_separator,
-                                   NOTE_DECIMAL_SEPARATOR, notes, sheets)
-        flagged = _flagged(reasons)
+        costs, reasons, flagged = _by_sheet(raw, COST, parse_number_column, decimal_separator,
+                                            NOTE_DECIMAL_SEPARATOR, notes, sheets)
         unparsed = costs.isna().to_numpy() & ~flagged
         blank_cost = _is_blank(raw[COST], among=unparsed)
         problems.append((COST, unparsed & ~blank_cost, raw[COST], REASON_BAD_COST))
@@ -227,44 +225,49 @@ def _typed_cells(raw: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray
     return typed.get(column, len(raw))
 
 
-def _parse(parser, values: pd.Series, option: str,
-           typed: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.Series, np.ndarray, str | None]:
-    """``parser(values, option)``; with ``typed`` (``TypedCells``), the same result from the
-    typed values at once and the few raw cells on their own (a choice such as the decimal
-    mark comes from text, and only raw cells hold text)."""
+def _parse(parser, values: pd.Series, option: str, typed: tuple[np.ndarray, np.ndarray] | None
+           ) -> tuple[pd.Series, np.ndarray, str | None, np.ndarray]:
+    """``parser(values, option)`` and the rows with a problem key (``_flagged``); with
+    ``typed`` (``TypedCells``), the same result from the typed values at once and the few raw
+    cells on their own (a choice such as the decimal mark comes from text, and only raw cells
+    hold text), and the flagged rows found from the typed values' keys and those cells'."""
     if typed is None:
-        return parser(values, option)
+        parsed, reasons, choice = parser(values, option)
+        return parsed, reasons, choice, _flagged(reasons)
     array, cells = typed
     parsed, reasons, _ = parser(pd.Series(array, index=values.index), option)
+    flagged = _flagged(reasons)
     if not len(cells):
-        return parsed, reasons, None
+        return parsed, reasons, None, flagged
     cell_parsed, cell_reasons, choice = parser(
         pd.Series(values.to_numpy(dtype=object)[cells], dtype=object), option)
     parsed = parsed.copy()
     parsed.iloc[cells] = cell_parsed.to_numpy()
     reasons = np.array(reasons, dtype=object)
     reasons[cells] = cell_reasons
-    return parsed, reasons, choice
+    flagged[cells] = np.asarray(cell_reasons, dtype=object) != ""
+    return parsed, reasons, choice, flagged
 
 
-def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
-              notes: list, sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray]:
+def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str, notes: list,
+              sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
-    decimal mark is made per sheet and column); the choices go to ``notes``."""
+    decimal mark is made per sheet and column); the choices go to ``notes``. Returns the
+    parsed values, the problem keys and the rows with a key."""
     values = raw[column]
     if SOURCE_SHEET not in raw.columns:
-        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
+        parsed, reasons, choice, flagged = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append(("", column, note_key, choice))
-        return parsed, reasons
+        return parsed, reasons, flagged
     if sheets is None:
         sheets = pd.Categorical(raw[SOURCE_SHEET])
     if len(sheets.categories) <= 1:
-        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
+        parsed, reasons, choice, flagged = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append((str(sheets.categories[0]) if len(sheets.categories) else "", column,
                           note_key, choice))
-        return parsed, reasons
+        return parsed, reasons, flagged
     parts, reasons = [], np.full(len(raw), "", dtype=object)
     for code, sheet in enumerate(sheets.categories):
         where = np.flatnonzero(sheets.codes == code)
@@ -273,7 +276,7 @@ def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str
         reasons[where] = part_reasons
         if choice is not None:
             notes.append((str(sheet), column, note_key, choice))
-    return pd.concat(parts).reindex(values.index), reasons
+    return pd.concat(parts).reindex(values.index), reasons, _flagged(reasons)
 
 
 def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Categorical:
@@ -319,15 +322,18 @@ def text_present(values: pd.Series) -> np.ndarray:
     import pyarrow.compute as pc
 
     blank = pc.or_kleene(pc.utf8_is_space(texts), pc.equal(pc.binary_length(texts), 0))
+    if texts.null_count == 0 and not pc.any(blank).as_py():
+        return np.ones(len(texts), dtype=bool)  # the usual case: every line has a text
     return pc.and_not(texts.is_valid(), pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
 
 
 def _flagged(reasons: np.ndarray) -> np.ndarray:
-    """Rows with a problem key (computed once per column). Keys from ``no_problems`` (one
-    shared "" for every row) are recognised by their zero stride, not compared row by row."""
+    """Rows with a problem key (a new array, computed once per column). Keys from
+    ``no_problems`` (one shared "" for every row) are recognised by their zero stride, not
+    compared row by row."""
     if reasons.ndim == 1 and len(reasons) and reasons.strides == (0,):
         return np.full(len(reasons), reasons[0] != "", dtype=bool)
-    return reasons != ""
+    return np.asarray(reasons != "", dtype=bool)
 
 
 def _number_reasons(reasons: np.ndarray, flagged: np.ndarray, not_a_number: str) -> np.ndarray:

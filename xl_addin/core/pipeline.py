@@ -410,6 +410,11 @@ def _customer_table(
 
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` at positions ``rows`` (-1 = missing), as a new Series with a fresh index."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fM" and len(values):
+        # float64 / datetime64: one numpy take, as reindex gives (missing = NaN / NaT)
+        taken = values.to_numpy()[np.maximum(rows, 0)]
+        taken[rows < 0] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
+        return pd.Series(taken, name=values.name)
     taken = values.reset_index(drop=True).reindex(rows)
     return taken.reset_index(drop=True)
 
