@@ -372,18 +372,18 @@ def _customer_table(
     row = np.full(len(table), -1, dtype=np.int64)
     row[: len(ranked)] = rank_order(measure)
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
-    # attributes as numpy object arrays, made "str" once per column: pandas text
-    # conversions cost more than the lookups
+    # attributes stay "str" arrays (taken, never made Python objects): the master's value
+    # where it has one, else the latest line's
     line_key, known = _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
-        values = np.full(len(table), None, dtype=object)
+        values = pd.Series(pd.array([None] * len(table), dtype="str"))
         if name in clean.columns:
             latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            values = _attribute_at(clean[name], _take_rows(latest, row))
+            values = pd.Series(_attribute_at(clean[name], _take_rows(latest, row)))
         if name in master.columns:
-            from_master = _text_at(master[name], master_row)
-            values = np.where(np.equal(from_master, None), values, from_master)
-        table[name] = pd.array(values, dtype="str")
+            from_master = pd.Series(master[name].array.take(master_row, allow_fill=True))
+            values = from_master.where(from_master.notna(), values)
+        table[name] = values.array
     for name in ("revenue", "cost", "profit", "sob"):
         table[name] = _take(totals[name], row)
     segment = settings.sob_segment
@@ -443,7 +443,7 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
     key, known = _line_key(clean), {}
     for name in present:
         lines = _latest_lines(clean, codes, len(ids), name, key, known)
-        result[name] = pd.array(_attribute_at(clean[name], lines), dtype="str")
+        result[name] = _attribute_at(clean[name], lines)
     result.index = ids
     return result
 
@@ -500,13 +500,16 @@ def _attribute_present(values: pd.Series) -> np.ndarray:
     return text_present(values)
 
 
-def _attribute_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """``_text_at`` of a cleaned attribute column; text left as it came is normalised on the
-    taken lines only (as the Categorical would have it: stripped, blank = missing)."""
+def _attribute_at(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A cleaned attribute column at positions ``rows`` (-1 = missing), as a "str" array.
+    Text left as it came is normalised on the taken lines only (as the Categorical would
+    have it: stripped, blank = missing)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return _text_at(values, rows)
+        categories = pd.array(values.cat.categories, dtype="str")
+        codes = _take_rows(values.cat.codes.to_numpy().astype(np.int64), rows)
+        return categories.take(codes, allow_fill=True)
     taken = pd.Series(values.array.take(rows, allow_fill=True))
-    return normalise_text(taken).to_numpy(dtype=object, na_value=None)
+    return normalise_text(taken).array
 
 
 def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
