@@ -159,7 +159,8 @@ def tier_customers(
             column=missing[0],
             hint="Add it to the customer master, or remove it from score_factors in Settings.",
         )
-    scores = customer_score(_score_input(table.loc[bought], settings), settings)
+    scored = table.loc[bought, list(dict.fromkeys([CUSTOMER_ID, *factors]))]  # copy these only
+    scores = customer_score(_score_input(scored, settings), settings)
     _put_rows(table, bought, scores, ("score", "score_tier"))
     stage_input = table[[CUSTOMER_ID, "orders", "last_purchase"]].assign(
         last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)

@@ -140,6 +140,13 @@ def count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.n
     if groups.size == 0:
         return np.zeros(n_groups, dtype=np.int64)
     stride = np.int64(items.max()) + 1
+    if stride <= 8 * groups.size + 1_000_000:
+        # each item's group (the last line's): when every item has one group only (an order
+        # id belongs to one customer), the items per group are counted without a sort
+        owner = np.full(int(stride), -1, dtype=np.int64)
+        owner[items] = groups
+        if np.array_equal(owner[items], groups):
+            return np.bincount(owner[owner >= 0], minlength=n_groups).astype(np.int64)
     pairs = distinct_sorted(groups.astype(np.int64) * stride + items)
     return np.bincount(pairs // stride, minlength=n_groups).astype(np.int64)
 
