@@ -368,3 +368,35 @@ def test_uncategorised_attribute_over_the_cell_limit_is_cut_as_before():
     assert isinstance(lazy["industry"].dtype, pd.CategoricalDtype)
     assert lazy["industry"].astype(object).tolist() == ["x" * MAX_CELL_TEXT, "Food"]
     assert lazy.attrs["notes"] == clean_transactions(raw)[0].attrs["notes"]
+
+
+def test_order_ids_hashed_in_a_thread_give_the_same_result(monkeypatch):
+    import xl_addin.core.clean as clean_module
+
+    raw = pd.DataFrame({
+        "customer_id": pd.Series(["C1", "C2", None, "C1", "C3"], dtype="str"),
+        "date": ["2025-01-02", "2025-01-03", "2025-01-04", "bad", "2025-01-05"],
+        "amount": [10.0, 20.0, 30.0, 40.0, 50.0],
+        "order_id": pd.Series(["O9", " O1", "O5", "O5", None], dtype="str"),
+    })
+    alone, alone_quality = clean_transactions(raw)
+    monkeypatch.setattr(clean_module, "THREAD_ROWS", 1)
+    threaded, threaded_quality = clean_transactions(raw)
+    pd.testing.assert_frame_equal(threaded, alone)
+    pd.testing.assert_frame_equal(threaded_quality, alone_quality)
+    assert threaded["order_id"].astype(object).tolist()[:2] == ["O9", "O1"]
+
+
+def test_an_error_in_the_order_id_thread_reaches_the_caller(monkeypatch):
+    import xl_addin.core.clean as clean_module
+
+    def fails(values, sort=True):
+        raise RuntimeError("hash failed")
+
+    raw = pd.DataFrame({"customer_id": ["C1"], "date": ["2025-01-02"], "amount": [1.0], "order_id": ["O1"]})
+    monkeypatch.setattr(clean_module, "THREAD_ROWS", 1)
+    real = clean_module.text_categorical
+    monkeypatch.setattr(clean_module, "text_categorical",
+                        lambda values, sort=True: fails(values) if values.name == "order_id" else real(values, sort=sort))
+    with pytest.raises(RuntimeError, match="hash failed"):
+        clean_transactions(raw)
