@@ -513,22 +513,6 @@ def _attribute_at(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.Exte
     return normalise_text(taken).array
 
 
-def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """The values at positions ``rows`` (-1 = missing) as an object array, missing as None.
-    A Categorical is read through its codes: only the distinct texts are converted."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        texts = values.cat.categories.to_numpy(dtype=object)
-        codes = _take_rows(values.cat.codes.to_numpy().astype(np.int64), rows)
-    else:
-        texts = values.to_numpy(dtype=object, na_value=None)
-        codes = rows
-    if not len(texts):
-        return np.full(len(rows), None, dtype=object)
-    taken = texts[np.maximum(codes, 0)]
-    taken[codes < 0] = None
-    return taken
-
-
 def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:
     """Per totals row, the date of the latest line of a customer who only returned goods (NaT
     for everyone else): lifecycle dates those customers by it."""
