@@ -476,17 +476,14 @@ def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: 
 
 def _positions(values: pd.Series, wanted) -> np.ndarray:
     """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
-    missing). One factorize of both, no per-value hashing of Python objects: for text ids
-    this is several times quicker than an Index lookup."""
-    both = pd.concat([pd.Series(values, dtype="str").reset_index(drop=True),
-                      pd.Series(wanted, dtype="str").reset_index(drop=True)], ignore_index=True)
-    codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    first = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra slot: code -1
-    own = codes[: len(values)]
-    first[own[::-1]] = np.arange(len(values))[::-1]  # reversed: the first occurrence wins
-    first[-1] = -1
-    return first[codes[len(values):]]
+    missing), both compared as "str" text. One pyarrow ``index_in`` (a hash of ``values`` in
+    C++), no per-value hashing of Python objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    texts = pa.array(pd.Series(values, dtype="str").array)
+    found = pc.index_in(pa.array(pd.Series(wanted, dtype="str").array), value_set=texts, skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with -1 for ``rows`` that are -1."""
