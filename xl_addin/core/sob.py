@@ -68,7 +68,11 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     cat_codes = values.cat.codes.to_numpy().astype(np.int64)
     categories = values.cat.categories
     used = np.bincount(cat_codes[cat_codes >= 0], minlength=len(categories)) > 0
-    used_codes, uniques = pd.factorize(pd.Index(categories[used]), sort=True)
+    used_categories = pd.Index(categories[used])
+    if used_categories.is_monotonic_increasing:  # already in text order (``text_categorical``)
+        used_codes, uniques = np.arange(len(used_categories)), used_categories
+    else:
+        used_codes, uniques = pd.factorize(used_categories, sort=True)
     mapping = np.full(len(categories), -1, dtype=np.int64)
     mapping[used] = used_codes
     codes = np.where(cat_codes >= 0, mapping[np.maximum(cat_codes, 0)] if len(mapping) else -1, -1)
