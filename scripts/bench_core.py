@@ -8,7 +8,8 @@ the profit; at least two orders per customer; dates over two years, multi-line o
 holding rules), shaped as the workbook reader hands them to the core (``customer_name`` and
 ``size`` on every line, a Categorical ``source_sheet`` and ``source_row``, and ``date`` /
 ``amount`` as object columns with a typed side list because 100 cells of each are text, as
-``workbook.read.with_raw_cells`` makes them), runs ``tier_customers`` ``--runs`` times and prints
+``workbook.read.with_raw_cells`` makes them; ``--text categorical`` hands the text columns as
+Categoricals instead, what a reader passing on shared-string codes could give), runs ``tier_customers`` ``--runs`` times and prints
 the first call apart (it imports scipy for the CLV models, as a refresh's one call does) and the
 median of the others (wall and CPU: on a shared machine CPU time is the figure to compare), and
 the process's peak resident memory (ru_maxrss, data generation included).
@@ -111,10 +112,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one run")
+    parser.add_argument("--text", choices=("str", "categorical"), default="str",
+                        help="text columns as the reader hands them today (pandas \"str\") or as "
+                             "Categoricals (what a reader handing shared-string codes could give)")
     args = parser.parse_args()
 
     t0 = time.perf_counter()
     transactions, master = make_data(args.lines, args.customers)
+    if args.text == "categorical":
+        text = [c for c in transactions.columns if transactions[c].dtype == "str"]
+        transactions = transactions.astype({c: "category" for c in text})
     print(f"generated {len(transactions):,} lines, {transactions['customer_id'].nunique():,} buying customers, "
           f"{len(master):,} in the master in {time.perf_counter() - t0:.1f} s")
     settings = Settings(

@@ -105,3 +105,14 @@ def test_no_previous_refresh_gives_empty_frames(previous):
     changes, matrix = tier_changes(previous, CURRENT)
     assert changes.empty and tuple(changes.columns) == CHANGE_COLUMNS
     assert matrix.empty
+
+
+def test_an_id_listed_twice_as_text_counts_by_its_last_row():
+    # " C1" and "C1" are the same customer: the later row (tier B) is the previous tier
+    previous = pd.DataFrame({"customer_id": [" C1", "C1", "C2"], "abc_tier": ["A", "B", "C"],
+                             "score_tier": ["VIP", "VIP", "Regular"]})
+    current = pd.DataFrame({"customer_id": ["C1", "C2"], "customer_name": ["One", "Two"],
+                            "abc_tier": ["B", "A"], "score_tier": ["VIP", "Regular"]})
+    changes, matrix = tier_changes(previous, current)
+    assert changes.values.tolist() == [["C2", "Two", "ABC tier", "C", "A"]]
+    assert matrix.loc["B", "B"] == 1 and matrix.loc["C", "A"] == 1 and int(matrix.values.sum()) == 2

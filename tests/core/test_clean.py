@@ -311,3 +311,92 @@ def test_a_column_that_is_entirely_blank_reports_every_row(column):
     assert problems["row"].tolist() == [1, 2]
     assert set(problems["column"]) == {column}
     assert problems["reason"].str.contains("blank|missing|empty").all()
+
+
+# categorise_attributes=False: attribute text left as it came, read per line by text_present
+from xl_addin.core.clean import MAX_CELL_TEXT, normalise_text, text_present  # noqa: E402
+
+_SPACES = st.sampled_from([" ", "\t", "\n", "\u3000", "\u00a0", "\u2003", "\x00", "\u200b", "\x1c"])
+_PADDED_TEXTS = st.one_of(_ID_TEXTS, st.lists(_SPACES, max_size=3).map("".join),
+                          st.tuples(_SPACES, _ID_TEXTS.filter(bool), _SPACES).map("".join))
+
+
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.lists(_PADDED_TEXTS, max_size=30))
+def test_text_present_and_normalise_text_give_what_the_categorical_holds(texts):
+    for dtype in ("str", object):
+        values = pd.Series(texts, dtype=dtype)
+        categorical = text_categorical(values)
+        np.testing.assert_array_equal(text_present(values), categorical.codes >= 0)
+        normalised = normalise_text(values).to_numpy(dtype=object, na_value=None)
+        assert list(normalised) == _as_pairs(categorical)
+
+
+def test_text_present_is_per_line_on_arrow_text_by_hand():
+    values = pd.Series(["Ann", None, "", "  ", "\u3000", " Bo ", "0"], dtype="str")
+    assert list(text_present(values)) == [True, False, False, False, False, True, True]
+
+
+def test_uncategorised_attributes_are_left_as_they_came_with_unusable_rows_dropped():
+    raw = pd.DataFrame({
+        "customer_id": pd.Series(["C1", "C2", None, "C3"], dtype="str"),
+        "date": ["2025-01-02", "2025-01-03", "2025-01-04", "2025-01-05"],
+        "amount": [10.0, 20.0, 30.0, 40.0],
+        "salesperson": pd.Series([" Ann", "  ", "Bo", None], dtype="str"),
+        "region": pd.Series(["N", "S", "E", "W"], dtype=object),
+    })
+    lazy, _ = clean_transactions(raw, categorise_attributes=False)
+    eager, _ = clean_transactions(raw)
+    # "str" text passes as it was, the blank-id row gone; other dtypes are categorised as usual
+    assert lazy["salesperson"].dtype == "str"
+    assert lazy["salesperson"].tolist()[:2] == [" Ann", "  "] and pd.isna(lazy["salesperson"].iloc[2])
+    assert isinstance(lazy["region"].dtype, pd.CategoricalDtype)
+    assert list(text_present(lazy["salesperson"])) == [True, False, False]
+    assert normalise_text(lazy["salesperson"]).tolist()[0] == "Ann"
+    pd.testing.assert_frame_equal(lazy.drop(columns="salesperson"), eager.drop(columns="salesperson"))
+
+
+def test_uncategorised_attribute_over_the_cell_limit_is_cut_as_before():
+    long = "x" * (MAX_CELL_TEXT + 5)
+    raw = pd.DataFrame({
+        "customer_id": pd.Series(["C1", "C2"], dtype="str"),
+        "date": ["2025-01-02", "2025-01-03"],
+        "amount": [10.0, 20.0],
+        "industry": pd.Series([long, "Food"], dtype="str"),
+    })
+    lazy, _ = clean_transactions(raw, categorise_attributes=False)
+    assert isinstance(lazy["industry"].dtype, pd.CategoricalDtype)
+    assert lazy["industry"].astype(object).tolist() == ["x" * MAX_CELL_TEXT, "Food"]
+    assert lazy.attrs["notes"] == clean_transactions(raw)[0].attrs["notes"]
+
+
+def test_order_ids_hashed_in_a_thread_give_the_same_result(monkeypatch):
+    import xl_addin.core.clean as clean_module
+
+    raw = pd.DataFrame({
+        "customer_id": pd.Series(["C1", "C2", None, "C1", "C3"], dtype="str"),
+        "date": ["2025-01-02", "2025-01-03", "2025-01-04", "bad", "2025-01-05"],
+        "amount": [10.0, 20.0, 30.0, 40.0, 50.0],
+        "order_id": pd.Series(["O9", " O1", "O5", "O5", None], dtype="str"),
+    })
+    alone, alone_quality = clean_transactions(raw)
+    monkeypatch.setattr(clean_module, "THREAD_ROWS", 1)
+    threaded, threaded_quality = clean_transactions(raw)
+    pd.testing.assert_frame_equal(threaded, alone)
+    pd.testing.assert_frame_equal(threaded_quality, alone_quality)
+    assert threaded["order_id"].astype(object).tolist()[:2] == ["O9", "O1"]
+
+
+def test_an_error_in_the_order_id_thread_reaches_the_caller(monkeypatch):
+    import xl_addin.core.clean as clean_module
+
+    def fails(values, sort=True):
+        raise RuntimeError("hash failed")
+
+    raw = pd.DataFrame({"customer_id": ["C1"], "date": ["2025-01-02"], "amount": [1.0], "order_id": ["O1"]})
+    monkeypatch.setattr(clean_module, "THREAD_ROWS", 1)
+    real = clean_module.text_categorical
+    monkeypatch.setattr(clean_module, "text_categorical",
+                        lambda values, sort=True: fails(values) if values.name == "order_id" else real(values, sort=sort))
+    with pytest.raises(RuntimeError, match="hash failed"):
+        clean_transactions(raw)

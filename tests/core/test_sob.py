@@ -104,3 +104,25 @@ def test_distinct_sorted_is_np_unique(large, small):
     for keys in (np.array(large, dtype=np.int64), np.array(small, dtype=np.int64),
                  np.array(large + small + small, dtype=np.int64)):
         np.testing.assert_array_equal(distinct_sorted(keys), np.unique(keys).astype(np.int64))
+
+
+def test_count_distinct_by_hand_with_items_in_one_group_and_items_shared():
+    from xl_addin.core.sob import count_distinct
+
+    # items 0..2 each in one group (the no-sort path): group 0 has {0, 1}, group 2 has {2}
+    groups, items = np.array([0, 0, 0, 2, 2]), np.array([0, 1, 0, 2, 2])
+    assert count_distinct(groups, items, 3).tolist() == [2, 0, 1]
+    # item 1 in groups 0 and 1 (the general path)
+    groups, items = np.array([0, 0, 1, 1, 1]), np.array([0, 1, 1, 1, 3])
+    assert count_distinct(groups, items, 2).tolist() == [2, 2]
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 9)), max_size=40))
+def test_count_distinct_is_the_number_of_distinct_pairs(pairs):
+    from xl_addin.core.sob import count_distinct
+
+    groups = np.array([g for g, _ in pairs], dtype=np.int64)
+    items = np.array([i for _, i in pairs], dtype=np.int64)
+    expected = [len({i for g, i in pairs if g == k}) for k in range(7)]
+    assert count_distinct(groups, items, 7).tolist() == expected

@@ -67,9 +67,11 @@ def fit_bgnbd(x, t_x, T, weights=None) -> BgNbdFit:
     ts, Ts = t_x / scale, T / scale
     total = w.sum()
     groups = x_groups(x, w)
+    times = _distinct_times(ts), _distinct_times(Ts)
 
     def objective(log_params):
-        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ts, Ts, w, groups=groups)
+        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ts, Ts, w, groups=groups,
+                                                       times=times)
         # minimise the mean negative log-likelihood; gradient with respect to log-parameters
         return -value / total, -gradient * np.exp(log_params) / total
 
@@ -116,10 +118,18 @@ def x_groups(x, w):
     return ux, inverse, np.bincount(inverse, weights=w, minlength=len(ux))
 
 
-def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True, groups=None):
+def _distinct_times(values):
+    """(distinct values, row -> distinct index): for terms in one time alone."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return unique, inverse.ravel()
+
+
+def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True, groups=None, times=None):
     """log L = ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b)
     + ln[(alpha+T)^-(r+x) + [x>0] a/(b+x-1) (alpha+t_x)^-(r+x)], the last term by log-add-exp.
-    Terms that depend on x alone are computed once per distinct x (few) and weighted."""
+    Terms that depend on x alone are computed once per distinct x (few) and weighted;
+    with ``times`` (``_distinct_times`` of t_x and of T: whole days, a few hundred each), alpha + t
+    and its log once per distinct time (the same numbers, gathered)."""
     r, alpha, a, b = params
     ux, inverse, wx = groups if groups is not None else x_groups(x, w)
     # per distinct x
@@ -131,8 +141,13 @@ def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True, groups=Non
     log_a_bx1 = np.where(repeat_u, np.log(a) - np.log(bx1_u), -np.inf)
     # per row
     rx = r + x
-    log_T = np.log(alpha + T)
-    log_t = np.log(alpha + t_x)
+    if times is None:
+        alpha_t, alpha_T = alpha + t_x, alpha + T
+        log_t, log_T = np.log(alpha_t), np.log(alpha_T)
+    else:
+        (ut, t_inverse), (uT, T_inverse) = times
+        alpha_t, alpha_T = (alpha + ut)[t_inverse], (alpha + uT)[T_inverse]
+        log_t, log_T = np.log(alpha + ut)[t_inverse], np.log(alpha + uT)[T_inverse]
     a3 = -rx * log_T
     gap = log_a_bx1[inverse] + rx * (log_T - log_t)  # a4 - a3; -inf without a repeat purchase
     mix = a3 + np.logaddexp(0.0, gap)
@@ -145,7 +160,7 @@ def _log_likelihood_and_gradient(params, x, t_x, T, w, gradient=True, groups=Non
     psi_abx = special.digamma(a + b + ux)
     d_r = _dot(wx, special.digamma(r + ux) - special.digamma(r) + np.log(alpha)) \
         - _dot(w, w3 * log_T + w4 * log_t)
-    d_alpha = r / alpha * wx.sum() - _dot(w, rx * (w3 / (alpha + T) + w4 / (alpha + t_x)))
+    d_alpha = r / alpha * wx.sum() - _dot(w, rx * (w3 / alpha_T + w4 / alpha_t))
     w4_by_x = np.bincount(inverse, weights=w * w4, minlength=len(ux))
     d_a = _dot(wx, psi_ab - psi_abx) + w4_by_x.sum() / a
     d_b = _dot(wx, psi_ab + special.digamma(b + ux) - special.digamma(b) - psi_abx) \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..settings import TIERS
@@ -21,8 +22,8 @@ def tier_changes(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Compare this refresh's tiers with the previous one's. Returns ``(changes, matrix)``.
 
-    ``previous``: customer_id, abc_tier, score_tier (customer_name used when present; a customer
-    listed twice counts by its last row). ``current``: customer_id, customer_name, abc_tier,
+    ``previous``: customer_id, abc_tier, score_tier (customer_name used when present; ids are
+    compared as stripped text, and a customer listed twice counts by its last row). ``current``: customer_id, customer_name, abc_tier,
     score_tier. A blank tier is "".
 
     ``changes`` (``CHANGE_COLUMNS``): one row per customer and kind ("ABC tier", "Score tier")
@@ -39,35 +40,36 @@ def tier_changes(
     """
     if previous is None or len(previous) == 0:
         return _empty_changes(), _empty_matrix()
-    previous = previous.drop_duplicates(col.CUSTOMER_ID, keep="last")
-    before = pd.DataFrame({col.CUSTOMER_ID: _text(previous[col.CUSTOMER_ID])})
-    after = pd.DataFrame({col.CUSTOMER_ID: _text(current[col.CUSTOMER_ID])})
-    for _, name in _KINDS:
-        before[name] = _text(previous[name]) if name in previous.columns else ""
-        after[name] = _text(current[name])
-    before["name"] = _text(previous[col.CUSTOMER_NAME]) if col.CUSTOMER_NAME in previous.columns else ""
-    after["name"] = _text(current[col.CUSTOMER_NAME]) if col.CUSTOMER_NAME in current.columns else ""
-    before["in_previous"] = True
-    after["in_current"] = True
-    both = after.merge(before, on=col.CUSTOMER_ID, how="outer", suffixes=("_to", "_from"))
-    for name in ("abc_tier", "score_tier", "name"):
-        for side in ("_to", "_from"):
-            both[name + side] = both[name + side].fillna("")
-    both["in_previous"] = both["in_previous"].fillna(False).astype(bool)
-    both["in_current"] = both["in_current"].fillna(False).astype(bool)
-    customer_name = both["name_to"].where(both["in_current"], both["name_from"])
+    before, after = _side(previous), _side(current)
+    # one factorize of both sides' ids: every customer's position in either side, no merge
+    codes, ids = pd.factorize(pd.concat([before[col.CUSTOMER_ID], after[col.CUSTOMER_ID]],
+                                        ignore_index=True))
+    n = len(ids)
+    before_at, after_at = codes[: len(before)], codes[len(before):]
+    in_previous, in_current = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    in_previous[before_at], in_current[after_at] = True, True
+
+    def spread(side: pd.DataFrame, at: np.ndarray, name: str) -> np.ndarray:
+        values = np.full(n, "", dtype=object)  # blank where the customer is not on that side
+        values[at] = side[name].to_numpy(dtype=object)
+        return values
+
+    tiers = {(name, which): spread(side, at, name) for _, name in _KINDS
+             for which, side, at in (("from", before, before_at), ("to", after, after_at))}
+    customer_name = np.where(in_current, spread(after, after_at, "name"), spread(before, before_at, "name"))
+    customer_ids = ids.to_numpy(dtype=object)
 
     parts = []
     for kind, name in _KINDS:
-        moved = both[name + "_from"] != both[name + "_to"]
+        moved = np.flatnonzero(tiers[name, "from"] != tiers[name, "to"])
         parts.append(
             pd.DataFrame(
                 {
-                    "customer_id": both.loc[moved, col.CUSTOMER_ID],
+                    "customer_id": customer_ids[moved],
                     "customer_name": customer_name[moved],
                     "change": kind,
-                    "from_tier": both.loc[moved, name + "_from"],
-                    "to_tier": both.loc[moved, name + "_to"],
+                    "from_tier": tiers[name, "from"][moved],
+                    "to_tier": tiers[name, "to"][moved],
                 }
             )
         )
@@ -75,18 +77,32 @@ def tier_changes(
     changes["kind_order"] = (changes["change"] == SCORE_CHANGE).astype(int)
     changes = changes.sort_values(["customer_id", "kind_order"], kind="stable", ignore_index=True)
     changes = changes.drop(columns="kind_order").astype(str)
-    return changes[list(CHANGE_COLUMNS)], _abc_matrix(both)
+    matrix = _abc_matrix(tiers["abc_tier", "from"], tiers["abc_tier", "to"], in_previous, in_current)
+    return changes[list(CHANGE_COLUMNS)], matrix
 
 
-def _abc_matrix(both: pd.DataFrame) -> pd.DataFrame:
-    tier_from, tier_to = both["abc_tier_from"], both["abc_tier_to"]
+def _side(tiers: pd.DataFrame) -> pd.DataFrame:
+    """customer_id, abc_tier, score_tier, name of one side as text ("" when blank or absent),
+    one row per id (its last)."""
+    side = pd.DataFrame({col.CUSTOMER_ID: _text(tiers[col.CUSTOMER_ID])})
+    for _, name in _KINDS:
+        side[name] = _text(tiers[name]) if name in tiers.columns else ""
+    side["name"] = _text(tiers[col.CUSTOMER_NAME]) if col.CUSTOMER_NAME in tiers.columns else ""
+    return side.loc[~side[col.CUSTOMER_ID].duplicated(keep="last").to_numpy()]
+
+
+def _abc_matrix(tier_from: np.ndarray, tier_to: np.ndarray, in_previous: np.ndarray,
+                in_current: np.ndarray) -> pd.DataFrame:
     counted = (tier_from != "") | (tier_to != "")
-    rows = tier_from.where(tier_from != "", NO_TIER_LABEL).where(both["in_previous"], NEW_LABEL)
-    cols = tier_to.where(tier_to != "", NO_TIER_LABEL).where(both["in_current"], GONE_LABEL)
-    rows, cols = rows[counted], cols[counted]
-    matrix = pd.crosstab(rows, cols)
-    row_order = _order(set(rows.unique()), tail=(NO_TIER_LABEL, NEW_LABEL))
-    col_order = _order(set(cols.unique()), tail=(NO_TIER_LABEL, GONE_LABEL))
+    rows = np.where(in_previous, np.where(tier_from != "", tier_from, NO_TIER_LABEL), NEW_LABEL)[counted]
+    cols = np.where(in_current, np.where(tier_to != "", tier_to, NO_TIER_LABEL), GONE_LABEL)[counted]
+    row_codes, row_labels = pd.factorize(rows)
+    col_codes, col_labels = pd.factorize(cols)
+    counts = np.bincount(row_codes * len(col_labels) + col_codes,
+                         minlength=len(row_labels) * len(col_labels)).reshape(len(row_labels), len(col_labels))
+    matrix = pd.DataFrame(counts, index=row_labels, columns=col_labels)
+    row_order = _order(set(row_labels), tail=(NO_TIER_LABEL, NEW_LABEL))
+    col_order = _order(set(col_labels), tail=(NO_TIER_LABEL, GONE_LABEL))
     matrix = matrix.reindex(index=row_order, columns=col_order, fill_value=0).astype("int64")
     matrix.index.name, matrix.columns.name = "from", "to"
     return matrix

@@ -7,6 +7,7 @@ Everything here is vectorised. Text columns are parsed on their distinct values 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import numpy as np
 import pandas as pd
@@ -55,6 +56,7 @@ def clean_transactions(
     *,
     require_date: bool = True,
     sort_order_ids: bool = True,
+    categorise_attributes: bool = True,
     date_order: str = "YMD",
     decimal_separator: str = "auto",
     as_of: pd.Timestamp | dt.date | None = None,
@@ -80,6 +82,12 @@ def clean_transactions(
     * ``sort_order_ids=False`` may leave ``order_id``'s categories unsorted (same text per
       row): for callers that only count distinct orders, it saves sorting up to a million
       distinct order ids.
+    * ``categorise_attributes=False`` leaves an attribute column of pandas "str" text as it
+      came (not stripped, blanks kept; only the unusable rows dropped): for callers that read
+      a few lines' attributes (``tier_customers`` reads each customer's latest), it saves
+      hashing a million texts per column. ``text_present`` tells which lines have a text and
+      ``normalise_text`` gives the text the Categorical would hold. Other dtypes, and a
+      column with a text over Excel's cell limit, are made Categoricals all the same.
     * ``as_of``: rows dated after it are left out ("date after the analysis date"); without
       it, ``today`` (when given) leaves out rows dated after it ("date in the future").
     * ``data_quality``: one row per problem (``DATA_QUALITY_COLUMNS``): where (``sheet`` and
@@ -110,6 +118,10 @@ def clean_transactions(
     problems: list[tuple[str, np.ndarray, pd.Series, str | np.ndarray]] = []
     notes: list[tuple[str, str, str, str]] = []
 
+    # order ids are hashed in a second thread while the customer ids are (pyarrow and numpy
+    # release the GIL): on two cores a million rows' two hashes take the time of one
+    order_ids = _InThread(text_categorical, raw[ORDER_ID], sort=sort_order_ids) \
+        if ORDER_ID in raw.columns and len(raw) >= THREAD_ROWS else None
     # the source sheet of every row, hashed once for the three parsed columns
     sheets = pd.Categorical(raw[SOURCE_SHEET]) if SOURCE_SHEET in raw.columns else None
     id_is_bool = _booleans(raw[CUSTOMER_ID])
@@ -120,8 +132,8 @@ def clean_transactions(
     out[CUSTOMER_ID] = ids
 
     if DATE in raw.columns:
-        dates, reasons = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER, notes, sheets)
-        flagged = _flagged(reasons)
+        dates, reasons, flagged = _by_sheet(raw, DATE, parse_date_column, date_order, NOTE_DATE_ORDER,
+                                            notes, sheets)
         unparsed = dates.isna().to_numpy() & ~flagged
         blank_date = _is_blank(raw[DATE], among=unparsed)
         problems.append((DATE, blank_date, raw[DATE], REASON_BLANK_DATE))
@@ -133,9 +145,8 @@ def clean_transactions(
             problems.append((DATE, (dates > day).to_numpy(), raw[DATE], reason))
         out[DATE] = dates
 
-    amounts, reasons = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
-                                 NOTE_DECIMAL_SEPARATOR, notes, sheets)
-    flagged = _flagged(reasons)
+    amounts, reasons, flagged = _by_sheet(raw, AMOUNT, parse_number_column, decimal_separator,
+                                          NOTE_DECIMAL_SEPARATOR, notes, sheets)
     unparsed = amounts.isna().to_numpy() & ~flagged
     blank_amount = _is_blank(raw[AMOUNT], among=unparsed)
     problems.append((AMOUNT, blank_amount, raw[AMOUNT], REASON_BLANK_AMOUNT))
@@ -144,9 +155,8 @@ def clean_transactions(
     out[AMOUNT] = amounts
 
     if COST in raw.columns:
-        costs, reasons = _by_sheet(raw, COST, parse_number_column, decimal_separator,
-                                   NOTE_DECIMAL_SEPARATOR, notes, sheets)
-        flagged = _flagged(reasons)
+        costs, reasons, flagged = _by_sheet(raw, COST, parse_number_column, decimal_separator,
+                                            NOTE_DECIMAL_SEPARATOR, notes, sheets)
         unparsed = costs.isna().to_numpy() & ~flagged
         blank_cost = _is_blank(raw[COST], among=unparsed)
         problems.append((COST, unparsed & ~blank_cost, raw[COST], REASON_BAD_COST))
@@ -154,15 +164,19 @@ def clean_transactions(
         out[COST] = costs.fillna(0.0)
 
     if ORDER_ID in raw.columns:
-        out[ORDER_ID] = text_categorical(raw[ORDER_ID], sort=sort_order_ids)
+        out[ORDER_ID] = order_ids.result() if order_ids is not None else \
+            text_categorical(raw[ORDER_ID], sort=sort_order_ids)
     for name in ATTRIBUTE_COLUMNS:
         if name in raw.columns:
-            out[name] = text_categorical(raw[name])
+            if categorise_attributes or not _short_arrow_texts(raw[name]):
+                out[name] = text_categorical(raw[name])
+            else:
+                out[name] = raw[name]  # read on a few lines only, by the caller
     if WALLET in raw.columns:
         out[WALLET] = parse_numbers(raw[WALLET], decimal_separator)
 
     for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
-        if name in out:
+        if name in out and isinstance(out[name], pd.Categorical):
             out[name] = _cut_long_texts(out[name], name, notes)
 
     handled = set(out) | {SOURCE_SHEET, SOURCE_ROW}
@@ -181,11 +195,37 @@ def clean_transactions(
     if bad.any():
         clean = clean.loc[~bad]
         for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
-            if name in clean.columns:
+            if name in clean.columns and isinstance(clean[name].dtype, pd.CategoricalDtype):
                 clean[name] = drop_unused_categories(clean[name].array)
     clean = clean.reset_index(drop=True)
     clean.attrs["notes"] = tuple(notes)
     return clean, _data_quality(raw, listed)
+
+
+THREAD_ROWS = 200_000  # from this many rows the order ids are hashed in a second thread
+
+
+class _InThread:
+    """``function(*args, **kwargs)`` run in a daemon thread; ``result()`` waits for it and
+    returns its value or raises its error."""
+
+    def __init__(self, function, *args, **kwargs) -> None:
+        self._value, self._error = None, None
+
+        def run() -> None:
+            try:
+                self._value = function(*args, **kwargs)
+            except BaseException as error:  # re-raised in the caller's thread
+                self._error = error
+
+        self._thread = threading.Thread(target=run, daemon=True)
+        self._thread.start()
+
+    def result(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 TYPED_CELLS = "typed_cells"  # raw.attrs key of a TypedCells (the file reader sets it)
@@ -217,44 +257,49 @@ def _typed_cells(raw: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray
     return typed.get(column, len(raw))
 
 
-def _parse(parser, values: pd.Series, option: str,
-           typed: tuple[np.ndarray, np.ndarray] | None) -> tuple[pd.Series, np.ndarray, str | None]:
-    """``parser(values, option)``; with ``typed`` (``TypedCells``), the same result from the
-    typed values at once and the few raw cells on their own (a choice such as the decimal
-    mark comes from text, and only raw cells hold text)."""
+def _parse(parser, values: pd.Series, option: str, typed: tuple[np.ndarray, np.ndarray] | None
+           ) -> tuple[pd.Series, np.ndarray, str | None, np.ndarray]:
+    """``parser(values, option)`` and the rows with a problem key (``_flagged``); with
+    ``typed`` (``TypedCells``), the same result from the typed values at once and the few raw
+    cells on their own (a choice such as the decimal mark comes from text, and only raw cells
+    hold text), and the flagged rows found from the typed values' keys and those cells'."""
     if typed is None:
-        return parser(values, option)
+        parsed, reasons, choice = parser(values, option)
+        return parsed, reasons, choice, _flagged(reasons)
     array, cells = typed
     parsed, reasons, _ = parser(pd.Series(array, index=values.index), option)
+    flagged = _flagged(reasons)
     if not len(cells):
-        return parsed, reasons, None
+        return parsed, reasons, None, flagged
     cell_parsed, cell_reasons, choice = parser(
         pd.Series(values.to_numpy(dtype=object)[cells], dtype=object), option)
     parsed = parsed.copy()
     parsed.iloc[cells] = cell_parsed.to_numpy()
     reasons = np.array(reasons, dtype=object)
     reasons[cells] = cell_reasons
-    return parsed, reasons, choice
+    flagged[cells] = np.asarray(cell_reasons, dtype=object) != ""
+    return parsed, reasons, choice, flagged
 
 
-def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str,
-              notes: list, sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray]:
+def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str, notes: list,
+              sheets: pd.Categorical | None = None) -> tuple[pd.Series, np.ndarray, np.ndarray]:
     """``parser(values, option)`` on each source sheet's rows apart (a choice such as the
-    decimal mark is made per sheet and column); the choices go to ``notes``."""
+    decimal mark is made per sheet and column); the choices go to ``notes``. Returns the
+    parsed values, the problem keys and the rows with a key."""
     values = raw[column]
     if SOURCE_SHEET not in raw.columns:
-        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
+        parsed, reasons, choice, flagged = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append(("", column, note_key, choice))
-        return parsed, reasons
+        return parsed, reasons, flagged
     if sheets is None:
         sheets = pd.Categorical(raw[SOURCE_SHEET])
     if len(sheets.categories) <= 1:
-        parsed, reasons, choice = _parse(parser, values, option, _typed_cells(raw, column))
+        parsed, reasons, choice, flagged = _parse(parser, values, option, _typed_cells(raw, column))
         if choice is not None:
             notes.append((str(sheets.categories[0]) if len(sheets.categories) else "", column,
                           note_key, choice))
-        return parsed, reasons
+        return parsed, reasons, flagged
     parts, reasons = [], np.full(len(raw), "", dtype=object)
     for code, sheet in enumerate(sheets.categories):
         where = np.flatnonzero(sheets.codes == code)
@@ -263,7 +308,7 @@ def _by_sheet(raw: pd.DataFrame, column: str, parser, option: str, note_key: str
         reasons[where] = part_reasons
         if choice is not None:
             notes.append((str(sheet), column, note_key, choice))
-    return pd.concat(parts).reindex(values.index), reasons
+    return pd.concat(parts).reindex(values.index), reasons, _flagged(reasons)
 
 
 def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Categorical:
@@ -278,12 +323,49 @@ def _cut_long_texts(values: pd.Categorical, column: str, notes: list) -> pd.Cate
     return text_categorical(cut)
 
 
+def _arrow_texts(values: pd.Series):
+    """The pyarrow array behind pandas "str" text stored by pyarrow (what the readers give),
+    else None."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        import pyarrow as pa
+
+        return pa.array(values.array)
+    return None
+
+
+def _short_arrow_texts(values: pd.Series) -> bool:
+    """Pyarrow-stored text with no cell over Excel's limit (bytes bound characters above)."""
+    texts = _arrow_texts(values)
+    if texts is None:
+        return False
+    import pyarrow.compute as pc
+
+    longest = pc.max(pc.binary_length(texts)).as_py()
+    return longest is None or longest <= MAX_CELL_TEXT
+
+
+def text_present(values: pd.Series) -> np.ndarray:
+    """The lines whose value gives a text (``text_categorical`` keeps them; missing, empty and
+    whitespace-only cells do not). Pyarrow text is checked per line in C: whitespace-only
+    is ``utf8_is_space``, the same characters ``str.strip`` removes."""
+    texts = _arrow_texts(values)
+    if texts is None:
+        return text_categorical(values).codes >= 0
+    import pyarrow.compute as pc
+
+    blank = pc.or_kleene(pc.utf8_is_space(texts), pc.equal(pc.binary_length(texts), 0))
+    if texts.null_count == 0 and not pc.any(blank).as_py():
+        return np.ones(len(texts), dtype=bool)  # the usual case: every line has a text
+    return pc.and_not(texts.is_valid(), pc.fill_null(blank, True)).to_numpy(zero_copy_only=False)
+
+
 def _flagged(reasons: np.ndarray) -> np.ndarray:
-    """Rows with a problem key (computed once per column). Keys from ``no_problems`` (one
-    shared "" for every row) are recognised by their zero stride, not compared row by row."""
+    """Rows with a problem key (a new array, computed once per column). Keys from
+    ``no_problems`` (one shared "" for every row) are recognised by their zero stride, not
+    compared row by row."""
     if reasons.ndim == 1 and len(reasons) and reasons.strides == (0,):
         return np.full(len(reasons), reasons[0] != "", dtype=bool)
-    return reasons != ""
+    return np.asarray(reasons != "", dtype=bool)
 
 
 def _number_reasons(reasons: np.ndarray, flagged: np.ndarray, not_a_number: str) -> np.ndarray:

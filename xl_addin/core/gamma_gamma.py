@@ -63,9 +63,11 @@ def fit_gamma_gamma(x, m, weights=None) -> GammaGammaFit:
     ms = m / scale
     total = w.sum()
     groups = x_groups(x, w)
+    logs = np.log(ms), np.log(x)  # constants of the fit: computed once, not per evaluation
 
     def objective(log_params):
-        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ms, w, groups=groups)
+        value, gradient = _log_likelihood_and_gradient(np.exp(log_params), x, ms, w, groups=groups,
+                                                       logs=logs)
         return -value / total, -gradient * np.exp(log_params) / total
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
@@ -96,13 +98,14 @@ def _dot(a, b) -> float:
     return float(np.add.reduce(np.multiply(a, b)))
 
 
-def _log_likelihood_and_gradient(params, x, m, w, gradient=True, groups=None):
+def _log_likelihood_and_gradient(params, x, m, w, gradient=True, groups=None, logs=None):
     """log L = ln G(px+q) - ln G(px) - ln G(q) + q ln v + (px-1) ln m + px ln x - (px+q) ln(xm+v).
-    The gamma-function terms depend on x alone: computed once per distinct x and weighted."""
+    The gamma-function terms depend on x alone: computed once per distinct x and weighted.
+    ``logs``: (ln m, ln x) when the caller has them."""
     p, q, v = params
     ux, inverse, wx = groups if groups is not None else x_groups(x, w)
     pu = p * ux
-    log_m, log_x = np.log(m), np.log(x)  # constants of the fit: cheap next to the rest
+    log_m, log_x = logs if logs is not None else (np.log(m), np.log(x))
     log_xm_v = np.log(x * m + v)
     px = p * x
     value = (_dot(wx, special.gammaln(pu + q) - special.gammaln(pu) - special.gammaln(q) + q * np.log(v))

@@ -22,6 +22,7 @@ from .clean import (
     normalise_ids,
     normalise_text,
     parse_numbers,
+    text_present,
     value_kind,
 )
 from .clv import clv_values
@@ -115,8 +116,9 @@ def tier_customers(
     settings = settings or DEFAULT_SETTINGS
     # order ids are only counted (distinct per customer): their text order does not matter
     given_date = _given_date(as_of, settings)
+    # attributes are read on each customer's latest line only: not categorised per line
     clean, data_quality = clean_transactions(
-        transactions, sort_order_ids=False, date_order=settings.date_order,
+        transactions, sort_order_ids=False, categorise_attributes=False, date_order=settings.date_order,
         decimal_separator=settings.decimal_separator, as_of=given_date,
         today=pd.Timestamp(today if today is not None else dt.date.today()),
     )
@@ -157,7 +159,8 @@ def tier_customers(
             column=missing[0],
             hint="Add it to the customer master, or remove it from score_factors in Settings.",
         )
-    scores = customer_score(_score_input(table.loc[bought], settings), settings)
+    scored = table.loc[bought, list(dict.fromkeys([CUSTOMER_ID, *factors]))]  # copy these only
+    scores = customer_score(_score_input(scored, settings), settings)
     _put_rows(table, bought, scores, ("score", "score_tier"))
     stage_input = table[[CUSTOMER_ID, "orders", "last_purchase"]].assign(
         last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)
@@ -370,18 +373,18 @@ def _customer_table(
     row = np.full(len(table), -1, dtype=np.int64)
     row[: len(ranked)] = rank_order(measure)
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
-    # attributes as numpy object arrays, made "str" once per column: pandas text
-    # conversions cost more than the lookups
+    # attributes stay "str" arrays (taken, never made Python objects): the master's value
+    # where it has one, else the latest line's
     line_key, known = _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
-        values = np.full(len(table), None, dtype=object)
+        values = pd.Series(pd.array([None] * len(table), dtype="str"))
         if name in clean.columns:
             latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            values = _text_at(clean[name], _take_rows(latest, row))
+            values = pd.Series(_attribute_at(clean[name], _take_rows(latest, row)))
         if name in master.columns:
-            from_master = _text_at(master[name], master_row)
-            values = np.where(np.equal(from_master, None), values, from_master)
-        table[name] = pd.array(values, dtype="str")
+            from_master = pd.Series(master[name].array.take(master_row, allow_fill=True))
+            values = from_master.where(from_master.notna(), values)
+        table[name] = values.array
     for name in ("revenue", "cost", "profit", "sob"):
         table[name] = _take(totals[name], row)
     segment = settings.sob_segment
@@ -408,6 +411,11 @@ def _customer_table(
 
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` at positions ``rows`` (-1 = missing), as a new Series with a fresh index."""
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fM" and len(values):
+        # float64 / datetime64: one numpy take, as reindex gives (missing = NaN / NaT)
+        taken = values.to_numpy()[np.maximum(rows, 0)]
+        taken[rows < 0] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
+        return pd.Series(taken, name=values.name)
     taken = values.reset_index(drop=True).reindex(rows)
     return taken.reset_index(drop=True)
 
@@ -436,7 +444,7 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
     key, known = _line_key(clean), {}
     for name in present:
         lines = _latest_lines(clean, codes, len(ids), name, key, known)
-        result[name] = pd.array(_text_at(clean[name], lines), dtype="str")
+        result[name] = _attribute_at(clean[name], lines)
     result.index = ids
     return result
 
@@ -454,7 +462,7 @@ def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: 
     (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
     between the attributes of one table: a column filled on every line has the same answer
     as any other such column (the latest line), computed once."""
-    has = clean[name].notna().to_numpy()
+    has = _attribute_present(clean[name])
     every_line = bool(has.all())
     if every_line and "every line" in known:
         return known["every line"]
@@ -468,37 +476,38 @@ def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: 
 
 def _positions(values: pd.Series, wanted) -> np.ndarray:
     """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
-    missing). One factorize of both, no per-value hashing of Python objects: for text ids
-    this is several times quicker than an Index lookup."""
-    both = pd.concat([pd.Series(values, dtype="str").reset_index(drop=True),
-                      pd.Series(wanted, dtype="str").reset_index(drop=True)], ignore_index=True)
-    codes, uniques = pd.factorize(both, use_na_sentinel=True)
-    first = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the extra slot: code -1
-    own = codes[: len(values)]
-    first[own[::-1]] = np.arange(len(values))[::-1]  # reversed: the first occurrence wins
-    first[-1] = -1
-    return first[codes[len(values):]]
+    missing), both compared as "str" text. One pyarrow ``index_in`` (a hash of ``values`` in
+    C++), no per-value hashing of Python objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
+    texts = pa.array(pd.Series(values, dtype="str").array)
+    found = pc.index_in(pa.array(pd.Series(wanted, dtype="str").array), value_set=texts, skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with -1 for ``rows`` that are -1."""
     return np.where(rows >= 0, values[np.maximum(rows, 0)], -1) if len(values) else np.full(len(rows), -1)
 
 
-def _text_at(values: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """The values at positions ``rows`` (-1 = missing) as an object array, missing as None.
-    A Categorical is read through its codes: only the distinct texts are converted."""
+def _attribute_present(values: pd.Series) -> np.ndarray:
+    """The lines with a value of a cleaned attribute column: a Categorical's non-missing
+    codes, or text left as it came (``clean_transactions(categorise_attributes=False)``)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
-        texts = values.cat.categories.to_numpy(dtype=object)
+        return values.notna().to_numpy()
+    return text_present(values)
+
+
+def _attribute_at(values: pd.Series, rows: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """A cleaned attribute column at positions ``rows`` (-1 = missing), as a "str" array.
+    Text left as it came is normalised on the taken lines only (as the Categorical would
+    have it: stripped, blank = missing)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = pd.array(values.cat.categories, dtype="str")
         codes = _take_rows(values.cat.codes.to_numpy().astype(np.int64), rows)
-    else:
-        texts = values.to_numpy(dtype=object, na_value=None)
-        codes = rows
-    if not len(texts):
-        return np.full(len(rows), None, dtype=object)
-    taken = texts[np.maximum(codes, 0)]
-    taken[codes < 0] = None
-    return taken
+        return categories.take(codes, allow_fill=True)
+    taken = pd.Series(values.array.take(rows, allow_fill=True))
+    return normalise_text(taken).array
 
 
 def _returns_only_last_line(clean: pd.DataFrame, codes: np.ndarray, totals: pd.DataFrame) -> pd.Series:

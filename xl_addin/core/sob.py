@@ -68,7 +68,11 @@ def sorted_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
     cat_codes = values.cat.codes.to_numpy().astype(np.int64)
     categories = values.cat.categories
     used = np.bincount(cat_codes[cat_codes >= 0], minlength=len(categories)) > 0
-    used_codes, uniques = pd.factorize(pd.Index(categories[used]), sort=True)
+    used_categories = pd.Index(categories[used])
+    if used_categories.is_monotonic_increasing:  # already in text order (``text_categorical``)
+        used_codes, uniques = np.arange(len(used_categories)), used_categories
+    else:
+        used_codes, uniques = pd.factorize(used_categories, sort=True)
     mapping = np.full(len(categories), -1, dtype=np.int64)
     mapping[used] = used_codes
     codes = np.where(cat_codes >= 0, mapping[np.maximum(cat_codes, 0)] if len(mapping) else -1, -1)
@@ -140,6 +144,13 @@ def count_distinct(groups: np.ndarray, items: np.ndarray, n_groups: int) -> np.n
     if groups.size == 0:
         return np.zeros(n_groups, dtype=np.int64)
     stride = np.int64(items.max()) + 1
+    if stride <= 8 * groups.size + 1_000_000:
+        # each item's group (the last line's): when every item has one group only (an order
+        # id belongs to one customer), the items per group are counted without a sort
+        owner = np.full(int(stride), -1, dtype=np.int64)
+        owner[items] = groups
+        if np.array_equal(owner[items], groups):
+            return np.bincount(owner[owner >= 0], minlength=n_groups).astype(np.int64)
     pairs = distinct_sorted(groups.astype(np.int64) * stride + items)
     return np.bincount(pairs // stride, minlength=n_groups).astype(np.int64)
 
