@@ -60,7 +60,8 @@ def refresh_file(
             result, notes = recorded
             return RefreshOutcome(result, None, None, None, notes, up_to_date=True)
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
-        check_target(path, out, force=force)
+        if key is None:  # checked after the source opens: an unreadable file says so first
+            check_target(path, out, force=force)
         outcome = refresh(source, FileTarget(path, out), as_of=as_of, language=language,
                           force=force, progress=progress)
     if key is not None and outcome.written:
