@@ -12,7 +12,7 @@ from xl_addin.cli import cli
 from xl_addin.workbook import refresh_records
 from xl_addin.workbook.file_book import FileTarget
 from xl_addin.workbook.refresh import refresh_file
-from xl_addin.workbook.refresh_records import SUFFIX, RefreshRecords, package_members
+from xl_addin.workbook.refresh_records import SUFFIX, RefreshRecords, code_digest, package_members
 
 from .test_sales_cache import edit_entry, write_sales
 
@@ -189,3 +189,21 @@ def test_the_cli_says_when_nothing_changed(tmp_path, folder):
     assert "3 customers ranked by revenue as of 2025-03-10: A 2, B 1" in second.output
     third = runner.invoke(cli, ["refresh", str(path), "--out", str(out), "--no-cache"])
     assert f"Wrote {out}" in third.output
+
+
+def test_the_code_is_part_of_the_key(tmp_path, folder, writes, monkeypatch):
+    # a build between two version numbers writes other sheets: its records are not the old ones
+    package = tmp_path / "package"
+    (package / "core").mkdir(parents=True)
+    (package / "core" / "abc.py").write_text("A_CUT = 0.8\n")
+    before = code_digest(package)
+    (package / "core" / "abc.py").write_text("A_CUT = 0.7\n")
+    edited = code_digest(package)
+    (package / "core" / "abc.py").rename(package / "abc.py")
+    assert len({before, edited, code_digest(package)}) == 3
+    path = write_sales(tmp_path / "b.xlsx")
+    out = tmp_path / "out.xlsx"
+    refresh_file(path, out=out)
+    monkeypatch.setattr(refresh_records, "code_digest", lambda package: "another build")
+    assert refresh_file(path, out=out).written
+    assert refresh_file(path, out=out).up_to_date

@@ -9,8 +9,8 @@ keeps what went in and what came out:
   as the zip's central directory records them: nothing is decompressed), where the result
   went (``--out``, or the file itself), the options (``--as-of``, ``--lang``, ``--force``),
   today's date (the default analysis date is the latest sale not after today, and sales
-  dated after today are left out), and the versions of this product and of the libraries
-  that compute the result;
+  dated after today are left out), the version and code of this product, and the versions
+  of the libraries that compute and write the result;
 * the output file's content as it was written (the same member list);
 * the refresh's result and notes, so the caller can report them again.
 
@@ -74,12 +74,21 @@ def today() -> dt.date:
 
 
 def _library_versions() -> list[str]:
-    """This product's version and those of the libraries that compute a result (from their
+    """This product's version and a digest of its code (a build between two version numbers
+    writes other sheets), and the versions of the libraries that compute a result (from their
     installed metadata: nothing is imported)."""
     from importlib.metadata import version
 
-    return [__version__] + [version(name) for name in ("fastexcel", "numpy", "pandas", "pyarrow",
-                                                       "scipy")]
+    return [__version__, code_digest(Path(__file__).resolve().parents[1])] + [
+        version(name) for name in ("fastexcel", "isal", "numpy", "pandas", "pyarrow", "scipy")]
+
+
+def code_digest(package: Path) -> str:
+    """SHA-256 of the names and contents of the ``.py`` files below ``package``."""
+    code = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        code.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return code.hexdigest()
 
 
 class RefreshRecords:
