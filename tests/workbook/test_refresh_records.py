@@ -12,7 +12,8 @@ from xl_addin.cli import cli
 from xl_addin.workbook import refresh_records
 from xl_addin.workbook.file_book import FileTarget
 from xl_addin.workbook.refresh import refresh_file
-from xl_addin.workbook.refresh_records import SUFFIX, RefreshRecords, code_digest, package_members
+from xl_addin.workbook.cache_folder import code_digest
+from xl_addin.workbook.refresh_records import SUFFIX, RefreshRecords, package_members
 
 from .test_sales_cache import edit_entry, write_sales
 
@@ -204,6 +205,6 @@ def test_the_code_is_part_of_the_key(tmp_path, folder, writes, monkeypatch):
     path = write_sales(tmp_path / "b.xlsx")
     out = tmp_path / "out.xlsx"
     refresh_file(path, out=out)
-    monkeypatch.setattr(refresh_records, "code_digest", lambda package: "another build")
+    monkeypatch.setattr(refresh_records.cache_folder, "product_code", lambda: "another build")
     assert refresh_file(path, out=out).written
     assert refresh_file(path, out=out).up_to_date

@@ -290,14 +290,19 @@ def test_settings_that_do_not_change_the_reading_share_the_entry(tmp_path, cache
     assert (cache.hits, cache.misses) == (1, 1)
 
 
-def test_the_product_version_is_part_of_the_key(tmp_path, cache, monkeypatch):
+@pytest.mark.parametrize("change", ["version", "code"])
+def test_the_product_version_and_code_are_part_of_the_key(tmp_path, cache, monkeypatch, change):
     import xl_addin.workbook.sales_cache as module
 
     path = write_sales(tmp_path / "b.xlsx")
     read(path, cache)
-    monkeypatch.setattr(module, "__version__", "999.0")
     read(path, cache)
-    assert (cache.hits, cache.misses) == (0, 2)
+    if change == "version":
+        monkeypatch.setattr(module, "__version__", "999.0")
+    else:  # a build between two version numbers
+        monkeypatch.setattr(module.cache_folder, "product_code", lambda: "another build")
+    read(path, cache)
+    assert (cache.hits, cache.misses) == (1, 2)
 
 
 def test_cells_of_every_kind_come_back_with_their_type(tmp_path, cache):

@@ -6,6 +6,8 @@ hit), so eviction deletes the oldest first."""
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -62,3 +64,18 @@ def remove(path: Path) -> None:
         path.unlink()
     except OSError:
         pass
+
+
+def code_digest(package: Path) -> str:
+    """SHA-256 of the names and contents of the ``.py`` files below ``package``."""
+    code = hashlib.sha256()
+    for source in sorted(package.rglob("*.py")):
+        code.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return code.hexdigest()
+
+
+@functools.cache
+def product_code() -> str:
+    """``code_digest`` of this product's package, once per process: part of every cache key,
+    so a build between two version numbers never uses what another build stored."""
+    return code_digest(Path(__file__).resolve().parents[1])

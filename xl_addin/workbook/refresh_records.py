@@ -79,16 +79,8 @@ def _library_versions() -> list[str]:
     installed metadata: nothing is imported)."""
     from importlib.metadata import version
 
-    return [__version__, code_digest(Path(__file__).resolve().parents[1])] + [
+    return [__version__, cache_folder.product_code()] + [
         version(name) for name in ("fastexcel", "isal", "numpy", "pandas", "pyarrow", "scipy")]
-
-
-def code_digest(package: Path) -> str:
-    """SHA-256 of the names and contents of the ``.py`` files below ``package``."""
-    code = hashlib.sha256()
-    for source in sorted(package.rglob("*.py")):
-        code.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    return code.hexdigest()
 
 
 class RefreshRecords:

@@ -103,14 +103,16 @@ class SalesCache:
 
     @staticmethod
     def key(identity: dict[str, Any]) -> str:
-        """The content key of what ``identity`` describes (JSON-able), with the versions of
-        this product, fastexcel, pandas and pyarrow and the cache format added."""
+        """The content key of what ``identity`` describes (JSON-able), with the version and
+        code of this product, the versions of fastexcel, pandas and pyarrow and the cache
+        format added."""
         import fastexcel
 
         identity = {
             **identity,
             "format": FORMAT,
-            "versions": [__version__, fastexcel.__version__, pd.__version__, pa.__version__],
+            "versions": [__version__, cache_folder.product_code(), fastexcel.__version__,
+                         pd.__version__, pa.__version__],
         }
         text = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()
