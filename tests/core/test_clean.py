@@ -316,7 +316,10 @@ def test_a_column_that_is_entirely_blank_reports_every_row(column):
 # categorise_attributes=False: attribute text left as it came, read per line by text_present
 from xl_addin.core.clean import MAX_CELL_TEXT, normalise_text, text_present  # noqa: E402
 
-_SPACES = st.sampled_from([" ", "\t", "\n", "\u3000", "\u00a0", "\u2003", "\x00", "\u200b", "\x1c"])
+# no NUL: no workbook cell holds one (XML 1.0 forbids it), and numpy < 2's fixed-width strings
+# drop a trailing NUL, so the categorical path itself reads "\x00" as blank under the minimum
+# numpy and as text under numpy 2
+_SPACES = st.sampled_from([" ", "\t", "\n", "\u3000", "\u00a0", "\u2003", "\u200b", "\x1c"])
 _PADDED_TEXTS = st.one_of(_ID_TEXTS, st.lists(_SPACES, max_size=3).map("".join),
                           st.tuples(_SPACES, _ID_TEXTS.filter(bool), _SPACES).map("".join))
 
