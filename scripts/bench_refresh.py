@@ -17,8 +17,9 @@ machine load hits all alike, ``--repeat`` times:
     the sales cache holds the sales, the rest runs (what a manager waits for after changing a
     threshold and clicking Refresh again).
 
-Prints the median wall time of each (process start to exit), the ratios (b)/(a), (c)/(a) and
-(d)/(a), and the peak RSS of each. ``--phases`` also times one cold refresh phase by phase in a
+The refreshes run the command as a user does (``python -m xl_addin refresh``, the console
+script's entry ``cli.run``). Prints the median wall time of each (process start to exit), the
+ratios (b)/(a), (c)/(a) and (d)/(a), and the peak RSS of each. ``--phases`` also times one cold refresh phase by phase in a
 process (imports, open, read sales, other sheets, core, report layout, write; and cleaning
 alone, which the core repeats, shown apart and left out of the total), and one (d) refresh
 by the refresh's own steps. Also
@@ -69,21 +70,6 @@ rows = table.num_rows
 print(json.dumps({"rows": rows, "inner": time.perf_counter() - start, "rss": peak_rss_mb()}))
 """
 
-REFRESH = """
-import json, os, sys, time
-start = time.perf_counter()
-os.environ["CUSTOMER_TIERS_CACHE_DIR"] = sys.argv[3]
-from xl_addin.cli import main
-try:
-    main(["refresh", sys.argv[1], "--quiet"] + (["--out", sys.argv[2]] if sys.argv[2] != "-" else []))
-except SystemExit as exit:
-    if exit.code:
-        raise
-""" + PEAK_RSS + """
-print(json.dumps({"inner": time.perf_counter() - start, "rss": peak_rss_mb()}))
-"""
-
-
 def children_cpu() -> float | None:
     """CPU seconds (user + system) of the finished child processes so far; None on Windows."""
     try:
@@ -108,6 +94,34 @@ def run_child(code: str, *args: str) -> dict:
     figures["wall"] = wall
     figures["cpu"] = children_cpu() - cpu if cpu is not None else None
     return figures
+
+
+def run_command(book: Path, out: Path | None, cache: Path) -> dict:
+    """``customer-tiers refresh BOOK [--out OUT] --quiet`` as a user runs it (``python -m
+    xl_addin``: the console script's ``cli.run``), start to exit: wall seconds, and on Linux
+    and macOS the child's own CPU seconds and peak RSS (``os.wait4``)."""
+    args = [sys.executable, "-m", "xl_addin", "refresh", str(book), "--quiet"]
+    args += ["--out", str(out)] if out is not None else []
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CUSTOMER_TIERS_CACHE_DIR": str(cache)}
+    start = time.perf_counter()
+    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+                             env=env)
+    if hasattr(os, "wait4"):
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        code = os.waitstatus_to_exitcode(status)
+        child.returncode = code  # reaped here: Popen must not wait for it again
+        scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+        figures = {"cpu": usage.ru_utime + usage.ru_stime, "rss": usage.ru_maxrss / scale}
+    else:  # Windows: wall time only
+        code = child.wait()
+        wall = time.perf_counter() - start
+        figures = {"cpu": None, "rss": float("nan")}
+    errors = child.stderr.read().decode(errors="replace")
+    child.stderr.close()
+    if code:
+        sys.exit(f"customer-tiers refresh failed ({code}):\n{errors[-3000:]}")
+    return {**figures, "wall": wall}
 
 
 def settings_variant(refreshed: Path, dest: Path, a_cut: float) -> None:
@@ -246,16 +260,16 @@ def main() -> None:
         out = Path(scratch) / "refreshed.xlsx"
         warm = Path(scratch) / "warm-cache"
         variant = Path(scratch) / "settings-changed.xlsx"
-        run_child(REFRESH, str(book), str(out), str(warm))  # fills the warm cache
+        run_command(book, out, warm)  # fills the warm cache
         shutil.copyfile(out, variant)
         for i in range(args.repeat):
             # the workbook the last (d) refreshed, with a new a_cut: its Tiers sheet (the
             # previous tiers) is the one that refresh wrote, never read before
             settings_variant(variant, variant, round(0.70 + 0.01 * i, 2))
             raw.append(run_child(RAW_READ, str(book)))
-            cold.append(run_child(REFRESH, str(book), str(out), str(Path(scratch) / f"cold-{i}")))
-            unchanged.append(run_child(REFRESH, str(book), str(out), str(warm)))
-            settings.append(run_child(REFRESH, str(variant), "-", str(warm)))
+            cold.append(run_command(book, out, Path(scratch) / f"cold-{i}"))
+            unchanged.append(run_command(book, out, warm))
+            settings.append(run_command(variant, None, warm))
         print(f"output:   {out.stat().st_size / 2**20:.0f} MB; sales cache: "
               f"{sum(p.stat().st_size for p in warm.glob('*.arrow')) / 2**20:.0f} MB; refresh "
               f"records: {sum(p.stat().st_size for p in warm.glob('refreshes/*')) / 2**20:.0f} MB")

@@ -2,7 +2,10 @@
 
 import os
 import stat
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -175,3 +178,50 @@ def test_written_files_get_ordinary_modes_not_the_temporary_files(book, tmp_path
     assert CliRunner().invoke(cli, ["demo", "--out", str(demo), "--customers", "20",
                                     "--rows", "200", "-q"]).exit_code == 0
     assert stat.S_IMODE(demo.stat().st_mode) == 0o666 & ~mask
+
+
+# -- the installed command (``cli.run``): a real process, ended without the interpreter's teardown
+
+
+def _command(*args, cache=None, stdout=subprocess.PIPE):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    if cache is not None:
+        env["CUSTOMER_TIERS_CACHE_DIR"] = str(cache)
+    return subprocess.run([sys.executable, "-m", "xl_addin", *args], stdout=stdout,
+                          stderr=subprocess.PIPE, text=True, env=env, timeout=300)
+
+
+def test_the_command_process_gives_its_exit_codes_and_all_its_output(book, tmp_path):
+    missing = _command("refresh", str(tmp_path / "nope.xlsx"))
+    assert missing.returncode == 4
+    assert "nope.xlsx" in missing.stderr
+    usage = _command("refresh", str(book), "--as-of", "31/12/2025")
+    assert usage.returncode == 2
+    out = tmp_path / "tiers.xlsx"
+    done = _command("refresh", str(book), "--out", str(out), "--no-cache")
+    assert done.returncode == 0, done.stderr
+    # the last line printed arrives (flushed before the process ends) and the file is whole
+    assert done.stdout.startswith(f"Wrote {out}") and "customers ranked by" in done.stdout
+    assert "Tiers" in openpyxl.load_workbook(out, read_only=True).sheetnames
+
+
+def test_the_command_process_leaves_whole_cache_entries(book, tmp_path):
+    cache = tmp_path / "cache"
+    first = _command("refresh", str(book), "--out", str(tmp_path / "a.xlsx"), cache=cache)
+    assert first.returncode == 0, first.stderr
+    entries = sorted(p.name for p in cache.iterdir() if p.is_file())
+    assert entries and all(name.endswith(".arrow") for name in entries)  # no ".part-" left
+    # the stored sales serve the next refresh: same answer from the entry
+    second = _command("refresh", str(book), "--out", str(tmp_path / "b.xlsx"), cache=cache)
+    assert second.returncode == 0, second.stderr
+    assert _tiers(tmp_path / "a.xlsx")[2] == _tiers(tmp_path / "b.xlsx")[2]
+
+
+def test_the_command_reports_a_closed_output_pipe_as_a_failure(book, tmp_path):
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody reads what the command prints
+    try:
+        closed = _command("--version", stdout=writer)
+    finally:
+        os.close(writer)
+    assert closed.returncode != 0

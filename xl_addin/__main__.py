@@ -1,5 +1,5 @@
 """python -m xl_addin: the customer-tiers command."""
 
-from .cli import main
+from .cli import run
 
-main()
+run()

@@ -51,6 +51,8 @@ class FileSource:
 
     def __exit__(self, *exc: object) -> None:
         self.book.close()
+        if self.cache is not None:  # entries still being stored are on disk when we return
+            self.cache.wait()
 
     def done_reading(self) -> None:
         """The refresh read what it needs: the workbook's bytes and the parser (with the

@@ -156,9 +156,10 @@ class SalesCache:
 
         ``background``: the entry is converted now (from a copy, so the caller may go on with
         ``frame``) and written to disk in a thread while the caller goes on; True means only
-        "accepted". The thread is not a daemon: the process waits for it before exiting, and
-        the rename into place makes the entry whole or absent. ``get`` and ``wait`` wait for
-        it."""
+        "accepted". The rename into place makes the entry whole or absent. ``get`` and
+        ``wait`` wait for it, and so does ``FileSource`` on closing (the command ends its
+        process without waiting for threads: ``cli.run``); the thread is not a daemon, so
+        another program's exit waits for it too."""
         try:
             table = _to_arrow(frame.copy(deep=True) if background else frame, key, cells or {},
                               formats)
