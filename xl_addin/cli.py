@@ -122,11 +122,17 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
 
         customer-tiers refresh sales.xlsx --out tiers.xlsx --lang zh
     """
+    from .workbook import reader_prefetch
+
+    reader_prefetch.start(book)  # parses the shared strings while the next line imports
     from .workbook.refresh import refresh_file
 
     progress = Progress(quiet)
-    outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
-                           progress=progress, use_cache=not no_cache)
+    try:
+        outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
+                               progress=progress, use_cache=not no_cache)
+    finally:
+        reader_prefetch.forget(book)  # not taken when nothing had to be parsed
     progress.done()
     if outcome.up_to_date:
         click.echo(f"Up to date: {out or book} already holds this refresh (nothing changed "
@@ -153,9 +159,15 @@ def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
 
         customer-tiers check sales.xlsx
     """
+    from .workbook import reader_prefetch
+
+    reader_prefetch.start(book)  # parses the shared strings while the next line imports
     from .workbook.refresh import check_workbook
 
-    report = check_workbook(book, force=force, use_cache=not no_cache)
+    try:
+        report = check_workbook(book, force=force, use_cache=not no_cache)
+    finally:
+        reader_prefetch.forget(book)
     click.echo(f"{book}: {report.rows:,} sales rows in {', '.join(report.sheets)}; "
                f"{report.customers:,} customers.")
     _echo_refresh_notes(report.notes)

@@ -52,6 +52,8 @@ from ..core.columns import (
 )
 from ..core.clean import TYPED_CELLS, TypedCells
 from ..errors import WorkbookError, reason
+from . import reader_prefetch
+from .reader_prefetch import file_identity
 from .tables import SheetHeader
 
 __all__ = ["SalesBook", "SheetHeader", "list_sheets", "worksheets_only"]
@@ -153,7 +155,9 @@ class SalesBook:
             # (same size, time and file id); each parse checks it still is (``_still_same``).
             # Rust opens it sharing read, write and delete, so Excel may still replace it.
             try:
-                self._fastexcel = fastexcel.read_excel(str(self.path))
+                # opened ahead by the command while it imported the rest (``reader_prefetch``)
+                opened = reader_prefetch.take(self.path, self._identity)
+                self._fastexcel = opened if opened is not None else fastexcel.read_excel(str(self.path))
                 self._by_path = True
                 return
             except Exception:  # read the bytes below: same error handling as ever
@@ -196,6 +200,7 @@ class SalesBook:
         self._sheet_readers = {}
         self._data = None
         self._zip = None
+        reader_prefetch.forget(self.path)  # opened ahead but never needed (sales from the cache)
 
     def _still_same(self) -> bool:
         """False when the parser reads the file and the file changed since ``data`` was read
@@ -481,16 +486,6 @@ def _dates_as_1904_texts(rows: list[list[Any]], numbers: dict[tuple[int, int], f
         if isinstance(text, str) and _DATE_TEXT.fullmatch(text) and 0 <= serial < 2_957_004:
             moment = _EPOCH_1904 + np.timedelta64(round(serial * 86_400), "s")
             rows[row][column] = str(moment).replace("T", " ")
-
-
-def file_identity(path: Path) -> tuple[int, ...] | None:
-    """(size, modification time in ns, file id, device) of the file at ``path``: what changes
-    when the file is written or replaced. None when it cannot be read."""
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return (status.st_size, status.st_mtime_ns, status.st_ino, status.st_dev)
 
 
 def read_workbook_file(path: Path) -> tuple[bytes, tuple[int, ...] | None]:

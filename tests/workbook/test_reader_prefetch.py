@@ -1,0 +1,83 @@
+"""Opening the parser ahead (``reader_prefetch``): taken only for the very file it opened."""
+
+import os
+import time
+
+import pytest
+
+from xl_addin.workbook import read, reader_prefetch
+from xl_addin.workbook.read import SalesBook
+from xl_addin.workbook.refresh import read_sales
+
+from .test_read import SALES, write_book
+
+
+@pytest.fixture
+def opened_directly(monkeypatch):
+    """Counts the parsers the reader opens itself (not through ``reader_prefetch``)."""
+    calls = []
+    real = read.fastexcel.read_excel
+
+    def counting(source, *args, **kwargs):
+        calls.append(source)
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(read.fastexcel, "read_excel", counting)
+    yield calls
+    reader_prefetch._pending.clear()
+
+
+def _amounts(path):
+    return read_sales(path)["amount"].tolist()
+
+
+def test_the_reader_takes_the_parser_opened_ahead(tmp_path, opened_directly):
+    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
+    expected = [row[3] for row in SALES[1:]]
+    reader_prefetch.start(path)
+    reader_prefetch._pending[os.path.realpath(path)][1].join()  # its own read_excel is done
+    opened_directly.clear()  # from here on: only the reader's
+    assert _amounts(path) == expected
+    assert str(path) not in map(str, opened_directly)  # the reader opened nothing itself
+    assert not reader_prefetch._pending  # taken once
+
+
+def test_a_file_replaced_after_the_start_is_opened_again(tmp_path, opened_directly):
+    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
+    reader_prefetch.start(path)
+    reader_prefetch._pending[os.path.realpath(path)][1].join()  # the old file is parsed
+    changed = [list(row) for row in SALES]
+    changed[2][3] = 999.0
+    time.sleep(0.01)  # a new modification time even on coarse clocks
+    write_book(tmp_path / "new.xlsx", {"Sales": changed})
+    os.replace(tmp_path / "new.xlsx", path)
+    opened_directly.clear()
+    assert _amounts(path) == [100.0, 999.0, -20.0]
+    assert str(path) in map(str, opened_directly)  # the parser opened ahead was not used
+
+
+def test_take_needs_the_same_identity_and_gives_once(tmp_path):
+    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
+    identity = reader_prefetch.file_identity(path)
+    reader_prefetch.start(path)
+    assert reader_prefetch.take(path, (0, 0, 0, 0)) is None  # another file's identity
+    reader_prefetch.start(path)
+    assert reader_prefetch.take(path, identity) is not None
+    assert reader_prefetch.take(path, identity) is None  # taken already
+    assert reader_prefetch.take(tmp_path / "never-started.xlsx", identity) is None
+
+
+def test_nothing_is_started_for_what_is_not_a_package(tmp_path):
+    text = tmp_path / "sales.csv"
+    text.write_text("Customer ID,Amount\nC1,5\n")
+    reader_prefetch.start(text)
+    reader_prefetch.start(tmp_path / "missing.xlsx")
+    assert not reader_prefetch._pending
+
+
+def test_a_parser_never_taken_is_dropped_when_the_book_closes(tmp_path):
+    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
+    reader_prefetch.start(path)
+    book = SalesBook.open(path)
+    book.close()  # read nothing: e.g. the sales came from the cache
+    assert not reader_prefetch._pending
