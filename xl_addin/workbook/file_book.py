@@ -16,6 +16,7 @@ import pandas as pd
 from ..errors import InputError, WorkbookError
 from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
+from .own_sheet import own_sheet_columns
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, read_workbook_file
 from .sales_cache import SalesCache, cached_columns
@@ -25,6 +26,10 @@ from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
 from .xlsx.worksheet_xml import colour_scale_rule_xml
 from .xlsx.writer import owned_sheets
+
+# Our own sheets are read from their XML (``own_sheet``) up to this size: the 50,000-customer
+# Tiers sheet is 58 MB; a larger part goes through the general reader (it streams).
+OWN_SHEET_MAX_BYTES = 256 * 2**20
 
 _KINDS = {"worksheet": "worksheet", "chartsheet": "chartsheet", "dialogsheet": "dialogsheet",
           "xlMacrosheet": "macrosheet", "xlIntlMacrosheet": "macrosheet"}
@@ -86,6 +91,11 @@ class FileSource:
 
     def columns(self, name: str, header: SheetHeader, fields: Mapping[str, int],
                 extras: Mapping[int, str] | None = None) -> pd.DataFrame:
+        if name in self._owned and not extras:  # the previous tiers: our own Tiers sheet
+            xml = self.book.sheet_xml(name, OWN_SHEET_MAX_BYTES)
+            frame = own_sheet_columns(xml, name, header, dict(fields)) if xml else None
+            if frame is not None:
+                return frame  # else not in the form we write: the general reader below
         return cached_columns(self.book, name, header, dict(fields),
                               dict(extras) if extras else None, self.cache)
 

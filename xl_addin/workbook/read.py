@@ -244,6 +244,11 @@ class SalesBook:
         sheet's part is not found."""
         return self._zip.entries(sheets) if self._zip else None
 
+    def sheet_xml(self, sheet: str, max_size: int) -> bytes | None:
+        """The XML of ``sheet``'s part, inflated (CRC checked); None when the workbook is not
+        an xlsx package, the sheet has no part, or the part is larger than ``max_size``."""
+        return self._zip.sheet_xml(sheet, max_size) if self._zip else None
+
     def cell_formats(self) -> list[str]:
         """The number format of each cell style, in index order ("14", "164:yyyy-mm-dd"):
         what decides whether a number cell reads as a date. [] when not an xlsx package."""
@@ -768,6 +773,24 @@ class _XlsxParts:
             return None
         return None if b'"s"' in xml or b"'s'" in xml else xml
 
+    def sheet_xml(self, sheet: str, max_size: int) -> bytes | None:
+        """The part of ``sheet`` inflated, at most ``max_size`` bytes; None otherwise."""
+        part = self._parts.get(sheet)
+        try:
+            if part is None or self._package.getinfo(part).file_size > max_size:
+                return None
+            info = self._package.getinfo(part)
+        except KeyError:
+            return None
+        with memoryview(self._data) as buffer:
+            data = _member_bytes(buffer, info)
+        if data is None:  # stored, encrypted or odd: zipfile's own reading
+            try:
+                return self._package.read(part)
+            except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError):
+                return None
+        return data
+
     def _holds(self, part: str, needle: bytes) -> bool:
         """Whether the part's uncompressed bytes hold ``needle``: inflated chunk by chunk from
         the package in memory, so a 300 MB sheet never sits in memory whole and no CRC is
@@ -853,6 +876,32 @@ def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> b
             return True
         tail = (tail + chunk[-width:])[-width:]
     return needle in tail + inflate.flush()
+
+
+def _member_bytes(buffer: memoryview, info: zipfile.ZipInfo) -> bytes | None:
+    """A deflated member's bytes inflated with ISA-L (3x zlib's speed; zlib when absent) and
+    checked against its CRC-32; None when it is not a plain deflated member, or its bytes do
+    not inflate to its size and CRC (zipfile then reads it, and says what is wrong)."""
+    start = info.header_offset
+    header = bytes(buffer[start:start + 30])
+    if info.compress_type != zipfile.ZIP_DEFLATED or header[:4] != b"PK\x03\x04" or \
+            info.flag_bits & 1:
+        return None
+    start += 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    try:
+        data = _INFLATE.decompress(buffer[start:start + info.compress_size], -15,
+                                   info.file_size or 1)
+    except Exception:  # isal and zlib raise their own errors: zipfile reads it and words it
+        return None
+    if len(data) != info.file_size or _INFLATE.crc32(data) != info.CRC:
+        return None
+    return data
+
+
+try:  # ISA-L's inflate: the same format, about 3x faster than zlib's
+    from isal import isal_zlib as _INFLATE
+except ImportError:  # pragma: no cover - isal is a dependency; zlib alone still works
+    _INFLATE = zlib
 
 
 def _cells(row: ET.Element) -> Iterator[tuple[int, ET.Element]]:
