@@ -108,3 +108,23 @@ def test_speed_first_members_read_back_with_zipfile(speed_first):
         assert package.testzip() is None
         assert package.read("xl/worksheets/sheet1.xml") == data
         assert package.read("small.xml") == b"<small/>"
+
+
+def test_a_large_member_reads_as_zipfile_reads_it_and_a_damaged_one_is_refused(tmp_path):
+    """SourcePackage.read inflates a large deflated member itself (ISA-L): the same bytes as
+    zipfile; a member whose bytes do not match its CRC goes to zipfile, which refuses it."""
+    from xl_addin.workbook.xlsx.package import SourcePackage
+
+    big = b"".join(_chunks(60))
+    noise = random.Random(5).randbytes(3 * 2**20)  # incompressible: > 1 MB compressed
+    path = tmp_path / "p.zip"
+    path.write_bytes(_zip({"a.xml": big + noise, "small.xml": b"<a/>"}))
+    with zipfile.ZipFile(path) as reference, SourcePackage(path) as package:
+        assert package.read("a.xml") == reference.read("a.xml") == big + noise
+        assert package.read("small.xml") == b"<a/>"
+    data = bytearray(path.read_bytes())
+    at = data.index(b"PK\x01\x02")  # the central record of a.xml, the first member
+    data[at + 16] ^= 0xFF  # its CRC-32 no longer matches the bytes
+    path.write_bytes(bytes(data))
+    with SourcePackage(path) as package, pytest.raises(zipfile.BadZipFile):
+        package.read("a.xml")

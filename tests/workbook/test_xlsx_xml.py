@@ -259,3 +259,24 @@ def test_text_cells_equal_escaping_one_value_at_a_time(texts, tiers, with_ref):
     assert cells == [_expected_text_cell(t or "", 3, tier_styles or {}, f"C{r}" if with_ref else "")
                      for t, r in zip(texts, rows)]
     assert empty == [not t for t in texts]
+
+
+@pytest.mark.parametrize("text, quoted", [
+    ("CT_Tiers", '"CT_Tiers"'), ('say "hi"', "'say \"hi\"'"), ("""it's "x\"""", '"it\'s &quot;x&quot;"'),
+    ("a&b<c>\n\r\t", '"a&amp;b&lt;c&gt;&#10;&#13;&#9;"'),
+])
+def test_quoteattr_literal(text, quoted):
+    from xl_addin.workbook.xlsx.xml_escape import quoteattr
+
+    assert quoteattr(text) == quoted
+
+
+@settings(max_examples=300)
+@given(st.text(st.sampled_from("ab &<>\"'\n\r\t_x;#") | st.characters()))
+def test_escape_and_quoteattr_as_saxutils(text):
+    from xml.sax.saxutils import escape as sax_escape, quoteattr as sax_quoteattr
+
+    from xl_addin.workbook.xlsx.xml_escape import escape, quoteattr
+
+    assert escape(text) == sax_escape(text)
+    assert quoteattr(text) == sax_quoteattr(text)

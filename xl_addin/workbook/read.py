@@ -55,6 +55,7 @@ from ..errors import WorkbookError, reason
 from . import reader_prefetch
 from .reader_prefetch import file_identity
 from .tables import SheetHeader
+from .xlsx.package import inflate
 
 __all__ = ["SalesBook", "SheetHeader", "list_sheets", "worksheets_only"]
 
@@ -879,29 +880,15 @@ def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> b
 
 
 def _member_bytes(buffer: memoryview, info: zipfile.ZipInfo) -> bytes | None:
-    """A deflated member's bytes inflated with ISA-L (3x zlib's speed; zlib when absent) and
-    checked against its CRC-32; None when it is not a plain deflated member, or its bytes do
-    not inflate to its size and CRC (zipfile then reads it, and says what is wrong)."""
+    """A deflated member's bytes inflated (``package.inflate``: ISA-L, CRC checked); None when
+    it is not a plain deflated member or does not inflate to its size and CRC."""
     start = info.header_offset
     header = bytes(buffer[start:start + 30])
     if info.compress_type != zipfile.ZIP_DEFLATED or header[:4] != b"PK\x03\x04" or \
             info.flag_bits & 1:
         return None
     start += 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-    try:
-        data = _INFLATE.decompress(buffer[start:start + info.compress_size], -15,
-                                   info.file_size or 1)
-    except Exception:  # isal and zlib raise their own errors: zipfile reads it and words it
-        return None
-    if len(data) != info.file_size or _INFLATE.crc32(data) != info.CRC:
-        return None
-    return data
-
-
-try:  # ISA-L's inflate: the same format, about 3x faster than zlib's
-    from isal import isal_zlib as _INFLATE
-except ImportError:  # pragma: no cover - isal is a dependency; zlib alone still works
-    _INFLATE = zlib
+    return inflate(buffer[start:start + info.compress_size], info.file_size, info.CRC)
 
 
 def _cells(row: ET.Element) -> Iterator[tuple[int, ET.Element]]:

@@ -10,7 +10,7 @@ CT_ValAx), as XlsxWriter writes it.
 
 from __future__ import annotations
 
-from xml.sax.saxutils import escape
+from .xml_escape import escape
 
 from ...report.charts import Axis, Chart, Series
 

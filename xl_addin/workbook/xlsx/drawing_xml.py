@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Sequence
-from xml.sax.saxutils import escape
+from .xml_escape import escape
 
 
 def drawing_xml(charts: Sequence[tuple[tuple[int, int, int, int], str, str]]) -> bytes:

@@ -75,7 +75,22 @@ class SourcePackage:
         return [m.name for m in self.members]
 
     def read(self, name: str) -> bytes:
-        return self._zip.read(name)
+        """A member's uncompressed bytes (CRC checked). A large deflated member is inflated
+        with ISA-L (our 58 MB Tiers sheet: 0.07 s against zlib's 0.2 s)."""
+        member = self._by_name.get(name)
+        if member is not None and member.compressed_size >= _CHUNK and not member.flags & 1:
+            crc, _, size = struct.unpack("<3L", member.central_record[16:28])
+            method, = struct.unpack("<H", member.central_record[10:12])
+            if method == zipfile.ZIP_DEFLATED:
+                self._file.seek(member.local_offset)
+                header = self._file.read(30)
+                if header[:4] == _LOCAL:
+                    name_len, extra_len = struct.unpack("<HH", header[26:30])
+                    self._file.seek(member.local_offset + 30 + name_len + extra_len)
+                    data = inflate(self._file.read(member.compressed_size), size, crc)
+                    if data is not None:
+                        return data
+        return self._zip.read(name)  # small, stored, or odd: zipfile reads it and words any error
 
     def open(self, name: str) -> BinaryIO:
         """A member as a stream of its uncompressed bytes."""
@@ -109,6 +124,20 @@ class SourcePackage:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def inflate(data: bytes | memoryview, size: int, crc: int) -> bytes | None:
+    """Raw deflate ``data`` inflated (ISA-L when installed: about 3x zlib's speed), or None
+    when it does not inflate to ``size`` bytes with CRC-32 ``crc`` (the caller then reads
+    the member with zipfile, which says what is wrong)."""
+    engine = isal_zlib if isal_zlib is not None else zlib
+    try:
+        found = engine.decompress(data, -15, size or 1)
+    except Exception:  # isal and zlib raise their own errors
+        return None
+    if len(found) != size or engine.crc32(found) != crc:
+        return None
+    return found
 
 
 def _read_central_directory(file: BinaryIO, path: Path) -> list[Member]:

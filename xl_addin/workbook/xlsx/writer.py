@@ -22,7 +22,6 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 from typing import Iterable, Mapping, Sequence
 
 import pandas as pd
@@ -38,6 +37,7 @@ from .styles import StyleBook
 from .workbook_xml import (REL_TYPES, SheetEntry, WorkbookParts, absolute_ref, relationships_xml,
                            relative, rels_path, resolve)
 from .worksheet_xml import CellStyles, worksheet_chunks
+from .xml_escape import quoteattr
 
 PathLike = str | os.PathLike
 
@@ -416,7 +416,6 @@ def new_workbook(path: PathLike, sheet_name: str | None = "Sheet1") -> Path:
     """A minimal valid empty .xlsx with one empty sheet (written atomically). ``sheet_name``
     None: no sheet at all, a package for ``write_report`` to add sheets to (Excel opens a
     workbook only once it holds a sheet)."""
-    from xml.sax.saxutils import quoteattr
 
     path = Path(path)
     members = {
