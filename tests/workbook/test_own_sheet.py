@@ -17,7 +17,7 @@ from xl_addin.workbook.file_book import FileSource
 from xl_addin.workbook.own_sheet import own_sheet_columns
 from xl_addin.workbook.ownership import our_sheet
 from xl_addin.workbook.refresh import read_previous_tiers, refresh_file
-from xl_addin.workbook.sales_cache import cached_columns
+from xl_addin.workbook.sales_cache import SalesCache, cached_columns
 from xl_addin.workbook.tables import SheetHeader
 from xl_addin.workbook.xlsx.writer import new_workbook, write_tables
 
@@ -191,13 +191,82 @@ def test_no_row_below_the_header():
     assert _read((HEAD + TAIL).encode()) is None
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ids=st.lists(st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1,
                             max_size=8), min_size=2, max_size=6, unique=True))
-def test_any_ids_read_as_the_general_reader_reads_them(tmp_path_factory, ids):
+def test_any_ids_read_as_the_general_reader_reads_them(tmp_path_factory, monkeypatch, ids):
     path = tmp_path_factory.mktemp("ids") / "b.xlsx"
     _book(path, "en", ids=ids, customers=8)
+    refresh_file(path)  # the cache on: the write keeps the previous tiers when they are plain
     read, general, own = _both(path)
     pd.testing.assert_frame_equal(read, general)
     if own is not None:
         pd.testing.assert_frame_equal(own, general)
+    try:
+        served = _served_from_cache(path, monkeypatch)
+    except AssertionError:  # not kept: a text the writer escapes
+        return
+    pd.testing.assert_frame_equal(served, general)
+
+
+# -- kept by the write: the previous tiers of the part as written ------------------------------
+
+
+def _cached_book(path, language, ids):
+    """``_book`` refreshed once more with the cache on: the write keeps its previous tiers."""
+    _book(path, language, ids=ids)
+    refresh_file(path, language=language)
+    return path
+
+
+def _served_from_cache(path, monkeypatch):
+    """What the refresh reads for the Tiers columns with the cache on, with the part's XML
+    never parsed (own_sheet_columns and the general reader refuse to run)."""
+    import xl_addin.workbook.file_book as file_book
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the part was parsed")
+
+    with FileSource(path, cache=SalesCache()) as source:
+        name = our_sheet(source.owned_sheets(), "tiers")
+        header = source.header(name)
+        fields = tables.previous_tier_columns(header)
+        with monkeypatch.context() as patch:
+            patch.setattr(file_book, "own_sheet_columns", refuse)
+            patch.setattr(file_book, "cached_columns", refuse)
+            return source.columns(name, header, fields)
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_the_tiers_kept_by_the_write_are_what_the_readers_read(tmp_path, monkeypatch, language):
+    path = _cached_book(tmp_path / "b.xlsx", language, ["1001", "007", "客户-甲", "ｆｕｌｌ"])
+    served = _served_from_cache(path, monkeypatch)
+    read, general, own = _both(path)
+    assert own is not None
+    pd.testing.assert_frame_equal(served, general)
+    pd.testing.assert_frame_equal(served, own)
+    previous = tables.previous_tiers_from_frame(served)
+    assert previous["abc_tier"].isna().any()  # the prospects
+    assert {"1001", "007", "客户-甲"} <= set(previous["customer_id"])
+
+
+def test_a_changed_tiers_part_is_not_served_from_what_the_write_kept(tmp_path, monkeypatch):
+    path = _cached_book(tmp_path / "b.xlsx", "en", ["1001", "1002"])
+    _edit_tiers_part(path, lambda xml: xml.replace(b"<t>1001</t>", b"<t>9999</t>", 1))
+    with pytest.raises(AssertionError, match="the part was parsed"):
+        _served_from_cache(path, monkeypatch)
+    with FileSource(path, cache=SalesCache()) as source:
+        name = our_sheet(source.owned_sheets(), "tiers")
+        header = source.header(name)
+        read = source.columns(name, header, tables.previous_tier_columns(header))
+    assert "9999" in set(read["customer_id"]) and "1001" not in set(read["customer_id"])
+    _, general, _ = _both(path)
+    pd.testing.assert_frame_equal(read, general)
+
+
+def test_ids_the_writer_escapes_are_not_kept(tmp_path, monkeypatch):
+    path = _cached_book(tmp_path / "b.xlsx", "en", ["1001", "A&B <x>"])
+    with pytest.raises(AssertionError, match="the part was parsed"):
+        _served_from_cache(path, monkeypatch)
+    read, general, own = _both(path)
+    pd.testing.assert_frame_equal(read, general)

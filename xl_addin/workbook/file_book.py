@@ -16,11 +16,11 @@ import pandas as pd
 from ..errors import InputError, WorkbookError
 from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
-from .own_sheet import own_sheet_columns
+from .own_sheet import block_header, own_sheet_columns, with_sheet, written_columns
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, read_workbook_file
 from .sales_cache import SalesCache, cached_columns
-from .tables import SheetHeader
+from .tables import SheetHeader, previous_tier_columns
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
@@ -92,12 +92,65 @@ class FileSource:
     def columns(self, name: str, header: SheetHeader, fields: Mapping[str, int],
                 extras: Mapping[int, str] | None = None) -> pd.DataFrame:
         if name in self._owned and not extras:  # the previous tiers: our own Tiers sheet
-            xml = self.book.sheet_xml(name, OWN_SHEET_MAX_BYTES)
-            frame = own_sheet_columns(xml, name, header, dict(fields)) if xml else None
+            frame = self._own_columns(name, header, dict(fields))
             if frame is not None:
                 return frame  # else not in the form we write: the general reader below
         return cached_columns(self.book, name, header, dict(fields),
                               dict(extras) if extras else None, self.cache)
+
+
+    def _own_columns(self, name: str, header: SheetHeader,
+                     fields: dict[str, int]) -> pd.DataFrame | None:
+        """Columns of our own sheet: as the last refresh wrote them when the part is still
+        the one it wrote (the cache, ``FileTarget.write``), else from the part's XML
+        (``own_sheet``); None when it is not in the form we write."""
+        entry = self.book.part_entry(name) if self.cache is not None else None
+        if entry is not None:
+            frame = _own_sheet_cache(self.cache).get(own_sheet_key(entry, header.row, fields))
+            if frame is not None:
+                return with_sheet(frame, name)
+        xml = self.book.sheet_xml(name, OWN_SHEET_MAX_BYTES)
+        return own_sheet_columns(xml, name, header, fields) if xml else None
+
+
+def own_sheet_key(entry: list[int] | tuple[int, int], header_row: int,
+                  fields: dict[str, int]) -> str:
+    """The cache key of our own sheet's ``fields`` columns: the part's CRC-32 and size (what
+    decides every cell), the header row and the columns read."""
+    return SalesCache.key({"own_sheet": list(entry), "header_row": header_row,
+                           "fields": sorted(fields.items())})
+
+
+def _own_sheet_cache(cache: SalesCache) -> SalesCache:
+    """The sales cache's folder and bound, with counts of its own (the sales' hits and misses
+    stay the sales')."""
+    return SalesCache(cache.folder, cache.max_bytes)
+
+
+def _remember_previous_tiers(cache: SalesCache, path: Path, report: Report,
+                             plan: SheetPlan) -> None:
+    """After a write: the previous tiers the next refresh of ``path`` reads, computed from
+    the report's Tiers block (``own_sheet.written_columns``) and kept under the CRC-32 and
+    size of the Tiers part as written; nothing when they are not plain text."""
+    placement = plan.placement("tiers")
+    try:
+        sheet = report.sheet("tiers")
+    except KeyError:
+        return
+    if placement is None or not placement.write or len(sheet.blocks) != 1:
+        return
+    block = sheet.blocks[0]
+    header = block_header(block)
+    fields = previous_tier_columns(header) if header is not None else None
+    frame = written_columns(block, fields) if fields else None
+    if frame is None:
+        return
+    with SourcePackage(path) as package:
+        entry = next((e for e in WorkbookParts(package).sheets() if e.name == placement.name), None)
+        if entry is None or entry.part not in package:
+            return
+        crc_size = package.crc_and_size(entry.part)
+    _own_sheet_cache(cache).put(own_sheet_key(crc_size, header.row, fields), frame)
 
 
 def _sheet_kinds_and_marks(data: bytes) -> tuple[dict[str, str], dict[str, str]]:
@@ -179,11 +232,14 @@ def check_target(path: str | Path, out: str | Path | None = None, *, force: bool
 
 
 class FileTarget:
-    """The workbook file ``path`` (written to ``out`` when given) as the refresh's Target."""
+    """The workbook file ``path`` (written to ``out`` when given) as the refresh's Target.
+    With ``cache``, the previous tiers the next refresh reads are kept there after a write."""
 
-    def __init__(self, path: str | Path, out: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path, out: str | Path | None = None,
+                 cache: SalesCache | None = None) -> None:
         self.path = Path(path)
         self.out = Path(out) if out is not None else None
+        self.cache = cache
 
     def owned_sheets(self) -> dict[str, str]:
         with SourcePackage(self.path) as package:
@@ -194,7 +250,9 @@ class FileTarget:
             return user_objects(package, name, sheet)
 
     def write(self, report: Report, plan: SheetPlan) -> None:
-        write_report(self.path, report, self.out, plan)
+        written = write_report(self.path, report, self.out, plan)
+        if self.cache is not None:
+            _remember_previous_tiers(self.cache, written, report, plan)
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')

@@ -245,6 +245,13 @@ class SalesBook:
         sheet's part is not found."""
         return self._zip.entries(sheets) if self._zip else None
 
+    def part_entry(self, sheet: str) -> list[int] | None:
+        """[CRC-32, uncompressed size] of ``sheet``'s part from the zip's central directory;
+        None when the workbook is not an xlsx package or the sheet has no part."""
+        part = self._zip.sheet_parts.get(sheet) if self._zip else None
+        entry = self._zip.entries([sheet]) if part is not None else None
+        return entry.get(part) if entry else None
+
     def sheet_xml(self, sheet: str, max_size: int) -> bytes | None:
         """The XML of ``sheet``'s part, inflated (CRC checked); None when the workbook is not
         an xlsx package, the sheet has no part, or the part is larger than ``max_size``."""

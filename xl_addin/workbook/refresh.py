@@ -62,8 +62,8 @@ def refresh_file(
     with FileSource(path, cache=SalesCache() if use_cache else None) as source:
         if key is None:  # checked after the source opens: an unreadable file says so first
             check_target(path, out, force=force)
-        outcome = refresh(source, FileTarget(path, out), as_of=as_of, language=language,
-                          force=force, progress=progress)
+        outcome = refresh(source, FileTarget(path, out, cache=source.cache), as_of=as_of,
+                          language=language, force=force, progress=progress)
     if key is not None and outcome.written:
         records.put(key, written, (outcome.result, outcome.notes))
     return outcome

@@ -74,6 +74,11 @@ class SourcePackage:
     def names(self) -> list[str]:
         return [m.name for m in self.members]
 
+    def crc_and_size(self, name: str) -> tuple[int, int]:
+        """CRC-32 and uncompressed size of a member, from the central directory."""
+        crc, _, size = struct.unpack("<3L", self._by_name[name].central_record[16:28])
+        return crc, size
+
     def read(self, name: str) -> bytes:
         """A member's uncompressed bytes (CRC checked). A large deflated member is inflated
         with ISA-L (our 58 MB Tiers sheet: 0.07 s against zlib's 0.2 s)."""
