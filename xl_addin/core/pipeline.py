@@ -159,6 +159,7 @@ class PreparedLines:
     every per-customer field is customer code i (``ids`` order, ``sob.customer_codes``)."""
 
     line_settings: LineSettings
+    lines: int  # sale lines given (before cleaning)
     ids: pd.Index  # customer ids, text order
     totals: pd.DataFrame  # customer_summary.summary_from_codes, RangeIndex = code
     has_cost: bool  # the cleaned lines have a cost column
@@ -217,6 +218,7 @@ def prepare_lines(
     pairs = active_pairs(clean, codes, periods)
     return PreparedLines(
         line_settings=lines,
+        lines=len(transactions),
         ids=ids,
         totals=totals,
         has_cost=has_cost,
