@@ -195,10 +195,15 @@ def refresh(
     prepared = data.prepared
     if prepared is None:
         prepared = prepare_lines(data.sales, settings, as_of=given_as_of, today=today)
-        for place in store:
-            place.put(prepared)
-    result = tier_prepared(prepared, settings, customers=data.customers,
-                           previous_tiers=data.previous_tiers)
+    had_fits = bool(prepared.fitted)
+    try:
+        result = tier_prepared(prepared, settings, customers=data.customers,
+                               previous_tiers=data.previous_tiers)
+    finally:  # stored after tier_prepared: with the CLV models' fits it made (kept on a
+        # Settings error too: the refresh after the fix needs the lines as well)
+        if data.prepared is None or (prepared.fitted and not had_fits):
+            for place in store:
+                place.put(prepared)
     language = settings.language
     wanted = [k for k in labels.SHEET_NAMES if keys is None or k in keys]
     # the sheets of the workbook written to: the source's, unless the target holds others (a

@@ -293,4 +293,6 @@ def test_lines_prepared_once_serve_any_per_customer_settings(transactions, first
         assert str(raised.value) == str(error)
         return
     prepared = prepare_lines(transactions, first, today=TODAY)
+    tier_prepared(prepared, first)  # fits the CLV models on the lines when first runs them
     assert_same_result(tier_prepared(prepared, second), expected)
+    assert_same_result(tier_prepared(pickle.loads(pickle.dumps(prepared)), second), expected)

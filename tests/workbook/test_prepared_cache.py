@@ -243,3 +243,18 @@ def test_the_key_changes_with_the_product_code(monkeypatch):
     monkeypatch.setattr(cache_folder, "product_code", lambda: "another build")
     assert PreparedCache.key({"sheets": ["x"]}) != before
     assert re.fullmatch(r"[0-9a-f]{64}", before)
+
+
+def test_the_entry_keeps_the_clv_fits_made_by_the_refresh(tmp_path, cache_dir, monkeypatch):
+    from xl_addin.core import pipeline
+
+    path = refreshed_workbook(tmp_path)
+    (entry,) = default_folder().glob(f"*{SUFFIX}")
+    fits = []
+    original = pipeline.model_fits
+    monkeypatch.setattr(pipeline, "model_fits", lambda summary: fits.append(1) or original(summary))
+    set_setting(path, "a_cut", 0.6)
+    cached, fresh = refresh_both(tmp_path, path)
+    assert fits == [1]  # fitted by the refresh without the cache only
+    assert_same_outcome(cached, fresh)
+    assert len(list(default_folder().glob(f"*{SUFFIX}"))) == 1 and entry.exists()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,7 @@ from .clv_model import (
     NOTE_RETENTION_MEASURED,
     NOTE_RETENTION_NOT_MEASURED,
     clv_predictions,
+    model_fits,
     model_notes,
     no_predictions,
 )
@@ -175,6 +176,9 @@ class PreparedLines:
     active_periods: np.ndarray
     cohorts: pd.DataFrame  # retention.cohort_table (no tier in it)
     sob_by_period: pd.DataFrame  # sob.sob_from_codes(period=sob_period)
+    # the CLV models' fits on ``totals`` (clv_model.model_fits: no setting changes them), made
+    # by the first tier_prepared that runs the models and kept with the lines from then on
+    fitted: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def prepare_lines(
@@ -303,8 +307,12 @@ def tier_prepared(
         measured_retention=measured,
     )
     _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
-    predictions = (clv_predictions(totals, analysis_date, settings) if settings.clv_models
-                   else no_predictions(totals))
+    if settings.clv_models:
+        if "models" not in prepared.fitted:
+            prepared.fitted["models"] = model_fits(totals)
+        predictions = clv_predictions(totals, analysis_date, settings, fits=prepared.fitted["models"])
+    else:
+        predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
     predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
