@@ -14,8 +14,9 @@ machine load hits all alike, ``--repeat`` times:
     would write (``workbook.refresh_records``), so nothing is read or written;
 (d) a refresh in place of the refreshed workbook after one number in its Settings sheet
     changed (a_cut, a different value each run, each run on the workbook the last one wrote):
-    the sales cache holds the sales, the rest runs (what a manager waits for after changing a
-    threshold and clicking Refresh again).
+    the prepared-lines cache holds the sales sheets' lines already aggregated per customer, so
+    no sales row is read and only the per-customer core (``tier_prepared``) runs (what a
+    manager waits for after changing a threshold and clicking Refresh again).
 
 The refreshes run the command as a user does (``python -m xl_addin refresh``, the console
 script's entry ``cli.run``). Prints the median wall time of each (process start to exit), the
@@ -218,8 +219,8 @@ import json, os, sys, time
 os.environ["CUSTOMER_TIERS_CACHE_DIR"] = sys.argv[2]
 from xl_addin.workbook.refresh import refresh_file
 mark("imports")
-steps = iter(["open; read Settings, sales (cache hit), previous tiers",
-              "core, report layout, what the user added to our sheets",
+steps = iter(["open; read Settings, prepared lines (cache hit: no sales row read), previous tiers",
+              "core tier_prepared, report layout, what the user added to our sheets",
               "write (in place, atomic)"])
 previous = [None]
 def progress(step):

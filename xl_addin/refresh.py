@@ -24,13 +24,14 @@ without the write, so the two can never disagree about whether the data can be t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from .core import tier_customers
+from .core import PreparedLines, line_settings, prepare_lines, tier_prepared
 from .core.clv_model import import_models_meanwhile
 from .core.columns import NOTE_SHEET_HIDDEN
 from .core.result import TierResult
@@ -83,6 +84,27 @@ class Source(Protocol):
         ``source_row``; rows with no value in these columns dropped. Values as the cells hold
         them (typed; a cell that does not fit its field's type keeps its raw value)."""
 
+    # Optional (the file adapter has it; a source without it reads and prepares every time):
+    # def prepared_lines_store(self, sheets: Sequence[tuple[str, SheetHeader, dict[str, int]]],
+    #                          identity: dict) -> PreparedStore | None:
+    #     """Where the prepared lines of these sales sheets (name, header, field -> column) are
+    #     kept under ``identity`` (JSON-able: what else decides them) and the content of the
+    #     sheets; None when they cannot be kept (no cache, not an xlsx package)."""
+
+
+class PreparedStore(Protocol):
+    """One cache entry of prepared sale lines (``workbook.prepared_cache.PreparedSlot``)."""
+
+    def get(self) -> PreparedLines | None:
+        """The stored lines, None when there are none."""
+
+    def put(self, prepared: PreparedLines) -> None:
+        """Keep ``prepared`` for the next refresh."""
+
+
+# (sheet, header, match) of each sales sheet to read, reader notes, settings -> prepared or None
+PreparedLookup = Callable[[Sequence[tuple[str, SheetHeader, Any]], tuple, Settings], "PreparedLines | None"]
+
 
 class Target(Protocol):
     """Where the refresh writes."""
@@ -105,12 +127,19 @@ class WorkbookData:
     sheets it decided about."""
 
     settings: Settings
-    sales: pd.DataFrame
+    sales: pd.DataFrame | None  # None when ``prepared`` stands for them
     customers: pd.DataFrame | None
     previous_tiers: pd.DataFrame | None
     sales_sheets: tuple[str, ...]
     owned: dict[str, str]  # sheet name -> report key: marked, or recognised as 0.1's
     notes: tuple[Note, ...] = ()
+    # the sales sheets' lines already prepared (core.prepare_lines), from the source's cache
+    prepared: PreparedLines | None = None
+
+    @property
+    def rows(self) -> int:
+        """Sale lines read (all sheets, before cleaning)."""
+        return self.prepared.lines if self.sales is None else len(self.sales)
 
 
 @dataclass(frozen=True)
@@ -153,16 +182,28 @@ def refresh(
     something the user added to one of our sheets (names it; ``force`` proceeds and notes it).
     """
     progress("Reading sales tabs")
-    data = read_workbook(source, language=language)
+    given_as_of = pd.Timestamp(as_of) if as_of else None
+    today = dt.date.today()  # one date for the cleaning and the key: lines after it are left out
+    store: list[PreparedStore] = []
+    data = read_workbook(source, language=language,
+                         prepared_lines=_prepared_lookup(source, given_as_of, today, store))
     done_reading = getattr(source, "done_reading", None)
     if done_reading is not None:  # a file's bytes and parser: not kept through the core's peak
         done_reading()
     settings = data.settings
-    progress(f"Tiering {len(data.sales):,} sales rows")
-    result = tier_customers(
-        data.sales, settings, customers=data.customers,
-        as_of=pd.Timestamp(as_of) if as_of else None, previous_tiers=data.previous_tiers,
-    )
+    progress(f"Tiering {data.rows:,} sales rows")
+    prepared = data.prepared
+    if prepared is None:
+        prepared = prepare_lines(data.sales, settings, as_of=given_as_of, today=today)
+    had_fits = bool(prepared.fitted)
+    try:
+        result = tier_prepared(prepared, settings, customers=data.customers,
+                               previous_tiers=data.previous_tiers)
+    finally:  # stored after tier_prepared: with the CLV models' fits it made (kept on a
+        # Settings error too: the refresh after the fix needs the lines as well)
+        if data.prepared is None or (prepared.fitted and not had_fits):
+            for place in store:
+                place.put(prepared)
     language = settings.language
     wanted = [k for k in labels.SHEET_NAMES if keys is None or k in keys]
     # the sheets of the workbook written to: the source's, unless the target holds others (a
@@ -217,7 +258,7 @@ def check(source: Source, target: Target | None = None, *, language: str | None 
     outcome = refresh(source, target, language=language, force=force, write=False)
     result = outcome.result
     with_sales = int(result.customers["abc_tier"].notna().sum())  # prospects have no tier
-    return CheckReport(outcome.data.sales_sheets, len(outcome.data.sales), with_sales,
+    return CheckReport(outcome.data.sales_sheets, outcome.data.rows, with_sales,
                        result.data_quality, outcome.notes, result.notes)
 
 
@@ -225,11 +266,13 @@ def check(source: Source, target: Target | None = None, *, language: str | None 
 
 
 def read_workbook(source: Source, *, language: str | None = None,
-                  settings: Settings | None = None) -> WorkbookData:
+                  settings: Settings | None = None,
+                  prepared_lines: PreparedLookup | None = None) -> WorkbookData:
     """Settings, sales, customer master and previous tiers, by the rules in the module
     docstring. ``settings``: use these instead of the Settings sheet's. InputError when there
     is no sales data (naming every sheet tried and why; a workbook's only candidate sales
-    sheet's own error, naming the sheet and the missing column)."""
+    sheet's own error, naming the sheet and the missing column). ``prepared_lines``: see
+    ``_read_sales`` (a hit: ``sales`` None, ``prepared`` set)."""
     names = source.sheet_names()
     worksheets = [n for n in names if source.sheet_kind(n) == WORKSHEET]
     notes: list[Note] = list(getattr(source, "notes", list)())  # how a CSV file was read
@@ -246,7 +289,7 @@ def read_workbook(source: Source, *, language: str | None = None,
     if language:
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
-    sales, sheets, sales_notes = _read_sales(source, worksheets, owned, settings)
+    sales, sheets, sales_notes, prepared = _read_sales(source, worksheets, owned, settings, prepared_lines)
     if settings.clv_models:
         # the models' scipy import (35 MB) starts once the sales are parsed, not during the
         # parse: that is the refresh's peak of memory
@@ -254,7 +297,35 @@ def read_workbook(source: Source, *, language: str | None = None,
     notes.extend(sales_notes)
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)
-    return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes))
+    return WorkbookData(settings, sales, customers, previous, sheets, owned, tuple(notes), prepared)
+
+
+def _prepared_lookup(source: Source, as_of: pd.Timestamp | None, today: dt.date,
+                     store: list) -> PreparedLookup | None:
+    """The lookup ``_read_sales`` calls when ``source`` can keep prepared lines: the store's
+    entry for the sheets about to be read (appended to ``store`` so the refresh can fill it on
+    a miss), and its lines when it has them."""
+    keep = getattr(source, "prepared_lines_store", None)
+    if keep is None:
+        return None
+
+    def lookup(planned, reader_notes: tuple, settings: Settings) -> PreparedLines | None:
+        identity = {
+            # what the refresh decided before reading: columns, duplicate headers, notes
+            "matches": [[name, sorted(match.items()), sorted(match.duplicates.items())]
+                        for name, _, match in planned],
+            "reader_notes": [list(note) for note in reader_notes],
+            "line_settings": dataclasses.asdict(line_settings(settings)),
+            "as_of": None if as_of is None else as_of.isoformat(),
+            "today": today.isoformat(),
+        }
+        place = keep([(name, header, dict(match)) for name, header, match in planned], identity)
+        if place is None:
+            return None
+        store.append(place)
+        return place.get()
+
+    return lookup
 
 
 def read_settings(source: Source) -> Settings:
@@ -318,7 +389,8 @@ def _legacy_sheets(source: Source, worksheets: list[str], owned: Mapping[str, st
 
 
 def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
-                settings: Settings) -> tuple[pd.DataFrame, tuple[str, ...], list[Note]]:
+                settings: Settings, prepared_lines: PreparedLookup | None = None,
+                ) -> tuple[pd.DataFrame | None, tuple[str, ...], list[Note], PreparedLines | None]:
     """Every sales sheet's rows. A sheet picked by its name ("Sales Plan") that lacks the
     sales columns is skipped with a note; one listed in Settings must have them. Hidden tabs
     (a backup, a draft) are skipped with a note unless Settings lists them. A column_map
@@ -327,7 +399,11 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
     naming every sheet tried and why.
 
     ``sales.attrs["notes"]``: the reader's choices (core.columns.NOTE_COLUMNS rows);
-    ``sales.attrs["headers"]``: (sheet, field) -> "C (Amount)", for Data quality."""
+    ``sales.attrs["headers"]``: (sheet, field) -> "C (Amount)", for Data quality.
+
+    ``prepared_lines``: called once the sheets and their columns are decided (nothing read
+    yet) with (sheet, header, match) of each and the reader's notes so far; when it gives
+    the sheets' prepared lines, they are returned instead of the sales (None)."""
     listed = bool(settings.sales_sheets)
     excluded = set(owned)
     hidden = set() if listed else set(source.hidden_sheets())
@@ -337,7 +413,7 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
     if hidden:
         every = tables.sales_sheet_names(worksheets, source.header, settings, exclude=excluded)
         reader_notes += [(n, "", NOTE_SHEET_HIDDEN, "") for n in every if n in hidden]
-    frames, used, notes, tried, refused, headers, unmatched = [], [], [], [], [], {}, None
+    planned, notes, tried, refused, unmatched = [], [], [], [], None
     for name in candidates:
         header = source.header(name)
         if not header.row:
@@ -355,18 +431,12 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
             continue
         lines = set(match.unmatched)
         unmatched = lines if unmatched is None else unmatched & lines
-        frame = source.columns(name, header, dict(match))
-        frame, note = tables.customer_id_fallback(frame, name)
-        for field, col in match.items():
-            if field in tables.SALES_FIELDS:
-                headers[(name, field)] = column_label(col, header.cells[col])
-        reader_notes += tables.sheet_notes(name, header, match, len(frame), note is not None)
-        frames.append(frame)
-        used.append(name)
-    if not frames:
+        planned.append((name, header, match))
+    if not planned:
         if len(refused) == 1 and len(tried) == 1:  # the one sales sheet: its own error says most
             raise refused[0]
         raise tables.no_sales_error(tried)
+    used = [name for name, _, _ in planned]
     master = tables.customers_sheet_name(worksheets, settings)
     if unmatched and master is not None and source.header(master).row:
         unmatched &= set(match_headers(source.header(master).cells, settings.column_map).unmatched)
@@ -380,10 +450,25 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
             f"no header of the sales tabs ({found})",
             hint="Correct the header in that line (column C) to one of these headers, or "
                  "delete the line.")
+    if prepared_lines is not None:
+        # everything decided so far is part of the prepared lines' key: a hit stands for
+        # exactly what reading these sheets and preparing their lines would give
+        prepared = prepared_lines(planned, tuple(reader_notes), settings)
+        if prepared is not None:
+            return None, tuple(used), notes, prepared
+    frames, headers = [], {}
+    for name, header, match in planned:
+        frame = source.columns(name, header, dict(match))
+        frame, note = tables.customer_id_fallback(frame, name)
+        for field, col in match.items():
+            if field in tables.SALES_FIELDS:
+                headers[(name, field)] = column_label(col, header.cells[col])
+        reader_notes += tables.sheet_notes(name, header, match, len(frame), note is not None)
+        frames.append(frame)
     sales = tables.combine(frames, used)
     sales.attrs["notes"] = tuple(reader_notes)
     sales.attrs["headers"] = headers
-    return sales, tuple(used), notes
+    return sales, tuple(used), notes, None
 
 
 def _read_customers(source: Source, worksheets: list[str], settings: Settings) -> pd.DataFrame | None:

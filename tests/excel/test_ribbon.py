@@ -145,7 +145,7 @@ def test_a_missing_amount_column_writes_nothing_and_shows_one_alert(monkeypatch)
 
 
 def test_an_unexpected_error_is_shown_and_raised(live, monkeypatch):
-    monkeypatch.setattr(refresh_module, "tier_customers",
+    monkeypatch.setattr(refresh_module, "tier_prepared",
                         mock.Mock(side_effect=ZeroDivisionError("boom")))
     with pytest.raises(ZeroDivisionError):
         ribbon.refresh_tiers()

@@ -1,6 +1,7 @@
 """The analytics core: pandas/numpy only, no file or Excel I/O.
 
-``tier_customers`` runs everything; the metric functions are exported for the UDFs. The CLV
+``tier_customers`` runs everything (= ``tier_prepared(prepare_lines(...))``: the passes over
+the sale lines, then the per-customer work); the metric functions are exported for the UDFs. The CLV
 models (``bgnbd``, ``gamma_gamma``, ``clv_model``) import scipy and are imported on first use.
 """
 
@@ -11,7 +12,7 @@ from .clv import clv_values
 from .customer_summary import CUSTOMER_SUMMARY_COLUMNS, customer_summary
 from .holding import holding_coverage, release_candidates
 from .lifecycle import lifecycle_stages
-from .pipeline import tier_customers
+from .pipeline import LineSettings, PreparedLines, line_settings, prepare_lines, tier_customers, tier_prepared
 from .ranking import percent_rank_inc, percentile_inc_scores
 from .result import TierResult
 from .retention import cohort_table, retention_table, yearly_retention
@@ -22,6 +23,8 @@ from .summary import lifecycle_counts, rfm_class_counts, rfm_segment_counts, tie
 
 __all__ = [
     "CUSTOMER_SUMMARY_COLUMNS",
+    "LineSettings",
+    "PreparedLines",
     "TierResult",
     "abc_flags",
     "abc_measure",
@@ -35,9 +38,11 @@ __all__ = [
     "holding_coverage",
     "lifecycle_counts",
     "lifecycle_stages",
+    "line_settings",
     "pareto_table",
     "percent_rank_inc",
     "percentile_inc_scores",
+    "prepare_lines",
     "release_candidates",
     "retention_table",
     "rfm_class_counts",
@@ -49,6 +54,7 @@ __all__ = [
     "tier_changes",
     "tier_customers",
     "tier_pivots",
+    "tier_prepared",
     "tier_summary",
     "yearly_retention",
 ]

@@ -74,7 +74,27 @@ def import_models_meanwhile() -> None:
     threading.Thread(target=run, name="customer-tiers-import-models", daemon=True).start()
 
 
-def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settings = DEFAULT_SETTINGS) -> ClvPredictions:
+def model_fits(summary: pd.DataFrame) -> tuple:
+    """(BG/NBD fit, Gamma-Gamma fit) on the customers of ``summary`` with a purchase: what
+    ``clv_predictions`` fits. They depend on the summary only (no setting), so the lines
+    prepared once (``pipeline.PreparedLines``) keep them for every later Settings change."""
+    from . import bgnbd, gamma_gamma  # scipy is imported only when the models run
+
+    x, t_x, T, value = _model_inputs(summary)[1:]
+    return bgnbd.fit_bgnbd(x, t_x, T), gamma_gamma.fit_gamma_gamma(x, value)
+
+
+def _model_inputs(summary: pd.DataFrame) -> tuple:
+    """(ids, x, t_x, T, repeat value) of the customers of ``summary`` with a purchase."""
+    bought = summary["first_purchase"].notna().to_numpy() if len(summary) else np.zeros(0, dtype=bool)
+    part = summary.loc[bought]
+    return (part[CUSTOMER_ID].astype("str").to_numpy(), part["repeat_purchases"].to_numpy(dtype="float64"),
+            part["model_recency_days"].to_numpy(dtype="float64"), part["age_days"].to_numpy(dtype="float64"),
+            part["repeat_value"].to_numpy(dtype="float64"))
+
+
+def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settings = DEFAULT_SETTINGS,
+                    fits: tuple | None = None) -> ClvPredictions:
     """Fit BG/NBD on (``repeat_purchases``, ``model_recency_days``, ``age_days``) and
     Gamma-Gamma on (``repeat_purchases``, ``repeat_value``) of every customer with a purchase,
     then predict per customer:
@@ -88,22 +108,16 @@ def clv_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settin
       discounted monthly at the rate equivalent to the yearly ``discount_rate`` (0 for a
       customer whose average repeat profit is <= 0: left out of the Gamma-Gamma fit).
 
-    A model that cannot be fitted leaves its columns blank (NaN) and adds a note.
+    A model that cannot be fitted leaves its columns blank (NaN) and adds a note. ``fits``:
+    ``model_fits(summary)`` already made.
     """
     from . import bgnbd, gamma_gamma  # scipy is imported only when the models run
     from .clv import DAYS_PER_MONTH, discounted_purchases
 
-    bought = summary["first_purchase"].notna().to_numpy() if len(summary) else np.zeros(0, dtype=bool)
-    part = summary.loc[bought]
-    ids = part[CUSTOMER_ID].astype("str").to_numpy()
-    x = part["repeat_purchases"].to_numpy(dtype="float64")
-    t_x = part["model_recency_days"].to_numpy(dtype="float64")
-    T = part["age_days"].to_numpy(dtype="float64")
-    value = part["repeat_value"].to_numpy(dtype="float64")
+    ids, x, t_x, T, value = _model_inputs(summary)
     notes: list[tuple[str, str, str, str]] = []
 
-    fit = bgnbd.fit_bgnbd(x, t_x, T)
-    spend = gamma_gamma.fit_gamma_gamma(x, value)
+    fit, spend = fits if fits is not None else model_fits(summary)
     if not fit.converged:
         notes.append(("tiers", "p_alive", NOTE_BGNBD_NOT_FITTED, fit.reason))
     if not spend.converged:

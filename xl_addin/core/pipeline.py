@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ from .clv_model import (
     NOTE_RETENTION_MEASURED,
     NOTE_RETENTION_NOT_MEASURED,
     clv_predictions,
+    model_fits,
     model_notes,
     no_predictions,
 )
@@ -62,7 +64,8 @@ from .retention import (
     line_periods,
     retention_table,
     tier_retention_rates,
-    yearly_retention,
+    yearly_activity,
+    yearly_retention_from_activity,
 )
 from .result import TierResult, notes_frame
 from .rfm import rfm_from_totals
@@ -112,14 +115,88 @@ def tier_customers(
     by the score), one row per customer, sorted by the ABC measure descending, ties by id,
     prospects last (by id). Whole-number columns that can be missing use the Int64 dtype.
     A missing score factor value counts as that factor's worst value.
+
+    The same as ``tier_prepared(prepare_lines(transactions, settings, as_of, today), settings,
+    customers, previous_tiers)``: the passes over the sale lines, then the per-customer work.
     """
     settings = settings or DEFAULT_SETTINGS
-    # order ids are only counted (distinct per customer): their text order does not matter
-    given_date = _given_date(as_of, settings)
+    prepared = prepare_lines(transactions, settings, as_of=as_of, today=today)
+    return tier_prepared(prepared, settings, customers=customers, previous_tiers=previous_tiers)
+
+
+@dataclass(frozen=True)
+class LineSettings:
+    """The Settings fields that change what the sale lines give (``prepare_lines`` reads these
+    and nothing else): how text dates and numbers read, the analysis date, the cost rate of
+    lines without a cost (it enters the per-customer repeat value line by line), the SOB and
+    retention periods. Everything else (cut-offs, bins, weights, models, limits) is applied
+    per customer by ``tier_prepared``. Also what a cache of ``PreparedLines`` is keyed by."""
+
+    date_order: str
+    decimal_separator: str
+    as_of: dt.date | None
+    cost_rate: float
+    sob_period: str
+    retention_period: str
+
+
+def line_settings(settings: Settings | None) -> LineSettings:
+    """The ``LineSettings`` projection of ``settings`` (None = the defaults)."""
+    settings = settings or DEFAULT_SETTINGS
+    return LineSettings(
+        date_order=settings.date_order,
+        decimal_separator=settings.decimal_separator,
+        as_of=settings.as_of,
+        cost_rate=settings.cost_rate,
+        sob_period=settings.sob_period,
+        retention_period=settings.retention_period,
+    )
+
+
+@dataclass(frozen=True)
+class PreparedLines:
+    """Everything ``tier_prepared`` needs from the sale lines, per customer or per customer and
+    period (no per-line array): picklable, a few MB for 50,000 customers. Row/position i of
+    every per-customer field is customer code i (``ids`` order, ``sob.customer_codes``)."""
+
+    line_settings: LineSettings
+    lines: int  # sale lines given (before cleaning)
+    ids: pd.Index  # customer ids, text order
+    totals: pd.DataFrame  # customer_summary.summary_from_codes, RangeIndex = code
+    has_cost: bool  # the cleaned lines have a cost column
+    sheets_without_cost: tuple[str, ...]  # see _sheets_without_cost
+    notes: tuple[tuple, ...]  # the reader's and the cleaning's notes (NOTE_COLUMNS rows)
+    data_quality: pd.DataFrame  # lines left out (DATA_QUALITY_COLUMNS)
+    as_of: pd.Timestamp  # the analysis date
+    attributes: pd.DataFrame  # per code: each attribute column of the lines, its latest value ("str")
+    returns_only_last_line: pd.Series  # per code: see _returns_only_last_line
+    bought_year_before: np.ndarray  # per code: retention.yearly_activity
+    bought_last_year: np.ndarray
+    active_customers: np.ndarray  # retention.active_pairs: distinct (code, period) with a purchase
+    active_periods: np.ndarray
+    cohorts: pd.DataFrame  # retention.cohort_table (no tier in it)
+    sob_by_period: pd.DataFrame  # sob.sob_from_codes(period=sob_period)
+    # the CLV models' fits on ``totals`` (clv_model.model_fits: no setting changes them), made
+    # by the first tier_prepared that runs the models and kept with the lines from then on
+    fitted: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def prepare_lines(
+    transactions: pd.DataFrame,
+    settings: Settings | LineSettings | None = None,
+    as_of: dt.date | pd.Timestamp | str | None = None,
+    today: dt.date | pd.Timestamp | None = None,
+) -> PreparedLines:
+    """Every pass over the sale lines of ``tier_customers``, reduced to per-customer (and per
+    customer-period) data. Reads only ``line_settings(settings)``. Raises ``InputError`` when
+    no line is usable."""
+    lines = settings if isinstance(settings, LineSettings) else line_settings(settings)
+    given_date = _given_date(as_of if as_of is not None else lines.as_of)
+    # order ids are only counted (distinct per customer): their text order does not matter;
     # attributes are read on each customer's latest line only: not categorised per line
     clean, data_quality = clean_transactions(
-        transactions, sort_order_ids=False, categorise_attributes=False, date_order=settings.date_order,
-        decimal_separator=settings.decimal_separator, as_of=given_date,
+        transactions, sort_order_ids=False, categorise_attributes=False, date_order=lines.date_order,
+        decimal_separator=lines.decimal_separator, as_of=given_date,
         today=pd.Timestamp(today if today is not None else dt.date.today()),
     )
     if clean.empty:
@@ -130,22 +207,73 @@ def tier_customers(
     notes = [tuple(n) for n in transactions.attrs.get("notes", ()) if _is_note(n)]
     notes.extend(clean.attrs.get("notes", ()))
     analysis_date = given_date if given_date is not None else pd.Timestamp(clean[DATE].max())
-
     has_cost = COST in clean.columns
-    if not has_cost:
+    codes, ids = customer_codes(clean)
+    # the customer summary: every per-customer aggregate once (row i = customer code i);
+    # of the settings it reads only cost_rate
+    totals = summary_from_codes(clean, codes, ids, analysis_date, _CostRate(lines.cost_rate))
+    attributes, line_key, known = pd.DataFrame(index=pd.RangeIndex(len(ids))), _line_key(clean), {}
+    for name in ATTRIBUTE_COLUMNS:
+        if name in clean.columns:
+            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
+            attributes[name] = _attribute_at(clean[name], latest)
+    before, last_year = yearly_activity(clean, codes, analysis_date)
+    periods = line_periods(clean, lines.retention_period)  # shared by retention and cohorts
+    pairs = active_pairs(clean, codes, periods)
+    return PreparedLines(
+        line_settings=lines,
+        lines=len(transactions),
+        ids=ids,
+        totals=totals,
+        has_cost=has_cost,
+        sheets_without_cost=tuple(_sheets_without_cost(transactions)),
+        notes=tuple(notes),
+        data_quality=data_quality,
+        as_of=analysis_date,
+        attributes=attributes,
+        returns_only_last_line=_returns_only_last_line(clean, codes, totals),
+        bought_year_before=before,
+        bought_last_year=last_year,
+        active_customers=pairs[0],
+        active_periods=pairs[1],
+        cohorts=cohort_table(clean, codes, lines.retention_period, analysis_date, periods, pairs),
+        sob_by_period=sob_from_codes(clean, codes, ids, period=lines.sob_period),
+    )
+
+
+@dataclass(frozen=True)
+class _CostRate:
+    """The one Settings field ``summary_from_codes`` reads, so that ``prepare_lines`` cannot
+    pass it anything but its ``LineSettings``."""
+
+    cost_rate: float
+
+
+def tier_prepared(
+    prepared: PreparedLines,
+    settings: Settings | None = None,
+    customers: pd.DataFrame | None = None,
+    previous_tiers: pd.DataFrame | None = None,
+) -> TierResult:
+    """``tier_customers`` from ``prepare_lines``: per customer only (no pass over sale lines).
+    ``settings`` must give the ``line_settings`` the lines were prepared with."""
+    settings = settings or DEFAULT_SETTINGS
+    if line_settings(settings) != prepared.line_settings:
+        raise ValueError("the sale lines were prepared with other line settings: "
+                         f"{prepared.line_settings} != {line_settings(settings)}")
+    analysis_date, ids, totals = prepared.as_of, prepared.ids, prepared.totals
+    notes = list(prepared.notes)
+    if not prepared.has_cost:
         notes.append(("", COST, NOTE_NO_COST, f"{settings.cost_rate:g}"))
     master, master_quality = clean_customer_master(customers)
-    data_quality = _concat_quality(data_quality, master_quality)
+    data_quality = _concat_quality(prepared.data_quality, master_quality)
 
-    codes, ids = customer_codes(clean)
-    # the customer summary: every per-customer aggregate once (row i = customer code i)
-    totals = summary_from_codes(clean, codes, ids, analysis_date, settings)
-    measure, measure_name = abc_measure(totals, settings, has_cost)
+    measure, measure_name = abc_measure(totals, settings, prepared.has_cost)
     if measure_name == "profit":
         notes.extend(("" if s is None else s, COST, NOTE_SHEET_WITHOUT_COST, "")
-                     for s in _sheets_without_cost(transactions))
+                     for s in prepared.sheets_without_cost)
     abc = abc_tiers(measure, settings)
-    table, totals_row = _customer_table(clean, codes, ids, totals, measure, abc, master, settings)
+    table, totals_row = _customer_table(prepared.attributes, totals, ids, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
     for name in RFM_TAKEN:
         table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
@@ -163,16 +291,14 @@ def tier_customers(
     scores = customer_score(_score_input(scored, settings), settings)
     _put_rows(table, bought, scores, ("score", "score_tier"))
     stage_input = table[[CUSTOMER_ID, "orders", "last_purchase"]].assign(
-        last_line=_take(_returns_only_last_line(clean, codes, totals), totals_row)
+        last_line=_take(prepared.returns_only_last_line, totals_row)
     )
     table["lifecycle"] = lifecycle_stages(stage_input, analysis_date, settings)
     # measured retention: the ABC tier of each customer code, joined back by code
     in_sales = totals_row >= 0
     tier_of_code = np.full(len(ids), None, dtype=object)
     tier_of_code[totals_row[in_sales]] = table.loc[in_sales, "abc_tier"].astype(object).to_numpy()
-    yearly = yearly_retention(clean, codes, tier_of_code, analysis_date)
-    periods = line_periods(clean, settings.retention_period)  # shared by retention and cohorts
-    pairs = active_pairs(clean, codes, periods)
+    yearly = yearly_retention_from_activity(prepared.bought_year_before, prepared.bought_last_year, tier_of_code)
     rates = tier_retention_rates(yearly)
     model_rows = _retention_notes(yearly, rates, settings)
     measured = table.loc[bought, "abc_tier"].map(rates).to_numpy(dtype="float64")
@@ -181,8 +307,12 @@ def tier_customers(
         measured_retention=measured,
     )
     _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
-    predictions = (clv_predictions(totals, analysis_date, settings) if settings.clv_models
-                   else no_predictions(totals))
+    if settings.clv_models:
+        if "models" not in prepared.fitted:
+            prepared.fitted["models"] = model_fits(totals)
+        predictions = clv_predictions(totals, analysis_date, settings, fits=prepared.fitted["models"])
+    else:
+        predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
     predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
@@ -212,6 +342,7 @@ def tier_customers(
             previous, table[[CUSTOMER_ID, "customer_name", "abc_tier", "score_tier"]]
         )
 
+    pairs = (prepared.active_customers, prepared.active_periods)
     return TierResult(
         customers=table,
         pareto=_pareto(abc, table),
@@ -220,14 +351,14 @@ def tier_customers(
         rfm_classes=rfm_class_counts(table),
         lifecycle_counts=lifecycle_counts(table),
         pivots=tier_pivots(table),
-        sob_by_period=sob_from_codes(clean, codes, ids, period=settings.sob_period),
+        sob_by_period=prepared.sob_by_period.copy(),
         coverage=holding_coverage(table, settings),
         releases=release_candidates(table.loc[table["abc_tier"].notna(), RELEASE_INPUT], analysis_date, settings),
         clv_parameters=predictions.parameters,
         model_notes=pd.concat([model_notes(model_rows), predictions.notes], ignore_index=True),
-        retention=retention_table(clean, codes, tier_of_code, settings.retention_period, analysis_date, periods, pairs),
+        retention=retention_table(None, None, tier_of_code, settings.retention_period, analysis_date, pairs=pairs),
         yearly_retention=yearly,
-        cohorts=cohort_table(clean, codes, settings.retention_period, analysis_date, periods, pairs),
+        cohorts=prepared.cohorts.copy(),
         data_quality=data_quality,
         as_of=analysis_date,
         measure=measure_name,
@@ -333,10 +464,8 @@ def _sheets_without_cost(transactions: pd.DataFrame) -> list[str]:
     return [s for s, any_cost in has.items() if not any_cost] if any(has.values()) else []
 
 
-def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:
+def _given_date(as_of) -> pd.Timestamp | None:
     """The analysis date the caller or Settings gave (midnight), else None."""
-    if as_of is None:
-        as_of = settings.as_of
     if as_of is None:
         return None
     try:
@@ -351,10 +480,9 @@ def _given_date(as_of, settings: Settings) -> pd.Timestamp | None:
 
 
 def _customer_table(
-    clean: pd.DataFrame,
-    codes: np.ndarray,
-    ids: pd.Index,
+    attributes: pd.DataFrame,
     totals: pd.DataFrame,
+    ids: pd.Index,
     measure: pd.Series,
     abc: pd.DataFrame,
     master: pd.DataFrame,
@@ -375,12 +503,10 @@ def _customer_table(
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     # attributes stay "str" arrays (taken, never made Python objects): the master's value
     # where it has one, else the latest line's
-    line_key, known = _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
         values = pd.Series(pd.array([None] * len(table), dtype="str"))
-        if name in clean.columns:
-            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            values = pd.Series(_attribute_at(clean[name], _take_rows(latest, row)))
+        if name in attributes.columns:  # per customer code: the latest line's value
+            values = pd.Series(attributes[name].array.take(row, allow_fill=True))
         if name in master.columns:
             from_master = pd.Series(master[name].array.take(master_row, allow_fill=True))
             values = from_master.where(from_master.notna(), values)

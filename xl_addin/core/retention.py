@@ -135,6 +135,15 @@ def yearly_retention(
     last (days as_of-729 .. as_of-365), the share with a purchase in the last year (as_of-364 ..
     as_of). Output ``YEARLY_RETENTION_COLUMNS``, rows A..D then "All"; ``retention`` NaN when
     nobody bought in the year before last. This is the yearly r of the m*r/(1+i-r) projection."""
+    before, last_year = yearly_activity(transactions, codes, as_of)
+    return yearly_retention_from_activity(before, last_year, tiers)
+
+
+def yearly_activity(
+    transactions: pd.DataFrame, codes: np.ndarray, as_of: pd.Timestamp
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per customer code (``codes.max() + 1`` of them): (a purchase in the year before last,
+    a purchase in the last year), the two flags ``yearly_retention`` counts per tier."""
     bought = transactions[AMOUNT].to_numpy(dtype="float64") > 0
     day = transactions[DATE].to_numpy(dtype="datetime64[D]")[bought]
     end = np.datetime64(pd.Timestamp(as_of).date(), "D")
@@ -144,6 +153,13 @@ def yearly_retention(
     last_year = np.zeros(n, dtype=bool)
     before[who[(day > end - 730) & (day <= end - 365)]] = True
     last_year[who[(day > end - 365) & (day <= end)]] = True
+    return before, last_year
+
+
+def yearly_retention_from_activity(before: np.ndarray, last_year: np.ndarray, tiers: np.ndarray) -> pd.DataFrame:
+    """``yearly_retention`` from the per-customer flags of ``yearly_activity`` and the tier of
+    each customer code (no pass over sale lines)."""
+    n = len(before)
     tier_of = np.asarray(tiers, dtype=object)[:n] if n else np.zeros(0, dtype=object)
     rows = []
     for tier in ("A", "B", "C", "D", ALL):

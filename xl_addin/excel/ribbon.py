@@ -25,6 +25,7 @@ from ..report.settings_sheet import settings_rows
 from ..settings import DEFAULT_SETTINGS
 from ..workbook.ownership import find_sheet_name, next_free_name
 from ..workbook.file_book import FileSource
+from ..workbook.prepared_cache import PreparedCache
 from ..workbook.sales_cache import SalesCache
 from .live import LiveSource, LiveTarget
 from .live_read import saved_file
@@ -75,14 +76,14 @@ def run_refresh(book: xw.Book, title: str, keys: Sequence[str] | None = None) ->
 
 @contextmanager
 def source_of(book: xw.Book, progress) -> Iterator[LiveSource | FileSource]:
-    """Where the refresh reads: the saved file, with the headless reader and its sales cache,
+    """Where the refresh reads: the saved file, with the headless reader and its caches,
     when it holds what Excel shows (``live_read.saved_file``: far faster than reading a big
     sheet over COM); else the open book over COM, in row slices with progress."""
     path = saved_file(book)
     if path is None:
         yield LiveSource(book, progress=progress)
         return
-    with FileSource(path, cache=SalesCache()) as source:
+    with FileSource(path, cache=SalesCache(), prepared=PreparedCache()) as source:
         yield source
 
 

@@ -19,7 +19,8 @@ from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .own_sheet import block_header, own_sheet_columns, with_sheet, written_columns
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
 from .read import SalesBook, read_workbook_file
-from .sales_cache import SalesCache, cached_columns
+from .prepared_cache import PreparedCache, PreparedSlot
+from .sales_cache import SalesCache, cached_columns, sheet_key
 from .tables import SheetHeader, previous_tier_columns
 from .xlsx import write_report
 from .xlsx.package import SourcePackage
@@ -41,11 +42,15 @@ def _local(tag: str) -> str:
 
 class FileSource:
     """A workbook file, read into memory once (``SalesBook``), as the refresh's Source. With
-    ``cache``, a sheet's parsed columns come from the sales cache when it did not change."""
+    ``cache``, a sheet's parsed columns come from the sales cache when it did not change; with
+    ``prepared``, the sales sheets' prepared lines come from that cache when none of them
+    changed (and they are not read at all)."""
 
-    def __init__(self, path: str | Path, cache: SalesCache | None = None) -> None:
+    def __init__(self, path: str | Path, cache: SalesCache | None = None,
+                 prepared: PreparedCache | None = None) -> None:
         self.path = Path(path)
         self.cache = cache
+        self.prepared = prepared
         data, identity = read_workbook_file(self.path)
         self.book = SalesBook(self.path, data, identity)
         self._kinds, self._owned = _sheet_kinds_and_marks(data)
@@ -97,6 +102,19 @@ class FileSource:
                 return frame  # else not in the form we write: the general reader below
         return cached_columns(self.book, name, header, dict(fields),
                               dict(extras) if extras else None, self.cache)
+
+    def prepared_lines_store(self, sheets: list[tuple[str, SheetHeader, dict[str, int]]],
+                             identity: dict) -> PreparedSlot | None:
+        """The ``prepared`` cache's entry for these sales sheets read as given, under
+        ``identity`` (``refresh.Source``); None without that cache or for a workbook that is
+        not an xlsx package."""
+        if self.prepared is None:
+            return None
+        keys = [sheet_key(self.book, name, header, fields) for name, header, fields in sheets]
+        if any(key is None for key in keys):
+            return None
+        key = self.prepared.key({**identity, "sheets": keys})
+        return PreparedSlot(self.prepared, key, self.book.cell_formats())
 
 
     def _own_columns(self, name: str, header: SheetHeader,

@@ -20,6 +20,7 @@ from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
 from .other_formats import check_other_format, input_format, refresh_to_xlsx
 from .refresh_records import RefreshRecords
+from .prepared_cache import PreparedCache
 from .sales_cache import SalesCache
 
 __all__ = ["CheckReport", "check_workbook", "find_sales_sheets", "read_book", "read_customers",
@@ -39,7 +40,8 @@ def refresh_file(
     """Refresh ``path`` in place (or write the refreshed copy to ``out``). Nothing is written
     when reading or computing fails, or when the user's objects on our sheets would be lost
     (unless ``force``); the write itself is atomic. ``use_cache``: take a sheet's parsed
-    columns from the sales cache when the sheet did not change (``sales_cache``), and do
+    columns from the sales cache when the sheet did not change (``sales_cache``), the
+    prepared lines of all sales sheets when none changed (``prepared_cache``), and do
     nothing when the file already holds what this refresh would write (``refresh_records``;
     the outcome is ``up_to_date``). Refused before any work (``file_book.check_target``): a
     read-only ``path`` in place, a read-only ``out`` unless ``force``, an ``out`` extension
@@ -59,7 +61,7 @@ def refresh_file(
         if recorded is not None:
             result, notes = recorded
             return RefreshOutcome(result, None, None, None, notes, up_to_date=True)
-    with FileSource(path, cache=SalesCache() if use_cache else None) as source:
+    with _file_source(path, use_cache) as source:
         if key is None:  # checked after the source opens: an unreadable file says so first
             check_target(path, out, force=force)
         outcome = refresh(source, FileTarget(path, out, cache=source.cache), as_of=as_of,
@@ -85,8 +87,16 @@ def check_workbook(path: str | Path, *, force: bool = False, use_cache: bool = T
     fmt = input_format(path)
     if fmt != "xlsx":
         return check_other_format(path, fmt, force=force, use_cache=use_cache)
-    with FileSource(path, cache=SalesCache() if use_cache else None) as source:
+    with _file_source(path, use_cache) as source:
         return check(source, FileTarget(path), force=force)
+
+
+def _file_source(path: str | Path, use_cache: bool) -> FileSource:
+    """``path`` as a Source, with the sales cache and the prepared-lines cache unless
+    ``use_cache`` is False (``--no-cache``)."""
+    if not use_cache:
+        return FileSource(path)
+    return FileSource(path, cache=SalesCache(), prepared=PreparedCache())
 
 
 # -- shortcuts: open a file, read what a refresh reads, close --------------------------------

@@ -206,15 +206,9 @@ def cached_columns(book: SalesBook, sheet: str, header: SheetHeader, fields: dic
                    extras: dict[int, str] | None, cache: SalesCache | None) -> pd.DataFrame:
     """``book.read_columns(sheet, header, fields, extras)``, from ``cache`` when none of what
     decides it changed (None: no cache; not an xlsx package: read)."""
-    if cache is None:
+    key = sheet_key(book, sheet, header, fields, extras) if cache is not None else None
+    if key is None:
         return book.read_columns(sheet, header, fields, extras)
-    entries = book.sales_entries([sheet])
-    if entries is None:
-        return book.read_columns(sheet, header, fields, extras)
-    key = cache.key({
-        "sheet": sheet, "entries": entries, "date1904": book.date1904, "header_row": header.row,
-        "fields": sorted(fields.items()), "extras": sorted((extras or {}).items()),
-    })
     formats = book.cell_formats()
     frame = cache.get(key, formats)
     if frame is None:
@@ -223,6 +217,20 @@ def cached_columns(book: SalesBook, sheet: str, header: SheetHeader, fields: dic
         cache.put(key, frame, cells, formats, background=True)
         frame = with_raw_cells(frame, cells)
     return frame
+
+
+def sheet_key(book: SalesBook, sheet: str, header: SheetHeader, fields: dict[str, int],
+              extras: dict[int, str] | None = None) -> str | None:
+    """The key of ``book.read_columns(sheet, header, fields, extras)``'s content (see the
+    module docstring; the cell formats are checked on the entry, not keyed); None when the
+    workbook is not an xlsx package."""
+    entries = book.sales_entries([sheet])
+    if entries is None:
+        return None
+    return SalesCache.key({
+        "sheet": sheet, "entries": entries, "date1904": book.date1904, "header_row": header.row,
+        "fields": sorted(fields.items()), "extras": sorted((extras or {}).items()),
+    })
 
 
 # -- frame <-> Arrow ------------------------------------------------------------------------
