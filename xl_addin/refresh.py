@@ -290,9 +290,9 @@ def read_workbook(source: Source, *, language: str | None = None,
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
     sales, sheets, sales_notes, prepared = _read_sales(source, worksheets, owned, settings, prepared_lines)
-    if settings.clv_models:
+    if settings.clv_models and prepared is None:
         # the models' scipy import (35 MB) starts once the sales are parsed, not during the
-        # parse: that is the refresh's peak of memory
+        # parse: that is the refresh's peak of memory. Prepared lines keep their fits.
         import_models_meanwhile()
     notes.extend(sales_notes)
     customers = _read_customers(source, worksheets, settings)

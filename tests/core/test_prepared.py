@@ -296,3 +296,30 @@ def test_lines_prepared_once_serve_any_per_customer_settings(transactions, first
     tier_prepared(prepared, first)  # fits the CLV models on the lines when first runs them
     assert_same_result(tier_prepared(prepared, second), expected)
     assert_same_result(tier_prepared(pickle.loads(pickle.dumps(prepared)), second), expected)
+
+
+def test_kept_fits_predict_without_importing_the_optimiser(tmp_path):
+    """A Settings change served by prepared lines with their fits imports no scipy.optimize
+    (0.4 s of a refresh that should take about 1 s); the predictions are those of a fit."""
+    transactions, master = make_data(4_000, 300)
+    prepared = prepare_lines(transactions, Settings())
+    expected = tier_prepared(prepared, Settings(a_cut=0.7), customers=master)  # fits and keeps
+    entry = tmp_path / "prepared.pickle"
+    entry.write_bytes(pickle.dumps((prepared, master)))
+    code = f"""
+import pickle, sys
+from pathlib import Path
+from xl_addin import Settings
+from xl_addin.core import tier_prepared
+prepared, master = pickle.loads(Path({str(entry)!r}).read_bytes())
+result = tier_prepared(prepared, Settings(a_cut=0.7), customers=master)
+result.customers.to_pickle({str(tmp_path / "result.pickle")!r})
+print("scipy.optimize" in sys.modules)
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[2], timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "False"
+    got = pd.read_pickle(tmp_path / "result.pickle")
+    assert got["predicted_clv"].notna().sum() > 0
+    pd.testing.assert_frame_equal(got, expected.customers)

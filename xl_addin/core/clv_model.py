@@ -58,15 +58,19 @@ def model_notes(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
 
 
 def import_models_meanwhile() -> None:
-    """Start importing the models (scipy: ~0.6 s CPU) in a background thread and return.
+    """Start importing the models and their fitting (scipy.special and scipy.optimize: ~0.6 s
+    CPU) in a background thread and return.
 
     For a caller that is about to do something long that releases the GIL (the file reader
     parses with it released): on a second core the import then costs no wall time. The
     models' own ``import`` waits for it (Python's import lock); a failure here is left for
-    that import to raise."""
+    that import to raise. A caller whose fits are kept (``PreparedLines.fitted``) has no use
+    for it: predicting from a fit needs scipy.special only."""
 
     def run() -> None:
         try:
+            import scipy.optimize  # noqa: F401  (the fits import it when they run)
+
             from . import bgnbd, gamma_gamma  # noqa: F401
         except Exception:  # raised again, to the caller, by clv_predictions' own import
             pass
