@@ -290,6 +290,10 @@ def read_workbook(source: Source, *, language: str | None = None,
         settings = settings.replace(language=language)
     owned.update(_legacy_sheets(source, worksheets, owned, settings))
     sales, sheets, sales_notes, prepared = _read_sales(source, worksheets, owned, settings, prepared_lines)
+    if settings.clv_models and prepared is None:
+        # the models' scipy import (35 MB) starts once the sales are parsed, not during the
+        # parse: that is the refresh's peak of memory. Prepared lines keep their fits.
+        import_models_meanwhile()
     notes.extend(sales_notes)
     customers = _read_customers(source, worksheets, settings)
     previous = _read_previous_tiers(source, owned)
@@ -452,11 +456,6 @@ def _read_sales(source: Source, worksheets: list[str], owned: Mapping[str, str],
         prepared = prepared_lines(planned, tuple(reader_notes), settings)
         if prepared is not None:
             return None, tuple(used), notes, prepared
-    if settings.clv_models:
-        # The models' imports (scipy, 0.75 s holding the GIL) run while the sheets are parsed
-        # (the parser releases it). After the parse they slowed the core by 1.2 s, competing
-        # for the GIL and then holding up the fit. Prepared lines (above) keep their fits.
-        import_models_meanwhile()
     frames, headers = [], {}
     for name, header, match in planned:
         frame = source.columns(name, header, dict(match))
