@@ -68,6 +68,21 @@ def test_text_column_cells_escape_only_what_needs_it_and_leave_blanks_empty():
     assert empty == [False, True, True, False, False, False, False]
 
 
+@pytest.mark.parametrize("arrow_type", ["string", "large_string"])
+def test_text_columns_of_either_arrow_text_type_give_the_same_cells(arrow_type):
+    # pandas' "str" columns are large_string under some pandas / pyarrow versions: the cells
+    # (with an escape, a space to keep and a blank) must not depend on it
+    import pyarrow as pa
+
+    values = pd.Series(pd.array(["x", None, "a&b", " pad"],
+                                dtype=pd.ArrowDtype(getattr(pa, arrow_type)())))
+    assert _cells(values, 5, ref=("C", range(2, 6))) == (
+        ['<c r="C2" s="5" t="inlineStr"><is><t>x</t></is></c>', '<c r="C3" s="5"/>',
+         '<c r="C4" s="5" t="inlineStr"><is><t>a&amp;b</t></is></c>',
+         '<c r="C5" s="5" t="inlineStr"><is><t xml:space="preserve"> pad</t></is></c>'],
+        [False, True, False, False])
+
+
 def test_tier_cells_get_their_tier_style():
     values = pd.Series(["A", "D", None, "Total"], dtype="str")
     cells, _ = _cells(values, 2, tier_styles={"A": 10, "B": 11, "C": 12, "D": 13})

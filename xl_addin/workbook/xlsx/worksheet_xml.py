@@ -215,9 +215,15 @@ def _text_array(values: pd.Series) -> pa.Array | None:
     """An Arrow string array of a text column, or None when it holds other values."""
     try:
         array = pa.array(values, type=pa.string(), from_pandas=True)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not pa.types.is_string(array.type):
+            # pandas' "str" column hands over its own large_string under pyarrow < 19, whatever
+            # the type asked for: every piece here is "string" (32-bit offsets)
+            array = array.cast(pa.string())
     except (pa.ArrowException, TypeError, ValueError, UnicodeError):
         return None
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array
 
 
 def _utf8(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
