@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 
 def test_core_imports_neither_openpyxl_nor_xlwings():
@@ -36,3 +37,16 @@ def test_the_refresh_use_case_imports_no_adapter_library():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_importing_the_package_leaves_pandas_and_the_core_for_later():
+    # the command starts opening the workbook (reader_prefetch) before these imports
+    code = ("import sys, xl_addin\n"
+            "light = 'pandas' not in sys.modules and 'xl_addin.core' not in sys.modules\n"
+            "from xl_addin import tier_customers, Settings\n"
+            "try:\n    xl_addin.no_such_name\nexcept AttributeError:\n    missing = True\n"
+            "print(light, tier_customers.__module__, missing, sorted(xl_addin.__all__) == xl_addin.__all__)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "xl_addin.core.pipeline", "True", "True"]

@@ -37,25 +37,14 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = [
+__all__ = sorted([
     "CustomerTiersError",
     "HoldingRule",
     "InputError",
     "ScoreFactor",
     "Settings",
     "SettingsError",
-    "TierResult",
     "WorkbookError",
     "__version__",
-    "abc_tiers",
-    "clean_transactions",
-    "clv_values",
-    "customer_score",
-    "customer_totals",
-    "holding_coverage",
-    "lifecycle_stages",
-    "pareto_table",
-    "rfm_scores",
-    "sob",
-    "tier_customers",
-]
+    *_FROM_CORE,
+])
