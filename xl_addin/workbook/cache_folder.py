@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -79,3 +80,16 @@ def product_code() -> str:
     """``code_digest`` of this product's package, once per process: part of every cache key,
     so a build between two version numbers never uses what another build stored."""
     return code_digest(Path(__file__).resolve().parents[1])
+
+
+def content_key(identity: dict) -> str:
+    """SHA-256 of ``identity`` (JSON-able; anything else by its text) as sorted JSON: the
+    file name of a cache entry."""
+    text = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def formats_digest(formats: list[str]) -> str:
+    """SHA-256 of the cell styles' number formats, in order (an entry is checked against the
+    first ones it was stored with: a refresh appends styles for its own sheets)."""
+    return hashlib.sha256("\n".join(formats).encode("utf-8", "surrogatepass")).hexdigest()

@@ -30,8 +30,6 @@ what already runs as the user) can write.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 from pathlib import Path
@@ -69,8 +67,7 @@ class PreparedCache:
         """The content key of what ``identity`` describes (JSON-able), with this product's
         version and code and the cache format added."""
         identity = {**identity, "format": FORMAT, "versions": [__version__, cache_folder.product_code()]}
-        text = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return cache_folder.content_key(identity)
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{SUFFIX}"
@@ -91,7 +88,7 @@ class PreparedCache:
             self.misses += 1
             return None
         count, digest = stored_formats
-        if len(formats) < count or _formats_digest(formats[:count]) != digest:
+        if len(formats) < count or cache_folder.formats_digest(formats[:count]) != digest:
             self.misses += 1
             return None  # left in place: the new entry is stored under the same key
         cache_folder.touch(path)  # last used = modification time, for eviction
@@ -102,7 +99,7 @@ class PreparedCache:
         """Store ``prepared`` read under the cell ``formats``, atomically, then evict beyond
         the bound; False when it cannot be stored (too large, a full disk, a read-only
         folder)."""
-        data = pickle.dumps((key, (len(formats), _formats_digest(formats)), prepared),
+        data = pickle.dumps((key, (len(formats), cache_folder.formats_digest(formats)), prepared),
                             protocol=pickle.HIGHEST_PROTOCOL)
         try:
             cache_folder.store(self.path(key), lambda file: file.write(data), self.max_bytes)
@@ -129,6 +126,3 @@ class PreparedSlot:
     def put(self, prepared: PreparedLines) -> None:
         self.cache.put(self.key, prepared, self.formats)
 
-
-def _formats_digest(formats: list[str]) -> str:
-    return hashlib.sha256("\n".join(formats).encode("utf-8", "surrogatepass")).hexdigest()

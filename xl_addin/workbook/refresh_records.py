@@ -32,8 +32,6 @@ deleted and ignored. ``--no-cache`` turns records off with the sales cache.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import pickle
 import struct
@@ -105,8 +103,7 @@ class RefreshRecords:
             "format": FORMAT,
             "versions": _library_versions(),
         }
-        text = json.dumps(identity, sort_keys=True, ensure_ascii=True)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return cache_folder.content_key(identity)
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{SUFFIX}"

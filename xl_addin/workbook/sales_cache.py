@@ -44,7 +44,6 @@ stored directly with ``put``) are stored as Arrow dense unions.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import threading
@@ -114,8 +113,7 @@ class SalesCache:
             "versions": [__version__, cache_folder.product_code(), fastexcel.__version__,
                          pd.__version__, pa.__version__],
         }
-        text = json.dumps(identity, sort_keys=True, ensure_ascii=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        return cache_folder.content_key(identity)
 
     def path(self, key: str) -> Path:
         return self.folder / f"{key}{SUFFIX}"
@@ -240,9 +238,6 @@ class _NotStorable(Exception):
     """A value whose type the cache does not round-trip exactly."""
 
 
-def _formats_digest(formats: list[str]) -> str:
-    return hashlib.sha256("\n".join(formats).encode("utf-8", "surrogatepass")).hexdigest()
-
 
 def _same_formats(table: pa.Table, formats: list[str] | None) -> bool:
     """True when the entry was stored without formats, or its formats are the first of
@@ -252,7 +247,7 @@ def _same_formats(table: pa.Table, formats: list[str] | None) -> bool:
         return True
     count, digest = stored
     return formats is not None and len(formats) >= count and \
-        _formats_digest(formats[:count]) == digest
+        cache_folder.formats_digest(formats[:count]) == digest
 
 
 def _to_arrow(frame: pd.DataFrame, key: str, cells: RawCells,
@@ -271,7 +266,7 @@ def _to_arrow(frame: pd.DataFrame, key: str, cells: RawCells,
             pa.field(name, _union_type(), metadata={_OBJECT: b"1"}), [_union(frame[name].to_numpy())])
     meta = {"key": key, "columns": names, "notes": list(frame.attrs.get("notes", ())),
             "rows": len(frame),
-            "formats": None if formats is None else [len(formats), _formats_digest(formats)],
+            "formats": None if formats is None else [len(formats), cache_folder.formats_digest(formats)],
             "cells": {field: [np.asarray(rows, dtype=np.int64).tolist(), [_cell(v) for v in values]]
                       for field, (rows, values) in cells.items()}}
     try:
