@@ -233,7 +233,7 @@ def test_long_columns_report_the_same_problems_as_short_ones():
 
 # text_categorical has a fast path for pandas "str" columns (what the readers give) and the
 # general path for anything else; both must give the same categories and codes.
-from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+from hypothesis import example, given, settings as hypothesis_settings, strategies as st  # noqa: E402
 
 from xl_addin.core.clean import drop_unused_categories, text_categorical  # noqa: E402
 
@@ -247,6 +247,10 @@ def _as_pairs(values: pd.Categorical) -> list:
 
 @hypothesis_settings(max_examples=200, deadline=None)
 @given(st.lists(_ID_TEXTS, max_size=30))
+# pandas 3.0 hashed object texts only up to a NUL, so "a" and "a\x00" were one customer
+# (pandas#66512, fixed in 3.1: the declared minimum)
+@example(["", "\x00"])
+@example(["a", "a\x00", "b"])
 def test_text_categorical_str_fast_path_matches_object_path(texts):
     fast = text_categorical(pd.Series(texts, dtype="str"))
     general = text_categorical(pd.Series(texts, dtype=object))
