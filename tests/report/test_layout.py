@@ -1,14 +1,18 @@
 """build_report: sheet names, headers, translations, Pareto data, placement."""
 
 import dataclasses
+import unicodedata
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.report.factory import make_result
 from xl_addin.core.result import notes_frame
 from xl_addin.report import labels
-from xl_addin.report.layout import Block, build_report, cell_range, column_letter
+from xl_addin.report.layout import (Block, build_report, cell_range, column_letter,
+                                    display_width)
 
 ISSUE_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
@@ -240,3 +244,16 @@ def test_data_quality_reasons_are_in_chinese_on_the_chinese_sheet():
                for lang in ("en", "zh")}
     assert sorted(reasons["en"]) == ["amount is not a number", "blank date"]
     assert sorted(reasons["zh"]) == sorted(["金额不是数字", "日期为空"])
+
+
+@pytest.mark.parametrize("text, width", [
+    ("", 0), ("Acme Ltd", 8), ("华东", 4), ("Ａ", 2), ("A 优质客户", 10), ("café", 4), ("ｱ", 1)])
+def test_display_width_by_hand(text, width):
+    assert display_width(text) == width
+
+
+@given(st.text())
+def test_display_width_is_one_per_character_and_two_per_wide_one(text):
+    # the ASCII shortcut gives what the per-character rule gives
+    wide = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+    assert display_width(text) == len(text) + wide

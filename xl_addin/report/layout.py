@@ -254,6 +254,8 @@ def cell_range(sheet: str, first_row: int, first_col: int, last_row: int, last_c
 
 def display_width(text: str) -> int:
     """Width in Excel character units: East Asian wide characters count 2."""
+    if text.isascii():  # no ASCII character is wide: most cells, without a lookup per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
