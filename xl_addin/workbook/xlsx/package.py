@@ -204,7 +204,7 @@ class PackageWriter:
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
 
     def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
-              speed_first: bool = False) -> None:
+              speed_first: bool = False) -> tuple[int, int]:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
         ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
         instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
@@ -212,7 +212,7 @@ class PackageWriter:
         bytes differ from zlib's, so they depend on the isal version). Streamed chunks are
         compressed and written by a second thread while the next chunk is made (zlib, ISA-L
         and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
-        do not depend on the timing."""
+        do not depend on the timing. Returns the member's CRC-32 and uncompressed size."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
@@ -237,6 +237,7 @@ class PackageWriter:
             struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, zipfile.ZIP_DEFLATED, 0,
                         _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0, 0,
                         offset) + raw_name)
+        return crc, size
 
     def close(self, comment: bytes = b"") -> None:
         """Write the central directory and the end record."""
