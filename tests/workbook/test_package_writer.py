@@ -175,3 +175,21 @@ def test_an_early_flush_is_skipped_for_a_file_without_a_descriptor():
     writer._unsynced = 2**40
     writer._sync_early()  # io.BytesIO has no descriptor: nothing to do, no error
     assert writer._syncing is None
+
+
+def test_a_package_closed_in_the_background_is_closed_once(tmp_path):
+    from xl_addin.workbook.xlsx.package import SourcePackage
+
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.xml", b"<a/>")
+    package = SourcePackage(path)
+    file = package._file
+    package.close(in_background=True)
+    for thread in threading.enumerate():
+        if thread.name == "xlsx-close-replaced":
+            thread.join()
+    assert file.closed
+    package.close()  # the with block's close after it: nothing to do
+    with SourcePackage(path) as again:
+        assert again.read("a.xml") == b"<a/>"

@@ -116,7 +116,8 @@ class FileSource:
         if any(key is None for key in keys):
             return None
         key = self.prepared.key({**identity, "sheets": keys})
-        return PreparedSlot(self.prepared, key, self.book.cell_formats())
+        return PreparedSlot(self.prepared, key, self.book.cell_formats(),
+                            self.book.sales_entries([name for name, _, _ in sheets]))
 
 
     def _own_columns(self, name: str, header: SheetHeader,

@@ -66,6 +66,7 @@ class SourcePackage:
             raise WorkbookError(f"'{self.path}' is not an Excel workbook (not a zip file): {reason(exc)}") from None
         self.comment = self._zip.comment
         self._by_name = {m.name: m for m in self.members}
+        self._closed = False
 
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
@@ -120,7 +121,21 @@ class SourcePackage:
             head = self._file.read(4)
             yield head + self._file.read(12 if head == _DESCRIPTOR else 8)
 
-    def close(self) -> None:
+    def close(self, *, in_background: bool = False) -> None:
+        """Close the file (again: nothing). ``in_background``: in a second thread, for a
+        file just replaced by the package written from it (a refresh in place): the last
+        handle of the old file frees its pages and blocks in the kernel, 0.06 s for an
+        85 MB workbook, while the refresh goes on."""
+        if self._closed:
+            return
+        self._closed = True
+        if in_background:
+            threading.Thread(target=self._close_files, name="xlsx-close-replaced",
+                             daemon=True).start()
+        else:
+            self._close_files()
+
+    def _close_files(self) -> None:
         self._zip.close()
         self._file.close()
 

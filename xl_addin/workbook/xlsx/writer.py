@@ -232,6 +232,8 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
             raise
         except OSError as exc:
             raise WorkbookError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
+        # written in place: this is the last handle of the old file, let it go meanwhile
+        package.close(in_background=os.path.realpath(dest) == os.path.realpath(source))
     if ends is not None:
         for name, content in new.items():
             kept = content.ends() if isinstance(content, _EndsKept) else None
