@@ -130,3 +130,30 @@ def test_a_damaged_ends_file_is_ignored(tmp_path):
     assert not cache.path(7, 2**21).exists()
     cache.put_all([WorksheetEnds(crc=1, size=10, head=b"a", tail=b"b")])  # small: not kept
     assert not cache.path(1, 10).exists()
+
+
+def test_a_settings_change_refreshed_from_every_cache_writes_the_bytes_a_full_rebuild_writes(
+        tmp_path, monkeypatch, every_part_kept):
+    # case (d) of bench_refresh: a_cut changed in the Settings sheet of a refreshed book, then
+    # refreshed in place from the caches (prepared lines, previous tiers, the kept ends, no
+    # parser opened ahead) and, on a copy, with --no-cache: every zip member byte for byte
+    from tests.workbook.test_prepared_cache import set_setting
+    from xl_addin.workbook import reader_prefetch
+
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(tmp_path / "cache"))
+    path = refreshed_book(tmp_path)
+    for cut in (0.5, 0.7):
+        set_setting(path, "a_cut", cut)
+        copy = tmp_path / f"copy-{cut}.xlsx"
+        copy.write_bytes(path.read_bytes())
+        assert reader_prefetch.sales_known(path)
+        cached = run("refresh", path, "-q")
+        fresh = run("refresh", copy, "-q", "--no-cache")
+        assert cached.exit_code == fresh.exit_code == 0, cached.output + fresh.output
+        assert cached.output.replace(str(path), "") == fresh.output.replace(str(copy), "")
+        cached_members, fresh_members = members(path), members(copy)
+        assert cached_members.keys() == fresh_members.keys()
+        for name in cached_members:
+            assert cached_members[name] == fresh_members[name], name
+        assert_valid_ooxml(path)
+    assert list((tmp_path / "cache" / "ends").iterdir())  # the kept ends were there to use
