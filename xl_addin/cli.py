@@ -124,7 +124,8 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
     """
     from .workbook import reader_prefetch
 
-    reader_prefetch.start(book)  # parses the shared strings while the next line imports
+    # parses the shared strings while the next line imports (not when the sales are cached)
+    reader_prefetch.start(book, cached=not no_cache)
     from .workbook.refresh import refresh_file
 
     progress = Progress(quiet)
@@ -161,7 +162,8 @@ def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
     """
     from .workbook import reader_prefetch
 
-    reader_prefetch.start(book)  # parses the shared strings while the next line imports
+    # parses the shared strings while the next line imports (not when the sales are cached)
+    reader_prefetch.start(book, cached=not no_cache)
     from .workbook.refresh import check_workbook
 
     try:

@@ -1,14 +1,19 @@
 """build_report: sheet names, headers, translations, Pareto data, placement."""
 
 import dataclasses
+import unicodedata
 
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.report.factory import make_result
 from xl_addin.core.result import notes_frame
 from xl_addin.report import labels
-from xl_addin.report.layout import Block, build_report, cell_range, column_letter
+from xl_addin.report.layout import (FORMAT_WIDTHS, Block, _column_widths, _text_samples,
+                                    build_report,
+                                    cell_range, column_letter, display_width)
 
 ISSUE_HEADERS = [
     "Customer ID", "Customer", "Salesperson", "Industry", "Region", "Size", "Revenue", "Cost",
@@ -240,3 +245,60 @@ def test_data_quality_reasons_are_in_chinese_on_the_chinese_sheet():
                for lang in ("en", "zh")}
     assert sorted(reasons["en"]) == ["amount is not a number", "blank date"]
     assert sorted(reasons["zh"]) == sorted(["金额不是数字", "日期为空"])
+
+
+@pytest.mark.parametrize("text, width", [
+    ("", 0), ("Acme Ltd", 8), ("华东", 4), ("Ａ", 2), ("A 优质客户", 10), ("café", 4), ("ｱ", 1)])
+def test_display_width_by_hand(text, width):
+    assert display_width(text) == width
+
+
+@given(st.text())
+def test_display_width_is_one_per_character_and_two_per_wide_one(text):
+    # the ASCII shortcut gives what the per-character rule gives
+    wide = sum(unicodedata.east_asian_width(ch) in ("W", "F") for ch in text)
+    assert display_width(text) == len(text) + wide
+
+
+def _widths_one_column_at_a_time(blocks, sample=200):
+    """The column widths as first written (one pandas selection and dropna per column): what
+    ``_column_widths`` must still give."""
+    widths = {}
+    for block in blocks:
+        for i, (head, fmt) in enumerate(zip(block.header, block.formats)):
+            width = max(FORMAT_WIDTHS[fmt], display_width(head or "") + 2)
+            if fmt == "text" and len(block.values):
+                values = block.values.iloc[:sample, i].dropna()
+                if len(values):
+                    width = max(width, max(display_width(str(v)) for v in values) + 1)
+            if i == 0 and block.title:
+                width = max(width, min(display_width(block.title), 20))
+            column = block.first_column + i
+            widths[column] = min(max(widths.get(column, 0), width), 50)
+    last = max(widths, default=0)
+    return tuple(float(widths.get(c, 9)) for c in range(1, last + 1))
+
+
+_CELL = st.one_of(st.none(), st.just(float("nan")), st.just(pd.NA), st.just(pd.NaT),
+                  st.text(max_size=60), st.integers(-10**12, 10**12),
+                  st.floats(allow_nan=True, allow_infinity=True),
+                  st.datetimes().map(pd.Timestamp), st.booleans())
+
+
+@given(st.lists(st.lists(_CELL, min_size=3, max_size=3), max_size=30),
+       st.sampled_from(["object", "str"]), st.integers(1, 40))
+def test_column_widths_are_those_computed_one_column_at_a_time(rows, text_dtype, sample):
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object)
+    frame["b"] = frame["b"].map(lambda v: v if isinstance(v, str) or v is None else str(v))
+    frame["b"] = frame["b"].astype(text_dtype)
+    block = Block(header=("Name", "客户", None), values=frame,
+                  formats=("text", "text", "number"), title="A long title for the block")
+    other = Block(header=("x",), values=frame[["c"]], formats=("text",), origin=(1, 3))
+    assert (_column_widths((block, other), sample)
+            == _widths_one_column_at_a_time((block, other), sample))
+    samples = _text_samples(block, sample)
+    assert sorted(samples) == ([0, 1] if rows else [])
+    for i in samples:
+        expected = block.values.iloc[:sample, i].dropna().tolist()
+        assert [type(v) for v in samples[i]] == [type(v) for v in expected]
+        assert [str(v) for v in samples[i]] == [str(v) for v in expected]

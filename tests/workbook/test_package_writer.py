@@ -128,3 +128,68 @@ def test_a_large_member_reads_as_zipfile_reads_it_and_a_damaged_one_is_refused(t
     path.write_bytes(bytes(data))
     with SourcePackage(path) as package, pytest.raises(zipfile.BadZipFile):
         package.read("a.xml")
+
+
+def _copied_package(tmp_path, monkeypatch, early_bytes):
+    """A package with a large stored member copied raw from a source and a new member
+    after it, written to a real file with the early flush at ``early_bytes``; the fsync
+    calls made meanwhile (thread names)."""
+    import os
+
+    from xl_addin.workbook.xlsx.package import SourcePackage, atomic_output
+
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("big.bin", random.Random(1).randbytes(3 * 2**20))
+        z.writestr("small.xml", b"<s/>")
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.current_thread().name),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(PackageWriter, "EARLY_SYNC_BYTES", early_bytes)
+    dest = tmp_path / f"out-{early_bytes}.zip"
+    with SourcePackage(source) as package, atomic_output(dest) as out:
+        writer = PackageWriter(out)
+        for member in package.members:
+            writer.copy(package, member)
+        writer.write("new.xml", _chunks(4), 1)
+        writer.close(package.comment)
+    return dest, synced
+
+
+def test_an_early_flush_after_a_large_copy_changes_no_byte(tmp_path, monkeypatch):
+    before = threading.active_count()
+    early, synced = _copied_package(tmp_path, monkeypatch, 2**20)
+    assert synced == ["xlsx-early-fsync", "MainThread"]  # the final fsync still runs
+    assert threading.active_count() == before  # close waited for it
+    late, synced = _copied_package(tmp_path, monkeypatch, 2**40)
+    assert synced == ["MainThread"]
+    assert early.read_bytes() == late.read_bytes()
+    with zipfile.ZipFile(early) as package:
+        assert package.testzip() is None
+        assert package.read("new.xml") == b"".join(_chunks(4))
+
+
+def test_an_early_flush_is_skipped_for_a_file_without_a_descriptor():
+    writer = PackageWriter(io.BytesIO())
+    writer._unsynced = 2**40
+    writer._sync_early()  # io.BytesIO has no descriptor: nothing to do, no error
+    assert writer._syncing is None
+
+
+def test_a_package_closed_in_the_background_is_closed_once(tmp_path):
+    from xl_addin.workbook.xlsx.package import SourcePackage
+
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("a.xml", b"<a/>")
+    package = SourcePackage(path)
+    file = package._file
+    package.close(in_background=True)
+    for thread in threading.enumerate():
+        if thread.name == "xlsx-close-replaced":
+            thread.join()
+    assert file.closed
+    package.close()  # the with block's close after it: nothing to do
+    with SourcePackage(path) as again:
+        assert again.read("a.xml") == b"<a/>"

@@ -81,3 +81,75 @@ def test_a_parser_never_taken_is_dropped_when_the_book_closes(tmp_path):
     book = SalesBook.open(path)
     book.close()  # read nothing: e.g. the sales came from the cache
     assert not reader_prefetch._pending
+
+
+# -- not opening the parser when the sales sheets are already in the caches ------------------
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("CUSTOMER_TIERS_CACHE_DIR", str(folder))
+    yield folder
+    reader_prefetch._pending.clear()
+
+
+def _refresh(path, *options):
+    from click.testing import CliRunner
+
+    from xl_addin.cli import cli
+
+    result = CliRunner().invoke(cli, ["refresh", str(path), "-q", *options])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_refreshed_books_sales_are_known_until_a_cell_changes(tmp_path, own_cache):
+    from tests.workbook.test_sales_cache import edit_entry, write_sales
+
+    path = write_sales(tmp_path / "sales.xlsx")
+    assert not reader_prefetch.sales_known(path)  # nothing cached yet
+    _refresh(path)
+    assert reader_prefetch.sales_known(path)  # the refresh kept its lines
+    reader_prefetch.start(path, cached=True)
+    assert not reader_prefetch._pending  # so the parser is not opened ahead
+    reader_prefetch.start(path, cached=False)  # --no-cache: it is
+    assert reader_prefetch._pending
+    reader_prefetch._pending.clear()
+    # one amount (the sheet's part) or one shared string changed: not known any more
+    for part, old, new in (("xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>40</v>"),
+                           ("xl/sharedStrings.xml", r"<t>Core</t>", "<t>Cora</t>")):
+        edited = tmp_path / f"edited-{part.rsplit('/', 1)[-1]}"
+        edited.write_bytes(path.read_bytes())
+        edit_entry(edited, part, old, new)
+        assert not reader_prefetch.sales_known(edited)
+        _refresh(edited)
+        assert reader_prefetch.sales_known(edited)
+
+
+def test_known_sales_whose_caches_are_gone_are_read_again(tmp_path, own_cache):
+    import shutil
+    import zipfile
+
+    from tests.workbook.test_sales_cache import write_sales
+
+    path = write_sales(tmp_path / "sales.xlsx")
+    _refresh(path)
+    reference = tmp_path / "reference.xlsx"
+    reference.write_bytes(path.read_bytes())
+    for folder in own_cache.iterdir():  # the caches emptied; the markers left
+        if folder.name != reader_prefetch.MARKERS:
+            shutil.rmtree(folder) if folder.is_dir() else folder.unlink()
+    assert reader_prefetch.sales_known(path)
+    _refresh(path)
+    _refresh(reference, "--no-cache")
+    with zipfile.ZipFile(path) as a, zipfile.ZipFile(reference) as b:
+        assert {i.filename: a.read(i) for i in a.infolist()} == \
+            {i.filename: b.read(i) for i in b.infolist()}
+
+
+def test_a_damaged_marker_is_no_marker(tmp_path, own_cache):
+    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
+    _refresh(path)
+    (marker,) = (own_cache / reader_prefetch.MARKERS).iterdir()
+    marker.write_bytes(b"[[")
+    assert not reader_prefetch.sales_known(path)

@@ -83,6 +83,19 @@ def test_text_columns_of_either_arrow_text_type_give_the_same_cells(arrow_type):
         [False, True, False, False])
 
 
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Food & Beverage", "a<b", "x", " pad"]),
+                          st.text(alphabet=st.sampled_from("ab &<>_x\x07\t\n\ufffe华"), max_size=8)),
+                max_size=40))
+def test_text_column_cells_are_the_cells_written_one_at_a_time(texts):
+    # the column escapes each distinct text once; each cell must still be the one text_cell
+    # writes for that row alone
+    values = pd.Series(texts, dtype="str")
+    cells, empty = _cells(values, 5, ref=("B", range(2, 2 + len(texts))))
+    assert empty == [not t for t in texts]
+    assert cells == [text_cell(f"B{r}", t, 5) if t else f'<c r="B{r}" s="5"/>'
+                     for r, t in enumerate(texts, start=2)]
+
+
 def test_tier_cells_get_their_tier_style():
     values = pd.Series(["A", "D", None, "Total"], dtype="str")
     cells, _ = _cells(values, 2, tier_styles={"A": 10, "B": 11, "C": 12, "D": 13})

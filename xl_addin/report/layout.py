@@ -254,6 +254,8 @@ def cell_range(sheet: str, first_row: int, first_col: int, last_row: int, last_c
 
 def display_width(text: str) -> int:
     """Width in Excel character units: East Asian wide characters count 2."""
+    if text.isascii():  # no ASCII character is wide: most cells, without a lookup per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -264,18 +266,31 @@ FORMAT_WIDTHS = {"text": 10, "integer": 9, "number": 12, "currency": 14, "percen
 def _column_widths(blocks: tuple[Block, ...], sample: int = 200) -> tuple[float, ...]:
     widths: dict[int, float] = {}
     for block in blocks:
+        samples = _text_samples(block, sample)
         for i, (head, fmt) in enumerate(zip(block.header, block.formats)):
             width = max(FORMAT_WIDTHS[fmt], display_width(head or "") + 2)
-            if fmt == "text" and len(block.values):
-                values = block.values.iloc[:sample, i].dropna()
-                if len(values):
-                    width = max(width, max(display_width(str(v)) for v in values) + 1)
+            values = samples.get(i, ())
+            if len(values):
+                width = max(width, max(display_width(str(v)) for v in values) + 1)
             if i == 0 and block.title:
                 width = max(width, min(display_width(block.title), 20))
             column = block.first_column + i
             widths[column] = min(max(widths.get(column, 0), width), 50)
     last = max(widths, default=0)
     return tuple(float(widths.get(c, 9)) for c in range(1, last + 1))
+
+
+def _text_samples(block: Block, sample: int) -> dict[int, list]:
+    """The values (missing ones left out) in the first ``sample`` rows of each text column of
+    ``block``, by column position: one selection for the block, not one per column (60
+    columns of pandas calls cost 0.06 s per refresh)."""
+    text = [i for i, fmt in enumerate(block.formats) if fmt == "text"]
+    if not text or not len(block.values):
+        return {}
+    cells = block.values.iloc[:sample, text]
+    present = cells.notna().to_numpy()
+    return {i: [v for v, keep in zip(column, present[:, k]) if keep]
+            for k, (i, (_, column)) in enumerate(zip(text, cells.items()))}
 
 
 def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,

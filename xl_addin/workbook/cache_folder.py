@@ -15,6 +15,29 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 
+CACHE_DIR_ENV = "CUSTOMER_TIERS_CACHE_DIR"
+
+
+def sales_folder() -> Path:
+    """``$CUSTOMER_TIERS_CACHE_DIR``, else the platform's user cache folder for the product
+    (``~/.cache/customer-tiers/sales`` on Linux, ``%LOCALAPPDATA%\\customer-tiers\\Cache\\sales``
+    on Windows): the sales cache's folder, beside which the other caches keep theirs."""
+    override = os.environ.get(CACHE_DIR_ENV)
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("customer-tiers", appauthor=False)) / "sales"
+
+
+def beside_sales(name: str) -> Path:
+    """The folder ``name`` of another cache: inside ``$CUSTOMER_TIERS_CACHE_DIR`` when set,
+    else beside the sales cache's folder."""
+    if os.environ.get(CACHE_DIR_ENV):
+        return sales_folder() / name
+    return sales_folder().parent / name
+
+
 def store(dest: Path, write: Callable[[BinaryIO], None], max_bytes: int) -> None:
     """Write ``dest`` through ``write`` into a temporary file beside it, then rename it into
     place: never a half-written file. OSError when it cannot be stored, or when the file

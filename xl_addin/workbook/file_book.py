@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import re
 import stat
+import struct
 import xml.etree.ElementTree as ET
 import zipfile
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -18,6 +19,7 @@ from ..report.charts import is_ours
 from ..report.layout import TABLE_NAMES, Report, Sheet, column_letter
 from .own_sheet import block_header, own_sheet_columns, with_sheet, written_columns
 from .ownership import MARK_NAME, SheetPlan, key_of_mark
+from . import cache_folder
 from .read import SalesBook, read_workbook_file
 from .prepared_cache import PreparedCache, PreparedSlot
 from .sales_cache import SalesCache, cached_columns, sheet_key
@@ -26,7 +28,7 @@ from .xlsx import write_report
 from .xlsx.package import SourcePackage
 from .xlsx.workbook_xml import WorkbookParts, rels_path, resolve
 from .xlsx.worksheet_xml import colour_scale_rule_xml
-from .xlsx.writer import owned_sheets
+from .xlsx.writer import WorksheetEnds, owned_sheets
 
 # Our own sheets are read from their XML (``own_sheet``) up to this size: the 50,000-customer
 # Tiers sheet is 58 MB; a larger part goes through the general reader (it streams).
@@ -114,7 +116,8 @@ class FileSource:
         if any(key is None for key in keys):
             return None
         key = self.prepared.key({**identity, "sheets": keys})
-        return PreparedSlot(self.prepared, key, self.book.cell_formats())
+        return PreparedSlot(self.prepared, key, self.book.cell_formats(),
+                            self.book.sales_entries([name for name, _, _ in sheets]))
 
 
     def _own_columns(self, name: str, header: SheetHeader,
@@ -264,13 +267,68 @@ class FileTarget:
             return owned_sheets(WorkbookParts(package))
 
     def user_objects(self, name: str, sheet: Sheet) -> list[str]:
+        ends = None if self.cache is None else WorksheetEndsCache(self.cache.folder).get
         with SourcePackage(self.path) as package:
-            return user_objects(package, name, sheet)
+            return user_objects(package, name, sheet, ends)
 
     def write(self, report: Report, plan: SheetPlan) -> None:
-        written = write_report(self.path, report, self.out, plan)
+        ends: dict[str, WorksheetEnds] | None = {} if self.cache is not None else None
+        written = write_report(self.path, report, self.out, plan, ends)
         if self.cache is not None:
             _remember_previous_tiers(self.cache, written, report, plan)
+            WorksheetEndsCache(self.cache.folder).put_all(ends.values())
+
+
+class WorksheetEndsCache:
+    """The ends of the large worksheet parts we wrote (``xlsx.writer.WorksheetEnds``), kept
+    under their CRC-32 and size, so the next refresh's ``user_objects`` reads the 58 MB Tiers
+    part's head and tail from here instead of inflating it (0.1 s). A part the user changed
+    has another CRC-32 or size: it is read. One small file per part in ``ends`` in the sales
+    cache's folder, at most ``MAX_BYTES`` in all, least recently used deleted first."""
+
+    MIN_SIZE = 2**20  # smaller parts inflate in a few ms: not worth a file
+    MAX_BYTES = 2**20
+    SUFFIX = ".ends"
+    FORMAT = 1
+
+    def __init__(self, sales_folder: Path) -> None:
+        self.folder = Path(sales_folder) / "ends"
+
+    def path(self, crc: int, size: int) -> Path:
+        key = cache_folder.content_key({"worksheet_ends": [crc, size], "format": self.FORMAT,
+                                        "head_bytes": WorksheetEnds.HEAD_BYTES})
+        return self.folder / f"{key}{self.SUFFIX}"
+
+    def get(self, crc: int, size: int) -> tuple[bytes, bytes] | None:
+        """(head, tail) of the part with this CRC-32 and size; None when not kept."""
+        if size < self.MIN_SIZE:
+            return None
+        path = self.path(crc, size)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        (head_length,) = struct.unpack_from("<I", data)
+        if head_length > len(data) - 4:
+            cache_folder.remove(path)  # damaged
+            return None
+        cache_folder.touch(path)
+        return data[4:4 + head_length], data[4 + head_length:]
+
+    def put_all(self, ends) -> None:
+        """Keep each ``WorksheetEnds`` of a large part (a failure only loses the shortcut)."""
+        stored = None
+        for end in ends:
+            if end.size < self.MIN_SIZE:
+                continue
+            data = struct.pack("<I", len(end.head)) + end.head + end.tail
+            stored = self.path(end.crc, end.size)
+            try:
+                cache_folder.store(stored, lambda file: file.write(data), self.MAX_BYTES)
+            except OSError:
+                stored = None
+        if stored is not None:
+            cache_folder.evict(self.folder, self.SUFFIX, self.MAX_BYTES, keep=stored.name)
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
@@ -282,12 +340,15 @@ _CONDITIONAL = re.compile(rb'<conditionalFormatting\s+sqref="([A-Z]+\d+:[A-Z]+\d
 _PRIORITY = re.compile(rb'priority="\d+"')
 
 
-def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
+def user_objects(package: SourcePackage, name: str, sheet: Sheet,
+                 ends: Callable[[int, int], tuple[bytes, bytes] | None] | None = None) -> list[str]:
     """What the user added to our sheet ``name`` that writing ``sheet`` over it would lose:
     tables other than ours, objects in the drawing of the sheet with our chart (on the other
     sheets the user's charts, pictures and shapes are kept),
     comments, form controls, pivot tables, conditional formats, data validation, hyperlinks,
-    merged cells and cells right of the columns ``sheet`` uses."""
+    merged cells and cells right of the columns ``sheet`` uses. ``ends``: (CRC-32, size) of
+    the sheet's part -> its (head, tail) as ``WorksheetEnds.of`` gives them, when known
+    (``WorksheetEndsCache``), else None: the part is read."""
     parts = WorkbookParts(package)
     entry = next((e for e in parts.sheets() if e.name == name), None)
     if entry is None or entry.part not in package:
@@ -326,17 +387,17 @@ def user_objects(package: SourcePackage, name: str, sheet: Sheet) -> list[str]:
                 continue
             else:
                 found.append(kind)
-    data = package.read(entry.part)
-    dimension = _DIMENSION.search(data[:4096])
+    # every element looked for follows sheetData (ECMA-376 CT_Worksheet order): search the
+    # tail only, not the cells of a 50,000-row sheet ("<" cannot occur unescaped in a value,
+    # so the first "</sheetData>" from the end is the element's end tag; none, empty or
+    # prefixed: the whole part)
+    kept = ends(*package.crc_and_size(entry.part)) if ends is not None else None
+    head, tail = kept if kept is not None else WorksheetEnds.of(package.read(entry.part))
+    dimension = _DIMENSION.search(head)
     if dimension and dimension.group(1):
         used = _column_number(dimension.group(1).decode())
         if used > last_column:
             found.append(f"cells right of column {column_letter(last_column)}")
-    # every element looked for follows sheetData (ECMA-376 CT_Worksheet order): search the
-    # tail only, not the cells of a 50,000-row sheet ("<" cannot occur unescaped in a value,
-    # so the first "</sheetData>" from the end is the element's end tag)
-    end = data.rfind(b"</sheetData>")
-    tail = data[end:] if end >= 0 else data  # none, empty or prefixed: the whole part
     for element, label in _USER_ELEMENTS.items():
         if re.search(rb"<(?:\w+:)?" + element + rb"[\s>]", tail):
             if element == b"conditionalFormatting" and _only_our_colour_scales(tail, our_table_refs):

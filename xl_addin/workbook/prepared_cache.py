@@ -37,7 +37,7 @@ from typing import Any
 
 from .. import __version__
 from ..core import PreparedLines
-from . import cache_folder
+from . import cache_folder, reader_prefetch
 from .sales_cache import CACHE_DIR_ENV, default_folder as sales_folder
 
 MAX_BYTES = 256 * 2**20  # 256 MiB: 50,000 customers over two years take about 20 MiB
@@ -115,14 +115,21 @@ class PreparedCache:
 
 class PreparedSlot:
     """One key of a ``PreparedCache`` with the cell formats it is checked against: the
-    refresh's ``PreparedStore``."""
+    refresh's ``PreparedStore``. ``entries``: the zip entries the sales sheets are read from
+    ({entry: [CRC-32, size]}); once their lines are kept here (or were), the next command on
+    that package does not open the parser ahead (``reader_prefetch.remember_parsed``)."""
 
-    def __init__(self, cache: PreparedCache, key: str, formats: list[str]) -> None:
-        self.cache, self.key, self.formats = cache, key, formats
+    def __init__(self, cache: PreparedCache, key: str, formats: list[str],
+                 entries: dict[str, list[int] | None] | None = None) -> None:
+        self.cache, self.key, self.formats, self.entries = cache, key, formats, entries
 
     def get(self) -> PreparedLines | None:
-        return self.cache.get(self.key, self.formats)
+        prepared = self.cache.get(self.key, self.formats)
+        if prepared is not None and self.entries:
+            reader_prefetch.remember_parsed(self.entries)
+        return prepared
 
     def put(self, prepared: PreparedLines) -> None:
-        self.cache.put(self.key, prepared, self.formats)
+        if self.cache.put(self.key, prepared, self.formats) and self.entries:
+            reader_prefetch.remember_parsed(self.entries)
 

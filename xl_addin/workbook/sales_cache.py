@@ -59,7 +59,7 @@ from . import cache_folder
 from .read import RawCells, SalesBook, with_raw_cells
 from .tables import SheetHeader
 
-CACHE_DIR_ENV = "CUSTOMER_TIERS_CACHE_DIR"
+CACHE_DIR_ENV = cache_folder.CACHE_DIR_ENV
 MAX_BYTES = 512 * 2**20  # 512 MiB: a 1,048,575-row sales tab takes about 60 MiB
 FORMAT = 2  # bump when the stored layout changes
 SUFFIX = ".arrow"
@@ -80,14 +80,8 @@ _CHILD_TYPES = (
 
 def default_folder() -> Path:
     """``$CUSTOMER_TIERS_CACHE_DIR``, else the platform's user cache folder for the product
-    (``~/.cache/customer-tiers/sales`` on Linux, ``%LOCALAPPDATA%\\customer-tiers\\Cache\\sales``
-    on Windows)."""
-    override = os.environ.get(CACHE_DIR_ENV)
-    if override:
-        return Path(override)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("customer-tiers", appauthor=False)) / "sales"
+    (``cache_folder.sales_folder``)."""
+    return cache_folder.sales_folder()
 
 
 class SalesCache:

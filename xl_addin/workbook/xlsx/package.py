@@ -66,6 +66,7 @@ class SourcePackage:
             raise WorkbookError(f"'{self.path}' is not an Excel workbook (not a zip file): {reason(exc)}") from None
         self.comment = self._zip.comment
         self._by_name = {m.name: m for m in self.members}
+        self._closed = False
 
     def __contains__(self, name: str) -> bool:
         return name in self._by_name
@@ -120,7 +121,21 @@ class SourcePackage:
             head = self._file.read(4)
             yield head + self._file.read(12 if head == _DESCRIPTOR else 8)
 
-    def close(self) -> None:
+    def close(self, *, in_background: bool = False) -> None:
+        """Close the file (again: nothing). ``in_background``: in a second thread, for a
+        file just replaced by the package written from it (a refresh in place): the last
+        handle of the old file frees its pages and blocks in the kernel, 0.06 s for an
+        85 MB workbook, while the refresh goes on."""
+        if self._closed:
+            return
+        self._closed = True
+        if in_background:
+            threading.Thread(target=self._close_files, name="xlsx-close-replaced",
+                             daemon=True).start()
+        else:
+            self._close_files()
+
+    def _close_files(self) -> None:
         self._zip.close()
         self._file.close()
 
@@ -178,13 +193,47 @@ def _read_central_directory(file: BinaryIO, path: Path) -> list[Member]:
 
 
 class PackageWriter:
-    """Writes a zip member by member: raw copies and new deflated members."""
+    """Writes a zip member by member: raw copies and new deflated members.
+
+    After a large raw copy (a million-row sales sheet, 70 MB) the bytes written so far go to
+    the disk in a second thread (``fsync`` of a duplicate of the file's descriptor) while the
+    new members are made: the fsync that ``atomic_output`` makes before the rename then
+    waits for the rest only (0.1-0.2 s less on a 85 MB workbook). It changes when bytes reach
+    the disk, never what is written; ``close`` waits for it."""
+
+    EARLY_SYNC_BYTES = 16 * 2**20  # copied bytes not yet on disk that start a flush
 
     def __init__(self, file: BinaryIO, compresslevel: int = 6) -> None:
         self._file = file
         self._level = compresslevel
         self._central: list[bytes] = []
         self._names: set[str] = set()
+        self._unsynced = 0
+        self._syncing: threading.Thread | None = None
+
+    def _sync_early(self) -> None:
+        """Start writing what is in the file so far to the disk, in a second thread (one at a
+        time); a file without a descriptor (in memory) or one that cannot be synced is left
+        to the final fsync."""
+        if self._syncing is not None and self._syncing.is_alive():
+            return
+        try:
+            self._file.flush()
+            descriptor = os.dup(self._file.fileno())
+        except (AttributeError, OSError, ValueError):  # io.BytesIO and the like
+            return
+
+        def sync() -> None:
+            try:
+                os.fsync(descriptor)
+            except OSError:
+                pass  # the final fsync in atomic_output reports what matters
+            finally:
+                os.close(descriptor)
+
+        self._unsynced = 0
+        self._syncing = threading.Thread(target=sync, name="xlsx-early-fsync", daemon=True)
+        self._syncing.start()
 
     def _start(self, name: str) -> int:
         if name in self._names:
@@ -202,9 +251,12 @@ class PackageWriter:
             self._file.write(block)
         record = member.central_record
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
+        self._unsynced += member.compressed_size
+        if self._unsynced >= self.EARLY_SYNC_BYTES:
+            self._sync_early()
 
     def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
-              speed_first: bool = False) -> None:
+              speed_first: bool = False) -> tuple[int, int]:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
         ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
         instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
@@ -212,7 +264,7 @@ class PackageWriter:
         bytes differ from zlib's, so they depend on the isal version). Streamed chunks are
         compressed and written by a second thread while the next chunk is made (zlib, ISA-L
         and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
-        do not depend on the timing."""
+        do not depend on the timing. Returns the member's CRC-32 and uncompressed size."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
@@ -237,9 +289,12 @@ class PackageWriter:
             struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, zipfile.ZIP_DEFLATED, 0,
                         _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0, 0,
                         offset) + raw_name)
+        return crc, size
 
     def close(self, comment: bytes = b"") -> None:
-        """Write the central directory and the end record."""
+        """Write the central directory and the end record (after an early flush ended)."""
+        if self._syncing is not None:
+            self._syncing.join()
         start = self._file.tell()
         for record in self._central:
             self._file.write(record)

@@ -281,8 +281,12 @@ def _text_pieces(text: pa.Array, style: int, ref,
             offsets, raw = _utf8(text)
     needs = _needs_escape(offsets, raw)
     if needs.any():
-        escaped = [escape_text(v) for v in text.filter(pa.array(needs)).to_pylist()]
-        text = pc.replace_with_mask(text, pa.array(needs), pa.array(escaped, type=pa.string()))
+        # each distinct text escaped once: a column of a few names with "&" ("Food &
+        # Beverage" on 10,000 rows) costs a few calls, not one per row
+        distinct = pc.dictionary_encode(text.filter(pa.array(needs)))
+        escaped = pa.array([escape_text(v) for v in distinct.dictionary.to_pylist()],
+                           type=pa.string()).take(distinct.indices)
+        text = pc.replace_with_mask(text, pa.array(needs), escaped)
         offsets, raw = _utf8(text)
     preserve = _needs_preserve(offsets, raw).view(np.int8)
     attrs = [_style_attr(style)]

@@ -22,7 +22,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
@@ -43,17 +43,19 @@ PathLike = str | os.PathLike
 
 
 def write_report(source: PathLike, report: Report, dest: PathLike | None = None,
-                 plan: SheetPlan | None = None) -> Path:
+                 plan: SheetPlan | None = None,
+                 ends: dict[str, WorksheetEnds] | None = None) -> Path:
     """Write every sheet of ``report`` into the workbook ``source``, saved as ``dest``
     (default: ``source``, replaced atomically), each where ``plan`` places it (default: the
-    plan from the marks in ``source``). Returns the path written."""
+    plan from the marks in ``source``). Returns the path written. ``ends``: filled with the
+    ``WorksheetEnds`` of each worksheet part written, by part name."""
     if plan is None:
         with SourcePackage(Path(source)) as package:
             parts = WorkbookParts(package)
             names = [e.name for e in parts.sheets()]
             owned = owned_sheets(parts)
         plan = plan_sheets([(s.key, s.name, s.only_if_missing) for s in report.sheets], names, owned)
-    return _write_sheets(source, report.sheets, dest, plan)
+    return _write_sheets(source, report.sheets, dest, plan, ends)
 
 
 def owned_sheets(parts: WorkbookParts) -> dict[str, str]:
@@ -95,8 +97,55 @@ def frame_block(frame: pd.DataFrame, origin: tuple[int, int] = (1, 1)) -> Block:
                  values=frame.reset_index(drop=True), formats=tuple(formats), origin=origin)
 
 
+@dataclass(frozen=True)
+class WorksheetEnds:
+    """The two ends of a worksheet part as written, with the part's CRC-32 and size (what
+    identifies its bytes): the first ``HEAD_BYTES`` bytes (``<dimension>`` is there) and
+    everything from the last ``</sheetData>`` (the elements after the cells: tables,
+    conditional formats, drawing). What ``file_book.user_objects`` looks at, without
+    inflating a 58 MB part again."""
+
+    crc: int
+    size: int
+    head: bytes
+    tail: bytes
+
+    HEAD_BYTES = 4096
+
+    @staticmethod
+    def of(data: bytes) -> tuple[bytes, bytes]:
+        """(head, tail) of a whole part's bytes, as ``WorksheetEnds`` keeps them."""
+        end = data.rfind(b"</sheetData>")
+        return data[:WorksheetEnds.HEAD_BYTES], data[end:] if end >= 0 else data
+
+
+class _EndsKept:
+    """A worksheet's chunks passed through, keeping the first ``HEAD_BYTES`` bytes and the
+    last chunk; ``ends`` then says the part's head and tail exactly as ``WorksheetEnds.of``
+    the whole part would (None when the last chunk holds no ``</sheetData>``)."""
+
+    def __init__(self, chunks: Iterable[bytes | memoryview]) -> None:
+        self._chunks = chunks
+        self._head = bytearray()
+        self._last = b""
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        for chunk in self._chunks:
+            if len(self._head) < WorksheetEnds.HEAD_BYTES:
+                self._head += bytes(chunk[:WorksheetEnds.HEAD_BYTES - len(self._head)])
+            if len(chunk):
+                self._last = chunk
+            yield chunk
+
+    def ends(self) -> tuple[bytes, bytes] | None:
+        last = bytes(self._last)
+        end = last.rfind(b"</sheetData>")
+        return None if end < 0 else (bytes(self._head), last[end:])
+
+
 def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | None,
-                  plan: SheetPlan | None = None) -> Path:
+                  plan: SheetPlan | None = None,
+                  ends: dict[str, WorksheetEnds] | None = None) -> Path:
     source = Path(source)
     dest = Path(dest) if dest is not None else source
     with SourcePackage(source) as package:
@@ -156,27 +205,40 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
             new[entry.part] = worksheet_chunks(sheet, book, drawing_rel_id=drawing_rel,
                                                table_rel_ids=table_rels, date1904=parts.date1904,
                                                code_name=parts.code_name(entry, sheet.key))
+            if ends is not None:
+                new[entry.part] = _EndsKept(new[entry.part])
         if plan is not None:
             new.update(_refresh_pivots_on_load(package, {
                 b.table for sheet in sheets for b in sheet.blocks if b.table}))
         new.update(parts.edited_parts())
         new[styles_part] = book.to_bytes()
+        written: dict[str, tuple[int, int]] = {}
         try:
             with atomic_output(dest) as out:
                 writer = PackageWriter(out)
                 for member in package.members:
                     if member.name in new:
-                        writer.write(member.name, new.pop(member.name), _level(member.name),
-                                     speed_first=_is_worksheet(member.name))
+                        written[member.name] = writer.write(
+                            member.name, new[member.name], _level(member.name),
+                            speed_first=_is_worksheet(member.name))
                     elif member.name not in parts.deleted:
                         writer.copy(package, member)
                 for name, content in new.items():
-                    writer.write(name, content, _level(name), speed_first=_is_worksheet(name))
+                    if name not in written:
+                        written[name] = writer.write(name, content, _level(name),
+                                                     speed_first=_is_worksheet(name))
                 writer.close(package.comment)
         except CustomerTiersError:
             raise
         except OSError as exc:
             raise WorkbookError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
+        # written in place: this is the last handle of the old file, let it go meanwhile
+        package.close(in_background=os.path.realpath(dest) == os.path.realpath(source))
+    if ends is not None:
+        for name, content in new.items():
+            kept = content.ends() if isinstance(content, _EndsKept) else None
+            if kept is not None:
+                ends[name] = WorksheetEnds(*written[name], *kept)
     return dest
 
 
