@@ -503,10 +503,14 @@ def _customer_table(
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     # attributes stay "str" arrays (taken, never made Python objects): the master's value
     # where it has one, else the latest line's
+    missing = None  # all-missing "str" array, made once if a column needs it
     for name in ATTRIBUTE_COLUMNS:
-        values = pd.Series(pd.array([None] * len(table), dtype="str"))
         if name in attributes.columns:  # per customer code: the latest line's value
             values = pd.Series(attributes[name].array.take(row, allow_fill=True))
+        else:
+            if missing is None:
+                missing = pd.array(np.full(len(table), None, dtype=object), dtype="str")
+            values = pd.Series(missing)
         if name in master.columns:
             from_master = pd.Series(master[name].array.take(master_row, allow_fill=True))
             values = from_master.where(from_master.notna(), values)
@@ -542,6 +546,10 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
         taken = values.to_numpy()[np.maximum(rows, 0)]
         taken[rows < 0] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
         return pd.Series(taken, name=values.name)
+    if isinstance(values.array, pd.api.extensions.ExtensionArray) and not isinstance(
+            values.array, pd.arrays.NumpyExtensionArray):
+        # "str", Int64, boolean ...: the array's own take (missing = its NA), no index alignment
+        return pd.Series(values.array.take(rows, allow_fill=True), name=values.name)
     taken = values.reset_index(drop=True).reindex(rows)
     return taken.reset_index(drop=True)
 
@@ -557,7 +565,7 @@ def _put_rows(table: pd.DataFrame, mask: np.ndarray, part: pd.DataFrame, names: 
 
 def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     names = table["customer_name"].iloc[: len(abc)].reset_index(drop=True)  # same order as abc
-    return pareto_table(abc.assign(customer_name=names.to_numpy()).astype({"customer_name": "str"}))
+    return pareto_table(abc.assign(customer_name=pd.Series(names.array, dtype="str").array))
 
 
 def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids: pd.Index | None = None) -> pd.DataFrame:
