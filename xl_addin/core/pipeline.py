@@ -594,18 +594,25 @@ def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: 
                   key: np.ndarray, known: dict) -> np.ndarray:
     """Per customer code, the position of the latest-dated line with a value in ``name``
     (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
-    between the attributes of one table: a column filled on every line has the same answer
-    as any other such column (the latest line), computed once."""
+    between the attributes of one table (each customer's latest line, computed once)."""
+    if "every line" not in known:  # each customer's latest line, whatever it holds
+        known["every line"] = _latest_of(codes, customers, key, len(clean))
+    latest = known["every line"]
+    # a customer whose latest line has a text has it as its latest line with one: the whole
+    # column is checked only when some customer's latest line has none (a million texts
+    # looked at per column otherwise)
+    lines = latest[latest >= 0]
+    if _attribute_present(clean[name].iloc[lines]).all():
+        return latest
     has = _attribute_present(clean[name])
-    every_line = bool(has.all())
-    if every_line and "every line" in known:
-        return known["every line"]
+    return _latest_of(codes[has], customers, key[has], len(clean))
+
+
+def _latest_of(codes: np.ndarray, customers: int, key: np.ndarray, lines: int) -> np.ndarray:
+    """Per customer code, the position of its line with the largest ``_line_key`` (-1 = none)."""
     best = np.full(customers, -1, dtype=np.int64)
-    np.maximum.at(best, codes[has], key[has])
-    latest = np.where(best >= 0, best % max(len(clean), 1), -1)
-    if every_line:
-        known["every line"] = latest
-    return latest
+    np.maximum.at(best, codes, key)
+    return np.where(best >= 0, best % max(lines, 1), -1)
 
 
 def _positions(values: pd.Series, wanted) -> np.ndarray:
