@@ -215,8 +215,7 @@ def prepare_lines(
     attributes, line_key, known = pd.DataFrame(index=pd.RangeIndex(len(ids))), _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
         if name in clean.columns:
-            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            attributes[name] = _attribute_at(clean[name], latest)
+            attributes[name] = _latest_attribute(clean, codes, len(ids), name, line_key, known)
     before, last_year = yearly_activity(clean, codes, analysis_date)
     periods = line_periods(clean, lines.retention_period)  # shared by retention and cohorts
     pairs = active_pairs(clean, codes, periods)
@@ -577,8 +576,7 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
     key, known = _line_key(clean), {}
     for name in present:
-        lines = _latest_lines(clean, codes, len(ids), name, key, known)
-        result[name] = _attribute_at(clean[name], lines)
+        result[name] = _latest_attribute(clean, codes, len(ids), name, key, known)
     result.index = ids
     return result
 
@@ -590,22 +588,23 @@ def _line_key(clean: pd.DataFrame) -> np.ndarray:
     return (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
 
 
-def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
-                  key: np.ndarray, known: dict) -> np.ndarray:
-    """Per customer code, the position of the latest-dated line with a value in ``name``
-    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
-    between the attributes of one table (each customer's latest line, computed once)."""
+def _latest_attribute(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
+                      key: np.ndarray, known: dict) -> pd.api.extensions.ExtensionArray:
+    """Per customer code, the text of attribute ``name`` on its latest-dated line that has one
+    (ties: the later line; missing = none), as a "str" array. ``key``: ``_line_key(clean)``;
+    ``known``: a dict kept between the attributes of one table (each customer's latest line,
+    computed once)."""
     if "every line" not in known:  # each customer's latest line, whatever it holds
         known["every line"] = _latest_of(codes, customers, key, len(clean))
     latest = known["every line"]
     # a customer whose latest line has a text has it as its latest line with one: the whole
-    # column is checked only when some customer's latest line has none (a million texts
-    # looked at per column otherwise)
-    lines = latest[latest >= 0]
-    if _attribute_present(clean[name].iloc[lines]).all():
-        return latest
+    # column is looked at only when some customer's latest line has none (else a million
+    # texts per column); a missing taken text is a line without one (_attribute_present)
+    taken = _attribute_at(clean[name], latest)
+    if not pd.isna(taken)[latest >= 0].any():
+        return taken
     has = _attribute_present(clean[name])
-    return _latest_of(codes[has], customers, key[has], len(clean))
+    return _attribute_at(clean[name], _latest_of(codes[has], customers, key[has], len(clean)))
 
 
 def _latest_of(codes: np.ndarray, customers: int, key: np.ndarray, lines: int) -> np.ndarray:
