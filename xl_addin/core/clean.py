@@ -347,6 +347,18 @@ def _short_arrow_texts(values: pd.Series) -> bool:
     return longest is None or longest <= MAX_CELL_TEXT
 
 
+def text_positions(values, wanted) -> np.ndarray:
+    """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
+    missing), both compared as "str" text. One pyarrow ``index_in`` (a hash of ``values`` in
+    C++), no per-value hashing of Python objects."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.array(pd.Series(values, dtype="str").array)
+    found = pc.index_in(pa.array(pd.Series(wanted, dtype="str").array), value_set=texts, skip_nulls=True)
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def text_present(values: pd.Series) -> np.ndarray:
     """The lines whose value gives a text (``text_categorical`` keeps them; missing, empty and
     whitespace-only cells do not). Pyarrow text is checked per line in C: whitespace-only

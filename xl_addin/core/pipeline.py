@@ -23,6 +23,7 @@ from .clean import (
     normalise_ids,
     normalise_text,
     parse_numbers,
+    text_positions,
     text_present,
     value_kind,
 )
@@ -274,8 +275,9 @@ def tier_prepared(
     abc = abc_tiers(measure, settings)
     table, totals_row = _customer_table(prepared.attributes, totals, ids, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
+    rfm_row = rfm.index.get_indexer(totals_row)  # one lookup for every RFM column
     for name in RFM_TAKEN:
-        table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
+        table[name] = _take(rfm[name], rfm_row)
 
     bought = table["abc_tier"].notna().to_numpy()
     factors = [f.column for f in settings.score_factors]
@@ -313,7 +315,7 @@ def tier_prepared(
     else:
         predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
-    predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
+    predicted_row = text_positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
         table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
     table["single_purchase"] = _take(predictions.customers["single_purchase"], predicted_row).astype("boolean").to_numpy()
@@ -491,7 +493,7 @@ def _customer_table(
     and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
     # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
-    master_of_id = _positions(master[CUSTOMER_ID], ids)
+    master_of_id = text_positions(master[CUSTOMER_ID], ids)
     in_sales = np.zeros(len(master), dtype=bool)
     in_sales[master_of_id[master_of_id >= 0]] = True
     prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
@@ -613,17 +615,6 @@ def _latest_of(codes: np.ndarray, customers: int, key: np.ndarray, lines: int) -
     np.maximum.at(best, codes, key)
     return np.where(best >= 0, best % max(lines, 1), -1)
 
-
-def _positions(values: pd.Series, wanted) -> np.ndarray:
-    """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
-    missing), both compared as "str" text. One pyarrow ``index_in`` (a hash of ``values`` in
-    C++), no per-value hashing of Python objects."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    texts = pa.array(pd.Series(values, dtype="str").array)
-    found = pc.index_in(pa.array(pd.Series(wanted, dtype="str").array), value_set=texts, skip_nulls=True)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with -1 for ``rows`` that are -1."""

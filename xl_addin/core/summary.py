@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import TIERS
+from .clean import text_positions
 from .columns import INDUSTRY, LIFECYCLE_STAGES, REGION, RFM_CLASSES, RFM_SEGMENTS, SIZE
 
 TIER_SUMMARY_COLUMNS = (
@@ -93,12 +94,12 @@ def tier_pivots(customers: pd.DataFrame, attributes: tuple[str, ...] = PIVOT_ATT
     present = [name for name in attributes if name in customers.columns]
     tiered = customers.loc[customers["abc_tier"].notna(), ["abc_tier", *present]]
     pivots: dict[str, pd.DataFrame] = {}
+    tier_codes = text_positions(list(TIERS), tiered["abc_tier"])  # -1: not a tier (never here)
     for name in attributes:
         if name not in customers.columns or customers[name].notna().sum() == 0:
             continue
         rows = tiered[name].astype("str").fillna(BLANK)
         row_codes, row_values = pd.factorize(rows, sort=True)
-        tier_codes = pd.Categorical(tiered["abc_tier"], categories=list(TIERS)).codes
         counts = np.bincount(
             row_codes * len(TIERS) + tier_codes, minlength=len(row_values) * len(TIERS)
         ).reshape(len(row_values), len(TIERS))
