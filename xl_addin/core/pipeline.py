@@ -561,7 +561,7 @@ def _put_rows(table: pd.DataFrame, mask: np.ndarray, part: pd.DataFrame, names: 
     rows = np.full(len(table), -1, dtype=np.int64)
     rows[mask] = np.arange(int(mask.sum()))
     for name in names:
-        table[name] = _take(part[name], rows).to_numpy()
+        table[name] = _take(part[name], rows).array  # "str" stays "str": no object round trip
 
 
 def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
