@@ -56,7 +56,7 @@ def line_periods(transactions: pd.DataFrame, period: str) -> np.ndarray:
         return period_numbers(days, period)
     # a day -> month conversion is calendar arithmetic per value: do it once per day of the
     # span (a few years of days) and look each line's up (the same numbers)
-    number = days.astype(np.int64)
+    number = days.view(np.int64)
     first = int(number.min())
     span = int(number.max()) - first + 1
     if span > len(number):

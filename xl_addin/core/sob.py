@@ -279,13 +279,13 @@ def _date_codes(dates: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if (not np.issubdtype(values.dtype, np.datetime64) or len(values) < 1000
             or np.isnat(values).any()):
         return pd.factorize(dates, sort=True)
-    number = values.astype(np.int64)
+    number = values.view(np.int64)
     first = int(number.min())
     unit = np.int64(np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(values.dtype)[0]))
-    offset = number - first
-    if (offset % unit).any() or int(offset.max()) // unit > len(values):
+    day = number - first  # the one new array a line long (memory)
+    if int(day.max()) // unit > len(values) or (day % unit).any():
         return pd.factorize(dates, sort=True)
-    day = offset // unit
+    day //= unit
     seen = np.bincount(day) > 0
     position = np.cumsum(seen) - 1
     day_values = pd.Index((first + np.flatnonzero(seen) * unit).astype(values.dtype))
