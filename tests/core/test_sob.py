@@ -126,26 +126,3 @@ def test_count_distinct_is_the_number_of_distinct_pairs(pairs):
     items = np.array([i for _, i in pairs], dtype=np.int64)
     expected = [len({i for g, i in pairs if g == k}) for k in range(7)]
     assert count_distinct(groups, items, 7).tolist() == expected
-
-
-@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
-@pytest.mark.parametrize("span_days", [3, 1500, 100_000], ids=["days", "years", "centuries"])
-def test_date_codes_are_factorize_sorted(unit, span_days):
-    # the per-day count that replaces hashing the dates of many lines gives pandas' own answer
-    from xl_addin.core.sob import _date_codes
-
-    rng = np.random.default_rng(span_days)
-    days = np.datetime64("1950-01-01", "D") + rng.integers(0, span_days, 5000)
-    dates = pd.Series(days.astype(f"datetime64[{unit}]"))
-    codes, values = _date_codes(dates)
-    expected_codes, expected_values = pd.factorize(dates, sort=True)
-    assert np.array_equal(codes, expected_codes)
-    pd.testing.assert_index_equal(values, pd.Index(expected_values))
-    # a time of day or a missing date: factorize itself, the same answer
-    odd = dates.copy()
-    odd.iloc[7] = odd.iloc[7] + pd.Timedelta(hours=5)
-    odd.iloc[9] = pd.NaT
-    got_codes, got_values = _date_codes(odd)
-    want_codes, want_values = pd.factorize(odd, sort=True)
-    assert np.array_equal(got_codes, want_codes)
-    pd.testing.assert_index_equal(pd.Index(got_values), pd.Index(want_values))

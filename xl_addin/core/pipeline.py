@@ -455,19 +455,7 @@ def _sheets_without_cost(transactions: pd.DataFrame) -> list[str]:
     if COST not in transactions.columns or SOURCE_SHEET not in transactions.columns:
         return []
     # by the sheets' codes (a Categorical from the reader: no text per row is made)
-    source = transactions[SOURCE_SHEET]
-    if isinstance(source.dtype, pd.CategoricalDtype) and len(source.cat.categories) <= 16 \
-            and not source.isna().any():
-        # the reader's own codes, the sheets put in order of first line (a few sheets: one
-        # comparison each), as factorize would have them, without hashing a million values
-        codes = source.cat.codes.to_numpy()
-        used = np.flatnonzero(np.bincount(codes, minlength=len(source.cat.categories)))
-        order = sorted(used, key=lambda code: int(np.argmax(codes == code)))
-        new_code = np.zeros(len(source.cat.categories), dtype=np.int64)
-        new_code[order] = np.arange(len(order))
-        codes, sheets = new_code[codes], source.cat.categories[order]
-    else:
-        codes, sheets = pd.factorize(source, use_na_sentinel=False)
+    codes, sheets = pd.factorize(transactions[SOURCE_SHEET], use_na_sentinel=False)
     lines = np.bincount(codes, minlength=len(sheets))
     costed = np.bincount(codes[transactions[COST].notna().to_numpy()], minlength=len(sheets))
     has: dict[str, bool] = {}  # sheet text -> any cost, in order of first line

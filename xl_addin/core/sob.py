@@ -230,7 +230,7 @@ def sob_from_codes(
             raise InputError(f"period must be one of {', '.join(SOB_PERIODS)}, got {period!r}")
         if DATE not in transactions.columns:
             raise InputError("a per-period SOB needs a date column", column=DATE)
-        days, day_values = _date_codes(transactions[DATE])
+        days, day_values = pd.factorize(transactions[DATE], sort=True)
         labels = pd.DatetimeIndex(day_values).to_period(period).astype(str)
         label_codes, label_values = pd.factorize(labels, sort=True)
         group_codes.append(label_codes[days])
@@ -269,27 +269,6 @@ def sob_from_codes(
     # keys sort by (group..., customer id): the documented order
     order = [name for name, _ in group_labels] + [CUSTOMER_ID]
     return table[[CUSTOMER_ID, *order[:-1], "revenue", "sob"]].reset_index(drop=True)
-
-
-def _date_codes(dates: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """``pd.factorize(dates, sort=True)`` for dates without NaT: the dates seen, in order, and
-    each one's position among them. Dates at midnight span a few thousand days at most, so a
-    count per day replaces hashing a million values (else factorize itself)."""
-    values = dates.to_numpy()
-    if (not np.issubdtype(values.dtype, np.datetime64) or len(values) < 1000
-            or np.isnat(values).any()):
-        return pd.factorize(dates, sort=True)
-    number = values.view(np.int64)
-    first = int(number.min())
-    unit = np.int64(np.timedelta64(1, "D") // np.timedelta64(1, np.datetime_data(values.dtype)[0]))
-    day = number - first  # the one new array a line long (memory)
-    if int(day.max()) // unit > len(values) or (day % unit).any():
-        return pd.factorize(dates, sort=True)
-    day //= unit
-    seen = np.bincount(day) > 0
-    position = np.cumsum(seen) - 1
-    day_values = pd.Index((first + np.flatnonzero(seen) * unit).astype(values.dtype))
-    return position[day], day_values
 
 
 def period_labels(dates: pd.Series, period: str) -> pd.Series:
