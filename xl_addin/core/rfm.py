@@ -122,8 +122,14 @@ def _segment_numbers(r_score, f_score, m_score, bins: int) -> np.ndarray:
     """``rfm_segments`` as positions in ``SEGMENT_NAMES`` (the last = "Others"). The rules are
     tested once per distinct level triple (at most 125), not once per customer."""
     r, f, m = (segment_levels(s, bins) for s in (r_score, f_score, m_score))
-    triples, row_triple = np.unique((r * 8 + f) * 8 + m, return_inverse=True)  # levels are 1..5
-    r, f, m = triples // 64, triples // 8 % 8, triples % 8
+    if not r.size:
+        return np.zeros(0, dtype=np.int64)
+    # each (r, f, m) packed in one integer (levels are 1..5 from scores 1..bins; any others
+    # are packed all the same)
+    low = min(int(r.min()), int(f.min()), int(m.min()))
+    base = max(int(r.max()), int(f.max()), int(m.max())) - low + 1
+    triples, row_triple = np.unique(((r - low) * base + (f - low)) * base + (m - low), return_inverse=True)
+    r, f, m = triples // (base * base) + low, triples // base % base + low, triples % base + low
     number = np.full(len(triples), len(RFM_SEGMENT_RULES), dtype=np.int64)
     for position, rule in reversed(list(enumerate(RFM_SEGMENT_RULES))):  # the first rule wins
         holds = ((r >= rule.r[0]) & (r <= rule.r[1]) & (f >= rule.f[0]) & (f <= rule.f[1])
