@@ -143,3 +143,23 @@ def test_returns_only_customer_is_dated_by_its_latest_line(return_date, expected
     table = tier_customers(sales, as_of="2025-04-01").customers.set_index("customer_id")
     assert table.loc["r", "lifecycle"] == expected
     assert table.loc["r", "abc_tier"] == "D" and pd.isna(table.loc["r", "last_purchase"])
+
+
+@pytest.mark.parametrize("text_dtype", ["str", "category", "object"])
+def test_attribute_is_the_latest_line_that_has_one(text_dtype):
+    # x's latest line has no region (blank, then whitespace only on a tie the later line wins),
+    # so its region is the one before; y never has one; salesperson is on every line
+    sales = pd.DataFrame(
+        {
+            "customer_id": ["x", "x", "x", "x", "y", "y"],
+            "date": ["2025-01-01", "2025-02-01", "2025-03-01", "2025-03-01", "2025-01-01", "2025-02-01"],
+            "amount": [10.0, 20.0, 30.0, 40.0, 5.0, 6.0],
+            "region": ["North", " South ", None, "  ", "", None],
+            "salesperson": ["Wang", "Li", "Zhao", "Qian", "Sun", "Zhou"],
+        }
+    ).astype({"region": text_dtype, "salesperson": text_dtype})
+    table = tier_customers(sales, as_of="2025-04-01").customers.set_index("customer_id")
+    assert table.loc["x", "region"] == "South"
+    assert pd.isna(table.loc["y", "region"])
+    assert table.loc["x", "salesperson"] == "Qian"  # same date: the later line
+    assert table.loc["y", "salesperson"] == "Zhou"

@@ -109,3 +109,21 @@ def test_only_the_last_36_periods_of_cohorts_are_shown():
     codes, _ = customer_codes(sales)
     table = cohort_table(sales, codes, "Y", pd.Timestamp("2025-12-31"))
     assert table["cohort"].iloc[0] == "1990" and table["cohort"].nunique() == 36
+
+
+@pytest.mark.parametrize("period", ["M", "Q", "Y"])
+@pytest.mark.parametrize("span_days", [40, 1500, 20_000], ids=["weeks", "years", "decades"])
+def test_line_periods_of_many_lines_are_each_dates_calendar_period(period, span_days):
+    # from 1,000 lines the periods are looked up per day of the span: they must be the
+    # calendar periods numpy gives date by date (month ends, leap days, 1900 and 9999 included)
+    from xl_addin.core.retention import line_periods, period_numbers
+
+    rng = np.random.default_rng(span_days)
+    for start in ("1900-01-01", "2023-12-31", "9970-01-01"):
+        days = np.datetime64(start, "D") + rng.integers(0, span_days, 3000)
+        days[:2] = [np.datetime64("2024-02-29"), np.datetime64("2024-03-01")] if start == "2023-12-31" else days[:2]
+        frame = pd.DataFrame({"date": days.astype("datetime64[s]")})
+        months = days.astype("datetime64[M]").astype(np.int64)
+        expected = months // {"M": 1, "Q": 3, "Y": 12}[period]
+        assert np.array_equal(line_periods(frame, period), expected)
+        assert np.array_equal(line_periods(frame, period), period_numbers(days, period))

@@ -292,3 +292,19 @@ def test_scaling_amounts_or_shuffling_rows_changes_no_score(rows, factor, random
     out = rfm_scores(scaled, AS_OF, Settings())
     unchanged = ["r_score", "f_score", "m_score", "rfm_code", "rfm_segment", "rfm_class"]
     pd.testing.assert_frame_equal(out[unchanged], base[unchanged])
+
+
+def test_segments_of_every_score_triple_follow_the_first_rule_that_holds():
+    # every triple of levels, and scores outside 1..bins, against the rules read one by one
+    from xl_addin.core.rfm import OTHERS, RFM_SEGMENT_RULES, rfm_segments, segment_levels
+
+    grid = np.array([(r, f, m) for r in range(-1, 8) for f in range(-1, 8) for m in range(-1, 8)])
+    for bins in (3, 5, 10):
+        got = rfm_segments(grid[:, 0], grid[:, 1], grid[:, 2], bins)
+        for (r, f, m), segment in zip(grid, got):
+            levels = [int(segment_levels(np.array([v]), bins)[0]) for v in (r, f, m)]
+            expected = next((rule.segment for rule in RFM_SEGMENT_RULES
+                             if all(lo <= v <= hi for v, (lo, hi) in zip(levels, (rule.r, rule.f, rule.m)))),
+                            OTHERS)
+            assert segment == expected, (r, f, m, bins)
+    assert rfm_segments([], [], [], 5).tolist() == []

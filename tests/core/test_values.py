@@ -211,3 +211,18 @@ def test_typed_columns_report_a_key_per_row_and_only_the_bad_rows():
     clean, quality = clean_transactions(raw)
     assert list(clean["customer_id"].astype(str)) == ["a", "c"]
     assert list(quality["row"]) == [2] and "1e15" in quality["reason"].iloc[0]
+
+
+@pytest.mark.parametrize("as_categorical", [False, True], ids=["text", "categorical"])
+def test_tabs_without_cost_are_noted_in_the_order_of_their_first_line(as_categorical):
+    # the categories are in another order than the lines and one is unused: the notes follow
+    # the lines (Z's first line comes before Shop's)
+    sheets = pd.Series(["Sales", "Z", "Shop", "Z", "Shop"])
+    if as_categorical:
+        sheets = sheets.astype(pd.CategoricalDtype(["Shop", "Unused", "Z", "Sales"]))
+    raw = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d", "e"], "date": ["2025-01-01"] * 5,
+        "amount": [100.0, 80.0, 50.0, 40.0, 30.0], "cost": [10.0, None, None, None, None],
+        "source_sheet": sheets, "source_row": [2, 2, 2, 3, 3]})
+    notes = tier_customers(raw, Settings(), today=dt.date(2025, 6, 30)).notes
+    assert notes[notes["note_key"] == "sheet_without_cost"]["sheet"].tolist() == ["Z", "Shop"]

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..settings import DEFAULT_SETTINGS, Settings
+from ..settings import DEFAULT_SETTINGS, TIERS, Settings
 from .columns import CUSTOMER_ID, CUSTOMER_NAME
 
 ABC_COLUMNS = ("customer_id", "measure", "share", "cum_share", "rank", "abc_tier")
@@ -30,6 +30,7 @@ ABC_CURVE_COLUMNS = ("customer_share", "cum_share", "abc_tier")
 CURVE_POINTS = 300  # about this many points of the ABC curve for a large population
 PARETO_COLUMNS = ("rank", "customer_id", "customer_name", "measure", "share", "cum_share", "abc_tier")
 TOLERANCE = 1e-9
+TIER_A, TIER_B, TIER_C, TIER_D = range(len(TIERS))  # codes into settings.TIERS ("A".."D")
 
 
 def abc_measure(totals: pd.DataFrame, settings: Settings = DEFAULT_SETTINGS, has_cost: bool = False) -> tuple[pd.Series, str]:
@@ -66,14 +67,15 @@ def abc_tiers(measure: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.D
     rank order: ``customer_id, measure, share`` (of the positive total, 0..1), ``cum_share``
     (including this customer), ``rank`` (1 = largest), ``abc_tier`` ("A".."D").
     """
-    ids = pd.Series(measure.index, dtype="str").to_numpy(dtype=object)
     values = measure.to_numpy(dtype="float64")
     positive = values > 0
     order = rank_order(measure)
-    ids, values, positive = ids[order], values[order], positive[order]
+    # ids and tiers stay "str" arrays, taken by position (no Python object per customer)
+    ids = pd.array(measure.index, dtype="str").take(order)
+    values, positive = values[order], positive[order]
     n_positive = int(positive.sum())  # positives come first in this order
 
-    tiers = np.full(len(values), "D", dtype=object)
+    tiers = np.full(len(values), TIER_D, dtype=np.int8)  # codes into TIERS
     share = np.full(len(values), np.nan)
     cum_share = np.full(len(values), np.nan)
     if n_positive:
@@ -86,22 +88,22 @@ def abc_tiers(measure: pd.Series, settings: Settings = DEFAULT_SETTINGS) -> pd.D
             before = np.concatenate(([0.0], running[:-1])) / total
             tiers[:n_positive] = np.where(
                 before < settings.a_cut - TOLERANCE,
-                "A",
-                np.where(before < settings.b_cut - TOLERANCE, "B", "C"),
+                TIER_A,
+                np.where(before < settings.b_cut - TOLERANCE, TIER_B, TIER_C),
             )
         else:
             a_last = count_cutoff(settings.a_count_share, n_positive)
             b_last = count_cutoff(settings.b_count_share, n_positive)
             rank = np.arange(1, n_positive + 1)
-            tiers[:n_positive] = np.where(rank <= a_last, "A", np.where(rank <= b_last, "B", "C"))
+            tiers[:n_positive] = np.where(rank <= a_last, TIER_A, np.where(rank <= b_last, TIER_B, TIER_C))
     return pd.DataFrame(
         {
-            "customer_id": pd.Series(ids, dtype="str"),
+            "customer_id": pd.Series(ids),
             "measure": values,
             "share": share,
             "cum_share": cum_share,
             "rank": np.arange(1, len(values) + 1, dtype="int64"),
-            "abc_tier": pd.Series(tiers, dtype="str"),
+            "abc_tier": pd.Series(pd.array(TIERS, dtype="str").take(tiers)),
         }
     )
 

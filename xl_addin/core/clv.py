@@ -55,7 +55,7 @@ def clv_values(
     projected = yearly_profit * retention / (1 + discount - retention)
     return pd.DataFrame(
         {
-            "customer_id": customers[col.CUSTOMER_ID].to_numpy(),
+            "customer_id": customers[col.CUSTOMER_ID].array,  # as given: no object round trip
             "clv_hist": profit,
             "clv_proj": projected,
         },

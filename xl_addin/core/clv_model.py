@@ -92,7 +92,8 @@ def _model_inputs(summary: pd.DataFrame) -> tuple:
     """(ids, x, t_x, T, repeat value) of the customers of ``summary`` with a purchase."""
     bought = summary["first_purchase"].notna().to_numpy() if len(summary) else np.zeros(0, dtype=bool)
     part = summary.loc[bought]
-    return (part[CUSTOMER_ID].astype("str").to_numpy(), part["repeat_purchases"].to_numpy(dtype="float64"),
+    # ids stay a "str" array (no Python object per customer)
+    return (part[CUSTOMER_ID].astype("str").array, part["repeat_purchases"].to_numpy(dtype="float64"),
             part["model_recency_days"].to_numpy(dtype="float64"), part["age_days"].to_numpy(dtype="float64"),
             part["repeat_value"].to_numpy(dtype="float64"))
 

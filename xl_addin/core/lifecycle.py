@@ -52,8 +52,11 @@ def lifecycle_stages(customers: pd.DataFrame, as_of: pd.Timestamp, settings: Set
             orders >= settings.repeat_orders,
             (orders <= 1) & (days <= settings.new_days),
         ]
-    stages = np.select(conditions, [PROSPECT, LOST, LAPSING, ONE_TIME, LOYAL, REPEAT, NEW], default=ONE_TIME)
-    return pd.Series(stages.astype(object), index=customers.index, name="lifecycle", dtype="str")
+    # the stage of each rule by number, the texts taken from a "str" array of the 7 (no
+    # Python object per customer)
+    stages = (PROSPECT, LOST, LAPSING, ONE_TIME, LOYAL, REPEAT, NEW)
+    numbers = np.select(conditions, range(len(stages)), default=stages.index(ONE_TIME))
+    return pd.Series(pd.array(stages, dtype="str").take(numbers), index=customers.index, name="lifecycle")
 
 
 def _days(dates: pd.Series) -> np.ndarray:

@@ -23,6 +23,7 @@ from .clean import (
     normalise_ids,
     normalise_text,
     parse_numbers,
+    text_positions,
     text_present,
     value_kind,
 )
@@ -215,8 +216,7 @@ def prepare_lines(
     attributes, line_key, known = pd.DataFrame(index=pd.RangeIndex(len(ids))), _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
         if name in clean.columns:
-            latest = _latest_lines(clean, codes, len(ids), name, line_key, known)
-            attributes[name] = _attribute_at(clean[name], latest)
+            attributes[name] = _latest_attribute(clean, codes, len(ids), name, line_key, known)
     before, last_year = yearly_activity(clean, codes, analysis_date)
     periods = line_periods(clean, lines.retention_period)  # shared by retention and cohorts
     pairs = active_pairs(clean, codes, periods)
@@ -275,8 +275,9 @@ def tier_prepared(
     abc = abc_tiers(measure, settings)
     table, totals_row = _customer_table(prepared.attributes, totals, ids, measure, abc, master, settings)
     rfm = rfm_from_totals(totals, analysis_date, settings)  # indexed by totals row
+    rfm_row = rfm.index.get_indexer(totals_row)  # one lookup for every RFM column
     for name in RFM_TAKEN:
-        table[name] = _take(rfm[name], rfm.index.get_indexer(totals_row))
+        table[name] = _take(rfm[name], rfm_row)
 
     bought = table["abc_tier"].notna().to_numpy()
     factors = [f.column for f in settings.score_factors]
@@ -314,7 +315,7 @@ def tier_prepared(
     else:
         predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
-    predicted_row = _positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
+    predicted_row = text_positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
         table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
     table["single_purchase"] = _take(predictions.customers["single_purchase"], predicted_row).astype("boolean").to_numpy()
@@ -492,7 +493,7 @@ def _customer_table(
     and each table row's row in ``totals`` (-1 for a prospect)."""
     ranked = abc[CUSTOMER_ID]
     # one hash lookup: the master row of each customer in ``ids`` (-1 = not in the master)
-    master_of_id = _positions(master[CUSTOMER_ID], ids)
+    master_of_id = text_positions(master[CUSTOMER_ID], ids)
     in_sales = np.zeros(len(master), dtype=bool)
     in_sales[master_of_id[master_of_id >= 0]] = True
     prospects = master[CUSTOMER_ID].reset_index(drop=True)[~in_sales].sort_values(kind="stable")
@@ -503,10 +504,14 @@ def _customer_table(
     master_row = np.concatenate([master_of_id[row[: len(ranked)]], prospects.index.to_numpy()])  # -1 = none
     # attributes stay "str" arrays (taken, never made Python objects): the master's value
     # where it has one, else the latest line's
+    missing = None  # all-missing "str" array, made once if a column needs it
     for name in ATTRIBUTE_COLUMNS:
-        values = pd.Series(pd.array([None] * len(table), dtype="str"))
         if name in attributes.columns:  # per customer code: the latest line's value
             values = pd.Series(attributes[name].array.take(row, allow_fill=True))
+        else:
+            if missing is None:
+                missing = pd.array(np.full(len(table), None, dtype=object), dtype="str")
+            values = pd.Series(missing)
         if name in master.columns:
             from_master = pd.Series(master[name].array.take(master_row, allow_fill=True))
             values = from_master.where(from_master.notna(), values)
@@ -542,6 +547,10 @@ def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
         taken = values.to_numpy()[np.maximum(rows, 0)]
         taken[rows < 0] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
         return pd.Series(taken, name=values.name)
+    if isinstance(values.array, pd.api.extensions.ExtensionArray) and not isinstance(
+            values.array, pd.arrays.NumpyExtensionArray):
+        # "str", Int64, boolean ...: the array's own take (missing = its NA), no index alignment
+        return pd.Series(values.array.take(rows, allow_fill=True), name=values.name)
     taken = values.reset_index(drop=True).reindex(rows)
     return taken.reset_index(drop=True)
 
@@ -552,12 +561,12 @@ def _put_rows(table: pd.DataFrame, mask: np.ndarray, part: pd.DataFrame, names: 
     rows = np.full(len(table), -1, dtype=np.int64)
     rows[mask] = np.arange(int(mask.sum()))
     for name in names:
-        table[name] = _take(part[name], rows).to_numpy()
+        table[name] = _take(part[name], rows).array  # "str" stays "str": no object round trip
 
 
 def _pareto(abc: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     names = table["customer_name"].iloc[: len(abc)].reset_index(drop=True)  # same order as abc
-    return pareto_table(abc.assign(customer_name=names.to_numpy()).astype({"customer_name": "str"}))
+    return pareto_table(abc.assign(customer_name=pd.Series(names.array, dtype="str").array))
 
 
 def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids: pd.Index | None = None) -> pd.DataFrame:
@@ -569,8 +578,7 @@ def latest_attributes(clean: pd.DataFrame, codes: np.ndarray | None = None, ids:
     result = pd.DataFrame(index=pd.RangeIndex(len(ids)))
     key, known = _line_key(clean), {}
     for name in present:
-        lines = _latest_lines(clean, codes, len(ids), name, key, known)
-        result[name] = _attribute_at(clean[name], lines)
+        result[name] = _latest_attribute(clean, codes, len(ids), name, key, known)
     result.index = ids
     return result
 
@@ -582,34 +590,31 @@ def _line_key(clean: pd.DataFrame) -> np.ndarray:
     return (days - days.min(initial=0)) * n + np.arange(n) if n else np.zeros(0, dtype=np.int64)
 
 
-def _latest_lines(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
-                  key: np.ndarray, known: dict) -> np.ndarray:
-    """Per customer code, the position of the latest-dated line with a value in ``name``
-    (ties: the later line; -1 = none). ``key``: ``_line_key(clean)``; ``known``: a dict kept
-    between the attributes of one table: a column filled on every line has the same answer
-    as any other such column (the latest line), computed once."""
+def _latest_attribute(clean: pd.DataFrame, codes: np.ndarray, customers: int, name: str,
+                      key: np.ndarray, known: dict) -> pd.api.extensions.ExtensionArray:
+    """Per customer code, the text of attribute ``name`` on its latest-dated line that has one
+    (ties: the later line; missing = none), as a "str" array. ``key``: ``_line_key(clean)``;
+    ``known``: a dict kept between the attributes of one table (each customer's latest line,
+    computed once)."""
+    if "every line" not in known:  # each customer's latest line, whatever it holds
+        known["every line"] = _latest_of(codes, customers, key, len(clean))
+    latest = known["every line"]
+    # a customer whose latest line has a text has it as its latest line with one: the whole
+    # column is looked at only when some customer's latest line has none (else a million
+    # texts per column); a missing taken text is a line without one (_attribute_present)
+    taken = _attribute_at(clean[name], latest)
+    if not pd.isna(taken)[latest >= 0].any():
+        return taken
     has = _attribute_present(clean[name])
-    every_line = bool(has.all())
-    if every_line and "every line" in known:
-        return known["every line"]
+    return _attribute_at(clean[name], _latest_of(codes[has], customers, key[has], len(clean)))
+
+
+def _latest_of(codes: np.ndarray, customers: int, key: np.ndarray, lines: int) -> np.ndarray:
+    """Per customer code, the position of its line with the largest ``_line_key`` (-1 = none)."""
     best = np.full(customers, -1, dtype=np.int64)
-    np.maximum.at(best, codes[has], key[has])
-    latest = np.where(best >= 0, best % max(len(clean), 1), -1)
-    if every_line:
-        known["every line"] = latest
-    return latest
+    np.maximum.at(best, codes, key)
+    return np.where(best >= 0, best % max(lines, 1), -1)
 
-
-def _positions(values: pd.Series, wanted) -> np.ndarray:
-    """The position in ``values`` of each of ``wanted`` (its first occurrence; -1 = absent or
-    missing), both compared as "str" text. One pyarrow ``index_in`` (a hash of ``values`` in
-    C++), no per-value hashing of Python objects."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    texts = pa.array(pd.Series(values, dtype="str").array)
-    found = pc.index_in(pa.array(pd.Series(wanted, dtype="str").array), value_set=texts, skip_nulls=True)
-    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 def _take_rows(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``values[rows]`` with -1 for ``rows`` that are -1."""

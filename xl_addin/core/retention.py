@@ -51,7 +51,18 @@ def last_complete_period(as_of: pd.Timestamp, period: str) -> int:
 
 def line_periods(transactions: pd.DataFrame, period: str) -> np.ndarray:
     """``period_numbers`` of every sale line (compute once, pass to the tables below)."""
-    return period_numbers(transactions[DATE].to_numpy(dtype="datetime64[D]"), period)
+    days = transactions[DATE].to_numpy(dtype="datetime64[D]")
+    if len(days) < 1000 or np.isnat(days).any():
+        return period_numbers(days, period)
+    # a day -> month conversion is calendar arithmetic per value: do it once per day of the
+    # span (a few years of days) and look each line's up (the same numbers)
+    number = days.view(np.int64)
+    first = int(number.min())
+    span = int(number.max()) - first + 1
+    if span > len(number):
+        return period_numbers(days, period)
+    every_day = np.arange(first, first + span).astype("datetime64[D]")
+    return period_numbers(every_day, period)[number - first]
 
 
 def active_pairs(transactions: pd.DataFrame, codes: np.ndarray, periods: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -112,15 +112,30 @@ def segment_levels(scores: np.ndarray, bins: int) -> np.ndarray:
 def rfm_segments(r_score, f_score, m_score, bins: int = SEGMENT_LEVELS) -> np.ndarray:
     """Segment name for each (R, F, M) score triple: the first rule of ``RFM_SEGMENT_RULES``
     whose ranges hold all three levels (scores mapped by ``segment_levels``), else "Others"."""
+    return np.array(SEGMENT_NAMES, dtype=object)[_segment_numbers(r_score, f_score, m_score, bins)]
+
+
+SEGMENT_NAMES = (*(rule.segment for rule in RFM_SEGMENT_RULES), OTHERS)  # by _segment_numbers
+
+
+def _segment_numbers(r_score, f_score, m_score, bins: int) -> np.ndarray:
+    """``rfm_segments`` as positions in ``SEGMENT_NAMES`` (the last = "Others"). The rules are
+    tested once per distinct level triple (at most 125), not once per customer."""
     r, f, m = (segment_levels(s, bins) for s in (r_score, f_score, m_score))
-    conditions = [
-        (r >= rule.r[0]) & (r <= rule.r[1])
-        & (f >= rule.f[0]) & (f <= rule.f[1])
-        & (m >= rule.m[0]) & (m <= rule.m[1])
-        for rule in RFM_SEGMENT_RULES
-    ]
-    choices = [rule.segment for rule in RFM_SEGMENT_RULES]
-    return np.select(conditions, choices, default=OTHERS).astype(object)
+    if not r.size:
+        return np.zeros(0, dtype=np.int64)
+    # each (r, f, m) packed in one integer (levels are 1..5 from scores 1..bins; any others
+    # are packed all the same)
+    low = min(int(r.min()), int(f.min()), int(m.min()))
+    base = max(int(r.max()), int(f.max()), int(m.max())) - low + 1
+    triples, row_triple = np.unique(((r - low) * base + (f - low)) * base + (m - low), return_inverse=True)
+    r, f, m = triples // (base * base) + low, triples // base % base + low, triples % base + low
+    number = np.full(len(triples), len(RFM_SEGMENT_RULES), dtype=np.int64)
+    for position, rule in reversed(list(enumerate(RFM_SEGMENT_RULES))):  # the first rule wins
+        holds = ((r >= rule.r[0]) & (r <= rule.r[1]) & (f >= rule.f[0]) & (f <= rule.f[1])
+                 & (m >= rule.m[0]) & (m <= rule.m[1]))
+        number[holds] = position
+    return number[row_triple.ravel()]
 
 
 def rfm_classes(recency_days, orders, monetary) -> np.ndarray:
@@ -133,21 +148,36 @@ def rfm_classes(recency_days, orders, monetary) -> np.ndarray:
     )
     if recency_days.size == 0:
         return np.empty(0, dtype=object)
+    return np.array(CLASS_NAMES, dtype=object)[_class_numbers(recency_days, orders, monetary)]
+
+
+# by _class_numbers: bit 4 = R high, 2 = F high, 1 = M high
+CLASS_NAMES = tuple(RFM_CLASSES[(bool(i & 4), bool(i & 2), bool(i & 1))] for i in range(8))
+
+
+def _class_numbers(recency_days: np.ndarray, orders: np.ndarray, monetary: np.ndarray) -> np.ndarray:
+    """``rfm_classes`` as positions in ``CLASS_NAMES`` (float arrays, at least one value)."""
     r_high = recency_days < recency_days.mean()
     f_high = orders > orders.mean()
     m_high = monetary > monetary.mean()
-    index = 4 * r_high + 2 * f_high + m_high
-    keys = np.array([RFM_CLASSES[(bool(i & 4), bool(i & 2), bool(i & 1))] for i in range(8)], dtype=object)
-    return keys[index]
+    return 4 * r_high + 2 * f_high + m_high
 
 
 def rfm_codes(r_score, f_score, m_score, bins: int) -> np.ndarray:
     """The scores as text: "545". With 10 bins a score may be 10, so each score is written with
     two digits ("100510" = R10 F5 M10) to keep codes unambiguous and sortable."""
+    return _code_texts(r_score, f_score, m_score, bins).to_numpy(dtype=object)
+
+
+def _code_texts(r_score, f_score, m_score, bins: int) -> pd.api.extensions.ExtensionArray:
+    """``rfm_codes`` as a "str" array: each distinct code is written once (at most bins^3)."""
     r, f, m = (np.asarray(s, dtype=np.int64) for s in (r_score, f_score, m_score))
-    if bins <= 9:
-        return pd.Series(r * 100 + f * 10 + m).astype(str).to_numpy(dtype=object)
-    return pd.Series(r * 10_000 + f * 100 + m).astype(str).str.zfill(6).to_numpy(dtype=object)
+    number = r * 100 + f * 10 + m if bins <= 9 else r * 10_000 + f * 100 + m
+    distinct, row_code = np.unique(number, return_inverse=True)
+    texts = pd.Series(distinct).astype(str)
+    if bins > 9:
+        texts = texts.str.zfill(6)
+    return pd.array(texts, dtype="str").take(row_code.ravel())
 
 
 def rfm_scores(transactions: pd.DataFrame, as_of: pd.Timestamp, settings: Settings) -> pd.DataFrame:
@@ -205,7 +235,9 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
     r_score = percentile_inc_scores(-recency_days, bins)
     f_score = percentile_inc_scores(orders, bins)
     m_score = percentile_inc_scores(monetary, bins)
-    classes = rfm_classes(recency_days, orders, monetary)
+    # the text columns are "str" arrays taken from their few distinct texts
+    classes = pd.array(CLASS_NAMES, dtype="str").take(_class_numbers(
+        recency_days.astype(float), orders.astype(float), np.asarray(monetary, dtype=float)))
     return pd.DataFrame(
         {
             "customer_id": totals[col.CUSTOMER_ID][scored],
@@ -216,8 +248,9 @@ def rfm_from_totals(totals: pd.DataFrame, as_of: pd.Timestamp, settings: Setting
             "r_score": r_score,
             "f_score": f_score,
             "m_score": m_score,
-            "rfm_code": rfm_codes(r_score, f_score, m_score, bins),
-            "rfm_segment": rfm_segments(r_score, f_score, m_score, bins),
+            "rfm_code": _code_texts(r_score, f_score, m_score, bins),
+            "rfm_segment": pd.array(SEGMENT_NAMES, dtype="str").take(
+                _segment_numbers(r_score, f_score, m_score, bins)),
             "rfm_class": classes,
         },
         index=totals.index[scored],

@@ -47,7 +47,7 @@ def customer_score(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
             # .array: the ids as they are (Arrow text stays Arrow text, no round trip)
             "customer_id": customers[col.CUSTOMER_ID].array,
             "score": score,
-            "score_tier": score_tiers(score, settings),
+            "score_tier": pd.array(TIER_NAMES, dtype="str").take(_tier_numbers(score, settings), allow_fill=True),
         },
         columns=list(SCORE_COLUMNS),
     )
@@ -56,14 +56,18 @@ def customer_score(customers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
 def score_tiers(score, settings: Settings) -> np.ndarray:
     """"VIP" / "Regular" / "Potential" for scores 0..100 by the bands in ``settings``
     (a score equal to a band's lower bound is in that band). NaN scores get no tier (None)."""
+    numbers = _tier_numbers(score, settings)
+    return np.array([*TIER_NAMES, None], dtype=object)[numbers]  # -1: None
+
+
+TIER_NAMES = (VIP, REGULAR, POTENTIAL)
+
+
+def _tier_numbers(score, settings: Settings) -> np.ndarray:
+    """``score_tiers`` as positions in ``TIER_NAMES`` (-1 for a NaN score)."""
     score = np.round(np.asarray(score, dtype=float), TIER_DECIMALS)
-    tiers = np.select(
-        [score >= settings.vip_score, score >= settings.regular_score, ~np.isnan(score)],
-        [VIP, REGULAR, POTENTIAL],
-        default="",
-    ).astype(object)
-    tiers[np.isnan(score)] = None
-    return tiers
+    return np.select([score >= settings.vip_score, score >= settings.regular_score, ~np.isnan(score)],
+                     [0, 1, 2], default=-1)
 
 
 def _factor_values(customers: pd.DataFrame, column: str) -> np.ndarray:

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from ..settings import TIERS
+from .clean import text_positions
 from .columns import INDUSTRY, LIFECYCLE_STAGES, REGION, RFM_CLASSES, RFM_SEGMENTS, SIZE
 
 TIER_SUMMARY_COLUMNS = (
@@ -22,14 +23,17 @@ def tier_summary(customers: pd.DataFrame) -> pd.DataFrame:
     """Per ABC tier A, B, C, D and a "Total" row: customers, customer_share, revenue,
     revenue_share, profit, profit_share. Only customers with a tier count (prospects do
     not). Shares are of the Total row; revenue and profit in currency."""
-    # only the columns used: filtering the whole customer table copies every text column
-    tiered = customers.loc[customers["abc_tier"].notna(), ["abc_tier", "revenue", "profit"]]
-    grouped = tiered.groupby("abc_tier")[["revenue", "profit"]].agg(["size", "sum"])
+    # grouped on the tiers' positions in TIERS (-1: no tier), not on their text; pandas' sum
+    # (compensated, in row order) as grouping on the text gives
+    codes = text_positions(list(TIERS), customers["abc_tier"])
+    tiered = codes >= 0
+    money = pd.DataFrame({name: customers[name].to_numpy(dtype="float64", na_value=np.nan)[tiered] for name in ("revenue", "profit")})
+    sums = money.groupby(codes[tiered]).sum()
+    sizes = np.bincount(codes[tiered], minlength=len(TIERS))
     rows = []
-    for tier in TIERS:
-        if tier in grouped.index:
-            g = grouped.loc[tier]
-            rows.append((tier, int(g[("revenue", "size")]), float(g[("revenue", "sum")]), float(g[("profit", "sum")])))
+    for code, tier in enumerate(TIERS):
+        if sizes[code]:
+            rows.append((tier, int(sizes[code]), float(sums.at[code, "revenue"]), float(sums.at[code, "profit"])))
         else:
             rows.append((tier, 0, 0.0, 0.0))
     table = pd.DataFrame(rows, columns=["tier", "customers", "revenue", "profit"])
@@ -93,12 +97,12 @@ def tier_pivots(customers: pd.DataFrame, attributes: tuple[str, ...] = PIVOT_ATT
     present = [name for name in attributes if name in customers.columns]
     tiered = customers.loc[customers["abc_tier"].notna(), ["abc_tier", *present]]
     pivots: dict[str, pd.DataFrame] = {}
+    tier_codes = text_positions(list(TIERS), tiered["abc_tier"])  # -1: not a tier (never here)
     for name in attributes:
         if name not in customers.columns or customers[name].notna().sum() == 0:
             continue
         rows = tiered[name].astype("str").fillna(BLANK)
         row_codes, row_values = pd.factorize(rows, sort=True)
-        tier_codes = pd.Categorical(tiered["abc_tier"], categories=list(TIERS)).codes
         counts = np.bincount(
             row_codes * len(TIERS) + tier_codes, minlength=len(row_values) * len(TIERS)
         ).reshape(len(row_values), len(TIERS))
