@@ -195,13 +195,15 @@ def refresh(
     prepared = data.prepared
     if prepared is None:
         prepared = prepare_lines(data.sales, settings, as_of=given_as_of, today=today)
-    had_fits = bool(prepared.fitted)
+    kept = dict(prepared.fitted)
     try:
         result = tier_prepared(prepared, settings, customers=data.customers,
                                previous_tiers=data.previous_tiers)
-    finally:  # stored after tier_prepared: with the CLV models' fits it made (kept on a
-        # Settings error too: the refresh after the fix needs the lines as well)
-        if data.prepared is None or (prepared.fitted and not had_fits):
+    finally:  # stored after tier_prepared: with the CLV models' fits and predictions it made
+        # (kept on a Settings error too: the refresh after the fix needs the lines as well)
+        made = prepared.fitted.keys() != kept.keys() or any(
+            prepared.fitted[name] is not value for name, value in kept.items())
+        if data.prepared is None or made:
             for place in store:
                 place.put(prepared)
     language = settings.language

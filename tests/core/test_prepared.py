@@ -275,6 +275,11 @@ PER_CUSTOMER_FIELDS = {
     "lost_days": st.integers(200, 500),
     "pareto_top": st.integers(1, 40),
     "language": st.sampled_from(["en", "zh"]),
+    # what the kept predictions are made for (clv_model.prediction_settings)
+    "expected_days_short": st.sampled_from([30, 90]),
+    "expected_days_long": st.sampled_from([180, 365]),
+    "clv_months": st.sampled_from([6, 12, 36]),
+    "discount_rate": st.sampled_from([0.0, 0.1, 0.2]),
 }
 
 
@@ -298,12 +303,34 @@ def test_lines_prepared_once_serve_any_per_customer_settings(transactions, first
     assert_same_result(tier_prepared(pickle.loads(pickle.dumps(prepared)), second), expected)
 
 
-def test_kept_fits_predict_without_importing_the_optimiser(tmp_path):
-    """A Settings change served by prepared lines with their fits imports no scipy.optimize
-    (0.4 s of a refresh that should take about 1 s); the predictions are those of a fit."""
+@pytest.mark.parametrize("change", [{"expected_days_short": 30}, {"expected_days_long": 180},
+                                    {"clv_months": 24}, {"discount_rate": 0.25}])
+def test_kept_predictions_are_made_again_for_other_prediction_settings(change):
+    """The predictions kept with the lines serve only the settings they were made for."""
+    transactions, master = make_data(4_000, 300)
+    prepared = prepare_lines(transactions, Settings(), today=TODAY)
+    first = tier_prepared(prepared, Settings(), customers=master)
+    second = Settings(**change)
+    expected = tier_customers(transactions, second, customers=master, today=TODAY)
+    predicted = ["expected_purchases_short", "expected_purchases_long", "predicted_clv"]
+    assert not first.customers[predicted].equals(expected.customers[predicted])  # it matters
+    assert_same_result(tier_prepared(prepared, second, customers=master), expected)
+
+
+@pytest.mark.parametrize("second, imported", [
+    # a cut moves no prediction: the kept ones serve, and nothing of scipy is imported (its
+    # special functions take 0.3 s of a refresh that should take about 1 s)
+    (Settings(a_cut=0.6), "False False"),
+    # another horizon: predicted again from the kept fits, which need no optimiser (0.4 s)
+    (Settings(clv_months=24), "False True"),
+])
+def test_kept_fits_and_predictions_spare_scipy(tmp_path, second, imported):
+    """A Settings change served by prepared lines with their fits and last predictions; the
+    result is a fresh refresh's under the new Settings."""
     transactions, master = make_data(4_000, 300)
     prepared = prepare_lines(transactions, Settings())
-    expected = tier_prepared(prepared, Settings(a_cut=0.7), customers=master)  # fits and keeps
+    tier_prepared(prepared, Settings(a_cut=0.7), customers=master)  # fits, predicts, keeps
+    expected = tier_customers(transactions, second, customers=master)
     entry = tmp_path / "prepared.pickle"
     entry.write_bytes(pickle.dumps((prepared, master)))
     code = f"""
@@ -312,14 +339,15 @@ from pathlib import Path
 from xl_addin import Settings
 from xl_addin.core import tier_prepared
 prepared, master = pickle.loads(Path({str(entry)!r}).read_bytes())
-result = tier_prepared(prepared, Settings(a_cut=0.7), customers=master)
+result = tier_prepared(prepared, Settings(a_cut={second.a_cut}, clv_months={second.clv_months}),
+                       customers=master)
 result.customers.to_pickle({str(tmp_path / "result.pickle")!r})
-print("scipy.optimize" in sys.modules)
+print("scipy.optimize" in sys.modules, "scipy.special" in sys.modules)
 """
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[2], timeout=300)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "False"
+    assert run.stdout.strip() == imported
     got = pd.read_pickle(tmp_path / "result.pickle")
     assert got["predicted_clv"].notna().sum() > 0
     pd.testing.assert_frame_equal(got, expected.customers)

@@ -16,10 +16,10 @@ pipeline flags them (``single_purchase``) so nobody reads it as "certainly activ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import special
+
+from .clv_fits import BgNbdFit
 
 MIN_REPEAT_CUSTOMERS = 10  # fewer customers with a repeat purchase: the fit is not attempted
 REASON_TOO_FEW_REPEAT = "too_few_repeat_customers"
@@ -27,26 +27,6 @@ REASON_NO_CONVERGENCE = "no_convergence"
 REASON_NO_DATA = "no_customers"
 LOG_PARAMETER_LIMIT = 12.0  # |ln parameter| beyond this: the optimum is at 0 or infinity
 GRADIENT_TOLERANCE = 1e-6  # on the mean log-likelihood per customer, log-parameters
-
-
-@dataclass(frozen=True)
-class BgNbdFit:
-    """A BG/NBD fit. ``alpha`` is in days (multiply a fit on weeks by 7). ``converged`` False:
-    the parameters are NaN and ``reason`` says why (``REASON_*``)."""
-
-    r: float
-    alpha: float
-    a: float
-    b: float
-    log_likelihood: float
-    customers: int
-    repeat_customers: int
-    converged: bool
-    reason: str = ""
-
-    @property
-    def parameters(self) -> tuple[float, float, float, float]:
-        return self.r, self.alpha, self.a, self.b
 
 
 def fit_bgnbd(x, t_x, T, weights=None) -> BgNbdFit:

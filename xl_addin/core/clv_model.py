@@ -57,6 +57,13 @@ def model_notes(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(MODEL_NOTE_COLUMNS)).astype("str")
 
 
+def prediction_settings(settings: Settings) -> tuple:
+    """The Settings ``clv_predictions`` reads. For one summary, analysis date and fits, equal
+    tuples give equal predictions (``pipeline.tier_prepared`` keeps the last ones by it)."""
+    return (settings.expected_days_short, settings.expected_days_long, settings.clv_months,
+            settings.discount_rate)
+
+
 def import_models_meanwhile() -> None:
     """Start importing the models and their fitting (scipy.special and scipy.optimize: ~0.6 s
     CPU) in a background thread and return.

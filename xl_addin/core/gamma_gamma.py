@@ -14,34 +14,17 @@ purchase: ``frequency_value_correlation`` (Pearson, over the customers fitted) c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy import special
 
 from .bgnbd import LOG_PARAMETER_LIMIT, optimum_found, x_groups
+from .clv_fits import GammaGammaFit
 
 MIN_CUSTOMERS = 10
 REASON_TOO_FEW = "too_few_repeat_customers"
 REASON_NO_CONVERGENCE = "no_convergence"
 REASON_Q_NOT_ABOVE_ONE = "q_not_above_one"  # the mean value p v / (q - 1) would be infinite
 CORRELATION_WARNING = 0.3  # |correlation| above this: the independence assumption is doubtful
-
-
-@dataclass(frozen=True)
-class GammaGammaFit:
-    """A Gamma-Gamma fit; v in the currency of the values. ``converged`` False: parameters NaN,
-    ``reason`` says why (``REASON_*``)."""
-
-    p: float
-    q: float
-    v: float
-    log_likelihood: float
-    customers: int  # customers used in the fit
-    excluded: int  # repeat customers left out because their average value is <= 0
-    frequency_value_correlation: float
-    converged: bool
-    reason: str = ""
 
 
 def fit_gamma_gamma(x, m, weights=None) -> GammaGammaFit:

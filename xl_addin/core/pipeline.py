@@ -31,10 +31,12 @@ from .clv import clv_values
 from .clv_model import (
     NOTE_RETENTION_MEASURED,
     NOTE_RETENTION_NOT_MEASURED,
+    ClvPredictions,
     clv_predictions,
     model_fits,
     model_notes,
     no_predictions,
+    prediction_settings,
 )
 from .values import DATE_DTYPE
 from .columns import (
@@ -179,7 +181,26 @@ class PreparedLines:
     sob_by_period: pd.DataFrame  # sob.sob_from_codes(period=sob_period)
     # the CLV models' fits on ``totals`` (clv_model.model_fits: no setting changes them), made
     # by the first tier_prepared that runs the models and kept with the lines from then on
+    # ("models"), and the last predictions with the settings they were made for
+    # ("predictions": see _kept_predictions)
     fitted: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+def _kept_predictions(prepared: PreparedLines, settings: Settings) -> ClvPredictions:
+    """``clv_predictions`` of ``prepared``'s customers, made once per prediction settings: the
+    fits and the last predictions are kept in ``prepared.fitted`` (with the lines in the
+    prepared-lines cache), so a Settings change that moves no prediction (a cut, a weight)
+    neither fits nor predicts again, and needs no scipy. Copies: the kept frames stay as made."""
+    if "models" not in prepared.fitted:
+        prepared.fitted["models"] = model_fits(prepared.totals)
+    key = prediction_settings(settings)
+    kept = prepared.fitted.get("predictions")
+    if kept is None or kept[0] != key:
+        kept = (key, clv_predictions(prepared.totals, prepared.as_of, settings,
+                                     fits=prepared.fitted["models"]))
+        prepared.fitted["predictions"] = kept
+    made = kept[1]
+    return ClvPredictions(made.customers.copy(), made.parameters.copy(), made.notes.copy())
 
 
 def prepare_lines(
@@ -309,9 +330,7 @@ def tier_prepared(
     )
     _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
     if settings.clv_models:
-        if "models" not in prepared.fitted:
-            prepared.fitted["models"] = model_fits(totals)
-        predictions = clv_predictions(totals, analysis_date, settings, fits=prepared.fitted["models"])
+        predictions = _kept_predictions(prepared, settings)
     else:
         predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
