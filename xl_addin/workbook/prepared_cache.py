@@ -30,7 +30,6 @@ what already runs as the user) can write.
 
 from __future__ import annotations
 
-import os
 import pickle
 from pathlib import Path
 from typing import Any
@@ -38,7 +37,6 @@ from typing import Any
 from .. import __version__
 from ..core import PreparedLines
 from . import cache_folder, reader_prefetch
-from .sales_cache import CACHE_DIR_ENV, default_folder as sales_folder
 
 MAX_BYTES = 256 * 2**20  # 256 MiB: 50,000 customers over two years take about 20 MiB
 FORMAT = 1  # bump when PreparedLines or the entry's layout changes (the code digest does too)
@@ -48,9 +46,7 @@ SUFFIX = ".pickle"
 def default_folder() -> Path:
     """``prepared`` beside the sales cache (as the refresh records are): in
     ``$CUSTOMER_TIERS_CACHE_DIR`` when set, else in the platform's user cache folder."""
-    if os.environ.get(CACHE_DIR_ENV):
-        return sales_folder() / "prepared"
-    return sales_folder().parent / "prepared"
+    return cache_folder.beside_sales("prepared")
 
 
 class PreparedCache:

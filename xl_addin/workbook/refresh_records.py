@@ -41,7 +41,6 @@ from typing import Any, BinaryIO
 
 from .. import __version__
 from . import cache_folder
-from .sales_cache import CACHE_DIR_ENV, default_folder
 
 MAX_BYTES = 256 * 2**20  # 256 MiB: a 50,000-customer result takes about 35 MiB
 FORMAT = 1  # bump when the stored layout changes
@@ -51,9 +50,7 @@ SUFFIX = ".refresh"
 def records_folder() -> Path:
     """``$CUSTOMER_TIERS_CACHE_DIR/refreshes``, else ``refreshes`` beside the sales cache in the
     platform's user cache folder."""
-    if os.environ.get(CACHE_DIR_ENV):
-        return default_folder() / "refreshes"
-    return default_folder().parent / "refreshes"
+    return cache_folder.beside_sales("refreshes")
 
 
 def package_members(path: str | Path) -> list[tuple[str, int, int]] | None:

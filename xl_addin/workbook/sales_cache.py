@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -59,7 +58,6 @@ from . import cache_folder
 from .read import RawCells, SalesBook, with_raw_cells
 from .tables import SheetHeader
 
-CACHE_DIR_ENV = cache_folder.CACHE_DIR_ENV
 MAX_BYTES = 512 * 2**20  # 512 MiB: a 1,048,575-row sales tab takes about 60 MiB
 FORMAT = 2  # bump when the stored layout changes
 SUFFIX = ".arrow"
