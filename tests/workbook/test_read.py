@@ -537,6 +537,111 @@ def test_a_file_rewritten_in_place_while_the_parser_has_it_open_is_parsed_again_
             [100.0, 250.5, -20.0]
 
 
+class _WatchedParser:
+    """The workbook's parser, with ``during_parse(book)`` called as a sheet is parsed."""
+
+    def __init__(self, book, during_parse):
+        self._parser, self._book, self._during_parse = book._reader, book, during_parse
+
+    def load_sheet(self, *args, **kwargs):
+        self._during_parse(self._book)
+        return self._parser.load_sheet(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._parser, name)
+
+
+def _watched(book, during_parse):
+    book._fastexcel = _WatchedParser(book, during_parse)
+    return book
+
+
+def test_a_large_sheet_is_parsed_with_the_workbook_s_bytes_out_of_memory(tmp_path, monkeypatch):
+    import gc
+
+    import xl_addin.workbook.read as read
+
+    monkeypatch.setattr(read, "_SET_ASIDE_MIN_BYTES", 0)  # every sheet counts as large here
+    shared = ["<si><t>Customer ID</t></si>", "<si><t>Amount</t></si>", "<si><t>C1</t></si>",
+              "<si><t>C2</t></si>"]
+    sheet = ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row>'
+             '<row r="2"><c r="A2" t="s"><v>2</v></c><c r="B2"><v>12.5</v></c></row>'
+             '<row r="3"><c r="A3" t="s"><v>3</v></c><c r="B3"><v>-3</v></c></row>')
+    path = write_raw_xlsx(tmp_path / "raw.xlsx", sheet, shared)
+    seen = {}
+
+    def during_parse(book):
+        seen["data"], seen["package"] = book._data, book._zip._package
+
+    gc.disable()  # no collection may free what a reference cycle holds: none must hold it
+    try:
+        held = _parse_and_count(path, during_parse)
+    finally:
+        gc.enable()
+    assert seen == {"data": None, "package": None}
+    # nothing else held them: the test's own reference and getrefcount's argument
+    assert held == 2
+
+
+def _parse_and_count(path, during_parse):
+    import sys
+
+    with SalesBook.open(path) as book:
+        data = book._data
+        header = book.header("Sales")  # streams the sheet and two shared strings first
+        assert header == SheetHeader(1, ("Customer ID", "Amount"))
+        _watched(book, during_parse)
+        frame = book.read_columns("Sales", header, {"customer_id": 0, "amount": 1})
+        assert frame["customer_id"].tolist() == ["C1", "C2"]
+        assert frame["amount"].tolist() == [12.5, -3.0]
+        held = sys.getrefcount(data)
+        # back afterwards, equal, and the package reads as before: the shared strings go on
+        # from where they were
+        assert book._data == data and book._data is not data
+        assert book._zip.header("Sales") == header
+        assert [book._zip._shared_string(i) for i in (3, 2, 0)] == ["C2", "C1", "Customer ID"]
+    return held
+
+
+def test_a_small_sheet_is_parsed_with_the_bytes_kept(tmp_path):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    seen = []
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        _watched(book, lambda b: seen.append(b._data is not None))
+        assert _amounts(book) == [100.0, 250.5, -20.0]
+    assert seen == [True]
+
+
+def test_a_file_replaced_while_its_bytes_are_set_aside_is_refused_with_what_to_do(
+        tmp_path, monkeypatch):
+    import xl_addin.workbook.read as read
+
+    monkeypatch.setattr(read, "_SET_ASIDE_MIN_BYTES", 0)
+    path = write_book(tmp_path / "b.xlsx", {"Sales": SALES})
+    other = write_book(tmp_path / "other.xlsx", {"Sales": SALES[:2]})
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        _watched(book, lambda b: other.replace(path))  # Excel saves while the sheet is parsed
+        with pytest.raises(WorkbookError, match="changed while it was being read.*run the "
+                                                "refresh again"):
+            book.read_columns("Sales", header, {"amount": 3})
+
+
+def test_xml_streamed_in_pieces_gives_what_iterparse_gives():
+    import xml.etree.ElementTree as ET
+
+    from xl_addin.workbook.read import _end_elements
+
+    xml = ("<sst xmlns='urn:x'>" + "".join(
+        f"<si><t>text {i} {'é' * (i % 7)}</t><r><t>{'x' * (i % 5000)}</t></r></si>"
+        for i in range(400)) + "</sst>").encode()
+    expected = [(e.tag, e.text) for _, e in ET.iterparse(io.BytesIO(xml), events=("end",))]
+    assert [(e.tag, e.text) for e in _end_elements(io.BytesIO(xml))] == expected
+    with pytest.raises(ET.ParseError):
+        list(_end_elements(io.BytesIO(xml[:-3])))
+
+
 def test_done_reading_drops_the_parser_and_keeps_what_was_read(tmp_path):
     from xl_addin.workbook.file_book import FileSource
 

@@ -26,6 +26,7 @@ import warnings
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -313,10 +314,11 @@ class SalesBook:
         ``header_row``; a None dtype is guessed. Returns the batch, fastexcel's cell errors
         and its column infos."""
         forced = {i: d for i, d in dtypes.items() if d is not None}
-        with warnings.catch_warnings():
+        reader = self._reader_for(sheet)
+        with warnings.catch_warnings(), self._bytes_set_aside(sheet, reader):
             warnings.simplefilter("ignore")
             try:
-                loaded = self._reader_for(sheet).load_sheet(
+                loaded = reader.load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
                     use_columns=sorted(dtypes), dtypes=forced or None,
                 )
@@ -324,12 +326,53 @@ class SalesBook:
                 selected = loaded.selected_columns
                 del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
             except Exception as exc:
-                if not self._still_same():  # the file changed under the parser: the bytes
-                    return self._load_columns(sheet, header_row, dtypes)
-                raise _sheet_error(sheet, self.path, exc) from None
+                if self._data is None:  # set aside: the file is checked once they are back
+                    failed = exc
+                else:
+                    if not self._still_same():  # the file changed under the parser: the bytes
+                        return self._load_columns(sheet, header_row, dtypes)
+                    raise _sheet_error(sheet, self.path, exc) from None
+            else:
+                failed = None
+        if failed is not None:
+            if not self._still_same():
+                return self._load_columns(sheet, header_row, dtypes)
+            raise _sheet_error(sheet, self.path, failed) from None
         if not self._still_same():
             return self._load_columns(sheet, header_row, dtypes)
         return batch, (errors.errors if errors is not None else []), selected
+
+    @contextmanager
+    def _bytes_set_aside(self, sheet: str, reader: Any) -> Iterator[None]:
+        """While a large sheet is parsed from the file (not from ``data``), ``data`` is out of
+        memory: the parse is the refresh's peak of memory, and the workbook's bytes would sit
+        beside it (69 MB for a million rows). They are read again after the parse, and must
+        come from the same file (same size, time and file id, as ``_still_same`` checks): when
+        the file changed meanwhile, WorkbookError (what was parsed is not what the cache key
+        and the headers came from, and the bytes they came from are gone)."""
+        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
+        entry = self._zip.entries([sheet]).get(part) if part is not None else None
+        if not (self._by_path and reader is self._fastexcel and entry is not None and
+                entry[1] >= _SET_ASIDE_MIN_BYTES and self._data is not None):
+            yield
+            return
+        size = len(self._data)
+        self._data = None
+        self._zip.set_aside()
+        try:
+            yield
+        finally:
+            try:
+                data = self.path.read_bytes() if file_identity(self.path) == self._identity else b""
+            except OSError:
+                data = b""
+            if len(data) != size or file_identity(self.path) != self._identity:
+                self._fastexcel = None  # parsing again could only read the changed file
+                raise WorkbookError(
+                    f"'{self.path}' changed while it was being read (saved from Excel?): "
+                    "run the refresh again")
+            self._data = data
+            self._zip.take_back(data)
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
@@ -540,6 +583,10 @@ def _read_workbook_bytes(path: Path) -> bytes:
 _CELL_PARTS = ("worksheet", "sharedStrings", "styles", "theme")
 
 
+# A sheet whose part is at least this large (uncompressed) is parsed with the workbook's bytes
+# out of memory (``SalesBook._bytes_set_aside``): reading them again costs 20-40 ms.
+_SET_ASIDE_MIN_BYTES = 64 * 2**20
+
 # A sheet read through a package of its own is inflated whole first: up to this size (our Tiers
 # sheet of 50,000 customers is 58 MB); a larger one goes through the workbook's parser.
 _SHEET_ALONE_MAX_BYTES = 64 * 2**20
@@ -629,6 +676,18 @@ class _XlsxParts:
     def sheet_parts(self) -> dict[str, str]:
         """Sheet name -> part of every sheet with a part, in tab order."""
         return dict(self._parts)
+
+    def set_aside(self) -> None:
+        """Let go of the package's bytes (``SalesBook._bytes_set_aside``); ``take_back``
+        before any other use. What was read from them is kept."""
+        self._package = None
+        self._data = b""
+        self._strings_iter = None  # it reads from the old bytes; starts again where it was
+
+    def take_back(self, data: bytes) -> None:
+        """The same package's bytes again, after ``set_aside``."""
+        self._package = zipfile.ZipFile(io.BytesIO(data))
+        self._data = data
 
     @classmethod
     def open(cls, data: bytes) -> _XlsxParts | None:
@@ -742,7 +801,7 @@ class _XlsxParts:
         element is cleared once the caller moves on."""
         row_number = 0
         with self._package.open(part) as stream:
-            for _, element in ET.iterparse(stream, events=("end",)):
+            for element in _end_elements(stream):
                 if _local(element.tag) != "row":
                     continue
                 row_number = int(element.get("r", row_number + 1))
@@ -840,6 +899,8 @@ class _XlsxParts:
     def _shared_string(self, index: int) -> str:
         if self._strings_iter is None:
             self._strings_iter = self._iter_strings()
+            for _ in range(len(self._strings)):  # read before a ``set_aside``
+                next(self._strings_iter, None)
         while len(self._strings) <= index:
             text = next(self._strings_iter, None)
             if text is None:
@@ -851,7 +912,7 @@ class _XlsxParts:
         if not self._strings_part or self._strings_part not in self._package.namelist():
             return
         with self._package.open(self._strings_part) as stream:
-            for _, element in ET.iterparse(stream, events=("end",)):
+            for element in _end_elements(stream):
                 if _local(element.tag) != "si":
                     continue
                 parts = []
@@ -863,6 +924,21 @@ class _XlsxParts:
                         parts.extend(t.text or "" for t in child if _local(t.tag) == "t")
                 element.clear()
                 yield "".join(parts)
+
+
+def _end_elements(stream: Any) -> Iterator[ET.Element]:
+    """The elements of an XML stream as each ends (``ET.iterparse(stream, ("end",))``), fed
+    in pieces: iterparse's iterator sits in a reference cycle with its stream, which through
+    zipfile keeps the package's bytes in memory until a garbage collection runs
+    (``SalesBook._bytes_set_aside`` lets go of them)."""
+    parser = ET.XMLPullParser(events=("end",))
+    while piece := stream.read(2**16):
+        parser.feed(piece)
+        for _, element in parser.read_events():
+            yield element
+    parser.close()
+    for _, element in parser.read_events():
+        yield element
 
 
 def _member_holds(buffer: memoryview, info: zipfile.ZipInfo, needle: bytes) -> bool:
