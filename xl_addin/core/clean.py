@@ -208,33 +208,16 @@ def _clean_rows(raw: pd.DataFrame, order_ids: BackgroundCall | None, require_dat
         # no block consolidation, no index to carry): ~25% quicker than ``clean.loc[~bad]``
         # and less memory at the peak, same values and dtypes
         keep = ~bad
-        arrays = {name: clean[name].array for name in clean.columns}
-        # the text columns' kept rows are copied in a second thread meanwhile (pyarrow's filter
-        # releases the GIL, as numpy's does for the others): about half the copying each
-        texts = {name: values for name, values in arrays.items() if isinstance(values.dtype, pd.StringDtype)}
-        with BackgroundCall(_kept_rows, texts, keep) if len(raw) >= THREAD_ROWS and texts else nullcontext() as kept:
-            filtered = _kept_rows({n: v for n, v in arrays.items() if kept is None or n not in texts}, keep)
-            if kept is not None:
-                filtered.update(kept.result())
-        clean = pd.DataFrame({name: filtered[name] for name in arrays}, copy=False)
+        clean = pd.DataFrame({name: clean[name].array[keep] for name in clean.columns}, copy=False)
+        for name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS):
+            if name in clean.columns and isinstance(clean[name].dtype, pd.CategoricalDtype):
+                clean[name] = drop_unused_categories(clean[name].array)
     clean = clean.reset_index(drop=True)
     clean.attrs["notes"] = tuple(notes)
     return clean, _data_quality(raw, listed)
 
 
-THREAD_ROWS = 200_000  # from this many rows the order ids are hashed, and text rows kept, in a second thread
-
-
-def _kept_rows(arrays: dict[str, pd.api.extensions.ExtensionArray], keep: np.ndarray) -> dict:
-    """Each array's rows where ``keep``; the Categorical of an id or attribute column without
-    the categories no kept row uses."""
-    kept = {}
-    for name, values in arrays.items():
-        values = values[keep]
-        if name in (CUSTOMER_ID, ORDER_ID, *ATTRIBUTE_COLUMNS) and isinstance(values, pd.Categorical):
-            values = drop_unused_categories(values)
-        kept[name] = values
-    return kept
+THREAD_ROWS = 200_000  # from this many rows the order ids are hashed in a second thread
 
 
 TYPED_CELLS = "typed_cells"  # raw.attrs key of a TypedCells (the file reader sets it)
