@@ -394,6 +394,36 @@ def test_order_ids_hashed_in_a_thread_give_the_same_result(monkeypatch):
     assert threaded["order_id"].astype(object).tolist()[:2] == ["O9", "O1"]
 
 
+@pytest.mark.parametrize("categorise_attributes", [True, False])
+def test_order_ids_hashed_in_a_worker_give_the_one_cpu_frame_on_messy_rows(monkeypatch, categorise_attributes):
+    """Order ids hashed in a worker thread (core.background): the frame of one CPU, row for
+    row, dtypes included, with rows left out and text columns of every kind."""
+    import xl_addin.core.background as background
+    import xl_addin.core.clean as clean_module
+
+    rng = np.random.default_rng(7)
+    n = 3_000
+    texts = lambda prefix, k: pd.Series(  # noqa: E731  ("str" text, some blank or missing)
+        np.where(rng.random(n) < 0.05, None, [f" {prefix}{i} " if i % 7 else "" for i in rng.integers(0, k, n)]),
+        dtype="str")
+    raw = pd.DataFrame({
+        "customer_id": texts("C", 300), "order_id": texts("O", 1_500),
+        "date": np.where(rng.random(n) < 0.03, "not a date", "2025-01-02"),
+        "amount": rng.normal(100, 50, n).round(2), "cost": rng.normal(50, 20, n).round(2),
+        "customer_name": texts("Company ", 300), "salesperson": texts("Rep ", 20),
+        "region": pd.Categorical(rng.choice(["North", "South", None], n)),
+    })
+    monkeypatch.setattr(background, "usable_cpus", lambda: 1)
+    alone, alone_quality = clean_transactions(raw, categorise_attributes=categorise_attributes)
+    monkeypatch.setattr(background, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(clean_module, "THREAD_ROWS", 1)
+    threaded, threaded_quality = clean_transactions(raw, categorise_attributes=categorise_attributes)
+    assert 0 < len(threaded) < n  # some rows left out
+    pd.testing.assert_frame_equal(threaded, alone, check_exact=True)
+    pd.testing.assert_frame_equal(threaded_quality, alone_quality, check_exact=True)
+    assert threaded["order_id"].cat.categories.is_unique and threaded["order_id"].notna().any()
+
+
 def test_an_error_in_the_order_id_thread_reaches_the_caller(monkeypatch):
     import xl_addin.core.clean as clean_module
 

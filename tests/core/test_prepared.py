@@ -351,3 +351,85 @@ print("scipy.optimize" in sys.modules, "scipy.special" in sys.modules)
     got = pd.read_pickle(tmp_path / "result.pickle")
     assert got["predicted_clv"].notna().sum() > 0
     pd.testing.assert_frame_equal(got, expected.customers)
+
+
+# -- the CLV models on a second CPU (core.background) ------------------------------------------
+
+def model_workers() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name.startswith("customer-tiers")]
+
+
+@pytest.fixture
+def cpus(monkeypatch):
+    """Set how many CPUs the core sees (``background.usable_cpus``)."""
+    from xl_addin.core import background
+
+    return lambda count: monkeypatch.setattr(background, "usable_cpus", lambda: count)
+
+
+def test_the_models_on_a_second_cpu_give_the_one_cpu_result_bit_for_bit(cpus):
+    transactions, master = make_data(30_000, 1_500)
+    settings = Settings(holding_rules=(HoldingRule("*", "A", 40),))
+    cpus(1)
+    alone = tier_customers(transactions, settings, customers=master, today=TODAY)
+    alone_prepared = prepare_lines(transactions, settings, today=TODAY)
+    assert alone_prepared.fitted == {}  # one CPU: fitted by tier_prepared, as before
+    cpus(2)
+    prepared = prepare_lines(transactions, settings, today=TODAY)
+    assert set(prepared.fitted) == {"models"}  # fitted meanwhile, on the second CPU
+    assert prepared.fitted["models"][0].converged and prepared.fitted["models"][1].converged
+    assert_same_result(tier_customers(transactions, settings, customers=master, today=TODAY), alone)
+    assert_same_result(tier_prepared(prepared, settings, customers=master), alone)
+    # kept fits, new predictions in the worker: as tier_customers under the new settings alone
+    cpus(1)
+    other = settings.replace(clv_months=24)
+    expected = tier_customers(transactions, other, customers=master, today=TODAY)
+    cpus(2)
+    assert_same_result(tier_prepared(prepared, other, customers=master), expected)
+    assert model_workers() == []
+
+
+@pytest.mark.parametrize("settings", [Settings(clv_models=False), line_settings(Settings())],
+                         ids=["models off", "line settings only"])
+def test_prepare_lines_fits_nothing_the_settings_do_not_ask_for(cpus, settings):
+    transactions, _ = make_data(4_000, 300)
+    cpus(2)
+    assert prepare_lines(transactions, settings, today=TODAY).fitted == {}
+
+
+@pytest.mark.parametrize("count", [1, 2], ids=["one CPU", "two CPUs"])
+@pytest.mark.parametrize("step", ["model_fits", "clv_predictions"])
+def test_an_error_of_the_models_reaches_the_caller_unchanged(cpus, monkeypatch, count, step):
+    from xl_addin.core import pipeline
+
+    transactions, master = make_data(4_000, 300)
+    error = FloatingPointError(f"{step} failed")
+
+    def fails(*args, **kwargs):
+        raise error
+
+    cpus(count)
+    monkeypatch.setattr(pipeline, step, fails)
+    with pytest.raises(FloatingPointError) as raised:
+        tier_customers(transactions, Settings(), customers=master, today=TODAY)
+    assert raised.value is error
+    assert model_workers() == []
+
+
+def test_an_error_of_the_caller_wins_over_the_running_models_and_waits_for_them(cpus, monkeypatch):
+    from xl_addin.core import pipeline
+
+    transactions, _ = make_data(4_000, 300)
+    cpus(2)
+    prepared = prepare_lines(transactions, line_settings(Settings()), today=TODAY)  # no fits kept
+    finished = []
+    original = pipeline.model_fits
+    monkeypatch.setattr(pipeline, "model_fits",
+                        lambda summary: finished.append(original(summary)) or finished[-1])
+    missing = Settings(score_factors=(ScoreFactor("satisfaction", 1.0),))  # no customer master
+    with pytest.raises(InputError, match="satisfaction"):
+        tier_prepared(prepared, missing)
+    assert model_workers() == [] and len(finished) == 1  # waited for, not left running
+    assert prepared.fitted == {}  # a failed call keeps nothing

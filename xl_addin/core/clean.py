@@ -7,12 +7,13 @@ Everything here is vectorised. Text columns are parsed on their distinct values 
 from __future__ import annotations
 
 import datetime as dt
-import threading
+from contextlib import nullcontext
 
 import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from .background import BackgroundCall
 from .values import (
     DATE_DTYPE,
     NOT_A_NUMBER,
@@ -112,16 +113,26 @@ def clean_transactions(
         )
     if len(raw) == 0:
         raise InputError("the sales data has no rows", hint="Add at least one sale line.")
+    # order ids are hashed in a second thread while the customer ids are (pyarrow and numpy
+    # release the GIL): on two cores a million rows' two hashes take the time of one
+    order_ids = BackgroundCall(text_categorical, raw[ORDER_ID], sort=sort_order_ids) \
+        if ORDER_ID in raw.columns and len(raw) >= THREAD_ROWS else None
+    with order_ids if order_ids is not None else nullcontext():  # no thread outlives the call
+        return _clean_rows(raw, order_ids, require_date, sort_order_ids, categorise_attributes, date_order,
+                           decimal_separator, as_of, today)
 
+
+def _clean_rows(raw: pd.DataFrame, order_ids: BackgroundCall | None, require_date: bool, sort_order_ids: bool,
+                categorise_attributes: bool, date_order: str, decimal_separator: str,
+                as_of: pd.Timestamp | dt.date | None, today: pd.Timestamp | dt.date | None,
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``clean_transactions`` once its arguments are checked; ``order_ids``: the order ids'
+    ``text_categorical`` started meanwhile (None: made here)."""
     out: dict[str, pd.Series | np.ndarray] = {}
     # column, bad rows, values, reason (one text, or one per row)
     problems: list[tuple[str, np.ndarray, pd.Series, str | np.ndarray]] = []
     notes: list[tuple[str, str, str, str]] = []
 
-    # order ids are hashed in a second thread while the customer ids are (pyarrow and numpy
-    # release the GIL): on two cores a million rows' two hashes take the time of one
-    order_ids = _InThread(text_categorical, raw[ORDER_ID], sort=sort_order_ids) \
-        if ORDER_ID in raw.columns and len(raw) >= THREAD_ROWS else None
     # the source sheet of every row, hashed once for the three parsed columns
     sheets = pd.Categorical(raw[SOURCE_SHEET]) if SOURCE_SHEET in raw.columns else None
     id_is_bool = _booleans(raw[CUSTOMER_ID])
@@ -207,29 +218,6 @@ def clean_transactions(
 
 
 THREAD_ROWS = 200_000  # from this many rows the order ids are hashed in a second thread
-
-
-class _InThread:
-    """``function(*args, **kwargs)`` run in a daemon thread; ``result()`` waits for it and
-    returns its value or raises its error."""
-
-    def __init__(self, function, *args, **kwargs) -> None:
-        self._value, self._error = None, None
-
-        def run() -> None:
-            try:
-                self._value = function(*args, **kwargs)
-            except BaseException as error:  # re-raised in the caller's thread
-                self._error = error
-
-        self._thread = threading.Thread(target=run, daemon=True)
-        self._thread.start()
-
-    def result(self):
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 TYPED_CELLS = "typed_cells"  # raw.attrs key of a TypedCells (the file reader sets it)

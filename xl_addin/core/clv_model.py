@@ -98,7 +98,8 @@ def model_fits(summary: pd.DataFrame) -> tuple:
 def _model_inputs(summary: pd.DataFrame) -> tuple:
     """(ids, x, t_x, T, repeat value) of the customers of ``summary`` with a purchase."""
     bought = summary["first_purchase"].notna().to_numpy() if len(summary) else np.zeros(0, dtype=bool)
-    part = summary.loc[bought]
+    # these columns' rows only: the summary has some twenty
+    part = summary.loc[bought, [CUSTOMER_ID, "repeat_purchases", "model_recency_days", "age_days", "repeat_value"]]
     # ids stay a "str" array (no Python object per customer)
     return (part[CUSTOMER_ID].astype("str").array, part["repeat_purchases"].to_numpy(dtype="float64"),
             part["model_recency_days"].to_numpy(dtype="float64"), part["age_days"].to_numpy(dtype="float64"),

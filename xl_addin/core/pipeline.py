@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,8 @@ import pandas as pd
 from ..errors import InputError
 from ..settings import DEFAULT_SETTINGS, Settings
 from .abc import abc_flags, abc_measure, abc_tiers, pareto_table, rank_order
+from . import background
+from .background import BackgroundCall
 from .changes import tier_changes as compare_tiers
 from .clean import (
     clean_transactions,
@@ -186,20 +189,42 @@ class PreparedLines:
     fitted: dict = field(default_factory=dict, compare=False, repr=False)
 
 
-def _kept_predictions(prepared: PreparedLines, settings: Settings) -> ClvPredictions:
+def _start_predictions(prepared: PreparedLines, settings: Settings) -> BackgroundCall | None:
+    """The CLV predictions of ``prepared``'s customers under ``settings``, started in a worker
+    thread (``background``): they read only the customer totals, the analysis date, the
+    settings and the fits, and ``tier_prepared`` joins them in late. None when the models are
+    off or the last predictions kept with the lines were made for these settings."""
+    if not settings.clv_models:
+        return None
+    kept = prepared.fitted.get("predictions")
+    if kept is not None and kept[0] == prediction_settings(settings):
+        return None
+    # a shallow copy of its own: whatever pandas does inside a frame while reading it
+    # (consolidating blocks) stays out of the caller's
+    return BackgroundCall(_fits_and_predictions, prepared.totals.copy(deep=False), prepared.as_of, settings,
+                          prepared.fitted.get("models"))
+
+
+def _fits_and_predictions(summary: pd.DataFrame, as_of: pd.Timestamp, settings: Settings,
+                          fits: tuple | None) -> tuple[tuple, ClvPredictions]:
+    """(the models' fits, ``clv_predictions`` from them): ``fits`` when given, else made."""
+    fits = fits if fits is not None else model_fits(summary)
+    return fits, clv_predictions(summary, as_of, settings, fits=fits)
+
+
+def _kept_predictions(prepared: PreparedLines, settings: Settings,
+                      predicting: BackgroundCall | None) -> ClvPredictions:
     """``clv_predictions`` of ``prepared``'s customers, made once per prediction settings: the
     fits and the last predictions are kept in ``prepared.fitted`` (with the lines in the
     prepared-lines cache), so a Settings change that moves no prediction (a cut, a weight)
-    neither fits nor predicts again, and needs no scipy. Copies: the kept frames stay as made."""
-    if "models" not in prepared.fitted:
-        prepared.fitted["models"] = model_fits(prepared.totals)
-    key = prediction_settings(settings)
-    kept = prepared.fitted.get("predictions")
-    if kept is None or kept[0] != key:
-        kept = (key, clv_predictions(prepared.totals, prepared.as_of, settings,
-                                     fits=prepared.fitted["models"]))
-        prepared.fitted["predictions"] = kept
-    made = kept[1]
+    neither fits nor predicts again, and needs no scipy. ``predicting``: what
+    ``_start_predictions`` started (None: the kept ones serve). Copies: the kept frames stay
+    as made."""
+    if predicting is not None:
+        fits, made = predicting.result()
+        prepared.fitted["models"] = fits
+        prepared.fitted["predictions"] = (prediction_settings(settings), made)
+    made = prepared.fitted["predictions"][1]
     return ClvPredictions(made.customers.copy(), made.parameters.copy(), made.notes.copy())
 
 
@@ -210,8 +235,11 @@ def prepare_lines(
     today: dt.date | pd.Timestamp | None = None,
 ) -> PreparedLines:
     """Every pass over the sale lines of ``tier_customers``, reduced to per-customer (and per
-    customer-period) data. Reads only ``line_settings(settings)``. Raises ``InputError`` when
-    no line is usable."""
+    customer-period) data. Reads only ``line_settings(settings)``, and ``clv_models`` of a
+    whole ``Settings``: when it is on and a second CPU is there, the CLV models are fitted on
+    the customer totals in a worker thread while the rest of the lines are gone through, and
+    the fits kept in ``fitted`` (they depend on no setting: ``model_fits``). Raises
+    ``InputError`` when no line is usable."""
     lines = settings if isinstance(settings, LineSettings) else line_settings(settings)
     given_date = _given_date(as_of if as_of is not None else lines.as_of)
     # order ids are only counted (distinct per customer): their text order does not matter;
@@ -229,11 +257,25 @@ def prepare_lines(
     notes = [tuple(n) for n in transactions.attrs.get("notes", ()) if _is_note(n)]
     notes.extend(clean.attrs.get("notes", ()))
     analysis_date = given_date if given_date is not None else pd.Timestamp(clean[DATE].max())
-    has_cost = COST in clean.columns
     codes, ids = customer_codes(clean)
     # the customer summary: every per-customer aggregate once (row i = customer code i);
     # of the settings it reads only cost_rate
     totals = summary_from_codes(clean, codes, ids, analysis_date, _CostRate(lines.cost_rate))
+    # on one CPU the fits wait for tier_prepared, as they always did
+    fitting = isinstance(settings, Settings) and settings.clv_models and background.usable_cpus() > 1
+    with BackgroundCall(model_fits, totals.copy(deep=False)) if fitting else nullcontext() as fits:
+        prepared = _prepare_per_customer(transactions, lines, clean, data_quality, notes, analysis_date,
+                                         codes, ids, totals)
+        if fitting:
+            prepared.fitted["models"] = fits.result()
+    return prepared
+
+
+def _prepare_per_customer(transactions: pd.DataFrame, lines: LineSettings, clean: pd.DataFrame,
+                          data_quality: pd.DataFrame, notes: list, analysis_date: pd.Timestamp,
+                          codes: np.ndarray, ids: pd.Index, totals: pd.DataFrame) -> PreparedLines:
+    """The rest of ``prepare_lines`` once the customer totals are made."""
+    has_cost = COST in clean.columns
     attributes, line_key, known = pd.DataFrame(index=pd.RangeIndex(len(ids))), _line_key(clean), {}
     for name in ATTRIBUTE_COLUMNS:
         if name in clean.columns:
@@ -282,6 +324,15 @@ def tier_prepared(
     if line_settings(settings) != prepared.line_settings:
         raise ValueError("the sale lines were prepared with other line settings: "
                          f"{prepared.line_settings} != {line_settings(settings)}")
+    # the CLV models run beside the rest (a second CPU) and are joined in near the end
+    predicting = _start_predictions(prepared, settings)
+    with predicting if predicting is not None else nullcontext():
+        return _tier_prepared(prepared, settings, customers, previous_tiers, predicting)
+
+
+def _tier_prepared(prepared: PreparedLines, settings: Settings, customers: pd.DataFrame | None,
+                   previous_tiers: pd.DataFrame | None, predicting: BackgroundCall | None) -> TierResult:
+    """``tier_prepared`` once the line settings are checked and the predictions started."""
     analysis_date, ids, totals = prepared.as_of, prepared.ids, prepared.totals
     notes = list(prepared.notes)
     if not prepared.has_cost:
@@ -330,7 +381,7 @@ def tier_prepared(
     )
     _put_rows(table, bought, clv, ("clv_hist", "clv_proj"))
     if settings.clv_models:
-        predictions = _kept_predictions(prepared, settings)
+        predictions = _kept_predictions(prepared, settings, predicting)
     else:
         predictions = no_predictions(totals)
     # joined by customer id: prospects and customers without a purchase get blanks
