@@ -256,3 +256,48 @@ def test_a_new_library_version_changes_the_key(site, tmp_path):
     refresh_records._dist_info_versions.cache_clear()
     (site / "pyarrow-1.0.dist-info").rename(site / "pyarrow-1.1.dist-info")
     assert RefreshRecords.key(book, None) != before
+
+
+# -- the record's payload pickled beside the write ------------------------------------------
+
+
+def test_a_payload_pickled_beside_is_stored_as_put_pickles_it(tmp_path):
+    book = write_sales(tmp_path / "b.xlsx")
+    records = RefreshRecords(tmp_path / "records")
+    payload = (pd.DataFrame({"customer_id": ["Acme", "Beta"], "revenue": [150.0, 250.0]}), ("n",))
+    assert records.put("beside", book, refresh_records.RecordPayload(payload))
+    assert records.put("direct", book, payload)
+    assert records.path("beside").read_bytes() == records.path("direct").read_bytes()
+    frame, notes = records.get("beside", book)
+    assert frame["revenue"].tolist() == [150.0, 250.0] and notes == ("n",)
+
+
+def test_a_payload_that_cannot_be_pickled_is_not_stored(tmp_path):
+    book = write_sales(tmp_path / "b.xlsx")
+    records = RefreshRecords(tmp_path / "records")
+    assert not records.put("k", book, refresh_records.RecordPayload(lambda: None))
+    assert not records.folder.exists() or not list(records.folder.iterdir())
+
+
+def test_the_record_is_pickled_from_before_the_write(tmp_path, folder, monkeypatch):
+    events = []
+    original_write, original_payload = FileTarget.write, refresh_records.RecordPayload
+
+    class Payload(original_payload):
+        def __init__(self, payload):
+            events.append(("payload", payload[0] is not None))
+            super().__init__(payload)
+
+    def write(self, report, plan):
+        events.append(("write", None))
+        return original_write(self, report, plan)
+
+    monkeypatch.setattr(FileTarget, "write", write)
+    monkeypatch.setattr("xl_addin.workbook.refresh.RecordPayload", Payload)
+    path = write_sales(tmp_path / "b.xlsx")
+    first = refresh_file(path, out=tmp_path / "out.xlsx")
+    assert events == [("payload", True), ("write", None)]
+    second = refresh_file(path, out=tmp_path / "out.xlsx")
+    assert second.up_to_date and revenue(second) == revenue(first) == {
+        "Acme": 150, "Beta": 250, "Core": 400}
+    assert second.notes == first.notes
