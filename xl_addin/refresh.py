@@ -172,14 +172,11 @@ def refresh(
     source: Source, target: Target | None, *, as_of: dt.date | None = None,
     language: str | None = None, keys: Sequence[str] | None = None, force: bool = False,
     write: bool = True, progress: ProgressFn = _no_progress,
-    before_write: Callable[[TierResult, tuple[Note, ...]], None] | None = None,
 ) -> RefreshOutcome:
     """Read ``source``, tier, lay out and write the report's sheets (``keys``: only these
     report sheets, e.g. ("pareto",)) to ``target``. ``write`` False = check: everything but
     the write, so ``check`` refuses exactly what ``refresh`` refuses (``target`` None: the
-    user's objects on our sheets are not looked at). ``before_write``: called with the
-    outcome's result and notes, final, just before the write starts (the file adapter
-    starts keeping its refresh record meanwhile).
+    user's objects on our sheets are not looked at).
 
     InputError (nothing written) when the data cannot be tiered, or when writing would lose
     something the user added to one of our sheets (names it; ``force`` proceeds and notes it).
@@ -241,8 +238,6 @@ def refresh(
     written = target is not None and write
     if written:
         progress("Writing tier sheets")
-        if before_write is not None:
-            before_write(result, tuple(notes))
         target.write(report, plan)
     return RefreshOutcome(result, report, plan, data, tuple(notes), written=written)
 

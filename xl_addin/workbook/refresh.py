@@ -19,7 +19,7 @@ from ..refresh import (CheckReport, ProgressFn, RefreshOutcome, WorkbookData, ch
 from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
 from .other_formats import check_other_format, input_format, refresh_to_xlsx
-from .refresh_records import RecordPayload, RefreshRecords
+from .refresh_records import RefreshRecords
 from .prepared_cache import PreparedCache
 from .sales_cache import SalesCache
 
@@ -61,21 +61,13 @@ def refresh_file(
         if recorded is not None:
             result, notes = recorded
             return RefreshOutcome(result, None, None, None, notes, up_to_date=True)
-    payload: list[RecordPayload] = []
-
-    def keep_record(result: TierResult, notes: tuple) -> None:
-        # pickled in a second thread while the sheets are written (0.07-0.14 s for 50,000
-        # customers), stored once the written file's members are known
-        payload.append(RecordPayload((result, notes)))
-
     with _file_source(path, use_cache) as source:
         if key is None:  # checked after the source opens: an unreadable file says so first
             check_target(path, out, force=force)
         outcome = refresh(source, FileTarget(path, out, cache=source.cache), as_of=as_of,
-                          language=language, force=force, progress=progress,
-                          before_write=keep_record if key is not None else None)
+                          language=language, force=force, progress=progress)
     if key is not None and outcome.written:
-        records.put(key, written, payload[0] if payload else (outcome.result, outcome.notes))
+        records.put(key, written, (outcome.result, outcome.notes))
     return outcome
 
 

@@ -38,7 +38,6 @@ import pickle
 import re
 import struct
 import sys
-import threading
 import zipfile
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -122,36 +121,6 @@ def _dist_info_versions(folder: str) -> dict[str, list[str]]:
     return found
 
 
-class RecordPayload:
-    """A record's payload pickled in a second thread, started at once: the refresh starts it
-    just before its write (``refresh.refresh``'s ``before_write``), so the pickling runs
-    beside the writing of the sheets, whose conversions and compression mostly let go of the
-    GIL. The bytes are those ``pickle.dump`` writes; nothing else may change the payload
-    meanwhile (the refresh writes its report, not the result)."""
-
-    def __init__(self, payload: Any) -> None:
-        self._payload = payload
-        self._pickled: bytes | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._pickle, name="refresh-record", daemon=True)
-        self._thread.start()
-
-    def _pickle(self) -> None:
-        try:
-            self._pickled = pickle.dumps(self._payload, protocol=pickle.HIGHEST_PROTOCOL)
-        except BaseException as exc:  # noqa: BLE001  (raised in ``pickled``: put returns False)
-            self._error = exc
-        finally:
-            self._payload = None
-
-    def pickled(self) -> bytes:
-        """The payload's pickle (waits for the thread); its error when it could not be made."""
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._pickled
-
-
 class RefreshRecords:
     """A folder of refresh records, one file per key, at most ``max_bytes``."""
 
@@ -199,8 +168,8 @@ class RefreshRecords:
 
     def put(self, key: str, written: str | Path, payload: Any) -> bool:
         """Record that the refresh keyed ``key`` wrote the file ``written`` and gave
-        ``payload`` (or a ``RecordPayload`` of it), atomically; False when it cannot be
-        stored. Then evict beyond the bound."""
+        ``payload``, atomically; False when it cannot be stored. Then evict beyond the
+        bound."""
         members = package_members(written)
         if members is None:
             return False
@@ -208,10 +177,7 @@ class RefreshRecords:
         def write(file: BinaryIO) -> None:
             # members first: a record that no longer applies is refused without loading the result
             pickle.dump(members, file, protocol=pickle.HIGHEST_PROTOCOL)
-            if isinstance(payload, RecordPayload):
-                file.write(payload.pickled())
-            else:
-                pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(payload, file, protocol=pickle.HIGHEST_PROTOCOL)
 
         try:
             cache_folder.store(self.path(key), write, self.max_bytes)
