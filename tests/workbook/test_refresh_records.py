@@ -208,3 +208,51 @@ def test_the_code_is_part_of_the_key(tmp_path, folder, writes, monkeypatch):
     monkeypatch.setattr(refresh_records.cache_folder, "product_code", lambda: "another build")
     assert refresh_file(path, out=out).written
     assert refresh_file(path, out=out).up_to_date
+
+
+# -- the libraries' versions in the key, read from their .dist-info folders ---------------
+
+
+def test_installed_versions_are_importlib_metadatas():
+    from importlib.metadata import version
+
+    for name in refresh_records.LIBRARIES:
+        assert refresh_records.installed_version(name) == version(name)
+
+
+@pytest.fixture
+def site(tmp_path, monkeypatch):
+    """An empty folder as the only sys.path entry, its listing read afresh."""
+    monkeypatch.setattr("sys.path", [str(tmp_path)])
+    refresh_records._dist_info_versions.cache_clear()
+    yield tmp_path
+    refresh_records._dist_info_versions.cache_clear()
+
+
+def test_installed_version_is_the_dist_info_folders(site):
+    (site / "pandas-9.8.7.dist-info").mkdir()
+    (site / "pandas_stubs-1.0.dist-info").mkdir()  # another distribution: not pandas'
+    assert refresh_records.installed_version("pandas") == "9.8.7"
+
+
+def test_two_versions_or_an_egg_ask_importlib_metadata(site, monkeypatch):
+    asked = []
+    monkeypatch.setattr("importlib.metadata.version", lambda name: asked.append(name) or "from metadata")
+    (site / "numpy-1.0.dist-info").mkdir()
+    (site / "numpy-2.0.dist-info").mkdir()
+    (site / "scipy-1.0-py3.11.egg-info").mkdir()
+    assert refresh_records.installed_version("numpy") == "from metadata"
+    assert refresh_records.installed_version("scipy") == "from metadata"
+    assert refresh_records.installed_version("isal") == "from metadata"  # not in the folder
+    assert asked == ["numpy", "scipy", "isal"]
+
+
+def test_a_new_library_version_changes_the_key(site, tmp_path):
+    book = tmp_path / "book.xlsx"
+    write_sales(book)
+    for name in refresh_records.LIBRARIES:
+        (site / f"{name}-1.0.dist-info").mkdir()
+    before = RefreshRecords.key(book, None)
+    refresh_records._dist_info_versions.cache_clear()
+    (site / "pyarrow-1.0.dist-info").rename(site / "pyarrow-1.1.dist-info")
+    assert RefreshRecords.key(book, None) != before

@@ -8,6 +8,7 @@ bytes as the first.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 import re
 from dataclasses import dataclass
@@ -113,14 +114,17 @@ class WorkbookParts:
             raise WorkbookError(f"'{source.path}' is not a valid workbook: {reason(exc)}") from None
         self.deleted: set[str] = set()
         self.added: list[str] = []
-        self._references = self._count_references()
         self._calc_chain = CalcChain.of(self)
         self._original_names = [(s, s.get("name")) for s in self._sheets_element()]
         self._code_names: set[str] | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _count_references(self) -> dict[str, int]:
+    @functools.cached_property
+    def _references(self) -> dict[str, int]:
+        """Part -> how many relationships of the source point at it. Counted on first use
+        (removing a part): a reader of the sheet list (``user_objects``, ``owned_sheets``)
+        does not parse every .rels part of the package."""
         counts: dict[str, int] = {}
         for name in self.source.names:
             if not name.endswith(".rels"):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any, Iterator, Sequence
 
 import numpy as np
@@ -419,14 +420,22 @@ def _object_cells_one_by_one(values: pd.Series, style: int, date_style: int, dat
 # starts on it while the next one is joined).
 CHUNK_ROWS = 50_000
 JOIN_ROWS = 8_192
+# A block of more rows is converted in two threads (``ThreadPoolExecutor``): its columns side
+# by side, then its output chunks two at a time. Arrow's casts and joins and numpy let go of
+# the GIL, so the second core takes about half: the 50,000-row Tiers sheet in 0.28-0.32 s
+# instead of 0.48 s. Results are taken in order, so the bytes never depend on the timing.
+THREADED_ROWS = 2 * JOIN_ROWS
+THREADS = 2
 
 
 def block_fragments(block: Block, styles: CellStyles, date1904: bool = False,
                     chunk_rows: int = CHUNK_ROWS, whole_rows: bool = False,
-                    join_rows: int = JOIN_ROWS) -> Iterator[tuple[np.ndarray, pa.Array]]:
+                    join_rows: int = JOIN_ROWS,
+                    pool: Executor | None = None) -> Iterator[tuple[np.ndarray, pa.Array]]:
     """Chunks of (row numbers, the XML of each row) for the block's title, header and values,
     in row order: each row's cells, or with ``whole_rows`` the whole ``<row r="n">..</row>``.
-    Rows whose cells are all empty are left out."""
+    Rows whose cells are all empty are left out. ``pool``: convert the columns and join the
+    chunks there (results taken in order; at most ``THREADS`` output chunks ahead)."""
     letters = [column_letter(block.first_column + i) for i in range(len(block.header))]
     head_rows, head = [], []
     if block.title is not None:
@@ -450,25 +459,42 @@ def block_fragments(block: Block, styles: CellStyles, date1904: bool = False,
         first = block.first_row + start
         rows = np.arange(first, first + len(part), dtype=np.int64)
         rows_text = pc.cast(pa.array(rows), pa.string())
+        columns = [part.iloc[:, i] for i in range(len(letters))]  # pandas' indexing: here only
+
+        def convert(i: int) -> tuple[list, np.ndarray]:
+            return column_pieces(columns[i], styles.columns[i], styles.date, date1904,
+                                 styles.tiers if i == block.tier_column else None,
+                                 ref=(letters[i], rows, rows_text) if i == 0 else None)
+
+        converted = (pool.map(convert, range(len(letters))) if pool is not None
+                     else map(convert, range(len(letters))))
         pieces, empties = [], []
-        for i in range(len(letters)):
-            cells, empty = column_pieces(
-                part.iloc[:, i], styles.columns[i], styles.date, date1904,
-                styles.tiers if i == block.tier_column else None,
-                ref=(letters[i], rows, rows_text) if i == 0 else None)
+        for cells, empty in converted:
             pieces += cells
             empties.append(empty)
         if whole_rows:
             pieces = ['<row r="', rows_text, '">', *pieces, "</row>"]
         pieces = _merged_constants(pieces)
         keep = ~np.logical_and.reduce(empties)
-        for at in range(0, len(part), join_rows):  # smaller output chunks, same pieces
+
+        def joined_rows(at: int) -> tuple[np.ndarray, pa.Array]:
             n = min(join_rows, len(part) - at)
             joined = _join(*(p if isinstance(p, str) else p.slice(at, n) for p in pieces))
             kept, kept_rows = keep[at:at + n], rows[at:at + n]
             if not kept.all():
                 joined, kept_rows = joined.filter(pa.array(kept)), kept_rows[kept]
-            yield kept_rows, joined
+            return kept_rows, joined
+
+        starts = range(0, len(part), join_rows)  # smaller output chunks, same pieces
+        if pool is None:
+            yield from map(joined_rows, starts)
+            continue
+        ahead = [pool.submit(joined_rows, at) for at in starts[:THREADS]]
+        for k in range(len(starts)):
+            if k + THREADS < len(starts):
+                ahead.append(pool.submit(joined_rows, starts[k + THREADS]))
+            yield ahead[k].result()
+            ahead[k] = None  # its XML is the caller's now: not kept to the end of the chunk
 
 
 def _merged_constants(pieces: list) -> list:
@@ -607,6 +633,13 @@ def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | Non
                  for block, style in pairs
                  for rows, cells in block_fragments(block, style, date1904, chunk_rows)]
         yield _rows_xml(*_merged_rows(parts))
+    elif any(len(block.values) >= THREADED_ROWS for block in sheet.blocks):
+        with ThreadPoolExecutor(THREADS, thread_name_prefix="xlsx-cells") as pool:
+            for block, style in pairs:
+                threaded = pool if len(block.values) >= THREADED_ROWS else None
+                for _, xml in block_fragments(block, style, date1904, chunk_rows,
+                                              whole_rows=True, pool=threaded):
+                    yield _concatenated(xml)
     else:
         for block, style in pairs:
             for _, xml in block_fragments(block, style, date1904, chunk_rows, whole_rows=True):
