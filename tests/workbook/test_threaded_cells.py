@@ -91,3 +91,15 @@ def test_a_threaded_sheet_reads_back_as_written(tmp_path):
     assert values[1 + 18_006][5] == "n/a 18006"
     assert values[1 + 19_000][3] == dt.date(2072, 1, 8)  # 2020-01-01 + 19,000 days
     assert values[1 + 999] == [""] * 6  # a row with no value at all
+
+
+def test_on_one_cpu_a_large_sheet_is_converted_without_threads(monkeypatch):
+    sheet = Sheet(key="table:t", name="T", blocks=(_block(_frame(ROWS)),))
+    single = _chunks(sheet, 10**9, monkeypatch)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a thread pool on one CPU")
+
+    monkeypatch.setattr(worksheet_xml, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(worksheet_xml, "ThreadPoolExecutor", no_pool)
+    assert _chunks(sheet, worksheet_xml.THREADED_ROWS, monkeypatch) == single

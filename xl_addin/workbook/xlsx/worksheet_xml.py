@@ -22,6 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ...core.background import usable_cpus
 from ...report import labels
 from ...report.layout import Block, Formula, PrintSetup, Sheet, column_letter
 from .styles import StyleBook
@@ -420,8 +421,8 @@ def _object_cells_one_by_one(values: pd.Series, style: int, date_style: int, dat
 # starts on it while the next one is joined).
 CHUNK_ROWS = 50_000
 JOIN_ROWS = 8_192
-# A block of more rows is converted in two threads (``ThreadPoolExecutor``): its columns side
-# by side, then its output chunks two at a time. Arrow's casts and joins and numpy let go of
+# A block of more rows is converted in two threads (``ThreadPoolExecutor``) when the process
+# may use two CPUs: its columns side by side, then its output chunks two at a time. Arrow's casts and joins and numpy let go of
 # the GIL, so the second core takes about half: the 50,000-row Tiers sheet in 0.28-0.32 s
 # instead of 0.48 s. Results are taken in order, so the bytes never depend on the timing.
 THREADED_ROWS = 2 * JOIN_ROWS
@@ -633,7 +634,7 @@ def worksheet_chunks(sheet: Sheet, book: StyleBook, *, drawing_rel_id: str | Non
                  for block, style in pairs
                  for rows, cells in block_fragments(block, style, date1904, chunk_rows)]
         yield _rows_xml(*_merged_rows(parts))
-    elif any(len(block.values) >= THREADED_ROWS for block in sheet.blocks):
+    elif usable_cpus() > 1 and any(len(block.values) >= THREADED_ROWS for block in sheet.blocks):
         with ThreadPoolExecutor(THREADS, thread_name_prefix="xlsx-cells") as pool:
             for block, style in pairs:
                 threaded = pool if len(block.values) >= THREADED_ROWS else None
