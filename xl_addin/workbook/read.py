@@ -315,9 +315,11 @@ class SalesBook:
         and its column infos."""
         forced = {i: d for i, d in dtypes.items() if d is not None}
         reader = self._reader_for(sheet)
-        with warnings.catch_warnings(), self._bytes_set_aside(sheet, reader):
-            warnings.simplefilter("ignore")
-            try:
+        try:
+            # the set-aside bytes are back (or WorkbookError: the file changed) before any
+            # error of the parser is looked at
+            with warnings.catch_warnings(), self._bytes_set_aside(sheet, reader):
+                warnings.simplefilter("ignore")
                 loaded = reader.load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
                     use_columns=sorted(dtypes), dtypes=forced or None,
@@ -325,19 +327,12 @@ class SalesBook:
                 batch, errors = loaded.to_arrow_with_errors()
                 selected = loaded.selected_columns
                 del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
-            except Exception as exc:
-                if self._data is None:  # set aside: the file is checked once they are back
-                    failed = exc
-                else:
-                    if not self._still_same():  # the file changed under the parser: the bytes
-                        return self._load_columns(sheet, header_row, dtypes)
-                    raise _sheet_error(sheet, self.path, exc) from None
-            else:
-                failed = None
-        if failed is not None:
-            if not self._still_same():
+        except WorkbookError:
+            raise
+        except Exception as exc:
+            if not self._still_same():  # the file changed under the parser: the bytes
                 return self._load_columns(sheet, header_row, dtypes)
-            raise _sheet_error(sheet, self.path, failed) from None
+            raise _sheet_error(sheet, self.path, exc) from None
         if not self._still_same():
             return self._load_columns(sheet, header_row, dtypes)
         return batch, (errors.errors if errors is not None else []), selected
