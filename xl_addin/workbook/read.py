@@ -53,7 +53,7 @@ from ..core.columns import (
 )
 from ..core.clean import TYPED_CELLS, TypedCells
 from ..errors import WorkbookError, reason
-from . import reader_prefetch
+from . import pieces, reader_prefetch
 from .reader_prefetch import file_identity
 from .tables import SheetHeader
 from .xlsx.package import inflate
@@ -314,11 +314,15 @@ class SalesBook:
         ``header_row``; a None dtype is guessed. Returns the batch, fastexcel's cell errors
         and its column infos."""
         forced = {i: d for i, d in dtypes.items() if d is not None}
+        in_pieces = self._load_in_pieces(sheet, header_row, dtypes)
+        if in_pieces is not None:
+            return in_pieces
         reader = self._reader_for(sheet)
         try:
             # the set-aside bytes are back (or WorkbookError: the file changed) before any
             # error of the parser is looked at
-            with warnings.catch_warnings(), self._bytes_set_aside(sheet, reader):
+            with warnings.catch_warnings(), self._bytes_set_aside(
+                    sheet, reads_file=self._by_path and reader is self._fastexcel):
                 warnings.simplefilter("ignore")
                 loaded = reader.load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
@@ -338,7 +342,7 @@ class SalesBook:
         return batch, (errors.errors if errors is not None else []), selected
 
     @contextmanager
-    def _bytes_set_aside(self, sheet: str, reader: Any) -> Iterator[None]:
+    def _bytes_set_aside(self, sheet: str, reads_file: bool) -> Iterator[None]:
         """While a large sheet is parsed from the file (not from ``data``), ``data`` is out of
         memory: the parse is the refresh's peak of memory, and the workbook's bytes would sit
         beside it (69 MB for a million rows). They are read again after the parse, and must
@@ -347,7 +351,7 @@ class SalesBook:
         and the headers came from, and the bytes they came from are gone)."""
         part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
         entry = self._zip.entries([sheet]).get(part) if part is not None else None
-        if not (self._by_path and reader is self._fastexcel and entry is not None and
+        if not (reads_file and entry is not None and
                 entry[1] >= _SET_ASIDE_MIN_BYTES and self._data is not None):
             yield
             return
@@ -368,6 +372,41 @@ class SalesBook:
                     "run the refresh again")
             self._data = data
             self._zip.take_back(data)
+    def _load_in_pieces(
+        self, sheet: str, header_row: int, dtypes: dict[int, str | None]
+    ) -> tuple[pa.Table, list, list] | None:
+        """``_load_columns`` of a very large sheet by two parsers at once (``pieces``), read
+        from the file while it is still the one ``data`` came from; None when the sheet is
+        not one to cut or could not be cut."""
+        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
+        entry = self._zip.entries([sheet]).get(part) if part is not None else None
+        if entry is None or not pieces.worth_cutting(entry[1]) or self._data is None or \
+                self._identity is None or file_identity(self.path) != self._identity:
+            return None
+        # cut by the command while it imported (``reader_prefetch``), else here
+        cut = reader_prefetch.take_cut(self.path, self._identity, part) or \
+            pieces.cut_sheet(self.path, part, fastexcel.read_excel)
+        if cut is None:
+            return None
+        # The workbook's own parser is not needed for this sheet: its shared strings would
+        # sit beside the pieces' (a sheet read later opens it again if it must).
+        self._fastexcel = None
+        self._by_path = False
+        reader_prefetch.forget(self.path)
+        forced = {i: d for i, d in dtypes.items() if d is not None}
+
+        def parse(reader: Any, skip_rows: int) -> Any:
+            return reader.load_sheet(sheet, header_row=None, skip_rows=skip_rows,
+                                     use_columns=sorted(dtypes), dtypes=forced or None)
+
+        def convert(loaded: Any) -> tuple[pa.RecordBatch, list, list]:
+            batch, errors = loaded.to_arrow_with_errors()
+            return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+
+        # around the threads: the warning filters are the process's
+        with warnings.catch_warnings(), self._bytes_set_aside(sheet, reads_file=True):
+            warnings.simplefilter("ignore")
+            return pieces.load_in_pieces(cut, header_row, parse, convert)
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
@@ -588,7 +627,8 @@ _SHEET_ALONE_MAX_BYTES = 64 * 2**20
 
 
 def worksheets_only(data: bytes, sheet_name: str | None = None,
-                    inflated: dict[str, bytes] | None = None) -> bytes | None:
+                    inflated: dict[str, bytes] | None = None, *,
+                    with_strings: bool = False) -> bytes | None:
     """A copy of an xlsx / xlsm package that holds only its worksheets and the parts their
     cells need (shared strings, styles, theme), for a reader that fails on the whole file
     because of one other sheet: an Excel 4.0 macro sheet, a dialog sheet, a chartsheet or a
@@ -596,8 +636,8 @@ def worksheets_only(data: bytes, sheet_name: str | None = None,
     dropped (their sheet indexes would be wrong). None when ``data`` is not such a package.
 
     ``sheet_name``: only that worksheet, styles and theme, without the shared strings (for a
-    sheet whose cells use none: ``SalesBook._reader_for``). ``inflated``: parts already read
-    (part -> bytes)."""
+    sheet whose cells use none: ``SalesBook._reader_for``), or with them (``with_strings``).
+    ``inflated``: parts already read (part -> bytes)."""
     from lxml import etree
 
     try:
@@ -617,7 +657,7 @@ def worksheets_only(data: bytes, sheet_name: str | None = None,
             part = target.lstrip("/") if target.startswith("/") else \
                 f"{folder}/{target}" if folder else target
             if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names \
-                    and not (sheet_name is not None and kind == "sharedStrings"):
+                    and not (sheet_name is not None and kind == "sharedStrings" and not with_strings):
                 kept[rel.get("Id")] = part
             else:
                 rels.remove(rel)

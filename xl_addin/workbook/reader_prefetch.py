@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import cache_folder
+from . import cache_folder, pieces
 
 _ZIP_MAGIC = b"PK\x03\x04"
 MARKERS = "parsed"  # the markers' folder (``cache_folder.beside_sales``)
@@ -70,6 +70,18 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
     if cached and sales_known(key):
         return
     box: dict[str, Any] = {}
+    part = pieces.sheet_to_cut(key)
+    if part is not None:  # a sheet parsed in two pieces: cut it, and open the pieces' parsers
+        def cut() -> None:
+            import fastexcel
+
+            box["cut"] = pieces.cut_sheet(key, part, fastexcel.read_excel)
+
+        thread = threading.Thread(target=cut, name="customer-tiers-cut-sheet", daemon=True)
+        with _lock:
+            _pending[key] = (identity, thread, box)
+        thread.start()
+        return
 
     def open_reader() -> None:
         try:
@@ -88,21 +100,51 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 def take(path: str | os.PathLike, identity: tuple[int, ...] | None) -> Any | None:
     """The parser ``start`` opened for ``path`` (waiting for it), if the file had
     ``identity`` when it was opened and still has it; else None. Taken once."""
+    return _take(path, identity, "reader")
+
+
+def take_cut(path: str | os.PathLike, identity: tuple[int, ...] | None, part: str) -> Any | None:
+    """The sheet ``start`` cut in pieces for ``path`` (``pieces.Cut``, waiting for it), if it
+    is the sheet at zip member ``part`` and the file had ``identity`` when it was cut and still
+    has it; else None (and the pieces are deleted). Taken once."""
+    cut = _take(path, identity, "cut")
+    if cut is not None and cut.part != part:
+        cut.remove()
+        return None
+    return cut
+
+
+def _take(path: str | os.PathLike, identity: tuple[int, ...] | None, kind: str) -> Any | None:
     with _lock:
         entry = _pending.pop(os.path.realpath(path), None)
-    if entry is None or identity is None:
+    if entry is None:
         return None
     opened, thread, box = entry
     thread.join()
-    if opened != identity or file_identity(path) != identity:
+    found = box.pop(kind, None)
+    _drop(box)  # what was made but is not taken: a cut's files
+    if identity is None or opened != identity or file_identity(path) != identity:
+        _drop({kind: found})
         return None
-    return box.get("reader")
+    return found
 
 
 def forget(path: str | os.PathLike) -> None:
-    """Drop what ``start`` opened for ``path`` (once its thread ends, nothing holds it)."""
+    """Drop what ``start`` opened for ``path`` (once its thread ends, nothing holds it). A cut's
+    files are deleted once it is made (waiting for it: no file is left behind)."""
     with _lock:
-        _pending.pop(os.path.realpath(path), None)
+        entry = _pending.pop(os.path.realpath(path), None)
+    if entry is not None:
+        _, thread, box = entry
+        if "cut" in box or thread.name == "customer-tiers-cut-sheet":
+            thread.join()
+        _drop(box)
+
+
+def _drop(box: dict[str, Any]) -> None:
+    cut = box.pop("cut", None)
+    if cut is not None:
+        cut.remove()
 
 
 def _marker(folder: Path, crc: int, size: int) -> Path:
