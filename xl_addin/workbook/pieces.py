@@ -213,7 +213,9 @@ def load_in_pieces(cut: Cut, header_row: int, parse: Parse, convert: Convert,
                 release_free_memory()
             done[piece] = (starts[piece], converted)
         except BaseException as exc:  # noqa: BLE001  (a failed piece: the whole sheet instead)
-            failed.append(exc)
+            # without its frames, which hold the parser and so its file open (Windows could
+            # not delete it)
+            failed.append(exc.with_traceback(None))
 
     try:
         if len(cut.starts) != 2 or header_row >= cut.starts[1]:  # the header in the second piece

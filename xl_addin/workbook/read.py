@@ -372,6 +372,7 @@ class SalesBook:
                     "run the refresh again")
             self._data = data
             self._zip.take_back(data)
+
     def _load_in_pieces(
         self, sheet: str, header_row: int, dtypes: dict[int, str | None]
     ) -> tuple[pa.Table, list, list] | None:
@@ -627,8 +628,7 @@ _SHEET_ALONE_MAX_BYTES = 64 * 2**20
 
 
 def worksheets_only(data: bytes, sheet_name: str | None = None,
-                    inflated: dict[str, bytes] | None = None, *,
-                    with_strings: bool = False) -> bytes | None:
+                    inflated: dict[str, bytes] | None = None) -> bytes | None:
     """A copy of an xlsx / xlsm package that holds only its worksheets and the parts their
     cells need (shared strings, styles, theme), for a reader that fails on the whole file
     because of one other sheet: an Excel 4.0 macro sheet, a dialog sheet, a chartsheet or a
@@ -636,8 +636,8 @@ def worksheets_only(data: bytes, sheet_name: str | None = None,
     dropped (their sheet indexes would be wrong). None when ``data`` is not such a package.
 
     ``sheet_name``: only that worksheet, styles and theme, without the shared strings (for a
-    sheet whose cells use none: ``SalesBook._reader_for``), or with them (``with_strings``).
-    ``inflated``: parts already read (part -> bytes)."""
+    sheet whose cells use none: ``SalesBook._reader_for``). ``inflated``: parts already read
+    (part -> bytes)."""
     from lxml import etree
 
     try:
@@ -657,7 +657,7 @@ def worksheets_only(data: bytes, sheet_name: str | None = None,
             part = target.lstrip("/") if target.startswith("/") else \
                 f"{folder}/{target}" if folder else target
             if kind in _CELL_PARTS and rel.get("TargetMode") != "External" and part in names \
-                    and not (sheet_name is not None and kind == "sharedStrings" and not with_strings):
+                    and not (sheet_name is not None and kind == "sharedStrings"):
                 kept[rel.get("Id")] = part
             else:
                 rels.remove(rel)

@@ -8,6 +8,11 @@ size, modification time and file id), and opens its own otherwise. A refresh tha
 sheet (its sales come from the cache) ``forget``s it, so its shared strings do not stay in
 memory through the core.
 
+A workbook whose largest worksheet is worth parsing in two pieces (``pieces``) has that sheet
+cut instead, in the same thread, and each piece's parser opened as soon as its file is
+written: ``SalesBook`` ``take_cut``s them (the same checks) when that sheet is a sales sheet.
+``forget`` waits for a cut and deletes its files, so none is left when a refresh stops early.
+
 A refresh whose sales sheets are already in the caches parses nothing: then the open is
 wasted (0.6-0.75 s of CPU on the other core and 45 MB, which on a busy machine cost as
 much wall time). ``remember_parsed`` leaves a small marker when the sales sheets' lines were
@@ -37,8 +42,9 @@ MARKERS = "parsed"  # the markers' folder (``cache_folder.beside_sales``)
 MARKERS_MAX_BYTES = 2**20
 _MARKER_SUFFIX = ".parsed"
 
-# realpath -> (identity when opened, the opening thread, its result box)
-_pending: dict[str, tuple[tuple[int, ...], threading.Thread, dict[str, Any]]] = {}
+# realpath -> (identity when opened, the making thread, its result box, what it makes: "reader"
+# or "cut")
+_pending: dict[str, tuple[tuple[int, ...], threading.Thread, dict[str, Any], str]] = {}
 _lock = threading.Lock()
 
 
@@ -79,7 +85,7 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 
         thread = threading.Thread(target=cut, name="customer-tiers-cut-sheet", daemon=True)
         with _lock:
-            _pending[key] = (identity, thread, box)
+            _pending[key] = (identity, thread, box, "cut")
         thread.start()
         return
 
@@ -93,7 +99,7 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 
     thread = threading.Thread(target=open_reader, name="customer-tiers-open-reader", daemon=True)
     with _lock:
-        _pending[key] = (identity, thread, box)
+        _pending[key] = (identity, thread, box, "reader")
     thread.start()
 
 
@@ -115,14 +121,17 @@ def take_cut(path: str | os.PathLike, identity: tuple[int, ...] | None, part: st
 
 
 def _take(path: str | os.PathLike, identity: tuple[int, ...] | None, kind: str) -> Any | None:
+    """What ``start`` made for ``path`` when it is of ``kind`` (else it stays for its own
+    taker: a cut is not lost to a smaller sheet that wants the whole workbook's parser)."""
+    key = os.path.realpath(path)
     with _lock:
-        entry = _pending.pop(os.path.realpath(path), None)
-    if entry is None:
-        return None
-    opened, thread, box = entry
+        entry = _pending.get(key)
+        if entry is None or entry[3] != kind:
+            return None
+        del _pending[key]
+    opened, thread, box, _ = entry
     thread.join()
     found = box.pop(kind, None)
-    _drop(box)  # what was made but is not taken: a cut's files
     if identity is None or opened != identity or file_identity(path) != identity:
         _drop({kind: found})
         return None
@@ -134,10 +143,9 @@ def forget(path: str | os.PathLike) -> None:
     files are deleted once it is made (waiting for it: no file is left behind)."""
     with _lock:
         entry = _pending.pop(os.path.realpath(path), None)
-    if entry is not None:
-        _, thread, box = entry
-        if "cut" in box or thread.name == "customer-tiers-cut-sheet":
-            thread.join()
+    if entry is not None and entry[3] == "cut":
+        _, thread, box, _ = entry
+        thread.join()
         _drop(box)
 
 
