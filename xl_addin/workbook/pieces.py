@@ -257,12 +257,17 @@ def _joined(pieces: list[tuple[int, tuple]], header_row: int) -> tuple[pa.Table,
     start (rows out of order)."""
     import pyarrow as pa
 
-    schema, selected = pieces[0][1][0].schema, pieces[0][1][2]
+    # fields compared and joined as nullable: fastexcel marks a column "not null" in a piece
+    # that happens to have no blank in it
+    schema = pa.schema([field.with_nullable(True) for field in pieces[0][1][0].schema])
+    selected = pieces[0][1][2]
     batches: list[pa.RecordBatch] = []
     errors: list[CellError] = []
     at = header_row  # row index the table has reached
     for number, (start, (batch, piece_errors, piece_selected)) in enumerate(pieces):
-        if _columns(piece_selected) != _columns(selected) or batch.schema != schema:
+        if _columns(piece_selected) != _columns(selected) or \
+                [field.type for field in batch.schema] != [field.type for field in schema] or \
+                batch.schema.names != schema.names:
             return None
         if number + 1 < len(pieces) and start + batch.num_rows > pieces[number + 1][0]:
             return None
@@ -274,7 +279,7 @@ def _joined(pieces: list[tuple[int, tuple]], header_row: int) -> tuple[pa.Table,
         offset = start - header_row
         errors += [CellError((e.offset_position[0] + offset, e.offset_position[1]), e.detail)
                    for e in piece_errors]
-        batches.append(batch)
+        batches.append(pa.RecordBatch.from_arrays(batch.columns, schema=schema))
         at = start + batch.num_rows
     return pa.Table.from_batches(batches, schema=schema), errors, selected
 

@@ -177,10 +177,12 @@ class SalesBook:
                 self._fastexcel = fastexcel.read_excel(worksheets)
             except Exception as retry:
                 # the reader library's own wording ("calamine error ...") is no message for a user
-                raise WorkbookError(
-                    f"cannot read '{self.path}': it is damaged or not a complete workbook "
-                    "(open it in Excel and save it again, or check the path)"
-                ) from None
+                raise self._damaged() from None
+
+    def _damaged(self) -> WorkbookError:
+        return WorkbookError(
+            f"cannot read '{self.path}': it is damaged or not a complete workbook "
+            "(open it in Excel and save it again, or check the path)")
 
     @classmethod
     def open(cls, path: str | Path) -> SalesBook:
@@ -220,7 +222,10 @@ class SalesBook:
     def header(self, sheet: str) -> SheetHeader:
         """The first non-empty row of ``sheet``, read without parsing the rest of the sheet."""
         if sheet not in self._headers:
-            header = self._zip.header(sheet) if self._zip else None
+            try:
+                header = self._zip.header(sheet) if self._zip else None
+            except (zipfile.BadZipFile, zlib.error, EOFError):  # a bad CRC, a cut-off member
+                raise self._damaged() from None
             self._headers[sheet] = header if header is not None else self._header_by_reader(sheet)
         return self._headers[sheet]
 
