@@ -348,6 +348,36 @@ def test_a_column_empty_in_one_piece_still_joins_the_pieces(tmp_path, monkeypatc
     assert cutting.joined  # fails: load_in_pieces gave None
 
 
+def test_a_whole_book_reads_the_same_with_every_sheet_cut(tmp_path, monkeypatch, cutting):
+    """Two sales tabs, a customer master and Settings, every sheet cut: the sales, the
+    customers and the settings are those of whole parses (after a sheet read in pieces the
+    workbook's own parser is dropped; the next sheet opens what it needs)."""
+    from xl_addin.workbook.refresh import read_book
+
+    first = [HEADER] + sales_rows(30)
+    second = [["客户编号", "客户", "日期", "金额", "成本"]] + sales_rows(24)
+    first[7] = first[20] = second[5] = second[18] = []
+    first[9][3] = "n/a"
+    second[20][2] = "2024-02-30"
+    customers = [["Customer ID", "Customer", "Region", "Credit"]] + [
+        [f"C{i}", f"Name {i}", "North" if i % 2 else "South", i * 100] for i in range(7)]
+    settings = [["Setting", "Value"], ["as_of", D(2025, 6, 30)], ["a_cut", 0.75]]
+    path = write_book(tmp_path / "b.xlsx", {"Sales 2024": first, "Notes": [["x"]], "销售2025": second,
+                                            "Customers": customers, "Settings": settings})
+    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.5)
+    got = read_book(path)
+    sales_calls = [call for call in cutting.calls if call[1] == 1]
+    assert len(sales_calls) >= 2 and all(joined for _, _, joined in sales_calls[:2])
+    reference = whole(monkeypatch, lambda: read_book(path))
+    assert_same_read(got.sales, reference.sales)
+    pd.testing.assert_frame_equal(got.customers, reference.customers)
+    assert got.settings == reference.settings and got.settings.a_cut == 0.75
+    assert got.sales_sheets == reference.sales_sheets
+    assert got.sales["source_sheet"].astype(str).tolist() == ["Sales 2024"] * 28 + ["销售2025"] * 22
+    texts = got.sales[got.sales["amount"].map(lambda v: isinstance(v, str))]
+    assert list(zip(texts["source_sheet"].astype(str), texts["source_row"])) == [("Sales 2024", 10)]
+
+
 # -- 2. _cuts by hand -------------------------------------------------------------------------
 
 NS = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -470,7 +500,7 @@ def test_a_parse_that_fails_in_one_piece_parses_the_sheet_whole(tmp_path, monkey
     rows = [HEADER] + sales_rows(30)
     rows[5] = rows[25] = []
     path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
-    real = cutting_real = pieces.load_in_pieces  # the spy
+    spying = pieces.load_in_pieces
 
     def failing_parse(cut, header_row, parse, convert):
         def parse_or_fail(reader, skip_rows):
@@ -478,13 +508,13 @@ def test_a_parse_that_fails_in_one_piece_parses_the_sheet_whole(tmp_path, monkey
                 raise RuntimeError("the second piece's parse failed")
             return parse(reader, skip_rows)
 
-        return cutting_real(cut, header_row, parse_or_fail, convert)
+        return spying(cut, header_row, parse_or_fail, convert)
 
     monkeypatch.setattr(pieces, "load_in_pieces", failing_parse)
     cut_before_row(monkeypatch, path, 16)
     got = read_sales(path)
     assert cutting.calls == [([0, 15], 1, False)]
-    monkeypatch.setattr(pieces, "load_in_pieces", real)
+    monkeypatch.setattr(pieces, "load_in_pieces", spying)
     assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
 
 
@@ -537,3 +567,97 @@ def test_a_sheet_whose_crc_does_not_match_is_a_workbook_error(tmp_path):
     _with_bad_crc(path)
     with pytest.raises(WorkbookError):
         read_sales(path)
+
+
+# -- what is worth cutting ---------------------------------------------------------------------
+
+
+def test_worth_cutting_needs_the_size_a_zip32_member_and_two_cpus(monkeypatch):
+    monkeypatch.setattr(pieces, "usable_cpus", lambda: 2)
+    assert pieces.SPLIT_MIN_BYTES == 96 * 2**20
+    assert not pieces.worth_cutting(96 * 2**20 - 1)
+    assert pieces.worth_cutting(96 * 2**20)
+    assert pieces.worth_cutting(2**32 - 2**20 - 1)
+    assert not pieces.worth_cutting(2**32 - 2**20)  # no room left below zip's 4 GiB without Zip64
+    monkeypatch.setattr(pieces, "usable_cpus", lambda: 1)
+    assert not pieces.worth_cutting(200 * 2**20)  # one CPU: the pieces would take turns
+
+
+def test_sheet_to_cut_is_the_largest_worksheet(tmp_path, monkeypatch):
+    monkeypatch.setattr(pieces, "usable_cpus", lambda: 2)
+    path = write_book(tmp_path / "b.xlsx", {"Notes": [["n"]], "Sales": [HEADER] + sales_rows(30)})
+    assert pieces.sheet_to_cut(path) is None  # far below 96 MB
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    assert pieces.sheet_to_cut(path) == "xl/worksheets/sheet2.xml"
+    (tmp_path / "c.csv").write_text("Customer,Amount\n")
+    assert pieces.sheet_to_cut(tmp_path / "c.csv") is None
+    assert pieces.sheet_to_cut(tmp_path / "missing.xlsx") is None
+
+
+def test_the_pieces_are_stored_packages_holding_every_other_member(tmp_path, monkeypatch, cutting):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": [HEADER] + sales_rows(30), "Notes": [["n"]]})
+    cut_before_row(monkeypatch, path, 12)
+    cut = pieces.cut_sheet(path, SHEET_PART, lambda piece: piece)
+    try:
+        assert cut.starts == [0, 11] and len(cut.paths) == 2
+        with zipfile.ZipFile(path) as source:
+            names = source.namelist()
+            others = {name: source.read(name) for name in names if name != SHEET_PART}
+            xml = source.read(SHEET_PART)
+        texts = []
+        for piece_path in cut.paths:
+            assert cut.reader(len(texts)) == piece_path  # the opener got the piece's path
+            with zipfile.ZipFile(piece_path) as piece:
+                assert piece.testzip() is None and piece.namelist() == names
+                assert piece.getinfo(SHEET_PART).compress_type == zipfile.ZIP_STORED
+                assert {name: piece.read(name) for name in names if name != SHEET_PART} == others
+                texts.append(piece.read(SHEET_PART))
+        rows = [re.findall(rb'<row r="(\d+)"', text) for text in texts]
+        assert [int(n) for n in rows[0]] == list(range(1, 12))
+        assert [int(n) for n in rows[1]] == list(range(12, 32))
+        assert b"<dimension" in xml and not any(b"<dimension" in text for text in texts)
+    finally:
+        cut.remove()
+    assert left_files(cutting.temp) == []
+
+
+# -- 6. release_free_memory; 7. nothing heavy on import ---------------------------------------------
+
+
+def test_release_free_memory_trims_on_linux_only(monkeypatch):
+    pieces.release_free_memory()  # the real call, on this machine: no error
+    calls = []
+
+    class Library:
+        def malloc_trim(self, pad):
+            calls.append(pad)
+            return 1
+
+    monkeypatch.setattr(pieces.ctypes, "CDLL", lambda name: Library())
+    monkeypatch.setattr(sys, "platform", "linux")
+    pieces.release_free_memory()
+    assert calls == [0]
+    for platform in ("win32", "darwin"):
+        monkeypatch.setattr(sys, "platform", platform)
+        pieces.release_free_memory()
+    assert calls == [0]  # nothing called off Linux
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(pieces.ctypes, "CDLL", lambda name: object())  # musl: no malloc_trim
+    pieces.release_free_memory()
+
+
+def test_importing_reader_prefetch_imports_no_pandas():
+    code = ("import sys\n"
+            "import xl_addin.workbook.reader_prefetch\n"
+            "heavy = [m for m in ('pandas', 'pyarrow', 'fastexcel') if m in sys.modules]\n"
+            "assert not heavy, heavy\n"
+            "import xl_addin.workbook.pieces, xl_addin.workbook.xlsx.package\n"
+            "assert 'pandas' not in sys.modules\n"
+            "assert 'xl_addin.workbook.xlsx.writer' not in sys.modules\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert done.returncode == 0, done.stderr
+    # the control: the same check sees pandas when it is imported
+    control = subprocess.run([sys.executable, "-c", "import sys, pandas\nassert 'pandas' not in sys.modules"],
+                             capture_output=True, text=True)
+    assert control.returncode != 0
