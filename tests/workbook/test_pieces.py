@@ -661,3 +661,58 @@ def test_importing_reader_prefetch_imports_no_pandas():
     control = subprocess.run([sys.executable, "-c", "import sys, pandas\nassert 'pandas' not in sys.modules"],
                              capture_output=True, text=True)
     assert control.returncode != 0
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_cut_on_empty_rows_before_the_second_piece_s_cells(tmp_path, monkeypatch, cutting, compression):
+    # rows 17-26 are empty row elements and the cut falls on row 18: the second piece's first
+    # cells are on row 27 (a text amount on row 29); blank rows 7 and 35 keep the columns alike
+    rows = [HEADER] + sales_rows(40)
+    for index in [*range(16, 26), 6, 34]:
+        rows[index] = []
+    rows[28][3] = "n/a"
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+
+    def empty_rows(xml):
+        for number in range(17, 27):
+            xml = xml.replace(b'<row r="27"', b'<row r="%d" ht="30" customHeight="1"/><row r="27"' % number, 1)
+        return xml
+
+    xml = rewrite_sheet(path, empty_rows)
+    if compression == zipfile.ZIP_STORED:  # the sheet stored, as some tools write it
+        with zipfile.ZipFile(path) as package:
+            members = [(info.filename, package.read(info)) for info in package.infolist()]
+        with zipfile.ZipFile(path, "w", compression) as package:
+            for name, data in members:
+                package.writestr(name, data)
+    assert zipfile.ZipFile(path).getinfo(SHEET_PART).compress_type == compression
+    assert xml.index(b'<row r="18"') < xml.index(b'<row r="27"')
+    cut_before_row(monkeypatch, path, 18)
+    got = read_sales(path)
+    assert cutting.calls == [([0, 17], 1, True)]
+    assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
+    assert got["source_row"].tolist() == [*range(2, 7), *range(8, 17), *range(27, 35), *range(36, 42)]
+    texts = got[got["amount"].map(lambda v: isinstance(v, str))]
+    assert texts["source_row"].tolist() == [29]
+
+
+def test_error_values_in_both_pieces_are_raw_cells_at_their_rows(tmp_path, monkeypatch, cutting):
+    rows = [HEADER] + sales_rows(40)
+    rows[9] = rows[30] = []
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+
+    def errors(xml):
+        for ref, value in ((b"D5", b"#DIV/0!"), (b"D33", b"#N/A"), (b"C37", b"#VALUE!")):
+            xml, count = re.subn(rb'<c r="%s"[^>]*>.*?</c>' % ref, b'<c r="%s" t="e"><v>%s</v></c>' % (ref, value), xml)
+            assert count == 1
+        return xml
+
+    rewrite_sheet(path, errors)
+    cut_before_row(monkeypatch, path, 21)
+    got = read_sales(path)
+    assert cutting.joined
+    assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
+    amounts = dict(zip(got["source_row"], got["amount"]))
+    dates = dict(zip(got["source_row"], got["date"]))
+    assert (amounts[5], amounts[33], dates[37]) == ("#DIV/0!", "#N/A", "#VALUE!")
+    assert amounts[6] == 5.0 and amounts[34] == 33.0
