@@ -716,3 +716,37 @@ def test_error_values_in_both_pieces_are_raw_cells_at_their_rows(tmp_path, monke
     dates = dict(zip(got["source_row"], got["date"]))
     assert (amounts[5], amounts[33], dates[37]) == ("#DIV/0!", "#N/A", "#VALUE!")
     assert amounts[6] == 5.0 and amounts[34] == 33.0
+
+
+def test_a_refresh_writes_the_same_workbook_with_the_sales_in_pieces(tmp_path, monkeypatch, cutting):
+    """The command end to end (its prefetch cuts the sheet while it imports): the workbook a
+    refresh writes is the one it writes when the sheet is parsed whole, Data quality included
+    (a text amount in each piece)."""
+    from click.testing import CliRunner
+
+    from tests.workbook.test_sales_cache import write_sales
+    from xl_addin.cli import cli
+
+    names = ["Acme", "Beta", "Gamma", "Delta", "Epsilon", "Zeta"]
+    rows = [[names[i % 6], D(2025, 1 + i % 12, 1 + i % 27), 100 + 7 * i, 80 + 5 * i] for i in range(60)]
+    rows[8] = rows[44] = []
+    rows[12][2], rows[50][2] = "n/a", "about 40"  # Excel rows 14 and 52
+    paths = [write_sales(tmp_path / "pieces.xlsx", rows), write_sales(tmp_path / "whole.xlsx", rows)]
+    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.5)
+
+    def refresh(path):
+        result = CliRunner().invoke(cli, ["refresh", str(path), "-q", "--no-cache", "--as-of", "2025-12-31"])
+        assert result.exit_code == 0, result.output
+
+    refresh(paths[0])
+    assert cutting.joined and len(cutting.calls) == 1
+    whole(monkeypatch, lambda: refresh(paths[1]))
+    with zipfile.ZipFile(paths[0]) as got, zipfile.ZipFile(paths[1]) as reference:
+        assert got.namelist() == reference.namelist()
+        for name in got.namelist():
+            assert got.read(name) == reference.read(name), name
+    # read back by a second reader: the Data quality rows name each cell's row, in either piece
+    calamine = pytest.importorskip("python_calamine")
+    quality = calamine.CalamineWorkbook.from_path(str(paths[0])).get_sheet_by_name("Data quality")
+    found = [row[:4] for row in quality.to_python() if row[0] == "Sales"]
+    assert found == [["Sales", 14.0, "C (Amount)", "n/a"], ["Sales", 52.0, "C (Amount)", "about 40"]]
