@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 
 import numpy as np
@@ -750,3 +751,59 @@ def test_a_refresh_writes_the_same_workbook_with_the_sales_in_pieces(tmp_path, m
     quality = calamine.CalamineWorkbook.from_path(str(paths[0])).get_sheet_by_name("Data quality")
     found = [row[:4] for row in quality.to_python() if row[0] == "Sales"]
     assert found == [["Sales", 14.0, "C (Amount)", "n/a"], ["Sales", 52.0, "C (Amount)", "about 40"]]
+
+
+def _parse_watched(monkeypatch, during_parse):
+    """``load_in_pieces`` with ``during_parse()`` called as each piece is parsed."""
+    spying = pieces.load_in_pieces
+
+    def watched(cut, header_row, parse, convert):
+        def parse_watched(reader, skip_rows):
+            during_parse()
+            return parse(reader, skip_rows)
+
+        return spying(cut, header_row, parse_watched, convert)
+
+    monkeypatch.setattr(pieces, "load_in_pieces", watched)
+
+
+def test_the_workbook_s_bytes_are_set_aside_while_the_pieces_are_parsed(tmp_path, monkeypatch, cutting):
+    from xl_addin.workbook import read
+
+    monkeypatch.setattr(read, "_SET_ASIDE_MIN_BYTES", 0)  # every sheet counts as large here
+    rows = [HEADER] + sales_rows(30)
+    rows[5] = rows[25] = []
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    cut_before_row(monkeypatch, path, 16)
+    seen = []
+    with SalesBook.open(path) as book:
+        data = book._data
+        header = book.header("Sales")
+        _parse_watched(monkeypatch, lambda: seen.append(book._data))
+        frame = book.read_columns("Sales", header, {"customer_id": 0, "amount": 3})
+        assert book._data == data  # back afterwards
+    assert seen == [None, None] and cutting.joined
+    assert frame["amount"].tolist() == [float(i) for i in range(1, 31) if i not in (5, 25)]
+
+
+def test_a_file_replaced_while_the_pieces_are_parsed_is_refused_with_what_to_do(tmp_path, monkeypatch, cutting):
+    from xl_addin.errors import WorkbookError
+    from xl_addin.workbook import read
+
+    monkeypatch.setattr(read, "_SET_ASIDE_MIN_BYTES", 0)
+    rows = [HEADER] + sales_rows(30)
+    rows[5] = rows[25] = []
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    other = write_book(tmp_path / "other.xlsx", {"Sales": rows[:10]})
+    cut_before_row(monkeypatch, path, 16)
+    with SalesBook.open(path) as book:
+        header = book.header("Sales")
+        moved = threading.Lock()
+
+        def excel_saves():  # once, in whichever piece's thread comes first
+            if moved.acquire(blocking=False):
+                other.replace(path)
+
+        _parse_watched(monkeypatch, excel_saves)
+        with pytest.raises(WorkbookError, match="changed while it was being read.*run the refresh again"):
+            book.read_columns("Sales", header, {"amount": 3})
