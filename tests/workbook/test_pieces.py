@@ -807,3 +807,77 @@ def test_a_file_replaced_while_the_pieces_are_parsed_is_refused_with_what_to_do(
         _parse_watched(monkeypatch, excel_saves)
         with pytest.raises(WorkbookError, match="changed while it was being read.*run the refresh again"):
             book.read_columns("Sales", header, {"amount": 3})
+
+
+# -- cut_sheet refuses, and leaves nothing behind ----------------------------------------------
+
+
+def _small_book(tmp_path, monkeypatch, compression=zipfile.ZIP_DEFLATED):
+    rows = [HEADER] + sales_rows(30)
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    if compression != zipfile.ZIP_DEFLATED:
+        with zipfile.ZipFile(path) as package:
+            members = [(info.filename, package.read(info)) for info in package.infolist()]
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+            for name, data in members:
+                package.writestr(name, data, compress_type=compression if name == SHEET_PART else None)
+    cut_before_row(monkeypatch, path, 12)
+    return path
+
+
+def test_a_member_neither_deflated_nor_stored_is_not_cut(tmp_path, monkeypatch, cutting):
+    path = _small_book(tmp_path, monkeypatch, zipfile.ZIP_BZIP2)
+    assert zipfile.ZipFile(path).getinfo(SHEET_PART).compress_type == zipfile.ZIP_BZIP2
+    opened = []
+    assert pieces.cut_sheet(path, SHEET_PART, opened.append) is None
+    assert pieces.cut_sheet(path, "xl/worksheets/sheet9.xml", opened.append) is None  # no such part
+    assert opened == [] and left_files(cutting.temp) == []
+
+
+def test_a_sheet_not_worth_cutting_is_not_cut(tmp_path, monkeypatch, cutting):
+    path = _small_book(tmp_path, monkeypatch)
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 10**9)
+    assert pieces.cut_sheet(path, SHEET_PART, lambda piece: piece) is None
+    assert left_files(cutting.temp) == []
+
+
+def test_no_room_for_the_pieces_is_no_cut(tmp_path, monkeypatch, cutting):
+    path = _small_book(tmp_path, monkeypatch)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))
+    assert pieces.cut_sheet(path, SHEET_PART, lambda piece: piece) is None
+
+
+def test_a_failure_writing_the_second_piece_deletes_the_first(tmp_path, monkeypatch, cutting):
+    path = _small_book(tmp_path, monkeypatch)
+    real_write = pieces._write_piece
+    written, opened = [], []
+
+    def write_once(source, part, xml):
+        if written:
+            raise OSError(28, "No space left on device")
+        written.append(real_write(source, part, xml))
+        assert os.path.exists(written[0])
+        return written[0]
+
+    monkeypatch.setattr(pieces, "_write_piece", write_once)
+    assert pieces.cut_sheet(path, SHEET_PART, opened.append) is None
+    assert opened == written and len(written) == 1  # the first piece's opener had started
+    assert not os.path.exists(written[0]) and left_files(cutting.temp) == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "the module docstring (memory) says the second, larger piece 'is written and starts parsing "
+    "first'; cut_sheet writes and opens the pieces in order, the first piece first. Either the "
+    "code or the docstring is wrong (the measured 870 MB peak depends on which)"))
+def test_the_second_piece_is_written_and_opened_first(tmp_path, monkeypatch, cutting):
+    path = _small_book(tmp_path, monkeypatch)
+    opened = []
+    cut = pieces.cut_sheet(path, SHEET_PART, opened.append)
+    try:
+        first_rows = []
+        for piece_path in opened:
+            with zipfile.ZipFile(piece_path) as piece:
+                first_rows.append(int(re.search(rb'<row r="(\d+)"', piece.read(SHEET_PART)).group(1)))
+        assert first_rows == [12, 1]  # fails: [1, 12]
+    finally:
+        cut.remove()
