@@ -881,3 +881,45 @@ def test_the_second_piece_is_written_and_opened_first(tmp_path, monkeypatch, cut
         assert first_rows == [12, 1]  # fails: [1, 12]
     finally:
         cut.remove()
+
+
+@given(numbers=st.lists(st.integers(1, 5), min_size=1, max_size=40), prefix=st.sampled_from([b"", b"x:"]),
+       share=st.floats(0.0, 1.0), dimension=st.booleans(), widths=st.lists(st.integers(0, 60), min_size=40,
+                                                                                  max_size=40))
+@settings(max_examples=60, deadline=None)
+def test_property_cuts_put_the_sheet_back_together(numbers, prefix, share, dimension, widths):
+    """Property: head + first piece + second piece + closing tags is the sheet's XML without
+    its dimension and what follows </sheetData>; the second piece begins with the first row
+    starting at or after ``FIRST_PIECE`` of the bytes, and its start is that row's r - 1."""
+    p = prefix
+    rows, number = [], 0
+    for step, width in zip(numbers, widths):
+        number += step  # rows numbered in order, with gaps
+        rows.append(b'<%srow r="%d" spans="1:2"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>' % (
+            p, number, p, number, p, p, b"y" * width, p, p, p, p))
+    head = (b'<?xml version="1.0"?><%sworksheet xmlns%s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            % (p, b":" + p[:-1] if p else b"") + (b'<%sdimension ref="A1:A%d"/>' % (p, number) if dimension else b"")
+            + b"<%ssheetData>" % p)
+    tail = b"</%ssheetData><%spageMargins/></%sworksheet>" % (p, p, p)
+    xml = head + b"".join(rows) + tail
+    original = pieces.FIRST_PIECE
+    pieces.FIRST_PIECE = share
+    try:
+        found = pieces._cuts(xml)
+    finally:
+        pieces.FIRST_PIECE = original
+    starts = [len(head) + sum(map(len, rows[:i])) for i in range(len(rows))]
+    at = max(len(head), int(len(xml) * share))
+    after = [i for i, start in enumerate(starts) if start >= at]
+    numbers_of = [int(re.match(rb"<\w*:?row r=\"(\d+)\"", row).group(1)) for row in rows]
+    if not after or numbers_of[after[0]] < 2:
+        assert found is None  # no row to cut at, or only row 1 before it
+        return
+    got_head, got_rows, close = found
+    first = after[0]
+    assert got_head == (head.replace(b'<%sdimension ref="A1:A%d"/>' % (p, number), b"") if dimension else head)
+    assert b"dimension" not in got_head
+    assert close == b"</%ssheetData></%sworksheet>" % (p, p)
+    assert [start for start, _ in got_rows] == [0, numbers_of[first] - 1]
+    assert bytes(got_rows[0][1]) == b"".join(rows[:first])
+    assert bytes(got_rows[1][1]) == b"".join(rows[first:])
