@@ -97,9 +97,9 @@ def cut_before_row(monkeypatch, path, row: int) -> None:
     """Make the cut fall on Excel row ``row``: ``FIRST_PIECE`` just past the start of the
     row element before it (the cut is at the first ``<row`` at or after that share)."""
     xml = sheet_xml(path)
-    before = re.search(rb'<row r="%d"' % (row - 1), xml)
-    assert before is not None
-    monkeypatch.setattr(pieces, "FIRST_PIECE", (before.start() + 1.5) / len(xml))
+    before = xml.rfind(b"<row", 0, xml.index(b'<row r="%d"' % row))
+    assert before >= 0
+    monkeypatch.setattr(pieces, "FIRST_PIECE", (before + 1.5) / len(xml))
     assert pieces._cuts(xml)[1][1][0] == row - 1  # piece 2 starts at 0-based index row - 1
 
 
@@ -923,3 +923,17 @@ def test_property_cuts_put_the_sheet_back_together(numbers, prefix, share, dimen
     assert [start for start, _ in got_rows] == [0, numbers_of[first] - 1]
     assert bytes(got_rows[0][1]) == b"".join(rows[:first])
     assert bytes(got_rows[1][1]) == b"".join(rows[first:])
+
+
+def test_a_first_piece_holding_only_the_header(tmp_path, monkeypatch, cutting):
+    # rows 2-10 empty: the first piece has the header and no data row; the second starts on 11
+    rows = [HEADER] + [[] for _ in range(9)] + sales_rows(30)
+    rows[20] = []
+    path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
+    cut_before_row(monkeypatch, path, 11)
+    got = read_sales(path)
+    # cut, and read as one parse reads it (today by the whole parse: the empty first piece's
+    # columns come out 'not null', see test_blank_cells_in_one_piece_only_still_join_the_pieces)
+    assert cutting.calls and cutting.calls[0][:2] == ([0, 10], 1)
+    assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
+    assert got["source_row"].tolist() == [*range(11, 21), *range(22, 41)]
