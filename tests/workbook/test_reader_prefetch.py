@@ -190,7 +190,7 @@ def _sales_with_a_cut(tmp_path):
 def _started(path):
     """``start(path)`` and wait for its cut; the cut made (the thread's result box)."""
     reader_prefetch.start(path)
-    _, thread, box = reader_prefetch._pending[os.path.realpath(path)]
+    _, thread, box, _ = reader_prefetch._pending[os.path.realpath(path)]
     assert thread.name == "customer-tiers-cut-sheet"  # a cut, not the whole-workbook parser
     thread.join()
     return box["cut"]
@@ -258,11 +258,6 @@ def test_the_reader_parses_the_pieces_cut_ahead(tmp_path, cut_ahead, monkeypatch
     assert not reader_prefetch._pending
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a Settings sheet read before the sales (its cells in shared strings, as Excel saves it) "
-    "opens the workbook's parser: SalesBook._open_reader calls reader_prefetch.take, whose "
-    "_drop deletes the cut made ahead; _load_in_pieces then finds no cut and cuts the sheet "
-    "again itself (the prefetch's cut and both pieces' shared strings spent for nothing)"))
 def test_the_cut_made_ahead_survives_a_settings_sheet_read_first(tmp_path, cut_ahead, monkeypatch):
     import datetime as dt
 
@@ -281,4 +276,4 @@ def test_the_cut_made_ahead_survives_a_settings_sheet_read_first(tmp_path, cut_a
     monkeypatch.setattr(pieces, "cut_sheet", lambda *args: cuts.append(args) or real_cut(*args))
     book = read_book(path)
     assert book.settings.a_cut == 0.75 and len(book.sales) == 28
-    assert cuts == []  # fails: the reader cut the sheet again
+    assert cuts == []  # the cut made ahead was taken, not made again

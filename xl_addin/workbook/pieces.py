@@ -20,7 +20,7 @@ Memory: a parse holds the sheet's cells twice at its end (calamine's list of cel
 grid), then its grid and its Arrow copy: the read's highest points. Two pieces at those points
 at once hold more than one whole parse (measured on a million rows, the command: 1.03-1.10 GB
 at the read's peak, against 932 MB for the whole sheet). So the first piece is the smaller
-(``FIRST_PIECE`` of the XML; the second is written and starts parsing first), and is parsed,
+(``FIRST_PIECE`` of the XML; the second also starts later, once it is written), and is parsed,
 converted to Arrow and its memory handed back (``release_free_memory``) while the second is
 still parsing: 870-872 MB in 5 runs of 5. Conversions take turns all the same.
 
