@@ -85,8 +85,10 @@ class CellError:
     detail: str
 
 
-Parse = Callable[[Any, int], Any]
-"""(reader, skip_rows) -> the parsed sheet (fastexcel's ``load_sheet``)."""
+Parse = Callable[[Any, int, bool], Any]
+"""(reader, skip_rows, later piece) -> the parsed sheet (fastexcel's ``load_sheet``). For a
+later piece, columns past its last cell are left out rather than refused (a column filled in
+the first rows only): they are joined in as blanks."""
 Convert = Callable[[Any], "tuple[pa.RecordBatch, list, list]"]
 """parsed sheet -> (batch, cell errors, selected columns)."""
 
@@ -205,7 +207,7 @@ def load_in_pieces(cut: Cut, header_row: int, parse: Parse, convert: Convert,
     def work(piece: int) -> None:
         try:
             reader = cut.reader(piece)
-            parsed = parse(reader, starts[piece])
+            parsed = parse(reader, starts[piece], piece > 0)
             del reader
             with turn:
                 converted = convert(parsed)
@@ -253,8 +255,9 @@ def release_free_memory() -> None:
 
 def _joined(pieces: list[tuple[int, tuple]], header_row: int) -> tuple[pa.Table, list, list] | None:
     """The pieces (first row index, (batch, errors, selected)) as one table from row index
-    ``header_row``; None when their columns differ or a piece holds rows past the next one's
-    start (rows out of order)."""
+    ``header_row``, with the first piece's columns; None when their columns differ (but for a
+    later piece's missing last columns) or a piece holds rows past the next one's start (rows
+    out of order)."""
     import pyarrow as pa
 
     # fields compared and joined as nullable: fastexcel marks a column "not null" in a piece
@@ -265,10 +268,16 @@ def _joined(pieces: list[tuple[int, tuple]], header_row: int) -> tuple[pa.Table,
     errors: list[CellError] = []
     at = header_row  # row index the table has reached
     for number, (start, (batch, piece_errors, piece_selected)) in enumerate(pieces):
-        if _columns(piece_selected) != _columns(selected) or \
-                [field.type for field in batch.schema] != [field.type for field in schema] or \
-                batch.schema.names != schema.names:
+        # a later piece may lack the last columns (no cell of theirs in its rows): blanks
+        width = len(piece_selected)
+        if _columns(piece_selected) != _columns(selected)[:width] or width == 0 or \
+                [field.type for field in batch.schema] != [field.type for field in schema][:width] or \
+                batch.schema.names != schema.names[:width]:
             return None
+        if width < len(schema):
+            batch = pa.RecordBatch.from_arrays(
+                batch.columns + [pa.nulls(batch.num_rows, field.type) for field in list(schema)[width:]],
+                names=schema.names)
         if number + 1 < len(pieces) and start + batch.num_rows > pieces[number + 1][0]:
             return None
         if not batch.num_rows:
