@@ -271,7 +271,7 @@ def row_kinds(draw):
 
 
 @given(kinds=row_kinds(), blank_above=st.integers(0, 3), share=st.floats(0.05, 0.95))
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_property_random_sheets_read_the_same_in_pieces(tmp_path_factory, monkeypatch, cutting,
                                                         kinds, blank_above, share):
     """Property: whatever the rows (blank, text amounts, bad dates, a blank cost) and wherever
