@@ -193,3 +193,65 @@ def test_a_package_closed_in_the_background_is_closed_once(tmp_path):
     package.close()  # the with block's close after it: nothing to do
     with SourcePackage(path) as again:
         assert again.read("a.xml") == b"<a/>"
+
+
+# -- stored members and no early fsync (the two-piece parse's temporary packages) ------------------
+
+
+@pytest.mark.parametrize("content", ["bytes", "chunks"])
+def test_a_stored_member_reads_back_with_zipfile(content):
+    whole = b"".join(_chunks(8)) + random.Random(2).randbytes(70_000)
+    out = io.BytesIO()
+    writer = PackageWriter(out)
+    writer.write("a.xml", b"<a/>")
+    crc, size = writer.write("xl/worksheets/sheet1.xml", whole if content == "bytes"
+                             else [*_chunks(8), memoryview(whole)[-70_000:]], stored=True)
+    writer.write("z.xml", b"<z/>")
+    writer.close()
+    assert (crc, size) == (zlib.crc32(whole), len(whole))
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as package:
+        assert package.testzip() is None  # every CRC checks
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+        assert info.compress_type == zipfile.ZIP_STORED
+        assert info.compress_size == info.file_size == len(whole) and info.CRC == zlib.crc32(whole)
+        assert package.read("xl/worksheets/sheet1.xml") == whole
+        assert package.getinfo("a.xml").compress_type == zipfile.ZIP_DEFLATED
+        assert package.read("a.xml") == b"<a/>" and package.read("z.xml") == b"<z/>"
+    # the stored bytes are in the file as they are
+    assert whole in out.getvalue()
+
+
+def _copied_without_atomic_output(tmp_path, monkeypatch, sync_early):
+    """A large member copied into a plain file (as a piece's temporary package is written)
+    with the early flush at 1 MiB; the fsync calls made (thread names)."""
+    import os
+
+    from xl_addin.workbook.xlsx.package import SourcePackage
+
+    source = tmp_path / "source.zip"
+    with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("big.bin", random.Random(1).randbytes(3 * 2**20))
+        z.writestr("small.xml", b"<s/>")
+    synced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.current_thread().name),
+                                                 real_fsync(fd))[1])
+    monkeypatch.setattr(PackageWriter, "EARLY_SYNC_BYTES", 2**20)
+    dest = tmp_path / f"out-{sync_early}.zip"
+    with SourcePackage(source) as package, open(dest, "wb") as out:
+        writer = PackageWriter(out, sync_early=sync_early)
+        for member in package.members:
+            writer.copy(package, member)
+        writer.write("new.xml", b"<n/>", stored=True)
+        writer.close(package.comment)
+    with zipfile.ZipFile(dest) as written:
+        assert written.testzip() is None
+    return dest, synced
+
+
+def test_sync_early_false_never_fsyncs(tmp_path, monkeypatch):
+    early, synced = _copied_without_atomic_output(tmp_path, monkeypatch, True)
+    assert synced == ["xlsx-early-fsync"]  # the control: 3 MiB copied start a flush
+    quiet, synced = _copied_without_atomic_output(tmp_path, monkeypatch, False)
+    assert synced == []
+    assert quiet.read_bytes() == early.read_bytes()

@@ -1,15 +1,17 @@
 """Opening the parser ahead (``reader_prefetch``): taken only for the very file it opened."""
 
 import os
+import tempfile
 import time
 
+import pandas as pd
 import pytest
 
 from xl_addin.workbook import read, reader_prefetch
 from xl_addin.workbook.read import SalesBook
 from xl_addin.workbook.refresh import read_sales
 
-from .test_read import SALES, write_book
+from .test_read import SALES, _shared_strings_for, write_book
 
 
 @pytest.fixture
@@ -153,3 +155,125 @@ def test_a_damaged_marker_is_no_marker(tmp_path, own_cache):
     (marker,) = (own_cache / reader_prefetch.MARKERS).iterdir()
     marker.write_bytes(b"[[")
     assert not reader_prefetch.sales_known(path)
+
+
+# -- the largest sheet cut in two pieces ahead (``pieces``) ---------------------------------------
+
+
+@pytest.fixture
+def cut_ahead(tmp_path, monkeypatch):
+    """Every sheet is worth cutting; the pieces' files go to a folder of the test's own
+    (yielded). Nothing is left pending or on disk afterwards."""
+    from xl_addin.workbook import pieces
+
+    monkeypatch.setattr(pieces, "SPLIT_MIN_BYTES", 0)
+    monkeypatch.setattr(pieces, "usable_cpus", lambda: 2)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    yield temp
+    for key in list(reader_prefetch._pending):
+        reader_prefetch.forget(key)
+    assert _piece_files(temp) == []
+
+
+def _piece_files(folder):
+    return sorted(name for name in os.listdir(folder) if name.startswith("customer-tiers-piece-"))
+
+
+def _sales_with_a_cut(tmp_path):
+    rows = [SALES[0]] + [list(SALES[1 + i % 3]) for i in range(30)]
+    rows[4] = rows[20] = []  # a blank row in each piece
+    return write_book(tmp_path / "sales.xlsx", {"Sales": rows, "Notes": [["a small sheet"]]})
+
+
+def _started(path):
+    """``start(path)`` and wait for its cut; the cut made (the thread's result box)."""
+    reader_prefetch.start(path)
+    _, thread, box, _ = reader_prefetch._pending[os.path.realpath(path)]
+    assert thread.name == "customer-tiers-cut-sheet"  # a cut, not the whole-workbook parser
+    thread.join()
+    return box["cut"]
+
+
+def test_start_cuts_the_largest_sheet_and_take_cut_gives_it_once(tmp_path, cut_ahead):
+    path = _sales_with_a_cut(tmp_path)
+    identity = reader_prefetch.file_identity(path)
+    cut = _started(path)
+    assert cut.part == "xl/worksheets/sheet1.xml"  # Sales, not Notes
+    assert len(cut.starts) == 2 and cut.starts[0] == 0 and cut.starts[1] > 1
+    assert sorted(map(os.path.basename, cut.paths)) == _piece_files(cut_ahead)
+    assert len(_piece_files(cut_ahead)) == 2
+    assert reader_prefetch.take_cut(path, identity, "xl/worksheets/sheet1.xml") is cut
+    assert reader_prefetch.take_cut(path, identity, "xl/worksheets/sheet1.xml") is None  # taken once
+    assert len(_piece_files(cut_ahead)) == 2  # the taker's to parse and remove
+    cut.reader(0), cut.reader(1)
+    cut.remove()
+    assert _piece_files(cut_ahead) == []
+
+
+def test_take_cut_of_another_sheet_deletes_the_pieces(tmp_path, cut_ahead):
+    path = _sales_with_a_cut(tmp_path)
+    identity = reader_prefetch.file_identity(path)
+    _started(path)
+    assert len(_piece_files(cut_ahead)) == 2
+    assert reader_prefetch.take_cut(path, identity, "xl/worksheets/sheet2.xml") is None
+    assert _piece_files(cut_ahead) == []
+    assert not reader_prefetch._pending
+
+
+def test_forget_deletes_the_pieces(tmp_path, cut_ahead):
+    path = _sales_with_a_cut(tmp_path)
+    reader_prefetch.start(path)
+    reader_prefetch.forget(path)  # before or after the cut is made: it waits for it
+    assert _piece_files(cut_ahead) == []
+    assert not reader_prefetch._pending
+
+
+def test_a_file_changed_after_the_cut_is_not_taken_and_its_pieces_go(tmp_path, cut_ahead):
+    path = _sales_with_a_cut(tmp_path)
+    _started(path)
+    time.sleep(0.01)  # a new modification time even on coarse clocks
+    _sales_with_a_cut(tmp_path)  # rewritten in place
+    identity = reader_prefetch.file_identity(path)  # the new file's, as the reader sees it
+    assert reader_prefetch.take_cut(path, identity, "xl/worksheets/sheet1.xml") is None
+    assert _piece_files(cut_ahead) == []
+
+
+def test_the_reader_parses_the_pieces_cut_ahead(tmp_path, cut_ahead, monkeypatch):
+    from xl_addin.workbook import pieces
+
+    path = _sales_with_a_cut(tmp_path)
+    with monkeypatch.context() as whole:
+        whole.setattr(pieces, "worth_cutting", lambda size: False)
+        expected = read_sales(path)
+    _started(path)
+    joined = []
+    real_load = pieces.load_in_pieces
+    monkeypatch.setattr(pieces, "load_in_pieces", lambda *args: joined.append(real_load(*args)) or joined[-1])
+    monkeypatch.setattr(pieces, "cut_sheet", lambda *args: pytest.fail("cut again by the reader"))
+    got = read_sales(path)
+    assert len(joined) == 1 and joined[0] is not None
+    pd.testing.assert_frame_equal(got, expected)
+    assert not reader_prefetch._pending
+
+
+def test_the_cut_made_ahead_survives_a_settings_sheet_read_first(tmp_path, cut_ahead, monkeypatch):
+    import datetime as dt
+
+    from xl_addin.workbook import pieces
+    from xl_addin.workbook.refresh import read_book
+
+    rows = [SALES[0]] + [list(SALES[1 + i % 3]) for i in range(30)]
+    rows[4] = rows[20] = []
+    settings = [["Setting", "Value"], ["as_of", dt.datetime(2025, 6, 30)], ["a_cut", 0.75]]
+    written = write_book(tmp_path / "written.xlsx", {"Sales": rows, "Settings": settings})
+    # Settings' text in shared strings, as Excel saves it
+    path = _shared_strings_for(written, "xl/worksheets/sheet2.xml", tmp_path / "sales.xlsx")
+    _started(path)
+    cuts = []
+    real_cut = pieces.cut_sheet
+    monkeypatch.setattr(pieces, "cut_sheet", lambda *args: cuts.append(args) or real_cut(*args))
+    book = read_book(path)
+    assert book.settings.a_cut == 0.75 and len(book.sales) == 28
+    assert cuts == []  # the cut made ahead was taken, not made again

@@ -8,16 +8,11 @@ Nothing here runs on import; no thread outlives the ``with`` block that started 
 
 from __future__ import annotations
 
-import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from ..cpus import usable_cpus
 
-def usable_cpus() -> int:
-    """The CPUs this process may run on: its affinity where the system says, else all."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # no sched_getaffinity on Windows and macOS
-        return os.cpu_count() or 1
+__all__ = ["BackgroundCall", "usable_cpus"]
 
 
 class BackgroundCall:

@@ -53,7 +53,7 @@ from ..core.columns import (
 )
 from ..core.clean import TYPED_CELLS, TypedCells
 from ..errors import WorkbookError, reason
-from . import reader_prefetch
+from . import pieces, reader_prefetch
 from .reader_prefetch import file_identity
 from .tables import SheetHeader
 from .xlsx.package import inflate
@@ -177,10 +177,12 @@ class SalesBook:
                 self._fastexcel = fastexcel.read_excel(worksheets)
             except Exception as retry:
                 # the reader library's own wording ("calamine error ...") is no message for a user
-                raise WorkbookError(
-                    f"cannot read '{self.path}': it is damaged or not a complete workbook "
-                    "(open it in Excel and save it again, or check the path)"
-                ) from None
+                raise self._damaged() from None
+
+    def _damaged(self) -> WorkbookError:
+        return WorkbookError(
+            f"cannot read '{self.path}': it is damaged or not a complete workbook "
+            "(open it in Excel and save it again, or check the path)")
 
     @classmethod
     def open(cls, path: str | Path) -> SalesBook:
@@ -220,7 +222,10 @@ class SalesBook:
     def header(self, sheet: str) -> SheetHeader:
         """The first non-empty row of ``sheet``, read without parsing the rest of the sheet."""
         if sheet not in self._headers:
-            header = self._zip.header(sheet) if self._zip else None
+            try:
+                header = self._zip.header(sheet) if self._zip else None
+            except (zipfile.BadZipFile, zlib.error, EOFError):  # a bad CRC, a cut-off member
+                raise self._damaged() from None
             self._headers[sheet] = header if header is not None else self._header_by_reader(sheet)
         return self._headers[sheet]
 
@@ -314,11 +319,15 @@ class SalesBook:
         ``header_row``; a None dtype is guessed. Returns the batch, fastexcel's cell errors
         and its column infos."""
         forced = {i: d for i, d in dtypes.items() if d is not None}
+        in_pieces = self._load_in_pieces(sheet, header_row, dtypes)
+        if in_pieces is not None:
+            return in_pieces
         reader = self._reader_for(sheet)
         try:
             # the set-aside bytes are back (or WorkbookError: the file changed) before any
             # error of the parser is looked at
-            with warnings.catch_warnings(), self._bytes_set_aside(sheet, reader):
+            with warnings.catch_warnings(), self._bytes_set_aside(
+                    sheet, reads_file=self._by_path and reader is self._fastexcel):
                 warnings.simplefilter("ignore")
                 loaded = reader.load_sheet(
                     sheet, header_row=None, skip_rows=header_row,
@@ -338,7 +347,7 @@ class SalesBook:
         return batch, (errors.errors if errors is not None else []), selected
 
     @contextmanager
-    def _bytes_set_aside(self, sheet: str, reader: Any) -> Iterator[None]:
+    def _bytes_set_aside(self, sheet: str, reads_file: bool) -> Iterator[None]:
         """While a large sheet is parsed from the file (not from ``data``), ``data`` is out of
         memory: the parse is the refresh's peak of memory, and the workbook's bytes would sit
         beside it (69 MB for a million rows). They are read again after the parse, and must
@@ -347,7 +356,7 @@ class SalesBook:
         and the headers came from, and the bytes they came from are gone)."""
         part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
         entry = self._zip.entries([sheet]).get(part) if part is not None else None
-        if not (self._by_path and reader is self._fastexcel and entry is not None and
+        if not (reads_file and entry is not None and
                 entry[1] >= _SET_ASIDE_MIN_BYTES and self._data is not None):
             yield
             return
@@ -368,6 +377,45 @@ class SalesBook:
                     "run the refresh again")
             self._data = data
             self._zip.take_back(data)
+
+    def _load_in_pieces(
+        self, sheet: str, header_row: int, dtypes: dict[int, str | None]
+    ) -> tuple[pa.Table, list, list] | None:
+        """``_load_columns`` of a very large sheet by two parsers at once (``pieces``), read
+        from the file while it is still the one ``data`` came from; None when the sheet is
+        not one to cut or could not be cut."""
+        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
+        entry = self._zip.entries([sheet]).get(part) if part is not None else None
+        if entry is None or not pieces.worth_cutting(entry[1]) or self._data is None or \
+                self._identity is None or file_identity(self.path) != self._identity:
+            return None
+        # cut by the command while it imported (``reader_prefetch``), else here
+        cut = reader_prefetch.take_cut(self.path, self._identity, part) or \
+            pieces.cut_sheet(self.path, part, fastexcel.read_excel)
+        if cut is None:
+            return None
+        # The workbook's own parser is not needed for this sheet: its shared strings would
+        # sit beside the pieces' (a sheet read later opens it again if it must).
+        self._fastexcel = None
+        self._by_path = False
+        reader_prefetch.forget(self.path)
+        forced = {i: d for i, d in dtypes.items() if d is not None}
+
+        def parse(reader: Any, skip_rows: int, later: bool) -> Any:
+            # the first piece holds the header, so it is refused as the whole sheet would be
+            # for a missing column; a later piece gives what it has (``pieces.Parse``)
+            columns = (lambda column: column.index in dtypes) if later else sorted(dtypes)
+            return reader.load_sheet(sheet, header_row=None, skip_rows=skip_rows,
+                                     use_columns=columns, dtypes=forced or None)
+
+        def convert(loaded: Any) -> tuple[pa.RecordBatch, list, list]:
+            batch, errors = loaded.to_arrow_with_errors()
+            return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+
+        # around the threads: the warning filters are the process's
+        with warnings.catch_warnings(), self._bytes_set_aside(sheet, reads_file=True):
+            warnings.simplefilter("ignore")
+            return pieces.load_in_pieces(cut, header_row, parse, convert)
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],

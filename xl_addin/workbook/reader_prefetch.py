@@ -8,6 +8,11 @@ size, modification time and file id), and opens its own otherwise. A refresh tha
 sheet (its sales come from the cache) ``forget``s it, so its shared strings do not stay in
 memory through the core.
 
+A workbook whose largest worksheet is worth parsing in two pieces (``pieces``) has that sheet
+cut instead, in the same thread, and each piece's parser opened as soon as its file is
+written: ``SalesBook`` ``take_cut``s them (the same checks) when that sheet is a sales sheet.
+``forget`` waits for a cut and deletes its files, so none is left when a refresh stops early.
+
 A refresh whose sales sheets are already in the caches parses nothing: then the open is
 wasted (0.6-0.75 s of CPU on the other core and 45 MB, which on a busy machine cost as
 much wall time). ``remember_parsed`` leaves a small marker when the sales sheets' lines were
@@ -30,15 +35,16 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from . import cache_folder
+from . import cache_folder, pieces
 
 _ZIP_MAGIC = b"PK\x03\x04"
 MARKERS = "parsed"  # the markers' folder (``cache_folder.beside_sales``)
 MARKERS_MAX_BYTES = 2**20
 _MARKER_SUFFIX = ".parsed"
 
-# realpath -> (identity when opened, the opening thread, its result box)
-_pending: dict[str, tuple[tuple[int, ...], threading.Thread, dict[str, Any]]] = {}
+# realpath -> (identity when opened, the making thread, its result box, what it makes: "reader"
+# or "cut")
+_pending: dict[str, tuple[tuple[int, ...], threading.Thread, dict[str, Any], str]] = {}
 _lock = threading.Lock()
 
 
@@ -70,6 +76,18 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
     if cached and sales_known(key):
         return
     box: dict[str, Any] = {}
+    part = pieces.sheet_to_cut(key)
+    if part is not None:  # a sheet parsed in two pieces: cut it, and open the pieces' parsers
+        def cut() -> None:
+            import fastexcel
+
+            box["cut"] = pieces.cut_sheet(key, part, fastexcel.read_excel)
+
+        thread = threading.Thread(target=cut, name="customer-tiers-cut-sheet", daemon=True)
+        with _lock:
+            _pending[key] = (identity, thread, box, "cut")
+        thread.start()
+        return
 
     def open_reader() -> None:
         try:
@@ -81,28 +99,60 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 
     thread = threading.Thread(target=open_reader, name="customer-tiers-open-reader", daemon=True)
     with _lock:
-        _pending[key] = (identity, thread, box)
+        _pending[key] = (identity, thread, box, "reader")
     thread.start()
 
 
 def take(path: str | os.PathLike, identity: tuple[int, ...] | None) -> Any | None:
     """The parser ``start`` opened for ``path`` (waiting for it), if the file had
     ``identity`` when it was opened and still has it; else None. Taken once."""
+    return _take(path, identity, "reader")
+
+
+def take_cut(path: str | os.PathLike, identity: tuple[int, ...] | None, part: str) -> Any | None:
+    """The sheet ``start`` cut in pieces for ``path`` (``pieces.Cut``, waiting for it), if it
+    is the sheet at zip member ``part`` and the file had ``identity`` when it was cut and still
+    has it; else None (and the pieces are deleted). Taken once."""
+    cut = _take(path, identity, "cut")
+    if cut is not None and cut.part != part:
+        cut.remove()
+        return None
+    return cut
+
+
+def _take(path: str | os.PathLike, identity: tuple[int, ...] | None, kind: str) -> Any | None:
+    """What ``start`` made for ``path`` when it is of ``kind`` (else it stays for its own
+    taker: a cut is not lost to a smaller sheet that wants the whole workbook's parser)."""
+    key = os.path.realpath(path)
     with _lock:
-        entry = _pending.pop(os.path.realpath(path), None)
-    if entry is None or identity is None:
-        return None
-    opened, thread, box = entry
+        entry = _pending.get(key)
+        if entry is None or entry[3] != kind:
+            return None
+        del _pending[key]
+    opened, thread, box, _ = entry
     thread.join()
-    if opened != identity or file_identity(path) != identity:
+    found = box.pop(kind, None)
+    if identity is None or opened != identity or file_identity(path) != identity:
+        _drop({kind: found})
         return None
-    return box.get("reader")
+    return found
 
 
 def forget(path: str | os.PathLike) -> None:
-    """Drop what ``start`` opened for ``path`` (once its thread ends, nothing holds it)."""
+    """Drop what ``start`` opened for ``path`` (once its thread ends, nothing holds it). A cut's
+    files are deleted once it is made (waiting for it: no file is left behind)."""
     with _lock:
-        _pending.pop(os.path.realpath(path), None)
+        entry = _pending.pop(os.path.realpath(path), None)
+    if entry is not None and entry[3] == "cut":
+        _, thread, box, _ = entry
+        thread.join()
+        _drop(box)
+
+
+def _drop(box: dict[str, Any]) -> None:
+    cut = box.pop("cut", None)
+    if cut is not None:
+        cut.remove()
 
 
 def _marker(folder: Path, crc: int, size: int) -> Path:

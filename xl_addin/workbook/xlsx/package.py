@@ -199,13 +199,15 @@ class PackageWriter:
     the disk in a second thread (``fsync`` of a duplicate of the file's descriptor) while the
     new members are made: the fsync that ``atomic_output`` makes before the rename then
     waits for the rest only (0.1-0.2 s less on a 85 MB workbook). It changes when bytes reach
-    the disk, never what is written; ``close`` waits for it."""
+    the disk, never what is written; ``close`` waits for it. ``sync_early=False``: never (a
+    temporary file, which is not synced at all)."""
 
     EARLY_SYNC_BYTES = 16 * 2**20  # copied bytes not yet on disk that start a flush
 
-    def __init__(self, file: BinaryIO, compresslevel: int = 6) -> None:
+    def __init__(self, file: BinaryIO, compresslevel: int = 6, sync_early: bool = True) -> None:
         self._file = file
         self._level = compresslevel
+        self._sync_early_on = sync_early  # False: a temporary file, never synced
         self._central: list[bytes] = []
         self._names: set[str] = set()
         self._unsynced = 0
@@ -252,11 +254,11 @@ class PackageWriter:
         record = member.central_record
         self._central.append(record[:42] + struct.pack("<L", offset) + record[46:])
         self._unsynced += member.compressed_size
-        if self._unsynced >= self.EARLY_SYNC_BYTES:
+        if self._unsynced >= self.EARLY_SYNC_BYTES and self._sync_early_on:
             self._sync_early()
 
     def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
-              speed_first: bool = False) -> tuple[int, int]:
+              speed_first: bool = False, stored: bool = False) -> tuple[int, int]:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
         ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
         instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
@@ -264,15 +266,18 @@ class PackageWriter:
         bytes differ from zlib's, so they depend on the isal version). Streamed chunks are
         compressed and written by a second thread while the next chunk is made (zlib, ISA-L
         and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
-        do not depend on the timing. Returns the member's CRC-32 and uncompressed size."""
+        do not depend on the timing. ``stored``: not compressed at all (zip method 0), for a
+        temporary package whose reader would only spend time inflating it. Returns the
+        member's CRC-32 and uncompressed size."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
-        header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, zipfile.ZIP_DEFLATED, 0,
+        method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, method, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        deflater = _Deflater(self._file, self._level if level is None else level,
-                             speed_first and isal_zlib is not None)
+        deflater = _Storer(self._file) if stored else _Deflater(
+            self._file, self._level if level is None else level, speed_first and isal_zlib is not None)
         if isinstance(content, (bytes, bytearray, memoryview)):
             deflater.add(content)
             deflater.finish()
@@ -286,7 +291,7 @@ class PackageWriter:
         self._file.write(struct.pack("<3L", crc, compressed, size))
         self._file.seek(end)
         self._central.append(
-            struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, zipfile.ZIP_DEFLATED, 0,
+            struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, method, 0,
                         _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0, 0,
                         offset) + raw_name)
         return crc, size
@@ -365,6 +370,24 @@ class _Deflater:
             worker.join()
         if failed:
             raise failed[0]
+
+
+class _Storer(_Deflater):
+    """One member's chunks written as they are (zip method 0), with their CRC-32 and size."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self._file = file
+        self._crc32 = isal_zlib.crc32 if isal_zlib is not None else zlib.crc32
+        self.crc = self.size = self.compressed = 0
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        self.crc = self._crc32(chunk, self.crc)
+        self.size += len(chunk)
+        self.compressed += len(chunk)
+        self._file.write(chunk)
+
+    def finish(self) -> None:
+        pass
 
 
 def _umask() -> int:
