@@ -134,18 +134,10 @@ def _copied_package(tmp_path, monkeypatch, early_bytes):
     """A package with a large stored member copied raw from a source and a new member
     after it, written to a real file with the early flush at ``early_bytes``; the fsync
     calls made meanwhile (thread names)."""
-    import os
-
     from xl_addin.workbook.xlsx.package import SourcePackage, atomic_output
 
-    source = tmp_path / "source.zip"
-    with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("big.bin", random.Random(1).randbytes(3 * 2**20))
-        z.writestr("small.xml", b"<s/>")
-    synced = []
-    real_fsync = os.fsync
-    monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.current_thread().name),
-                                                 real_fsync(fd))[1])
+    source = _source_with_a_large_member(tmp_path)
+    synced = _fsync_spy(monkeypatch)
     monkeypatch.setattr(PackageWriter, "EARLY_SYNC_BYTES", early_bytes)
     dest = tmp_path / f"out-{early_bytes}.zip"
     with SourcePackage(source) as package, atomic_output(dest) as out:
@@ -221,21 +213,33 @@ def test_a_stored_member_reads_back_with_zipfile(content):
     assert whole in out.getvalue()
 
 
-def _copied_without_atomic_output(tmp_path, monkeypatch, sync_early):
-    """A large member copied into a plain file (as a piece's temporary package is written)
-    with the early flush at 1 MiB; the fsync calls made (thread names)."""
-    import os
-
-    from xl_addin.workbook.xlsx.package import SourcePackage
-
+def _source_with_a_large_member(tmp_path):
+    """A stored zip of a 3 MiB member and a small one."""
     source = tmp_path / "source.zip"
     with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as z:
         z.writestr("big.bin", random.Random(1).randbytes(3 * 2**20))
         z.writestr("small.xml", b"<s/>")
+    return source
+
+
+def _fsync_spy(monkeypatch) -> list[str]:
+    """The names of the threads that call ``os.fsync`` from now on (the calls still sync)."""
+    import os
+
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(threading.current_thread().name),
                                                  real_fsync(fd))[1])
+    return synced
+
+
+def _copied_without_atomic_output(tmp_path, monkeypatch, sync_early):
+    """A large member copied into a plain file (as a piece's temporary package is written)
+    with the early flush at 1 MiB; the fsync calls made (thread names)."""
+    from xl_addin.workbook.xlsx.package import SourcePackage
+
+    source = _source_with_a_large_member(tmp_path)
+    synced = _fsync_spy(monkeypatch)
     monkeypatch.setattr(PackageWriter, "EARLY_SYNC_BYTES", 2**20)
     dest = tmp_path / f"out-{sync_early}.zip"
     with SourcePackage(source) as package, open(dest, "wb") as out:
