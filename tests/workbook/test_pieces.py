@@ -93,13 +93,20 @@ def sheet_xml(path) -> bytes:
         return package.read(SHEET_PART)
 
 
-def cut_before_row(monkeypatch, path, row: int) -> None:
-    """Make the cut fall on Excel row ``row``: ``FIRST_PIECE`` just past the start of the
-    row element before it (the cut is at the first ``<row`` at or after that share)."""
+def share_before_row(monkeypatch, path, row: int) -> bytes:
+    """One cut (two pieces), its share just past the start of the row element before Excel
+    row ``row`` (the cut is at the first ``<row`` at or after that share that holds a number
+    cell). The sheet's XML."""
     xml = sheet_xml(path)
     before = xml.rfind(b"<row", 0, xml.index(b'<row r="%d"' % row))
     assert before >= 0
-    monkeypatch.setattr(pieces, "FIRST_PIECE", (before + 1.5) / len(xml))
+    monkeypatch.setattr(pieces, "SHARES", ((before + 1.5) / len(xml),))
+    return xml
+
+
+def cut_before_row(monkeypatch, path, row: int) -> None:
+    """Make the cut fall on Excel row ``row`` (a row with a number cell)."""
+    xml = share_before_row(monkeypatch, path, row)
     assert pieces._cuts(xml)[1][1][0] == row - 1  # piece 2 starts at 0-based index row - 1
 
 
@@ -292,7 +299,7 @@ def test_property_random_sheets_read_the_same_in_pieces(tmp_path_factory, monkey
         rows.append(row)
     rows.append(["C0", "Last", D(2024, 12, 31), 1.0, 1.0])  # every column reaches the last row
     path = write_book(tmp_path_factory.mktemp("p") / "b.xlsx", {"Sales": rows})
-    monkeypatch.setattr(pieces, "FIRST_PIECE", share)
+    monkeypatch.setattr(pieces, "SHARES", (share,))
     cutting.clear()
     got = read_sales(path)
     calls = list(cutting.calls)
@@ -370,7 +377,7 @@ def test_a_whole_book_reads_the_same_with_every_sheet_cut(tmp_path, monkeypatch,
     settings = [["Setting", "Value"], ["as_of", D(2025, 6, 30)], ["a_cut", 0.75]]
     path = write_book(tmp_path / "b.xlsx", {"Sales 2024": first, "Notes": [["x"]], "销售2025": second,
                                             "Customers": customers, "Settings": settings})
-    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.5)
+    monkeypatch.setattr(pieces, "SHARES", (0.5,))
     got = read_book(path)
     sales_calls = [call for call in cutting.calls if call[1] == 1]
     assert len(sales_calls) >= 2 and all(joined for _, _, joined in sales_calls[:2])
@@ -401,22 +408,23 @@ def test_cuts_head_rows_and_closing_tags(monkeypatch):
     rows = b"".join(_row(n, n * 10) for n in range(1, 10))
     xml = head + rows + b'</sheetData><mergeCells count="1"><mergeCell ref="B1:C1"/></mergeCells></worksheet>'
     for share in (0.1, 0.35, 0.5, 0.8):
-        monkeypatch.setattr(pieces, "FIRST_PIECE", share)
+        monkeypatch.setattr(pieces, "SHARES", (share,))
         at = int(len(xml) * share)
         cut = xml.index(b"<row", max(at, len(head)))  # the first row starting at or after it
         number = int(re.match(rb'<row r="(\d+)"', xml[cut:]).group(1))
-        if number == 1:  # the share falls in the head: a cut on row 1 leaves nothing before it
-            assert share == 0.1 and pieces._cuts(xml) is None
-            continue
+        if number == 1:  # the share falls in the head: a cut on row 1 would leave nothing before
+            assert share == 0.1  # it, so the cut is on the next row
+            cut = xml.index(b"<row", cut + 1)
+            number = 2
         got_head, got_rows, close = pieces._cuts(xml)
         assert got_head == head.replace(b'<dimension ref="A1:A9"/>', b"")
         assert [(start, bytes(piece)) for start, piece in got_rows] == [
             (0, xml[len(head):cut]), (number - 1, xml[cut:xml.index(b"</sheetData>")])]
         assert close == b"</sheetData></worksheet>"  # mergeCells left out
-    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.35)
+    monkeypatch.setattr(pieces, "SHARES", (0.35,))
     # a cut inside row 4's bytes: the next row (5) starts the second piece
     at = xml.index(_row(4, 40)) + 3
-    monkeypatch.setattr(pieces, "FIRST_PIECE", (at + 0.5) / len(xml))
+    monkeypatch.setattr(pieces, "SHARES", ((at + 0.5) / len(xml),))
     assert pieces._cuts(xml)[1][1][0] == 4
 
 
@@ -424,7 +432,7 @@ def test_cuts_a_head_without_dimension_and_row_attributes_before_r(monkeypatch):
     head = b"<worksheet " + NS + b"><sheetFormatPr defaultRowHeight=\"15\"/><sheetData>"
     rows = [b'<row spans="1:1" x14ac:dyDescent="0.25" r="%d"><c><v>1</v></c></row>' % n for n in (2, 3, 7, 8)]
     xml = head + b"".join(rows) + b"</sheetData></worksheet>"
-    monkeypatch.setattr(pieces, "FIRST_PIECE", (len(head) + len(rows[0]) + len(rows[1]) - 2) / len(xml))
+    monkeypatch.setattr(pieces, "SHARES", ((len(head) + len(rows[0]) + len(rows[1]) - 2) / len(xml),))
     got_head, got_rows, close = pieces._cuts(xml)
     assert got_head == head  # nothing to take out
     assert [(start, bytes(piece)) for start, piece in got_rows] == [
@@ -436,7 +444,7 @@ def test_cuts_namespace_prefixed_xml(monkeypatch):
             b'<x:dimension ref="A1:A8"/><x:sheetData>')
     rows = b"".join(_row(n, n, b"x:") for n in range(1, 9))
     xml = head + rows + b"</x:sheetData><x:pageMargins/></x:worksheet>"
-    monkeypatch.setattr(pieces, "FIRST_PIECE", (xml.index(b'<x:row r="4"') + 1) / len(xml))
+    monkeypatch.setattr(pieces, "SHARES", ((xml.index(b'<x:row r="4"') + 1) / len(xml),))
     got_head, got_rows, close = pieces._cuts(xml)
     assert got_head == head.replace(b'<x:dimension ref="A1:A8"/>', b"")
     assert got_rows[1][0] == 4 and bytes(got_rows[1][1]).startswith(b'<x:row r="5">')
@@ -454,7 +462,7 @@ def test_cuts_namespace_prefixed_xml(monkeypatch):
     b"<worksheet " + NS + b"><sheetViews/></worksheet>",  # no sheetData at all
 ], ids=["empty sheetData", "no closing tag", "row without r", "r in single quotes", "no sheetData"])
 def test_cuts_refuse_what_they_cannot_cut(xml, monkeypatch):
-    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.35)
+    monkeypatch.setattr(pieces, "SHARES", (0.35,))
     assert pieces._cuts(xml) is None
 
 
@@ -467,14 +475,15 @@ def test_cuts_refuse_a_cut_on_row_1():
 
 
 def test_header_in_the_second_piece_parses_the_sheet_whole(tmp_path, monkeypatch, cutting):
-    # rows 1-3 are empty row elements (changed heights), the header on row 4; cut on row 3
-    rows = [[], [], [], HEADER] + sales_rows(20)
+    # rows 1-3 are empty row elements (changed heights), the header on row 4 (with a number,
+    # a year, so a cut can fall on it); cut on row 4
+    rows = [[], [], [], HEADER + [2025]] + sales_rows(20)
     path = write_book(tmp_path / "b.xlsx", {"Sales": rows})
     rewrite_sheet(path, lambda xml: xml.replace(b'<row r="4"', b'<row r="1" ht="30" customHeight="1"/>'
                                                 b'<row r="2" ht="30" customHeight="1"/><row r="3"/><row r="4"', 1))
-    cut_before_row(monkeypatch, path, 3)
+    cut_before_row(monkeypatch, path, 4)
     got = read_sales(path)
-    assert cutting.calls == [([0, 2], 4, False)]
+    assert cutting.calls == [([0, 3], 4, False)]
     assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
     assert got["source_row"].tolist() == list(range(5, 25))
 
@@ -509,10 +518,10 @@ def test_a_parse_that_fails_in_one_piece_parses_the_sheet_whole(tmp_path, monkey
     spying = pieces.load_in_pieces
 
     def failing_parse(cut, header_row, parse, convert):
-        def parse_or_fail(reader, skip_rows, later):
+        def parse_or_fail(reader, sheet, skip_rows, later):
             if skip_rows != header_row:
                 raise RuntimeError("the second piece's parse failed")
-            return parse(reader, skip_rows, later)
+            return parse(reader, sheet, skip_rows, later)
 
         return spying(cut, header_row, parse_or_fail, convert)
 
@@ -623,6 +632,104 @@ def test_the_pieces_are_stored_packages_holding_every_other_member(tmp_path, mon
     assert left_files(cutting.temp) == []
 
 
+def test_the_default_cut_is_four_pieces_two_to_a_copy_each_a_sheet(tmp_path, monkeypatch, cutting):
+    """``SHARES`` as shipped: four pieces; each copy holds two, the first in the sheet's
+    own part and the second as a sheet of its own, which a second reader (openpyxl) reads
+    as the rows of that piece; every other member as it is but the three workbook parts."""
+    path = write_book(tmp_path / "b.xlsx", {"Notes": [["n"]], "Sales": [HEADER] + sales_rows(80)})
+    part = "xl/worksheets/sheet2.xml"
+    cut = pieces.cut_sheet(path, part, lambda copy: copy)
+    try:
+        assert len(cut.starts) == 4 and len(cut.copies) == len(cut.paths) == 2
+        assert [[piece.sheet for piece in copy] for copy in cut.copies] == [
+            [None, "customer-tiers-piece-2"], [None, "customer-tiers-piece-2"]]
+        starts = cut.starts
+        assert starts[0] == 0 and 1 < starts[1] < starts[2] < starts[3] < 81
+        with zipfile.ZipFile(path) as source:
+            names = source.namelist()
+            kept = {name: source.read(name) for name in names if name not in (
+                part, "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml")}
+        ranges = [(starts[0] + 1, starts[1]), (starts[1] + 1, starts[2]),
+                  (starts[2] + 1, starts[3]), (starts[3] + 1, 81)]  # Excel rows of each piece
+        for copy, copy_path in enumerate(cut.paths):
+            assert cut.reader(copy) == copy_path
+            with zipfile.ZipFile(copy_path) as package:
+                assert package.testzip() is None
+                assert package.namelist() == names + ["xl/worksheets/customer-tiers-piece-2.xml"]
+                assert {name: package.read(name) for name in kept} == kept
+                assert all(package.getinfo(name).compress_type == zipfile.ZIP_STORED
+                           for name in (part, "xl/worksheets/customer-tiers-piece-2.xml"))
+            book = openpyxl.load_workbook(copy_path, read_only=True)
+            assert book.sheetnames == ["Notes", "Sales", "customer-tiers-piece-2"]
+            for sheet, (first, last) in zip(["Sales", "customer-tiers-piece-2"], ranges[2 * copy:]):
+                rows = [row for row in book[sheet].iter_rows(values_only=True) if any(v is not None for v in row)]
+                expected = ([HEADER] if first == 1 else []) + [
+                    row for row in sales_rows(80)[max(first, 2) - 2:last - 1]]
+                assert [list(row[:5]) for row in rows] == expected
+            book.close()
+    finally:
+        cut.remove()
+    got = read_sales(path)
+    assert cutting.calls and cutting.calls[0][0] == starts and cutting.joined
+    assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
+
+
+def test_a_later_piece_is_parsed_from_its_own_first_row(tmp_path, monkeypatch, cutting):
+    """A later piece is loaded by its name in its copy with ``skip_rows`` None, and so holds
+    only its own rows: the parser's grid would otherwise hold every row above it as empty
+    cells (``skip_rows`` counts from row 1)."""
+    path = write_book(tmp_path / "b.xlsx", {"Sales": [HEADER] + sales_rows(80)})
+    seen = []
+    real = pieces.load_in_pieces
+
+    def watched(cut, header_row, parse, convert):
+        def parse_watched(reader, sheet, skip_rows, later):
+            parsed = parse(reader, sheet, skip_rows, later)
+            seen.append((sheet, skip_rows, later, parsed.height))
+            return parsed
+        return real(cut, header_row, parse_watched, convert)
+
+    monkeypatch.setattr(pieces, "load_in_pieces", watched)
+    got = read_sales(path)
+    assert cutting.joined and len(seen) == 4
+    starts = cutting.calls[0][0]
+    ends = starts[1:] + [81]
+    assert sorted(seen, key=repr) == sorted(
+        [(None, 1, False, starts[1] - 1)]  # the header row skipped
+        + [(name, None, True, end - start) for name, start, end in zip(
+            ["customer-tiers-piece-2", None, "customer-tiers-piece-2"], starts[1:], ends[1:])], key=repr)
+    assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
+
+
+@pytest.mark.parametrize("change", ["no relationship", "sheet element not empty", "name taken",
+                                    "workbook part elsewhere"])
+def test_a_workbook_the_copies_cannot_add_a_sheet_to_is_parsed_whole(tmp_path, monkeypatch, cutting, change):
+    path = write_book(tmp_path / "b.xlsx", {"Sales": [HEADER] + sales_rows(80)})
+    with zipfile.ZipFile(path) as package:
+        members = {info.filename: package.read(info) for info in package.infolist()}
+    if change == "no relationship":  # the sheet's relationship names its part some other way
+        members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+            b'Target="/xl/worksheets/sheet1.xml"', b'Target="worksheets/./sheet1.xml.bak"').replace(
+            b'Target="worksheets/sheet1.xml"', b'Target="worksheets/./sheet1.xml.bak"')
+        members["xl/worksheets/sheet1.xml.bak"] = b""
+    elif change == "sheet element not empty":
+        members["xl/workbook.xml"] = re.sub(rb'(<sheet [^>]*?)/>', rb'\1></sheet>', members["xl/workbook.xml"])
+    elif change == "name taken":
+        members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b'name="Sales"', b'name="customer-tiers-piece-2"')
+    else:
+        members["xl/workbook2.xml"] = members.pop("xl/workbook.xml")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
+        for name, data in members.items():
+            package.writestr(name, data)
+    opened = []
+    assert pieces.cut_sheet(path, SHEET_PART, opened.append) is None
+    assert opened == [] and left_files(cutting.temp) == []  # nothing written, nothing opened
+    if change == "sheet element not empty":  # the workbook still reads, whole
+        got = read_sales(path)
+        assert cutting.calls == []
+        assert got["amount"].tolist() == [float(i) for i in range(1, 81)]
+
+
 # -- 6. release_free_memory; 7. nothing heavy on import ---------------------------------------------
 
 
@@ -689,9 +796,12 @@ def test_a_cut_on_empty_rows_before_the_second_piece_s_cells(tmp_path, monkeypat
                 package.writestr(name, data)
     assert zipfile.ZipFile(path).getinfo(SHEET_PART).compress_type == compression
     assert xml.index(b'<row r="18"') < xml.index(b'<row r="27"')
-    cut_before_row(monkeypatch, path, 18)
+    # the share falls on row 18: a later piece is loaded from its first row, which must not
+    # read as empty, so the piece starts on row 27, the first with a number cell
+    xml = share_before_row(monkeypatch, path, 18)
+    assert pieces._cuts(xml)[1][1][0] == 26
     got = read_sales(path)
-    assert cutting.calls == [([0, 17], 1, True)]
+    assert cutting.calls == [([0, 26], 1, True)]
     assert_same_read(got, whole(monkeypatch, lambda: read_sales(path)))
     assert got["source_row"].tolist() == [*range(2, 7), *range(8, 17), *range(27, 35), *range(36, 42)]
     texts = got[got["amount"].map(lambda v: isinstance(v, str))]
@@ -734,7 +844,7 @@ def test_a_refresh_writes_the_same_workbook_with_the_sales_in_pieces(tmp_path, m
     rows[8] = rows[44] = []
     rows[12][2], rows[50][2] = "n/a", "about 40"  # Excel rows 14 and 52
     paths = [write_sales(tmp_path / "pieces.xlsx", rows), write_sales(tmp_path / "whole.xlsx", rows)]
-    monkeypatch.setattr(pieces, "FIRST_PIECE", 0.5)
+    monkeypatch.setattr(pieces, "SHARES", (0.5,))
 
     def refresh(path):
         result = CliRunner().invoke(cli, ["refresh", str(path), "-q", "--no-cache", "--as-of", "2025-12-31"])
@@ -759,9 +869,9 @@ def _parse_watched(monkeypatch, during_parse):
     spying = pieces.load_in_pieces
 
     def watched(cut, header_row, parse, convert):
-        def parse_watched(reader, skip_rows, later):
+        def parse_watched(reader, sheet, skip_rows, later):
             during_parse()
-            return parse(reader, skip_rows, later)
+            return parse(reader, sheet, skip_rows, later)
 
         return spying(cut, header_row, parse_watched, convert)
 
@@ -850,17 +960,18 @@ def test_no_room_for_the_pieces_is_no_cut(tmp_path, monkeypatch, cutting):
 
 def test_a_failure_writing_the_second_piece_deletes_the_first(tmp_path, monkeypatch, cutting):
     path = _small_book(tmp_path, monkeypatch)
-    real_write = pieces._write_piece
+    real_write = pieces._write_copy
     written, opened = [], []
 
     def write_once(source, part, xml):
         if written:
             raise OSError(28, "No space left on device")
-        written.append(real_write(source, part, xml))
+        found = real_write(source, part, xml)
+        written.append(found[0])
         assert os.path.exists(written[0])
-        return written[0]
+        return found
 
-    monkeypatch.setattr(pieces, "_write_piece", write_once)
+    monkeypatch.setattr(pieces, "_write_copy", write_once)
     assert pieces.cut_sheet(path, SHEET_PART, opened.append) is None
     assert opened == written and len(written) == 1  # the first piece's opener had started
     assert not os.path.exists(written[0]) and left_files(cutting.temp) == []
@@ -880,46 +991,65 @@ def test_the_first_piece_is_written_and_opened_first(tmp_path, monkeypatch, cutt
         cut.remove()
 
 
+_ROW_KINDS = {  # what a row holds: only a number cell (kinds 0, 1) may start a later piece
+    0: b'<%(p)sc r="A%(n)d"><%(p)sv>%(n)d</%(p)sv></%(p)sc>',  # a number, no type
+    1: b'<%(p)sc r="A%(n)d" s="2" t="n"><%(p)sv>-%(n)d.5</%(p)sv></%(p)sc>',  # a number, t="n"
+    2: b'<%(p)sc r="A%(n)d" t="inlineStr"><%(p)sis><%(p)st>%(text)s</%(p)st></%(p)sis></%(p)sc>',  # text
+    3: b'<%(p)sc r="A%(n)d" t="s"><%(p)sv>0</%(p)sv></%(p)sc>',  # a shared string
+    4: b'<%(p)sc r="A%(n)d"><%(p)sf>1+1</%(p)sf><%(p)sv>2</%(p)sv></%(p)sc>',  # a formula
+    5: b'<%(p)sc r="A%(n)d" s="3"/>',  # a styled empty cell
+}
+
+
 @given(numbers=st.lists(st.integers(1, 5), min_size=1, max_size=40), prefix=st.sampled_from([b"", b"x:"]),
-       share=st.floats(0.0, 1.0), dimension=st.booleans(), widths=st.lists(st.integers(0, 60), min_size=40,
-                                                                                  max_size=40))
-@settings(max_examples=60, deadline=None)
-def test_property_cuts_put_the_sheet_back_together(numbers, prefix, share, dimension, widths):
-    """Property: head + first piece + second piece + closing tags is the sheet's XML without
-    its dimension and what follows </sheetData>; the second piece begins with the first row
-    starting at or after ``FIRST_PIECE`` of the bytes, and its start is that row's r - 1."""
+       shares=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3).map(sorted), dimension=st.booleans(),
+       widths=st.lists(st.integers(0, 60), min_size=40, max_size=40),
+       kinds=st.lists(st.sampled_from([*_ROW_KINDS, "empty"]), min_size=40, max_size=40))
+@settings(max_examples=120, deadline=None)
+def test_property_cuts_put_the_sheet_back_together(numbers, prefix, shares, dimension, widths, kinds):
+    """Property: head + the pieces + closing tags is the sheet's XML without its dimension
+    and what follows </sheetData>; each later piece begins with the first row starting at or
+    after its share of the bytes (and after the previous cut) that is numbered 2 or more and
+    holds a number cell, and its start is that row's r - 1; None when a share has none."""
     p = prefix
     rows, number = [], 0
-    for step, width in zip(numbers, widths):
+    for step, width, kind in zip(numbers, widths, kinds):
         number += step  # rows numbered in order, with gaps
-        rows.append(b'<%srow r="%d" spans="1:2"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>' % (
-            p, number, p, number, p, p, b"y" * width, p, p, p, p))
+        if kind == "empty":
+            rows.append(b'<%srow r="%d" ht="30" customHeight="1"/>' % (p, number))
+        else:
+            cell = _ROW_KINDS[kind] % {b"p": p, b"n": number, b"text": b"y" * width}
+            rows.append(b'<%srow r="%d" spans="1:2">%s</%srow>' % (p, number, cell, p))
     head = (b'<?xml version="1.0"?><%sworksheet xmlns%s="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
             % (p, b":" + p[:-1] if p else b"") + (b'<%sdimension ref="A1:A%d"/>' % (p, number) if dimension else b"")
             + b"<%ssheetData>" % p)
     tail = b"</%ssheetData><%spageMargins/></%sworksheet>" % (p, p, p)
     xml = head + b"".join(rows) + tail
-    original = pieces.FIRST_PIECE
-    pieces.FIRST_PIECE = share
+    original = pieces.SHARES
+    pieces.SHARES = tuple(shares)
     try:
         found = pieces._cuts(xml)
     finally:
-        pieces.FIRST_PIECE = original
+        pieces.SHARES = original
     starts = [len(head) + sum(map(len, rows[:i])) for i in range(len(rows))]
-    at = max(len(head), int(len(xml) * share))
-    after = [i for i, start in enumerate(starts) if start >= at]
     numbers_of = [int(re.match(rb"<\w*:?row r=\"(\d+)\"", row).group(1)) for row in rows]
-    if not after or numbers_of[after[0]] < 2:
-        assert found is None  # no row to cut at, or only row 1 before it
-        return
+    expected, after = [0], len(head)  # first row of each piece (as an index of rows)
+    for share in shares:
+        at = max(after, int(len(xml) * share))
+        fits = [i for i, start in enumerate(starts) if start >= at and numbers_of[i] >= 2 and kinds[i] in (0, 1)]
+        if not fits:
+            assert found is None  # no row to cut at
+            return
+        expected.append(fits[0])
+        after = starts[fits[0]] + 1
     got_head, got_rows, close = found
-    first = after[0]
     assert got_head == (head.replace(b'<%sdimension ref="A1:A%d"/>' % (p, number), b"") if dimension else head)
     assert b"dimension" not in got_head
     assert close == b"</%ssheetData></%sworksheet>" % (p, p)
-    assert [start for start, _ in got_rows] == [0, numbers_of[first] - 1]
-    assert bytes(got_rows[0][1]) == b"".join(rows[:first])
-    assert bytes(got_rows[1][1]) == b"".join(rows[first:])
+    assert [start for start, _ in got_rows] == [0] + [numbers_of[i] - 1 for i in expected[1:]]
+    bounds = expected + [len(rows)]
+    assert [bytes(piece) for _, piece in got_rows] == [b"".join(rows[bounds[k]:bounds[k + 1]])
+                                                       for k in range(len(expected))]
 
 
 def test_a_first_piece_holding_only_the_header(tmp_path, monkeypatch, cutting):

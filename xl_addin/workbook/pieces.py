@@ -1,35 +1,39 @@
-"""A very large worksheet parsed in two pieces at once, one per core.
+"""A very large worksheet parsed in pieces, two at a time, one per core.
 
 The parser (calamine, behind fastexcel) reads a sheet on one core: 9-10 s for a million rows
 of ten columns here, while the other core idles. Here the sheet's XML is cut between rows in
-two, each piece written into a copy of the package in place of the whole sheet (temporary
-files, deleted once parsed), and two threads parse the copies at once: fastexcel lets go of
-the GIL while it parses. The command cuts while it imports the rest (``reader_prefetch``),
-and each piece's parser starts opening (it parses the shared strings) as soon as its file is
-written. The pieces are joined back into what one parse of the whole sheet gives:
+four pieces (``SHARES``), and two threads parse them at once, each its half of the sheet one
+piece after the other: fastexcel lets go of the GIL while it parses. Each thread's pieces are
+written into one temporary copy of the package, the first in place of the whole sheet and the
+second as a sheet of its own (``_PIECE_SHEET``), so each thread's parser parses the shared
+strings once. The command cuts while it imports the rest (``reader_prefetch``), and each
+copy's parser starts opening (it parses the shared strings) as soon as its file is written.
+The pieces are joined back into what one parse of the whole sheet gives:
 
 * Every piece keeps the sheet's XML up to ``<sheetData>`` (minus ``<dimension>``, which would
   make each piece reserve room for the whole sheet) and every other part of the package: the
   date system, the styles (which number is a date), the shared strings.
-* Rows are placed by their Excel row number (``r``): a piece is loaded from the row its cut
-  fell on (fastexcel counts ``skip_rows`` from row 1 and starts there, empty rows included),
-  and empty rows fill the gap when a piece's last rows hold no cell.
+* Rows are placed by their Excel row number (``r``). The first piece is loaded from the
+  header as the whole sheet would be. A later piece is loaded from its own first row, which
+  the cut makes one that holds a number cell: fastexcel's ``skip_rows`` counts from row 1 and
+  its grid would hold every row above the piece as empty cells (for the last quarter of a
+  million rows, 240 MB more at its parse's end). Empty rows fill the gap when a piece's last
+  rows hold no cell.
 * A cell that does not fit its column's type is reported at its row of the joined table.
 
-Memory: a parse holds the sheet's cells twice at its end (calamine's list of cells and its
-grid), then its grid and its Arrow copy: the read's highest points. Two pieces at those points
-at once hold more than one whole parse (measured on a million rows, the command: 1.03-1.10 GB
-at the read's peak, against 932 MB for the whole sheet). So the first piece is the smaller
-(``FIRST_PIECE`` of the XML; the second also starts later, once it is written), and is parsed,
-converted to Arrow and its memory handed back (``release_free_memory``) while the second is
-still parsing: 870-872 MB in 5 runs of 5. Conversions take turns all the same.
+Memory: a parse holds its cells twice at its end (calamine's list of cells and its grid),
+then its grid and its Arrow copy: the read's highest points. Quarters keep each of those
+small, so two at once stay below one whole parse's; conversions take turns, and each hands
+its memory back (``release_free_memory``). Measured on a million rows (the parse alone):
+two halves' peaks at once 800-900 MB, the four quarters 490-615 MB.
 
 The sheet's XML is stored in the copies uncompressed, so the parsers do not inflate it again:
-the cut costs about what that saves (0.9-1.3 s of CPU for 391 MB of XML). Each piece parses
-the shared strings (0.6-0.8 s of CPU for a million rows' worth). Anything unusual (a row
-without its number, columns that come out differently in the two pieces, a CRC that does not
-match, an error in either thread, no room for the temporary files) gives ``None``, and the
-caller parses the whole sheet as before: the pieces only ever save time.
+the cut costs about what that saves (0.9-1.3 s of CPU for 391 MB of XML). Each copy's parser
+parses the shared strings (0.6-0.8 s of CPU for a million rows' worth). Anything unusual (a
+row without its number, no number cell near a cut, columns that come out differently in the
+pieces, a CRC that does not match, an error in either thread, no room for the temporary
+files) gives ``None``, and the caller parses the whole sheet as before: the pieces only ever
+save time.
 
 Nothing here runs on import, and it imports nothing heavy (``reader_prefetch`` uses it
 before pandas is imported).
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import posixpath
 import re
 import struct
 import sys
@@ -57,15 +62,20 @@ if TYPE_CHECKING:
 # A sheet whose XML is smaller is parsed whole: below this, the shared strings parsed once
 # more and the cut cost more than the second core saves.
 SPLIT_MIN_BYTES = 96 * 2**20
-# The first piece's share of the sheet's XML: see the module docstring (memory). Measured on a
-# million rows, the command, peak of the read: 0.35: 870-872 MB in 5 runs; 0.40: 855 MB in 1
-# run of 4, 1.05-1.10 GB in 3 (the second piece's parse ended while the first converted);
-# 0.40 with the conversions after both parses: 1.03-1.05 GB (the first piece's grid beside
-# the second's end).
-FIRST_PIECE = 0.35
+# Where the pieces start, as shares of the sheet's XML (each at the first row at or after it
+# that holds a number cell), and the threads that parse them, each a run of pieces in order.
+# Measured on a million rows, the parse alone, medians: halves at 0.35 9.65 s, at 0.5 7.8 s
+# (but 800-900 MB at once), quarters 8.1 s and 490-615 MB.
+SHARES = (0.25, 0.5, 0.75)
+THREADS = 2
 _HEAD_MAX = 16 * 2**20  # <sheetData> not within this many bytes: not a sheet worth cutting
 
 _SHEET_DATA = re.compile(rb"<((?:[A-Za-z_][\w.-]*:)?)sheetData(?:\s[^>]*)?(/?)>")
+# a row searched this far for a number cell (``_cuts``), and rows tried after a cut's share
+_ROW_MAX_BYTES = 2**16
+_ROWS_TRIED = 256
+# the name of a copy's second piece as a sheet of its own (and its part, beside the sheet's)
+_PIECE_SHEET = "customer-tiers-piece"
 _WORKSHEET_PART = re.compile(r"xl/worksheets/[^/]+\.xml")
 
 
@@ -78,10 +88,12 @@ class CellError:
     detail: str
 
 
-Parse = Callable[[Any, int, bool], Any]
-"""(reader, skip_rows, later piece) -> the parsed sheet (fastexcel's ``load_sheet``). For a
-later piece, columns past its last cell are left out rather than refused (a column filled in
-the first rows only): they are joined in as blanks."""
+Parse = Callable[[Any, "str | None", "int | None", bool], Any]
+"""(reader, sheet, skip_rows, later piece) -> the parsed sheet (fastexcel's ``load_sheet``).
+``sheet``: the name the piece has in its copy, None for the sheet's own name. ``skip_rows``:
+the first piece's count of rows above the table; None for a later piece (loaded from its own
+first row). For a later piece, columns past its last cell are left out rather than refused
+(a column filled in the first rows only): they are joined in as blanks."""
 Convert = Callable[[Any], "tuple[pa.RecordBatch, list, list]"]
 """parsed sheet -> (batch, cell errors, selected columns)."""
 
@@ -106,16 +118,30 @@ def sheet_to_cut(path: str | os.PathLike) -> str | None:
     return part if part is not None and worth_cutting(sizes[part]) else None
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One piece of a cut sheet: the 0-based index of its first row, and its name as a sheet
+    of its copy of the package (None: the sheet's own name)."""
+
+    start: int
+    sheet: str | None = None
+
+
 class Cut:
-    """A sheet cut in two (``cut_sheet``): each piece a temporary copy of the package, the
-    0-based index of its first row, and its parser being opened in a thread. ``remove``
+    """A sheet cut in pieces (``cut_sheet``): each copy of the package (a temporary file),
+    the pieces it holds in order, and its parser being opened in a thread. ``remove``
     deletes the files (after the openers end); the parsers stay usable."""
 
     def __init__(self, part: str) -> None:
         self.part = part
         self.paths: list[str] = []
-        self.starts: list[int] = []
+        self.copies: list[list[Piece]] = []  # the pieces of each copy, in row order
         self._opening: list[tuple[threading.Thread, dict[str, Any]]] = []
+
+    @property
+    def starts(self) -> list[int]:
+        """The first row index of every piece, in row order."""
+        return [piece.start for copy in self.copies for piece in copy]
 
     def _open(self, path: str, open_reader: Callable[[str], Any]) -> None:
         box: dict[str, Any] = {}
@@ -130,17 +156,17 @@ class Cut:
         self._opening.append((thread, box))
         thread.start()
 
-    def reader(self, piece: int) -> Any:
-        """Piece ``piece``'s parser, once opened (its error, if opening failed). Taken once:
+    def reader(self, copy: int) -> Any:
+        """Copy ``copy``'s parser, once opened (its error, if opening failed). Taken once:
         the cut keeps no reference to it."""
-        thread, box = self._opening[piece]
+        thread, box = self._opening[copy]
         thread.join()
         if "error" in box:
             raise box.pop("error")
         return box.pop("reader")
 
     def remove(self) -> None:
-        """Delete the pieces' files, once their parsers are opened (or failed to)."""
+        """Delete the copies' files, once their parsers are opened (or failed to)."""
         for thread, box in self._opening:
             thread.join()
             box.clear()
@@ -153,11 +179,12 @@ class Cut:
 
 
 def cut_sheet(path: str | os.PathLike, part: str, open_reader: Callable[[str], Any]) -> Cut | None:
-    """The sheet at zip member ``part`` of the package at ``path`` cut in two (``Cut``); each
-    piece's parser starts opening (``open_reader(piece path)``) as soon as its file is
-    written. None when the sheet cannot be cut: not worth it, an odd member (encrypted, not
-    deflated or stored), no ``<sheetData>`` near the start, no row number to cut at, a CRC
-    that does not match, no room for the files."""
+    """The sheet at zip member ``part`` of the package at ``path`` cut in pieces (``Cut``),
+    written into ``THREADS`` copies of the package; each copy's parser starts opening
+    (``open_reader(copy path)``) as soon as its file is written. None when the sheet cannot be
+    cut: not worth it, an odd member (encrypted, not deflated or stored), no ``<sheetData>``
+    near the start, no numbered row with a number cell to cut at, a CRC that does not match,
+    a workbook part the copies cannot name a second sheet in, no room for the files."""
     cut = Cut(part)
     try:
         with SourcePackage(path) as source:
@@ -178,50 +205,68 @@ def cut_sheet(path: str | os.PathLike, part: str, open_reader: Callable[[str], A
             if cuts is None:
                 return None
             head, rows, close = cuts
-            for start, piece in rows:
-                cut.paths.append(_write_piece(source, part, [head, piece, close]))
-                cut.starts.append(start)
-                cut._open(cut.paths[-1], open_reader)
-            del rows, piece, xml  # 391 MB for a million rows: gone before the parse
+            for run in _runs(len(rows), THREADS):
+                written = _write_copy(source, part, [[head, rows[i][1], close] for i in run])
+                if written is None:
+                    cut.remove()
+                    return None
+                copy_path, names = written
+                cut.paths.append(copy_path)
+                cut.copies.append([Piece(rows[i][0], name) for i, name in zip(run, names)])
+                cut._open(copy_path, open_reader)
+            del rows, xml  # 391 MB for a million rows: gone before the parse
         return cut
     except Exception:  # noqa: BLE001  (any failure: the whole sheet is parsed instead)
         cut.remove()
         return None
 
 
+def _runs(count: int, threads: int) -> list[range]:
+    """``count`` pieces as ``threads`` runs of consecutive pieces, as even as can be (the
+    later runs the longer)."""
+    threads = max(1, min(threads, count))
+    bounds = [count * k // threads for k in range(threads + 1)]
+    return [range(bounds[k], bounds[k + 1]) for k in range(threads)]
+
+
 def load_in_pieces(cut: Cut, header_row: int, parse: Parse, convert: Convert,
                    ) -> tuple[pa.Table, list, list] | None:
     """The rows below ``header_row`` (a count of rows from row 1, as fastexcel's
-    ``skip_rows``) of the sheet ``cut`` holds, parsed in two threads: (table, cell errors,
-    selected columns), as ``convert(parse(reader, header_row))`` gives them for the whole
-    sheet; None when they cannot be had that way (then parse it whole). Each piece is
-    converted in its thread as soon as it is parsed (one at a time), and the memory its
-    parse freed handed back. The cut's files are deleted here, whatever happens."""
+    ``skip_rows``) of the sheet ``cut`` holds, parsed in a thread per copy: (table, cell
+    errors, selected columns), as ``convert(parse(reader, None, header_row, False))`` gives
+    them for the whole sheet; None when they cannot be had that way (then parse it whole).
+    Each piece is converted in its thread as soon as it is parsed (one at a time), and the
+    memory its parse freed handed back. The cut's files are deleted here, whatever happens."""
     done: dict[int, tuple[int, tuple]] = {}  # piece -> (first row index, converted)
     failed: list[BaseException] = []
-    starts = [header_row] + cut.starts[1:]
     turn = threading.Lock()  # one conversion at a time
+    numbered: list[list[tuple[int, Piece]]] = []  # (piece number, piece) of each copy
+    for copy in cut.copies:
+        numbered.append(list(enumerate(copy, start=sum(map(len, numbered)))))
 
-    def work(piece: int) -> None:
+    def work(copy: int) -> None:
         try:
-            reader = cut.reader(piece)
-            parsed = parse(reader, starts[piece], piece > 0)
+            reader = cut.reader(copy)
+            for number, piece in numbered[copy]:
+                first = number == 0
+                parsed = parse(reader, piece.sheet, header_row if first else None, not first)
+                with turn:
+                    converted = convert(parsed)
+                    del parsed
+                    release_free_memory()
+                done[number] = (header_row if first else piece.start, converted)
             del reader
-            with turn:
-                converted = convert(parsed)
-                del parsed
-                release_free_memory()
-            done[piece] = (starts[piece], converted)
         except BaseException as exc:  # noqa: BLE001  (a failed piece: the whole sheet instead)
             # without its frames, which hold the parser and so its file open (Windows could
             # not delete it)
             failed.append(exc.with_traceback(None))
 
     try:
-        if len(cut.starts) != 2 or header_row >= cut.starts[1]:  # the header in the second piece
+        starts = cut.starts
+        if len(starts) < 2 or header_row >= starts[1]:  # the header in a later piece
             return None
-        threads = [threading.Thread(target=work, args=(piece,), name=f"customer-tiers-piece-{piece}",
-                                    daemon=True) for piece in (0, 1)]
+        threads = [threading.Thread(target=work, args=(copy,), name=f"customer-tiers-piece-{copy}",
+                                    daemon=True) for copy in range(len(cut.copies))]
         for thread in threads:
             thread.start()
         try:
@@ -232,9 +277,9 @@ def load_in_pieces(cut: Cut, header_row: int, parse: Parse, convert: Convert,
                 thread.join()
     finally:
         cut.remove()
-    if failed or len(done) != 2:
+    if failed or len(done) != len(starts):
         return None
-    return _joined([done.pop(0), done.pop(1)], header_row)
+    return _joined([done[number] for number in range(len(starts))], header_row)
 
 
 def release_free_memory() -> None:
@@ -296,45 +341,142 @@ def _columns(selected: list) -> list[tuple]:
 
 
 def _cuts(xml: bytes) -> tuple[bytes, list[tuple[int, memoryview]], bytes] | None:
-    """The sheet's XML cut in two at the first row that starts at or after ``FIRST_PIECE``
-    of it: (the head up to ``<sheetData>`` without ``<dimension>``, [(0-based index of each
-    piece's first row, its rows)], the closing tags). What follows ``</sheetData>`` (merged
-    cells, conditional formats ...) is left out: it holds no cell values. None when there is
-    no ``<sheetData>`` near the start, no ``</sheetData>``, or no numbered row to cut at."""
+    """The sheet's XML cut in pieces, each later one at the first row that starts at or after
+    its share (``SHARES``) of the XML and holds a number cell (a later piece is loaded from
+    its first row: it must not read as empty): (the head up to ``<sheetData>`` without
+    ``<dimension>``, [(0-based index of each piece's first row, its rows)], the closing
+    tags). What follows ``</sheetData>`` (merged cells, conditional formats ...) is left
+    out: it holds no cell values. None when there is no ``<sheetData>`` near the start, no
+    ``</sheetData>``, or a share without such a row after the previous cut."""
     found = _SHEET_DATA.search(xml, 0, _HEAD_MAX)
     if found is None or found.group(2):  # <sheetData/>: no rows
         return None
-    prefix = found.group(1)
-    head = re.sub(rb"<" + re.escape(prefix) + rb"dimension\b[^>]*?/>", b"", xml[:found.end()])
-    end_tag = b"</" + prefix + b"sheetData>"
+    prefix = re.escape(found.group(1))
+    head = re.sub(rb"<" + prefix + rb"dimension\b[^>]*?/>", b"", xml[:found.end()])
+    end_tag = b"</" + found.group(1) + b"sheetData>"
     end = xml.rfind(end_tag)
     if end < found.end():
         return None
-    row = re.compile(rb"<" + re.escape(prefix) + rb"row[\s>/]")
-    cut = row.search(xml, max(found.end(), int(len(xml) * FIRST_PIECE)), end)
-    close = xml.find(b">", cut.start(), end) if cut is not None else -1
-    number = re.search(rb'\sr="(\d+)"', xml[cut.start():close]) if close >= 0 else None
-    if number is None or int(number.group(1)) < 2:
-        return None
+    row = re.compile(rb"<" + prefix + rb"row[\s>/]")
+    # a number cell (no type, or t="n") whose value starts right after its start tag
+    number_cell = re.compile(rb"<" + prefix + rb"c(?=[\s>])(?![^>]*\st=(?:\"(?!n\")|'(?!n')))[^>]*><"
+                             + prefix + rb"v>[-+.\d]")
+    cuts = [(0, found.end())]  # (first row index, byte offset) of each piece
+    for share in SHARES:
+        at = max(found.end(), int(len(xml) * share), cuts[-1][1] + 1 if len(cuts) > 1 else 0)
+        for _ in range(_ROWS_TRIED):
+            start = row.search(xml, at, end)
+            if start is None:
+                return None
+            close = xml.find(b">", start.start(), end)
+            number = re.search(rb'\sr="(\d+)"', xml[start.start():close]) if close >= 0 else None
+            if number is None:
+                return None
+            if xml[close - 1] == ord("/"):  # <row r="17"/>: no cell
+                at = start.end()
+                continue
+            stop = xml.find(b"</" + found.group(1) + b"row>", close, min(end, close + _ROW_MAX_BYTES))
+            if int(number.group(1)) >= 2 and stop >= 0 and number_cell.search(xml, close, stop):
+                break
+            at = start.end()
+        else:
+            return None
+        cuts.append((int(number.group(1)) - 1, start.start()))
     view = memoryview(xml)
-    pieces = [(0, view[found.end():cut.start()]), (int(number.group(1)) - 1, view[cut.start():end])]
-    return head, pieces, end_tag + b"</" + prefix + b"worksheet>"
+    offsets = [offset for _, offset in cuts] + [end]
+    pieces = [(first, view[offsets[i]:offsets[i + 1]]) for i, (first, _) in enumerate(cuts)]
+    return head, pieces, end_tag + b"</" + found.group(1) + b"worksheet>"
 
 
-def _write_piece(source: SourcePackage, part: str, xml: list[bytes | memoryview]) -> str:
-    """A temporary copy of ``source`` whose ``part`` holds ``xml`` (stored: the parser need
-    not inflate it again), every other member copied as it is; its path. Removed on error."""
+def _write_copy(source: SourcePackage, part: str, pieces: list[list[bytes | memoryview]],
+                ) -> tuple[str, list[str | None]] | None:
+    """A temporary copy of ``source`` whose ``part`` holds the first of ``pieces`` (each the
+    XML of a sheet, stored: the parser need not inflate it again) and whose workbook has each
+    later one as a sheet of its own beside it; every other member copied as it is. Its path
+    and each piece's sheet name (None: the sheet's own). None when the workbook's parts do not
+    say where to add a sheet (then nothing is written). Removed on error."""
+    names: list[str | None] = [None]
+    changed: dict[str, bytes] = {}
+    extra: list[tuple[str, list[bytes | memoryview]]] = []
+    for number, xml in enumerate(pieces[1:], start=2):
+        added = _sheet_added(source, part, changed, f"{_PIECE_SHEET}-{number}")
+        if added is None:
+            return None
+        names.append(added[0])
+        extra.append((added[1], xml))
     handle, path = tempfile.mkstemp(prefix="customer-tiers-piece-", suffix=".xlsx")
     try:
         with os.fdopen(handle, "wb") as file:
             writer = PackageWriter(file, sync_early=False)  # a temporary file: no fsync
             for member in source.members:
                 if member.name == part:
-                    writer.write(part, xml, stored=True)
+                    writer.write(part, pieces[0], stored=True)
+                elif member.name in changed:
+                    writer.write(member.name, changed[member.name])
                 else:
                     writer.copy(source, member)
+            for name, xml in extra:
+                writer.write(name, xml, stored=True)
             writer.close(source.comment)
     except BaseException:
         os.remove(path)
         raise
-    return path
+    return path, names
+
+
+_WORKBOOK = "xl/workbook.xml"  # where the parser looks for them, whatever the package says
+_WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_CONTENT_TYPES = "[Content_Types].xml"
+
+
+def _sheet_added(source: SourcePackage, part: str, changed: dict[str, bytes], name: str,
+                 ) -> tuple[str, str] | None:
+    """Add to the workbook parts in ``changed`` (read from ``source`` the first time) a sheet
+    ``name`` like the one at ``part``, in a new part beside it: (name, new part); None when
+    the parts do not say how (no relationship to ``part``, its ``<sheet>`` not one element,
+    the name or part taken)."""
+    for member in (_WORKBOOK, _WORKBOOK_RELS, _CONTENT_TYPES):
+        if member not in changed:
+            if member not in source:
+                return None
+            changed[member] = source.read(member)
+    folder = posixpath.dirname(part)
+    new_part = f"{folder}/{name}.xml"
+    if not new_part.startswith("xl/") or new_part in source:
+        return None
+    rels, book, types = changed[_WORKBOOK_RELS], changed[_WORKBOOK], changed[_CONTENT_TYPES]
+    new_id = f"rId{name}".encode()
+    if b'"' + new_id + b'"' in rels or b'"' + name.encode() + b'"' in book:
+        return None
+    rel = None
+    for element in re.finditer(rb"<(?:[\w.-]+:)?Relationship\b[^>]*?/>", rels):
+        target = re.search(rb'\sTarget="([^"]*)"', element.group())
+        rid = re.search(rb'\sId="([^"]*)"', element.group())
+        if target is None or rid is None:
+            continue
+        found = target.group(1).decode("utf-8", "replace")
+        found = found[1:] if found.startswith("/") else posixpath.normpath(f"xl/{found}")
+        if found == part:
+            rel = element
+            break
+    if rel is None:
+        return None
+    old_id = re.search(rb'\sId="([^"]*)"', rel.group()).group(1)
+    sheet = re.search(rb"<(?:[\w.-]+:)?sheet\s[^>]*?\s[\w.-]+:id=\"" + re.escape(old_id) + rb"\"[^>]*?/>", book)
+    if sheet is None:
+        return None
+    copy = re.sub(rb'\sstate="[^"]*"', b"", sheet.group())
+    copy = re.sub(rb'(\sname=")[^"]*"', lambda m: m.group(1) + name.encode() + b'"', copy)
+    sheet_id = max(map(int, re.findall(rb'\ssheetId="(\d+)"', book)), default=0) + 1
+    copy = re.sub(rb'(\ssheetId=")[^"]*"', lambda m: m.group(1) + str(sheet_id).encode() + b'"', copy)
+    copy = re.sub(rb'(\s[\w.-]+:id=")[^"]*"', lambda m: m.group(1) + new_id + b'"', copy)
+    new_rel = re.sub(rb'(\sId=")[^"]*"', lambda m: m.group(1) + new_id + b'"', rel.group())
+    new_rel = re.sub(rb'(\sTarget=")[^"]*"', lambda m: m.group(1) + new_part[3:].encode() + b'"', new_rel)
+    changed[_WORKBOOK] = book[:sheet.end()] + copy + book[sheet.end():]
+    changed[_WORKBOOK_RELS] = rels[:rel.end()] + new_rel + rels[rel.end():]
+    override = re.search(rb'<(?:[\w.-]+:)?Override\s[^>]*?PartName="/' + re.escape(part.encode())
+                         + rb'"[^>]*?/>', types)
+    if override is not None:
+        new_override = override.group().replace(b'"/' + part.encode() + b'"', b'"/' + new_part.encode() + b'"')
+        changed[_CONTENT_TYPES] = types[:override.end()] + new_override + types[override.end():]
+    return name, new_part

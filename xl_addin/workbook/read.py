@@ -401,12 +401,12 @@ class SalesBook:
         reader_prefetch.forget(self.path)
         forced = {i: d for i, d in dtypes.items() if d is not None}
 
-        def parse(reader: Any, skip_rows: int, later: bool) -> Any:
+        def parse(reader: Any, name: str | None, skip_rows: int | None, later: bool) -> Any:
             # the first piece holds the header, so it is refused as the whole sheet would be
             # for a missing column; a later piece gives what it has (``pieces.Parse``)
             columns = (lambda column: column.index in dtypes) if later else sorted(dtypes)
-            return reader.load_sheet(sheet, header_row=None, skip_rows=skip_rows,
-                                     use_columns=columns, dtypes=forced or None)
+            return reader.load_sheet(sheet if name is None else name, header_row=None,
+                                     skip_rows=skip_rows, use_columns=columns, dtypes=forced or None)
 
         def convert(loaded: Any) -> tuple[pa.RecordBatch, list, list]:
             batch, errors = loaded.to_arrow_with_errors()
