@@ -730,6 +730,48 @@ def test_a_workbook_the_copies_cannot_add_a_sheet_to_is_parsed_whole(tmp_path, m
         assert got["amount"].tolist() == [float(i) for i in range(1, 81)]
 
 
+def test_a_cut_deletes_the_copies_a_killed_refresh_left(tmp_path, monkeypatch, cutting):
+    """A refresh killed mid-parse leaves its copies (400 MB for a million rows): the next cut
+    deletes ours that were not written to for ``STALE_SECONDS``, and nothing else."""
+    import time
+
+    temp = cutting.temp
+    old = time.time() - pieces.STALE_SECONDS - 60
+    left = [temp / "customer-tiers-piece-k1.xlsx", temp / "customer-tiers-piece-k2.xlsx"]
+    running = temp / "customer-tiers-piece-r1.xlsx"  # another refresh's, being parsed
+    others = [temp / "customer-tiers-piece-notes.txt", temp / "budget.xlsx", temp / "customer-tiers-piece-dir.xlsx"]
+    for path in [*left, running, *others[:2]]:
+        path.write_bytes(b"PK")
+    others[2].mkdir()
+    for path in [*left, *others]:
+        os.utime(path, (old, old))
+    path = _small_book(tmp_path, monkeypatch)
+    cut = pieces.cut_sheet(path, SHEET_PART, lambda copy: copy)
+    try:
+        assert cut is not None
+        assert not any(p.exists() for p in left)
+        assert running.exists() and all(p.exists() for p in others)
+    finally:
+        cut.remove()
+    for path in [running, *others[:2]]:
+        path.unlink()
+    others[2].rmdir()
+
+
+def test_remove_stale_copies_by_age_and_name_only(tmp_path):
+    now = 1_000_000.0
+    ages = {"customer-tiers-piece-a.xlsx": pieces.STALE_SECONDS + 1, "customer-tiers-piece-b.xlsx":
+            pieces.STALE_SECONDS - 1, "customer-tiers-piece-c.xlsm": 10 * pieces.STALE_SECONDS,
+            "my-customer-tiers-piece-d.xlsx": 10 * pieces.STALE_SECONDS}
+    for name, age in ages.items():
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (now - age, now - age))
+    pieces.remove_stale_copies(str(tmp_path), now=now)
+    assert sorted(os.listdir(tmp_path)) == ["customer-tiers-piece-b.xlsx", "customer-tiers-piece-c.xlsm",
+                                            "my-customer-tiers-piece-d.xlsx"]
+    pieces.remove_stale_copies(str(tmp_path / "missing"), now=now)  # no folder: nothing, no error
+
+
 # -- 6. release_free_memory; 7. nothing heavy on import ---------------------------------------------
 
 
