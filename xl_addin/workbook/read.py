@@ -318,7 +318,6 @@ class SalesBook:
         """The columns ``dtypes`` names (0-based from column A) of the rows below
         ``header_row``; a None dtype is guessed. Returns the batch, fastexcel's cell errors
         and its column infos."""
-        forced = {i: d for i, d in dtypes.items() if d is not None}
         in_pieces = self._load_in_pieces(sheet, header_row, dtypes)
         if in_pieces is not None:
             return in_pieces
@@ -329,12 +328,8 @@ class SalesBook:
             with warnings.catch_warnings(), self._bytes_set_aside(
                     sheet, reads_file=self._by_path and reader is self._fastexcel):
                 warnings.simplefilter("ignore")
-                loaded = reader.load_sheet(
-                    sheet, header_row=None, skip_rows=header_row,
-                    use_columns=sorted(dtypes), dtypes=forced or None,
-                )
-                batch, errors = loaded.to_arrow_with_errors()
-                selected = loaded.selected_columns
+                loaded = _parse_columns(reader, sheet, header_row, dtypes)
+                found = _converted(loaded)
                 del loaded  # the parsed sheet (calamine's cells) goes before the caller's copies
         except WorkbookError:
             raise
@@ -344,7 +339,7 @@ class SalesBook:
             raise _sheet_error(sheet, self.path, exc) from None
         if not self._still_same():
             return self._load_columns(sheet, header_row, dtypes)
-        return batch, (errors.errors if errors is not None else []), selected
+        return found
 
     @contextmanager
     def _bytes_set_aside(self, sheet: str, reads_file: bool) -> Iterator[None]:
@@ -354,8 +349,7 @@ class SalesBook:
         come from the same file (same size, time and file id, as ``_still_same`` checks): when
         the file changed meanwhile, WorkbookError (what was parsed is not what the cache key
         and the headers came from, and the bytes they came from are gone)."""
-        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
-        entry = self._zip.entries([sheet]).get(part) if part is not None else None
+        part, entry = self._sheet_entry(sheet)
         if not (reads_file and entry is not None and
                 entry[1] >= _SET_ASIDE_MIN_BYTES and self._data is not None):
             yield
@@ -384,8 +378,7 @@ class SalesBook:
         """``_load_columns`` of a very large sheet by two parsers at once (``pieces``), read
         from the file while it is still the one ``data`` came from; None when the sheet is
         not one to cut or could not be cut."""
-        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
-        entry = self._zip.entries([sheet]).get(part) if part is not None else None
+        part, entry = self._sheet_entry(sheet)
         if entry is None or not pieces.worth_cutting(entry[1]) or self._data is None or \
                 self._identity is None or file_identity(self.path) != self._identity:
             return None
@@ -399,23 +392,19 @@ class SalesBook:
         self._fastexcel = None
         self._by_path = False
         reader_prefetch.forget(self.path)
-        forced = {i: d for i, d in dtypes.items() if d is not None}
 
         def parse(reader: Any, name: str | None, skip_rows: int | None, later: bool) -> Any:
-            # the first piece holds the header, so it is refused as the whole sheet would be
-            # for a missing column; a later piece gives what it has (``pieces.Parse``)
-            columns = (lambda column: column.index in dtypes) if later else sorted(dtypes)
-            return reader.load_sheet(sheet if name is None else name, header_row=None,
-                                     skip_rows=skip_rows, use_columns=columns, dtypes=forced or None)
-
-        def convert(loaded: Any) -> tuple[pa.RecordBatch, list, list]:
-            batch, errors = loaded.to_arrow_with_errors()
-            return batch, (errors.errors if errors is not None else []), loaded.selected_columns
+            return _parse_columns(reader, sheet if name is None else name, skip_rows, dtypes, later)
 
         # around the threads: the warning filters are the process's
         with warnings.catch_warnings(), self._bytes_set_aside(sheet, reads_file=True):
             warnings.simplefilter("ignore")
-            return pieces.load_in_pieces(cut, header_row, parse, convert)
+            return pieces.load_in_pieces(cut, header_row, parse, _converted)
+
+    def _sheet_entry(self, sheet: str) -> tuple[str | None, list[int] | None]:
+        """The zip part of ``sheet`` and its [CRC-32, size] (None, None: not in the package)."""
+        part = self._zip.sheet_parts.get(sheet) if self._zip is not None else None
+        return part, (self._zip.entries([sheet]).get(part) if part is not None else None)
 
     def _read_fields(
         self, sheet: str, header: SheetHeader, match: dict[str, int], fields: tuple[str, ...],
@@ -513,6 +502,24 @@ def with_raw_cells(frame: pd.DataFrame, cells: RawCells) -> pd.DataFrame:
     # the typed columns ride along: cleaning reads them rather than a million objects
     frame.attrs[TYPED_CELLS] = TypedCells(typed, len(frame))
     return frame
+
+
+def _parse_columns(reader: Any, sheet: str, skip_rows: int | None, dtypes: dict[int, str | None],
+                   later: bool = False) -> Any:
+    """fastexcel's parse of the columns ``dtypes`` names (0-based from column A; a None dtype
+    is guessed) below the first ``skip_rows`` rows (None: from the sheet's first row with a
+    cell). A missing column is refused, as a table missing one must be; ``later``: a later
+    piece of a sheet cut in pieces gives what it has (``pieces.Parse``)."""
+    forced = {i: d for i, d in dtypes.items() if d is not None}
+    columns = (lambda column: column.index in dtypes) if later else sorted(dtypes)
+    return reader.load_sheet(sheet, header_row=None, skip_rows=skip_rows, use_columns=columns,
+                             dtypes=forced or None)
+
+
+def _converted(loaded: Any) -> tuple[pa.RecordBatch, list, list]:
+    """A parsed sheet as (Arrow batch, fastexcel's cell errors, its column infos)."""
+    batch, errors = loaded.to_arrow_with_errors()
+    return batch, (errors.errors if errors is not None else []), loaded.selected_columns
 
 
 def _sheet_error(sheet: str, path: Path, exc: Exception) -> WorkbookError:
