@@ -1,4 +1,4 @@
-"""A very large sales sheet parsed in two pieces at once (``workbook.pieces``, issue 11).
+"""A very large sales sheet parsed in pieces, two at once (``workbook.pieces``, issue 11).
 
 The pieces must give exactly what ONE parse of the whole sheet gives: the same frame, the same
 cells that did not fit their type at the same rows. The cut is made to happen on small

@@ -201,7 +201,7 @@ def test_a_damaged_marker_is_no_marker(tmp_path, own_cache):
     assert not reader_prefetch.sales_known(path)
 
 
-# -- the largest sheet cut in two pieces ahead (``pieces``) ---------------------------------------
+# -- the largest sheet cut in pieces ahead (``pieces``) -------------------------------------------
 
 
 @pytest.fixture

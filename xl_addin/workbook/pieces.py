@@ -24,8 +24,9 @@ The pieces are joined back into what one parse of the whole sheet gives:
 Memory: a parse holds its cells twice at its end (calamine's list of cells and its grid),
 then its grid and its Arrow copy: the read's highest points. Quarters keep each of those
 small, so two at once stay below one whole parse's; conversions take turns, and each hands
-its memory back (``release_free_memory``). Measured on a million rows (the parse alone):
-two halves' peaks at once 800-900 MB, the four quarters 490-615 MB.
+its memory back (``release_free_memory``). Measured on a million rows, the parse alone (59 MB
+before it): halves cut at the middle, 800-900 MB at their peaks at once; quarters, 490-615 MB.
+The refresh's read phase: 715 MB (870 MB with the halves of the previous version).
 
 The sheet's XML is stored in the copies uncompressed, so the parsers do not inflate it again:
 the cut costs about what that saves (0.9-1.3 s of CPU for 391 MB of XML). Each copy's parser
@@ -65,8 +66,9 @@ if TYPE_CHECKING:
 SPLIT_MIN_BYTES = 96 * 2**20
 # Where the pieces start, as shares of the sheet's XML (each at the first row at or after it
 # that holds a number cell), and the threads that parse them, each a run of pieces in order.
-# Measured on a million rows, the parse alone, medians: halves at 0.35 9.65 s, at 0.5 7.8 s
-# (but 800-900 MB at once), quarters 8.1 s and 490-615 MB.
+# Measured on a million rows, the parse alone (cut, copies, two threads), medians of 4-6 runs:
+# halves at 0.35 (the previous version, each later piece with every row above it) 9.65 s;
+# halves at 0.5 7.8 s but 800-900 MB at once; quarters 8.1 s and 490-615 MB.
 SHARES = (0.25, 0.5, 0.75)
 THREADS = 2
 _HEAD_MAX = 16 * 2**20  # <sheetData> not within this many bytes: not a sheet worth cutting

@@ -8,8 +8,8 @@ size, modification time and file id), and opens its own otherwise. A refresh tha
 sheet (its sales come from the cache) ``forget``s it, so its shared strings do not stay in
 memory through the core.
 
-A workbook whose largest worksheet is worth parsing in two pieces (``pieces``) has that sheet
-cut instead, in the same thread, and each piece's parser opened as soon as its file is
+A workbook whose largest worksheet is worth parsing in pieces (``pieces``) has that sheet
+cut instead, in the same thread, and each copy's parser opened as soon as its file is
 written: ``SalesBook`` ``take_cut``s them (the same checks) when that sheet is a sales sheet.
 ``forget`` waits for a cut and deletes its files, so none is left when a refresh stops early.
 
@@ -91,7 +91,7 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
         _begin(key, identity, box, "bytes", read_bytes, "customer-tiers-read-workbook")
         return
     part = pieces.sheet_to_cut(key)
-    if part is not None:  # a sheet parsed in two pieces: cut it, and open the pieces' parsers
+    if part is not None:  # a sheet parsed in pieces: cut it, and open the copies' parsers
         def cut() -> None:
             import fastexcel
 
