@@ -116,3 +116,59 @@ def test_an_id_listed_twice_as_text_counts_by_its_last_row():
     changes, matrix = tier_changes(previous, current)
     assert changes.values.tolist() == [["C2", "Two", "ABC tier", "C", "A"]]
     assert matrix.loc["B", "B"] == 1 and matrix.loc["C", "A"] == 1 and int(matrix.values.sum()) == 2
+
+
+# -- the same as a per-customer reading of the rules, on random tiers ---------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from xl_addin.core.changes import ABC_CHANGE, GONE_LABEL, NEW_LABEL, NO_TIER_LABEL, SCORE_CHANGE  # noqa: E402
+
+_IDS = st.sampled_from(["a", "b", " b", "c ", "d", "e", "f", "10", "2"])
+_TIERS = st.sampled_from(["A", "B", "C", "D", "X", "", " A", None, np.nan])
+_NAMES = st.sampled_from(["Acme", " Beta ", "", None, "Gamma"])
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value).strip()
+
+
+def _reference(previous: pd.DataFrame, current: pd.DataFrame):
+    """The docstring of ``tier_changes`` read customer by customer: (change rows, {(from,
+    to): count})."""
+    before = {_text(i): (_text(n), _text(a), _text(s)) for i, n, a, s in zip(
+        previous["customer_id"], previous.get("customer_name", [None] * len(previous)),
+        previous["abc_tier"], previous["score_tier"])}  # a listed-twice customer: its last row
+    after = {_text(i): (_text(n), _text(a), _text(s)) for i, n, a, s in zip(
+        current["customer_id"], current["customer_name"], current["abc_tier"], current["score_tier"])}
+    rows, counts = [], {}
+    for customer in sorted(set(before) | set(after)):
+        name = after[customer][0] if customer in after else before[customer][0]
+        for kind, k in ((ABC_CHANGE, 1), (SCORE_CHANGE, 2)):
+            old = before[customer][k] if customer in before else ""
+            new = after[customer][k] if customer in after else ""
+            if old != new:
+                rows.append([customer, name, kind, old, new])
+        old = before[customer][1] if customer in before else None
+        new = after[customer][1] if customer in after else None
+        if (old or "") == "" and (new or "") == "":
+            continue
+        row = NEW_LABEL if old is None else old or NO_TIER_LABEL
+        column = GONE_LABEL if new is None else new or NO_TIER_LABEL
+        counts[row, column] = counts.get((row, column), 0) + 1
+    return rows, counts
+
+
+@given(previous=st.lists(st.tuples(_IDS, _NAMES, _TIERS, _TIERS), min_size=1, max_size=12),
+       current=st.lists(st.tuples(_IDS, _NAMES, _TIERS, _TIERS), max_size=12))
+@settings(max_examples=300, deadline=None)
+def test_property_changes_and_matrix_follow_the_rules(previous, current):
+    before = pd.DataFrame(previous, columns=["customer_id", "customer_name", "abc_tier", "score_tier"])
+    after = pd.DataFrame(current, columns=["customer_id", "customer_name", "abc_tier", "score_tier"])
+    changes, matrix = tier_changes(before, after)
+    rows, counts = _reference(before, after)
+    assert changes.values.tolist() == rows
+    found = {(r, c): int(matrix.loc[r, c]) for r in matrix.index for c in matrix.columns
+             if matrix.loc[r, c]}
+    assert found == counts
