@@ -165,13 +165,6 @@ def test_bytes_read_ahead_are_taken_only_from_the_same_file(tmp_path, own_cache)
     reader_prefetch._pending.clear()
 
 
-@pytest.mark.parametrize("size", [0, 1, 3 * 2**20 + 7])
-def test_read_whole_gives_the_file_s_bytes(tmp_path, size):
-    path = tmp_path / "f.bin"
-    path.write_bytes(os.urandom(size))
-    assert reader_prefetch._read_whole(str(path)) == path.read_bytes()
-
-
 def test_known_sales_whose_caches_are_gone_are_read_again(tmp_path, own_cache):
     import shutil
     import zipfile

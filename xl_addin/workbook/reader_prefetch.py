@@ -82,7 +82,7 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
         # million rows: 0.06 s that the refresh after a Settings change no longer waits for)
         def read_bytes() -> None:
             try:
-                data = _read_whole(key)
+                data = Path(key).read_bytes()
             except OSError:  # the reader reads the file itself and words the error
                 return
             if file_identity(key) == identity:
@@ -109,23 +109,6 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
             pass
 
     _begin(key, identity, box, "reader", open_reader, "customer-tiers-open-reader")
-
-
-def _read_whole(path: str) -> bytes:
-    """The file's bytes in as few calls as the system allows (one, for a local file). Not
-    ``Path.read_bytes``: it reads in growing chunks and takes the GIL back between them, and
-    beside the importing thread each time waits for it (83 MB: 0.08 s after the imports
-    rather than done during them)."""
-    with open(path, "rb", buffering=0) as file:
-        size = os.fstat(file.fileno()).st_size
-        chunks, got = [], 0
-        while got < size:  # a file that changes meanwhile is refused by its identity
-            chunk = os.read(file.fileno(), size - got)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            got += len(chunk)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _begin(key: str, identity: tuple[int, ...], box: dict[str, Any], kind: str,
