@@ -113,14 +113,9 @@ def test_a_refreshed_books_sales_are_known_until_a_cell_changes(tmp_path, own_ca
     _refresh(path)
     assert reader_prefetch.sales_known(path)  # the refresh kept its lines
     reader_prefetch.start(path, cached=True)
-    # so the parser is not opened ahead: the workbook's bytes are read instead
-    assert [entry[3] for entry in reader_prefetch._pending.values()] == ["bytes"]
-    identity = reader_prefetch.file_identity(path)
-    assert reader_prefetch.take_bytes(path, identity) == path.read_bytes()
-    assert reader_prefetch.take_bytes(path, identity) is None  # taken once
+    assert not reader_prefetch._pending  # so the parser is not opened ahead
     reader_prefetch.start(path, cached=False)  # --no-cache: it is
-    assert [entry[3] for entry in reader_prefetch._pending.values()] == ["reader"]
-    reader_prefetch.forget(path)
+    assert reader_prefetch._pending
     reader_prefetch._pending.clear()
     # one amount (the sheet's part) or one shared string changed: not known any more
     for part, old, new in (("xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>40</v>"),
@@ -131,38 +126,6 @@ def test_a_refreshed_books_sales_are_known_until_a_cell_changes(tmp_path, own_ca
         assert not reader_prefetch.sales_known(edited)
         _refresh(edited)
         assert reader_prefetch.sales_known(edited)
-
-
-def test_bytes_read_ahead_are_taken_only_from_the_same_file(tmp_path, own_cache):
-    """The bytes read ahead serve ``read_workbook_file`` when the file is the one read; a
-    file replaced since is read again (its own bytes), and an unknown workbook gets none."""
-    from xl_addin.workbook.read import read_workbook_file
-    from tests.workbook.test_sales_cache import edit_entry, write_sales
-
-    path = write_sales(tmp_path / "sales.xlsx")
-    _refresh(path)
-    reader_prefetch.start(path, cached=True)
-    taken = []
-    real = reader_prefetch.take_bytes
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(reader_prefetch, "take_bytes", lambda *a: taken.append(real(*a)) or taken[-1])
-        data, identity = read_workbook_file(path)
-        assert taken == [path.read_bytes()] and data == taken[0]
-        assert identity == reader_prefetch.file_identity(path)
-        # replaced after the read ahead began: the file's new bytes, never the old ones
-        reader_prefetch.start(path, cached=True)
-        edited = tmp_path / "edited.xlsx"
-        edited.write_bytes(path.read_bytes())
-        edit_entry(edited, "xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>40</v>")
-        os.replace(edited, path)
-        data, _ = read_workbook_file(path)
-        assert taken[-1] is None and data == path.read_bytes()
-    unknown = write_sales(tmp_path / "other.xlsx")
-    edit_entry(unknown, "xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>41</v>")  # sales never read
-    reader_prefetch.start(unknown, cached=True)
-    assert [entry[3] for entry in reader_prefetch._pending.values()] == ["reader"]  # parsed ahead
-    reader_prefetch.forget(unknown)
-    reader_prefetch._pending.clear()
 
 
 def test_known_sales_whose_caches_are_gone_are_read_again(tmp_path, own_cache):

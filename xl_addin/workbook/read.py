@@ -598,10 +598,7 @@ def read_workbook_file(path: Path) -> tuple[bytes, tuple[int, ...] | None]:
     """The workbook's bytes (``_read_workbook_bytes``) and the file's identity while they
     were read (None when it changed during the read: then only the bytes are parsed)."""
     before = file_identity(path)
-    # read by the command while it imported the rest (``reader_prefetch``), else here
-    data = reader_prefetch.take_bytes(path, before) if before is not None else None
-    if data is None:
-        data = _read_workbook_bytes(path)
+    data = _read_workbook_bytes(path)
     return data, (before if before is not None and file_identity(path) == before else None)
 
 

@@ -22,9 +22,6 @@ does not open the parser when the package still holds every entry of such a mark
 marker only saves CPU: when the caches no longer have the sheets (evicted, another column
 read), the reader opens the parser itself then, as without a prefetch.
 
-A refresh whose sales are in the caches reads the workbook's bytes ahead instead
-(``take_bytes``): the file is read beside the imports, not after them.
-
 Only the command calls ``start``; nothing happens on import. This module imports nothing
 heavy: it runs before pandas is imported.
 """
@@ -76,20 +73,9 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
                 return
     except OSError:
         return
-    box: dict[str, Any] = {}
     if cached and sales_known(key):
-        # nothing to parse: the workbook's bytes are read meanwhile instead (83 MB for a
-        # million rows: 0.06 s that the refresh after a Settings change no longer waits for)
-        def read_bytes() -> None:
-            try:
-                data = Path(key).read_bytes()
-            except OSError:  # the reader reads the file itself and words the error
-                return
-            if file_identity(key) == identity:
-                box["bytes"] = data
-
-        _begin(key, identity, box, "bytes", read_bytes, "customer-tiers-read-workbook")
         return
+    box: dict[str, Any] = {}
     part = pieces.sheet_to_cut(key)
     if part is not None:  # a sheet parsed in pieces: cut it, and open the copies' parsers
         def cut() -> None:
@@ -97,7 +83,10 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 
             box["cut"] = pieces.cut_sheet(key, part, fastexcel.read_excel)
 
-        _begin(key, identity, box, "cut", cut, "customer-tiers-cut-sheet")
+        thread = threading.Thread(target=cut, name="customer-tiers-cut-sheet", daemon=True)
+        with _lock:
+            _pending[key] = (identity, thread, box, "cut")
+        thread.start()
         return
 
     def open_reader() -> None:
@@ -108,14 +97,9 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
         except Exception:  # the reader opens the file itself and words any error
             pass
 
-    _begin(key, identity, box, "reader", open_reader, "customer-tiers-open-reader")
-
-
-def _begin(key: str, identity: tuple[int, ...], box: dict[str, Any], kind: str,
-           make: Any, name: str) -> None:
-    thread = threading.Thread(target=make, name=name, daemon=True)
+    thread = threading.Thread(target=open_reader, name="customer-tiers-open-reader", daemon=True)
     with _lock:
-        _pending[key] = (identity, thread, box, kind)
+        _pending[key] = (identity, thread, box, "reader")
     thread.start()
 
 
@@ -134,13 +118,6 @@ def take_cut(path: str | os.PathLike, identity: tuple[int, ...] | None, part: st
         cut.remove()
         return None
     return cut
-
-
-def take_bytes(path: str | os.PathLike, identity: tuple[int, ...] | None) -> bytes | None:
-    """The workbook's bytes ``start`` read for ``path`` (waiting for them) when its caches
-    hold the sales, if the file had ``identity`` all the while and still has it; else None.
-    Taken once."""
-    return _take(path, identity, "bytes")
 
 
 def _take(path: str | os.PathLike, identity: tuple[int, ...] | None, kind: str) -> Any | None:
