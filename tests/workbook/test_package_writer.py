@@ -214,11 +214,12 @@ def test_a_stored_member_reads_back_with_zipfile(content):
 
 
 def _source_with_a_large_member(tmp_path):
-    """A stored zip of a 3 MiB member and a small one."""
+    """A stored zip of a 3 MiB member and a small one; the same bytes on every call (a fixed
+    date: ``writestr`` with a name stamps the clock's, and two calls a second apart differed)."""
     source = tmp_path / "source.zip"
     with zipfile.ZipFile(source, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("big.bin", random.Random(1).randbytes(3 * 2**20))
-        z.writestr("small.xml", b"<s/>")
+        for name, data in (("big.bin", random.Random(1).randbytes(3 * 2**20)), ("small.xml", b"<s/>")):
+            z.writestr(zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0)), data)
     return source
 
 
