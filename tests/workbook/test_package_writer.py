@@ -8,11 +8,13 @@ from __future__ import annotations
 import io
 import random
 import threading
+import time
 import zipfile
 import zlib
 
 import pytest
 
+from xl_addin.errors import WorkbookError
 from xl_addin.workbook.xlsx.package import PackageWriter
 
 
@@ -260,3 +262,89 @@ def test_sync_early_false_never_fsyncs(tmp_path, monkeypatch):
     quiet, synced = _copied_without_atomic_output(tmp_path, monkeypatch, False)
     assert synced == []
     assert quiet.read_bytes() == early.read_bytes()
+
+
+# -- a member made ahead (DeflatedAhead) -----------------------------------------------------
+
+
+def _local_header_order(data: bytes) -> list[str]:
+    """Member names in the order their local headers sit in the file (not the directory's)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return [i.filename for i in sorted(package.infolist(), key=lambda i: i.header_offset)]
+
+
+def test_a_member_made_ahead_is_the_same_bytes_and_keeps_its_place_in_the_directory():
+    from xl_addin.workbook.xlsx.package import DeflatedAhead
+
+    out = io.BytesIO()
+    writer = PackageWriter(out)
+    writer.write("a.xml", b"<a/>", 1)
+    slot = writer.reserve("big.xml")
+    ahead = DeflatedAhead(_chunks(), 1, speed_first=True)
+    writer.write("c.xml", _chunks(3), 1)
+    writer.write("big.xml", ahead, slot=slot)
+    writer.close()
+
+    streamed = io.BytesIO()
+    plain = PackageWriter(streamed)
+    plain.write("a.xml", b"<a/>", 1)
+    plain.write("big.xml", _chunks(), 1, speed_first=True)
+    plain.write("c.xml", _chunks(3), 1)
+    plain.close()
+
+    with zipfile.ZipFile(out) as made, zipfile.ZipFile(streamed) as other:
+        assert made.testzip() is None
+        assert made.namelist() == ["a.xml", "big.xml", "c.xml"]  # the directory's order
+        assert made.read("big.xml") == b"".join(_chunks())
+        for name in made.namelist():  # the same compressed bytes as streamed in its turn
+            info, same = made.getinfo(name), other.getinfo(name)
+            assert (info.CRC, info.compress_size, info.file_size) == (
+                same.CRC, same.compress_size, same.file_size)
+    assert _local_header_order(out.getvalue()) == ["a.xml", "c.xml", "big.xml"]
+
+
+def test_an_error_while_making_a_member_ahead_is_raised_when_it_is_written():
+    from xl_addin.workbook.xlsx.package import DeflatedAhead
+
+    def failing():
+        yield b"<a>" * 100_000
+        raise ValueError("bad cell")
+
+    before = threading.active_count()
+    writer = PackageWriter(io.BytesIO())
+    slot = writer.reserve("a.xml")
+    ahead = DeflatedAhead(failing(), 1)
+    with pytest.raises(ValueError, match="bad cell"):
+        writer.write("a.xml", ahead, slot=slot)
+    assert threading.active_count() == before
+
+
+def test_a_cancelled_member_stops_making_chunks_and_cannot_be_written():
+    from xl_addin.workbook.xlsx.package import DeflatedAhead
+
+    made, release = [], threading.Event()
+
+    def chunks():
+        for i in range(1000):
+            made.append(i)
+            if i:
+                release.wait()  # the second chunk waits until the cancel is under way
+            yield b"<row/>" * 10_000
+
+    before = threading.active_count()
+    ahead = DeflatedAhead(chunks(), 1)
+    canceller = threading.Thread(target=ahead.cancel)
+    canceller.start()
+    time.sleep(0.2)
+    release.set()
+    canceller.join()
+    assert made in ([0], [0, 1]) and threading.active_count() == before  # stopped at once
+    with pytest.raises(WorkbookError, match="cancelled"):
+        PackageWriter(io.BytesIO()).write("a.xml", ahead)
+
+
+def test_a_reserved_member_never_written_is_refused_on_close():
+    writer = PackageWriter(io.BytesIO())
+    writer.reserve("a.xml")
+    with pytest.raises(WorkbookError, match="never written"):
+        writer.close()

@@ -103,3 +103,56 @@ def test_on_one_cpu_a_large_sheet_is_converted_without_threads(monkeypatch):
     monkeypatch.setattr(worksheet_xml, "usable_cpus", lambda: 1)
     monkeypatch.setattr(worksheet_xml, "ThreadPoolExecutor", no_pool)
     assert _chunks(sheet, worksheet_xml.THREADED_ROWS, monkeypatch) == single
+
+
+def test_the_largest_sheet_made_ahead_is_the_same_package_as_made_in_its_turn(tmp_path, monkeypatch):
+    """The largest worksheet is deflated ahead (``writer.AHEAD_ROWS``) while the other members
+    are written, and written last; every member's bytes and the directory's order are as when
+    it is made in its turn."""
+    import io
+    import zipfile
+
+    from xl_addin.workbook.xlsx import writer
+
+    def package(ahead_rows: int) -> bytes:
+        monkeypatch.setattr(writer, "AHEAD_ROWS", ahead_rows)
+        path = new_workbook(tmp_path / f"ahead-{ahead_rows}.xlsx")
+        write_tables(path, {"Small": _frame(50), "T": _frame(ROWS), "Also": _frame(300)})
+        return path.read_bytes()
+
+    ahead, in_turn = package(worksheet_xml.THREADED_ROWS), package(10**9)
+    with zipfile.ZipFile(io.BytesIO(ahead)) as made, zipfile.ZipFile(io.BytesIO(in_turn)) as other:
+        assert made.testzip() is None
+        assert made.namelist() == other.namelist()
+        for name in made.namelist():
+            assert made.read(name) == other.read(name), name
+        by_offset = sorted(made.infolist(), key=lambda info: info.header_offset)
+        big = max(made.infolist(), key=lambda info: info.file_size)
+        assert by_offset[-1].filename == big.filename  # the T sheet, written last
+        assert by_offset != made.infolist()
+    values = CalamineWorkbook.from_filelike(io.BytesIO(ahead)).get_sheet_by_name("T").to_python()
+    assert values[1 + 18_005][4:] == ["B", 18_005.0]
+
+
+def test_a_failed_write_stops_the_sheet_made_ahead_and_leaves_the_file(tmp_path, monkeypatch):
+    import threading
+
+    from xl_addin.workbook.xlsx import package, writer
+
+    path = new_workbook(tmp_path / "kept.xlsx")
+    before_bytes = path.read_bytes()
+    real_write = package.PackageWriter.write
+
+    def full_disk(self, name, content, *args, **kwargs):
+        if name.endswith("styles.xml"):
+            raise OSError(28, "No space left on device")
+        return real_write(self, name, content, *args, **kwargs)
+
+    monkeypatch.setattr(package.PackageWriter, "write", full_disk)
+    threads = threading.active_count()
+    with pytest.raises(Exception, match="No space left"):
+        write_tables(path, {"T": _frame(ROWS)})
+    assert threading.active_count() == threads  # the sheet's threads stopped
+    assert path.read_bytes() == before_bytes
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.xlsx"]  # no temporary file left
+    assert writer.AHEAD_ROWS <= ROWS  # so the sheet was being made ahead

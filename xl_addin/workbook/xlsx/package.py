@@ -10,6 +10,7 @@ supported and raises WorkbookError.
 
 from __future__ import annotations
 
+import io
 import os
 import queue
 import struct
@@ -257,8 +258,16 @@ class PackageWriter:
         if self._unsynced >= self.EARLY_SYNC_BYTES and self._sync_early_on:
             self._sync_early()
 
-    def write(self, name: str, content: bytes | Iterable[bytes], level: int | None = None,
-              speed_first: bool = False, stored: bool = False) -> tuple[int, int]:
+    def reserve(self, name: str) -> int:
+        """A place in the central directory for ``name``, which ``write(..., slot=)`` writes
+        later: a member made ahead (``DeflatedAhead``) is written after the ones that follow
+        it in the package, while the central directory keeps the package's order."""
+        self._central.append(b"")
+        return len(self._central) - 1
+
+    def write(self, name: str, content: bytes | Iterable[bytes] | DeflatedAhead,
+              level: int | None = None, speed_first: bool = False, stored: bool = False,
+              slot: int | None = None) -> tuple[int, int]:
         """A new deflated member from bytes or from an iterable of byte chunks (streamed);
         ``level`` is the zlib level (default: the writer's). ``speed_first``: ISA-L's level 1
         instead when installed (a large part written on every refresh: on the 58.6 MB Tiers
@@ -268,7 +277,9 @@ class PackageWriter:
         and Arrow let go of the GIL); one compressor takes the chunks in order, so the bytes
         do not depend on the timing. ``stored``: not compressed at all (zip method 0), for a
         temporary package whose reader would only spend time inflating it. Returns the
-        member's CRC-32 and uncompressed size."""
+        member's CRC-32 and uncompressed size. ``content`` a ``DeflatedAhead``: its bytes
+        once made (its level and ``speed_first`` apply). ``slot``: the place ``reserve`` gave
+        ``name`` in the central directory."""
         offset = self._start(name)
         raw_name = name.encode("utf-8")
         flags = 0x800 if not name.isascii() else 0
@@ -276,13 +287,19 @@ class PackageWriter:
         header = struct.pack("<4s5H3L2H", _LOCAL, 20, flags, method, 0,
                              _DOS_DATE_1980, 0, 0, 0, len(raw_name), 0)
         self._file.write(header + raw_name)
-        deflater = _Storer(self._file) if stored else _Deflater(
-            self._file, self._level if level is None else level, speed_first and isal_zlib is not None)
-        if isinstance(content, (bytes, bytearray, memoryview)):
-            deflater.add(content)
-            deflater.finish()
+        deflater: _Deflater
+        if isinstance(content, DeflatedAhead):
+            deflater = content.wait()
+            self._file.write(content.data())
         else:
-            deflater.run_beside(content)
+            deflater = _Storer(self._file) if stored else _Deflater(
+                self._file, self._level if level is None else level,
+                speed_first and isal_zlib is not None)
+            if isinstance(content, (bytes, bytearray, memoryview)):
+                deflater.add(content)
+                deflater.finish()
+            else:
+                deflater.run_beside(content)
         crc, compressed, size = deflater.crc, deflater.compressed, deflater.size
         if size >= _LIMIT or compressed >= _LIMIT:
             raise WorkbookError(f"zip member {name} would exceed 4 GiB, which is not supported")
@@ -290,16 +307,21 @@ class PackageWriter:
         self._file.seek(offset + 14)
         self._file.write(struct.pack("<3L", crc, compressed, size))
         self._file.seek(end)
-        self._central.append(
-            struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, method, 0,
-                        _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0, 0,
-                        offset) + raw_name)
+        record = struct.pack("<4s6H3L5H2L", _CENTRAL, 20, 20, flags, method, 0,
+                             _DOS_DATE_1980, crc, compressed, size, len(raw_name), 0, 0, 0, 0,
+                             0, offset) + raw_name
+        if slot is None:
+            self._central.append(record)
+        else:
+            self._central[slot] = record
         return crc, size
 
     def close(self, comment: bytes = b"") -> None:
         """Write the central directory and the end record (after an early flush ended)."""
         if self._syncing is not None:
             self._syncing.join()
+        if not all(self._central):
+            raise WorkbookError("internal error: a reserved zip member was never written")
         start = self._file.tell()
         for record in self._central:
             self._file.write(record)
@@ -370,6 +392,52 @@ class _Deflater:
             worker.join()
         if failed:
             raise failed[0]
+
+
+class DeflatedAhead:
+    """One member's chunks deflated into memory by a thread of its own, from now on, so that a
+    large worksheet is made while the writer copies and writes the other members (one core
+    was idle then: the sheet's own threads wait on each other). ``PackageWriter.write`` takes
+    it as content. The same compressor, level and chunks as a member streamed in its turn:
+    the same bytes. ``cancel`` stops it after the chunk in hand (the write failed)."""
+
+    def __init__(self, chunks: Iterable[bytes | memoryview], level: int,
+                 speed_first: bool = False) -> None:
+        self._chunks = chunks
+        self._buffer = io.BytesIO()
+        self._deflater = _Deflater(self._buffer, level, speed_first and isal_zlib is not None)
+        self._failed: BaseException | None = None
+        self._cancelled = False
+        self._thread = threading.Thread(target=self._run, name="xlsx-deflate-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._deflater.run_beside(self._until_cancelled())
+        except BaseException as exc:  # noqa: BLE001  (raised in the caller by ``wait``)
+            self._failed = exc
+
+    def _until_cancelled(self) -> Iterator[bytes | memoryview]:
+        for chunk in self._chunks:
+            if self._cancelled:
+                return
+            yield chunk
+
+    def wait(self) -> _Deflater:
+        """The finished deflater (CRC-32 and sizes); an error in making it is raised here."""
+        self._thread.join()
+        if self._failed is not None:
+            raise self._failed
+        if self._cancelled:
+            raise WorkbookError("internal error: a cancelled zip member was written")
+        return self._deflater
+
+    def data(self) -> memoryview:
+        return self._buffer.getbuffer()
+
+    def cancel(self) -> None:
+        self._cancelled = True
+        self._thread.join()
 
 
 class _Storer(_Deflater):

@@ -32,14 +32,19 @@ from ...report.layout import Block, Report, Sheet, _column_widths, column_letter
 from ..ownership import MARK_NAME, SheetPlan, key_of_mark, mark_value, plan_sheets
 from .chart_xml import chart_xml
 from .drawing_xml import drawing_xml
-from .package import PackageWriter, SourcePackage, atomic_output
+from .package import DeflatedAhead, PackageWriter, SourcePackage, atomic_output
 from .styles import StyleBook
 from .workbook_xml import (REL_TYPES, SheetEntry, WorkbookParts, absolute_ref, relationships_xml,
                            relative, rels_path, resolve)
-from .worksheet_xml import CellStyles, worksheet_chunks
+from .worksheet_xml import THREADED_ROWS, CellStyles, worksheet_chunks
 from .xml_escape import quoteattr
 
 PathLike = str | os.PathLike
+
+# The worksheet with the most rows, from this many, is made and deflated ahead (``DeflatedAhead``)
+# while the other members are copied and written: the 50,000-row Tiers sheet's threads leave
+# a core idle part of the time, and the other sheets' Python work fits in it.
+AHEAD_ROWS = THREADED_ROWS
 
 
 def write_report(source: PathLike, report: Report, dest: PathLike | None = None,
@@ -154,7 +159,9 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
         if styles_part not in package:
             raise WorkbookError(f"'{source}' has no xl/styles.xml")
         book = StyleBook(package.read(styles_part), theme=parts.has_theme)
-        new: dict[str, bytes | Iterable[bytes]] = {}
+        new: dict[str, bytes | Iterable[bytes] | DeflatedAhead] = {}
+        kept_ends: dict[str, _EndsKept] = {}
+        cells: dict[str, int] = {}  # worksheet part -> its rows of values
         existing = parts.sheets()
         tables = _TableIds(parts)
         if plan is not None:  # references to a sheet written under another name follow it
@@ -206,37 +213,54 @@ def _write_sheets(source: PathLike, sheets: Sequence[Sheet], dest: PathLike | No
                                                table_rel_ids=table_rels, date1904=parts.date1904,
                                                code_name=parts.code_name(entry, sheet.key))
             if ends is not None:
-                new[entry.part] = _EndsKept(new[entry.part])
+                new[entry.part] = kept_ends[entry.part] = _EndsKept(new[entry.part])
+            cells[entry.part] = sum(len(block.values) for block in sheet.blocks)
         if plan is not None:
             new.update(_refresh_pivots_on_load(package, {
                 b.table for sheet in sheets for b in sheet.blocks if b.table}))
         new.update(parts.edited_parts())
         new[styles_part] = book.to_bytes()
         written: dict[str, tuple[int, int]] = {}
+        largest = max(cells, key=cells.get, default=None)
+        ahead = None
         try:
             with atomic_output(dest) as out:
                 writer = PackageWriter(out)
+                if largest is not None and cells[largest] >= AHEAD_ROWS:
+                    ahead = new[largest] = DeflatedAhead(new[largest], _level(largest),
+                                                         speed_first=True)
+                slots: dict[str, int] = {}
+
+                def put(name: str) -> None:
+                    if new[name] is ahead:  # written last, when made
+                        slots[name] = writer.reserve(name)
+                    else:
+                        written[name] = writer.write(name, new[name], _level(name),
+                                                     speed_first=_is_worksheet(name))
+
                 for member in package.members:
                     if member.name in new:
-                        written[member.name] = writer.write(
-                            member.name, new[member.name], _level(member.name),
-                            speed_first=_is_worksheet(member.name))
+                        put(member.name)
                     elif member.name not in parts.deleted:
                         writer.copy(package, member)
-                for name, content in new.items():
-                    if name not in written:
-                        written[name] = writer.write(name, content, _level(name),
-                                                     speed_first=_is_worksheet(name))
+                for name in new:
+                    if name not in written and name not in slots:
+                        put(name)
+                for name, slot in slots.items():
+                    written[name] = writer.write(name, new[name], slot=slot)
                 writer.close(package.comment)
         except CustomerTiersError:
             raise
         except OSError as exc:
             raise WorkbookError(f"cannot write '{dest}': {exc.strerror or exc}") from exc
+        finally:
+            if ahead is not None:
+                ahead.cancel()  # done already, unless the write failed
         # written in place: this is the last handle of the old file, let it go meanwhile
         package.close(in_background=os.path.realpath(dest) == os.path.realpath(source))
     if ends is not None:
-        for name, content in new.items():
-            kept = content.ends() if isinstance(content, _EndsKept) else None
+        for name, content in kept_ends.items():
+            kept = content.ends()
             if kept is not None:
                 ends[name] = WorksheetEnds(*written[name], *kept)
     return dest
