@@ -282,15 +282,13 @@ def _column_widths(blocks: tuple[Block, ...], sample: int = 200) -> tuple[float,
 
 def _text_samples(block: Block, sample: int) -> dict[int, list]:
     """The values (missing ones left out) in the first ``sample`` rows of each text column of
-    ``block``, by column position: one selection for the block, not one per column (60
-    columns of pandas calls cost 0.06 s per refresh)."""
+    ``block``, by column position: one array of the block's first rows, not pandas calls per
+    column (60 columns of those cost 0.06 s per refresh; a frame of the text columns 0.03 s)."""
     text = [i for i, fmt in enumerate(block.formats) if fmt == "text"]
     if not text or not len(block.values):
         return {}
-    cells = block.values.iloc[:sample, text]
-    present = cells.notna().to_numpy()
-    return {i: [v for v, keep in zip(column, present[:, k]) if keep]
-            for k, (i, (_, column)) in enumerate(zip(text, cells.items()))}
+    cells = block.values.iloc[:sample].to_numpy(dtype=object)
+    return {i: cells[~pd.isna(cells[:, i]), i].tolist() for i in text}
 
 
 def _table(frame: pd.DataFrame, language: str, *, origin=(1, 1), title=None,
