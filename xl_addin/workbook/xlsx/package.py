@@ -10,7 +10,6 @@ supported and raises WorkbookError.
 
 from __future__ import annotations
 
-import io
 import os
 import queue
 import struct
@@ -290,7 +289,8 @@ class PackageWriter:
         deflater: _Deflater
         if isinstance(content, DeflatedAhead):
             deflater = content.wait()
-            self._file.write(content.data())
+            for piece in content.data():
+                self._file.write(piece)
         else:
             deflater = _Storer(self._file) if stored else _Deflater(
                 self._file, self._level if level is None else level,
@@ -404,7 +404,7 @@ class DeflatedAhead:
     def __init__(self, chunks: Iterable[bytes | memoryview], level: int,
                  speed_first: bool = False) -> None:
         self._chunks = chunks
-        self._buffer = io.BytesIO()
+        self._buffer = _Pieces()
         self._deflater = _Deflater(self._buffer, level, speed_first and isal_zlib is not None)
         self._failed: BaseException | None = None
         self._cancelled = False
@@ -432,12 +432,25 @@ class DeflatedAhead:
             raise WorkbookError("internal error: a cancelled zip member was written")
         return self._deflater
 
-    def data(self) -> memoryview:
-        return self._buffer.getbuffer()
+    def data(self) -> list[bytes]:
+        """The compressed bytes, in pieces."""
+        return self._buffer.pieces
 
     def cancel(self) -> None:
         self._cancelled = True
         self._thread.join()
+
+
+class _Pieces:
+    """A file that keeps what is written as the pieces written: unlike ``io.BytesIO`` no
+    buffer that grows by copying, which held up to twice the data at a time."""
+
+    def __init__(self) -> None:
+        self.pieces: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.pieces.append(bytes(data))
+        return len(data)
 
 
 class _Storer(_Deflater):
