@@ -45,62 +45,86 @@ def tier_changes(
     codes, ids = pd.factorize(pd.concat([before[col.CUSTOMER_ID], after[col.CUSTOMER_ID]],
                                         ignore_index=True))
     n = len(ids)
-    before_at, after_at = codes[: len(before)], codes[len(before):]
-    in_previous, in_current = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
-    in_previous[before_at], in_current[after_at] = True, True
+    # each customer's row in either side (-1: not there): its last row when listed twice
+    row_before, row_after = _last_rows(codes[: len(before)], n), _last_rows(codes[len(before):], n)
+    in_previous, in_current = row_before >= 0, row_after >= 0
 
-    def spread(side: pd.DataFrame, at: np.ndarray, name: str) -> np.ndarray:
-        values = np.full(n, "", dtype=object)  # blank where the customer is not on that side
-        values[at] = side[name].to_numpy(dtype=object)
-        return values
-
-    tiers = {(name, which): spread(side, at, name) for _, name in _KINDS
-             for which, side, at in (("from", before, before_at), ("to", after, after_at))}
-    customer_name = np.where(in_current, spread(after, after_at, "name"), spread(before, before_at, "name"))
-    customer_ids = ids.to_numpy(dtype=object)
+    # a kind's tiers as codes into the texts of both sides; the last code is "" (blank or absent)
+    tier_texts, tier_codes = {}, {}
+    for _, name in _KINDS:
+        both, texts = pd.factorize(pd.concat([before[name], after[name]], ignore_index=True))
+        texts = np.append(texts.to_numpy(dtype=object), "")
+        blank = len(texts) - 1
+        both[np.isin(both, np.flatnonzero(texts == ""))] = blank
+        for which, rows, offset in (("from", row_before, 0), ("to", row_after, len(before))):
+            spread = np.full(n, blank, dtype=np.int64)
+            there = rows >= 0
+            spread[there] = both[offset + rows[there]]
+            tier_codes[name, which] = spread
+        tier_texts[name] = texts
 
     parts = []
     for kind, name in _KINDS:
-        moved = np.flatnonzero(tiers[name, "from"] != tiers[name, "to"])
-        parts.append(
-            pd.DataFrame(
-                {
-                    "customer_id": customer_ids[moved],
-                    "customer_name": customer_name[moved],
-                    "change": kind,
-                    "from_tier": tiers[name, "from"][moved],
-                    "to_tier": tiers[name, "to"][moved],
-                }
-            )
-        )
+        moved = np.flatnonzero(tier_codes[name, "from"] != tier_codes[name, "to"])
+        texts = tier_texts[name]
+        parts.append(pd.DataFrame({
+            "customer_id": ids[moved].to_numpy(dtype=object),
+            "customer_name": _names(before, after, row_before[moved], row_after[moved]),
+            "change": kind,
+            "from_tier": texts[tier_codes[name, "from"][moved]],
+            "to_tier": texts[tier_codes[name, "to"][moved]],
+        }))
     changes = pd.concat(parts, ignore_index=True)
     changes["kind_order"] = (changes["change"] == SCORE_CHANGE).astype(int)
     changes = changes.sort_values(["customer_id", "kind_order"], kind="stable", ignore_index=True)
     changes = changes.drop(columns="kind_order").astype(str)
-    matrix = _abc_matrix(tiers["abc_tier", "from"], tiers["abc_tier", "to"], in_previous, in_current)
+    matrix = _abc_matrix(tier_texts["abc_tier"], tier_codes["abc_tier", "from"],
+                         tier_codes["abc_tier", "to"], in_previous, in_current)
     return changes[list(CHANGE_COLUMNS)], matrix
 
 
+def _last_rows(at: np.ndarray, n: int) -> np.ndarray:
+    """For each of ``n`` customers, the last row of a side whose customer codes are ``at``
+    (-1: none)."""
+    rows = np.full(n, -1, dtype=np.int64)
+    np.maximum.at(rows, at, np.arange(len(at)))
+    return rows
+
+
+def _names(before: pd.DataFrame, after: pd.DataFrame, row_before: np.ndarray,
+           row_after: np.ndarray) -> np.ndarray:
+    """The customers' names: this refresh's where present, else the previous one's."""
+    names = np.full(len(row_before), "", dtype=object)
+    now = row_after >= 0
+    names[now] = after["name"].take(row_after[now]).to_numpy(dtype=object)
+    names[~now] = before["name"].take(row_before[~now]).to_numpy(dtype=object)
+    return names
+
+
 def _side(tiers: pd.DataFrame) -> pd.DataFrame:
-    """customer_id, abc_tier, score_tier, name of one side as text ("" when blank or absent),
-    one row per id (its last)."""
+    """customer_id, abc_tier, score_tier, name of one side as text ("" when blank or absent)."""
     side = pd.DataFrame({col.CUSTOMER_ID: _text(tiers[col.CUSTOMER_ID])})
     for _, name in _KINDS:
         side[name] = _text(tiers[name]) if name in tiers.columns else ""
     side["name"] = _text(tiers[col.CUSTOMER_NAME]) if col.CUSTOMER_NAME in tiers.columns else ""
-    return side.loc[~side[col.CUSTOMER_ID].duplicated(keep="last").to_numpy()]
+    return side
 
 
-def _abc_matrix(tier_from: np.ndarray, tier_to: np.ndarray, in_previous: np.ndarray,
-                in_current: np.ndarray) -> pd.DataFrame:
-    counted = (tier_from != "") | (tier_to != "")
-    rows = np.where(in_previous, np.where(tier_from != "", tier_from, NO_TIER_LABEL), NEW_LABEL)[counted]
-    cols = np.where(in_current, np.where(tier_to != "", tier_to, NO_TIER_LABEL), GONE_LABEL)[counted]
-    row_codes, row_labels = pd.factorize(rows)
-    col_codes, col_labels = pd.factorize(cols)
-    counts = np.bincount(row_codes * len(col_labels) + col_codes,
-                         minlength=len(row_labels) * len(col_labels)).reshape(len(row_labels), len(col_labels))
-    matrix = pd.DataFrame(counts, index=row_labels, columns=col_labels)
+def _abc_matrix(texts: np.ndarray, tier_from: np.ndarray, tier_to: np.ndarray,
+                in_previous: np.ndarray, in_current: np.ndarray) -> pd.DataFrame:
+    """The from x to counts of the ABC tier codes ``tier_from`` / ``tier_to`` into ``texts``
+    (the last code: blank)."""
+    blank = len(texts) - 1
+    none, new_or_gone = blank + 1, blank + 2  # codes past the texts: "(none)", "(new)" / "(gone)"
+    counted = (tier_from != blank) | (tier_to != blank)
+    rows = np.where(in_previous, np.where(tier_from != blank, tier_from, none), new_or_gone)[counted]
+    cols = np.where(in_current, np.where(tier_to != blank, tier_to, none), new_or_gone)[counted]
+    size = blank + 3
+    counts = np.bincount(rows * size + cols, minlength=size * size).reshape(size, size)
+    found_rows, found_cols = np.unique(rows), np.unique(cols)
+    row_labels = np.append(texts[:blank], [NO_TIER_LABEL, NEW_LABEL])[found_rows - (found_rows > blank)]
+    col_labels = np.append(texts[:blank], [NO_TIER_LABEL, GONE_LABEL])[found_cols - (found_cols > blank)]
+    matrix = pd.DataFrame(counts[np.ix_(found_rows, found_cols)], index=row_labels, columns=col_labels)
     row_order = _order(set(row_labels), tail=(NO_TIER_LABEL, NEW_LABEL))
     col_order = _order(set(col_labels), tail=(NO_TIER_LABEL, GONE_LABEL))
     matrix = matrix.reindex(index=row_order, columns=col_order, fill_value=0).astype("int64")
