@@ -505,3 +505,38 @@ def test_a_template_refresh_validates_and_marks_the_templates_settings(tmp_path,
     names = openpyxl.load_workbook(path, keep_vba=True).sheetnames
     assert '"settings"</definedName>' in workbook_xml  # the template's Settings, recognised
     assert "Settings (2)" not in names and "设置" not in names
+
+
+def test_our_sheets_are_checked_in_one_open_of_the_file_closed_before_the_write(refreshed, monkeypatch):
+    """What the user added to each of our sheets is looked for in one open of the workbook,
+    closed before the write replaces the file, and when a refresh is refused."""
+    from xl_addin.workbook import file_book
+
+    opened, events = [], []
+
+    class Counted(file_book.SourcePackage):
+        def __init__(self, path):
+            super().__init__(path)
+            opened.append(self)
+
+        def close(self, **kwargs):
+            events.append("close")
+            super().close(**kwargs)
+
+    real_write = file_book.write_report
+
+    def write_report(*args, **kwargs):
+        events.append(("write", [p._closed for p in opened]))
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(file_book, "SourcePackage", Counted)
+    monkeypatch.setattr(file_book, "write_report", write_report)
+    assert run("refresh", refreshed, "--no-cache", "-q").exit_code == 0
+    checks = len(opened)
+    assert checks == 1  # all our sheets, one open (it was one each)
+    write = next(e for e in events if isinstance(e, tuple))
+    assert write[1] == [True]  # closed before the write
+    _add_chart(refreshed, "Pareto")
+    opened.clear()
+    assert run("refresh", refreshed, "--no-cache").exit_code == 3
+    assert opened and all(p._closed for p in opened)  # refused: closed all the same

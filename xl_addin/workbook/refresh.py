@@ -64,8 +64,9 @@ def refresh_file(
     with _file_source(path, use_cache) as source:
         if key is None:  # checked after the source opens: an unreadable file says so first
             check_target(path, out, force=force)
-        outcome = refresh(source, FileTarget(path, out, cache=source.cache), as_of=as_of,
-                          language=language, force=force, progress=progress)
+        with FileTarget(path, out, cache=source.cache) as target:
+            outcome = refresh(source, target, as_of=as_of, language=language, force=force,
+                              progress=progress)
     if key is not None and outcome.written:
         records.put(key, written, (outcome.result, outcome.notes))
     return outcome
@@ -88,7 +89,8 @@ def check_workbook(path: str | Path, *, force: bool = False, use_cache: bool = T
     if fmt != "xlsx":
         return check_other_format(path, fmt, force=force, use_cache=use_cache)
     with _file_source(path, use_cache) as source:
-        return check(source, FileTarget(path), force=force)
+        with FileTarget(path) as target:
+            return check(source, target, force=force)
 
 
 def _file_source(path: str | Path, use_cache: bool) -> FileSource:
