@@ -225,3 +225,30 @@ def test_the_command_reports_a_closed_output_pipe_as_a_failure(book, tmp_path):
     finally:
         os.close(writer)
     assert closed.returncode != 0
+
+
+# Arrow's memory pool is chosen once, at its first allocation: the command's entry picks the C
+# library's allocator before anything imports pyarrow (mimalloc's huge pages cost system CPU)
+POOL_IN_COMMAND = """
+import sys
+import xl_addin.cli as cli
+assert "pyarrow" not in sys.modules  # nothing the entry imports has chosen a pool yet
+def main():
+    import pyarrow
+    print(pyarrow.default_memory_pool().backend_name)
+cli.main = main
+cli.run()
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="set on Linux only")
+@pytest.mark.parametrize("asked, used", [(None, "system"), ("jemalloc", "jemalloc")])
+def test_the_command_process_allocates_arrow_memory_with_the_c_library(asked, used):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
+    if asked is not None:  # the user's own choice is kept
+        env["ARROW_DEFAULT_MEMORY_POOL"] = asked
+    done = subprocess.run([sys.executable, "-c", POOL_IN_COMMAND], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == used
