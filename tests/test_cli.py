@@ -252,3 +252,26 @@ def test_the_command_process_allocates_arrow_memory_with_the_c_library(asked, us
                           text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == used
+
+
+BLAS_THREADS_IN_COMMAND = """
+import sys
+import xl_addin.cli as cli
+assert "numpy" not in sys.modules
+def main():
+    import numpy
+    with open("/proc/self/status") as status:
+        print(next(line.split()[1] for line in status if line.startswith("Threads:")))
+cli.main = main
+cli.run()
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="threads counted in /proc")
+def test_the_command_process_starts_no_blas_threads():
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env.pop("OPENBLAS_NUM_THREADS", None)
+    done = subprocess.run([sys.executable, "-c", BLAS_THREADS_IN_COMMAND], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "1"  # the main thread only, after numpy's import
