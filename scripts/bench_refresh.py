@@ -194,11 +194,15 @@ print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2], peak)
                   "rss": max(peaks) if peaks else peak_rss_mb()}))
 """
 
+# The phase timings run in a process set up as the command's (``cli.configure_process``: the
+# cycle collector's pace, Arrow's allocator, no BLAS threads) before anything heavy is imported.
 PHASES = f"""
 DIAGNOSTIC = {DIAGNOSTIC!r}
 """ + """
 import json, sys, time
 """ + MARKS + """
+from xl_addin.cli import configure_process
+configure_process()
 import pandas as pd
 from xl_addin.core import tier_customers
 from xl_addin.core.clean import clean_transactions
@@ -227,6 +231,8 @@ mark("write (xlsx writer, atomic)")
 SETTINGS_PHASES = """
 import json, os, sys, time
 """ + MARKS + """
+from xl_addin.cli import configure_process
+configure_process()
 os.environ["CUSTOMER_TIERS_CACHE_DIR"] = sys.argv[2]
 from xl_addin.workbook.refresh import refresh_file
 mark("imports")

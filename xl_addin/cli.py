@@ -6,6 +6,8 @@ No arithmetic here: every number comes from ``xl_addin.core`` through ``xl_addin
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import os
 import sys
 import time
 from pathlib import Path
@@ -266,16 +268,11 @@ def main(argv: list[str] | None = None) -> None:
     cli.main(args=argv, prog_name="customer-tiers")
 
 
-def run() -> None:
-    """Entry point of ``customer-tiers`` and ``python -m xl_addin``: ``main``, then the
-    process ends at once. The interpreter's own exit would first free every object and
-    module one by one: after a million-row refresh that takes 0.5-0.7 s, spent after the
-    work is done. Nothing is lost by skipping it: the written workbook and cache entries are
-    complete and renamed into place before ``main`` returns (``SalesCache.wait``), and the
-    output streams are flushed here."""
-    import gc
-    import os
-
+def configure_process() -> None:
+    """Settings for a process that runs one command and ends (``run``; the benchmarks' phase
+    timings too): the cycle collector's pace, and the allocator and threads the numeric
+    libraries choose when first imported. Call it before pandas, numpy or pyarrow is
+    imported."""
     # One command per process. The cycle collector's passes (one per 700 new objects, now
     # and then over every object, pandas' modules included) find next to nothing here (under
     # 800 objects in a refresh of a million rows) but cost 0.08 s of a 2.2 s refresh after a
@@ -295,6 +292,16 @@ def run() -> None:
     # other core in a 1.3 s refresh (perf: 6% of the samples), the core the writer's
     # threads use. Read when numpy is imported; a value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def run() -> None:
+    """Entry point of ``customer-tiers`` and ``python -m xl_addin``: ``main``, then the
+    process ends at once. The interpreter's own exit would first free every object and
+    module one by one: after a million-row refresh that takes 0.5-0.7 s, spent after the
+    work is done. Nothing is lost by skipping it: the written workbook and cache entries are
+    complete and renamed into place before ``main`` returns (``SalesCache.wait``), and the
+    output streams are flushed here."""
+    configure_process()
     try:
         main()
         code = 0
