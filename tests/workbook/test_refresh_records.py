@@ -256,3 +256,41 @@ def test_a_new_library_version_changes_the_key(site, tmp_path):
     refresh_records._dist_info_versions.cache_clear()
     (site / "pyarrow-1.0.dist-info").rename(site / "pyarrow-1.1.dist-info")
     assert RefreshRecords.key(book, None) != before
+
+
+# -- asked before anything heavy is loaded: does the refresh have anything to do? --------------
+
+
+def test_recorded_says_what_refresh_file_finds(tmp_path, folder, writes):
+    path = write_sales(tmp_path / "b.xlsx")
+    out = tmp_path / "out.xlsx"
+    options = dict(as_of=None, language=None, force=False)
+    assert not refresh_records.recorded(path, out, **options)  # no record yet
+    refresh_file(path, out=out)
+    assert refresh_records.recorded(path, out, **options)
+    assert refresh_file(path, out=out).up_to_date  # as refresh_file finds it
+    assert not refresh_records.recorded(path, out, **{**options, "language": "zh"})
+    assert not refresh_records.recorded(path, tmp_path / "other.xlsx", **options)
+    shutil.copyfile(path, out)  # the output no longer holds what was written
+    assert not refresh_records.recorded(path, out, **options)
+    assert not refresh_file(path, out=out).up_to_date
+    (record,) = folder.glob(f"*{SUFFIX}")
+    record.write_bytes(b"not a record")
+    assert not refresh_records.recorded(path, out, **options)
+    assert not refresh_records.recorded(tmp_path / "missing.xlsx", out, **options)
+
+
+def test_the_command_reads_nothing_ahead_for_a_refresh_on_record(tmp_path, folder, monkeypatch):
+    from xl_addin.workbook import reader_prefetch
+
+    started = []
+    monkeypatch.setattr(reader_prefetch, "start", lambda path, cached=False: started.append(path))
+    path = write_sales(tmp_path / "b.xlsx")
+    command = ["refresh", str(path), "--out", str(tmp_path / "out.xlsx"), "-q"]
+    assert CliRunner().invoke(cli, command).exit_code == 0
+    assert started == [path]
+    up_to_date = CliRunner().invoke(cli, command)
+    assert up_to_date.exit_code == 0 and "Up to date" in up_to_date.output
+    assert started == [path]  # nothing started for it
+    assert CliRunner().invoke(cli, [*command, "--no-cache"]).exit_code == 0
+    assert started == [path, path]  # without the cache there is no record to go by
