@@ -275,3 +275,34 @@ def test_the_command_process_starts_no_blas_threads():
                           text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "1"  # the main thread only, after numpy's import
+
+
+class _CLibrary:
+    """A C library whose mallopt calls are recorded."""
+
+    calls: list = []
+
+    def mallopt(self, parameter, value):
+        self.calls.append((parameter, value))
+        return 1
+
+
+@pytest.mark.parametrize("environment, calls", [
+    ({}, [(-8, 2)]),  # glibc's M_ARENA_MAX: two arenas
+    ({"MALLOC_ARENA_MAX": "4"}, []),  # the user's own limit is kept
+    ({"GLIBC_TUNABLES": "glibc.malloc.arena_max=4"}, []),
+])
+def test_the_command_process_limits_malloc_arenas_on_linux(monkeypatch, environment, calls):
+    import ctypes
+
+    import xl_addin.cli as command
+
+    _CLibrary.calls = []
+    monkeypatch.setattr(command.sys, "platform", "linux")
+    monkeypatch.setattr(command.os, "environ", dict(environment))  # this process's stays as is
+    monkeypatch.setattr(command.gc, "set_threshold", lambda *thresholds: None)
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: _CLibrary())
+    command.configure_process()
+    assert _CLibrary.calls == calls
+    monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # no mallopt: nothing to do
+    command.configure_process()
