@@ -125,12 +125,9 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
         customer-tiers refresh sales.xlsx --out tiers.xlsx --lang zh
     """
     from .workbook import reader_prefetch
-    from .workbook.refresh_records import recorded
 
-    # parses the shared strings while the next line imports (the sales cached: reads the
-    # workbook); nothing for a refresh on record as up to date, which reads nothing
-    if no_cache or not recorded(book, out, as_of=as_of, language=lang, force=force):
-        reader_prefetch.start(book, cached=not no_cache)
+    # parses the shared strings while the next line imports (not when the sales are cached)
+    reader_prefetch.start(book, cached=not no_cache)
     from .workbook.refresh import refresh_file
 
     progress = Progress(quiet)

@@ -113,10 +113,9 @@ def test_a_refreshed_books_sales_are_known_until_a_cell_changes(tmp_path, own_ca
     _refresh(path)
     assert reader_prefetch.sales_known(path)  # the refresh kept its lines
     reader_prefetch.start(path, cached=True)
-    # so the parser is not opened ahead: the workbook's bytes are read instead
-    assert [entry[3] for entry in reader_prefetch._pending.values()] == ["bytes"]
+    assert not reader_prefetch._pending  # so the parser is not opened ahead
     reader_prefetch.start(path, cached=False)  # --no-cache: it is
-    assert [entry[3] for entry in reader_prefetch._pending.values()] == ["reader"]
+    assert reader_prefetch._pending
     reader_prefetch._pending.clear()
     # one amount (the sheet's part) or one shared string changed: not known any more
     for part, old, new in (("xl/worksheets/sheet1.xml", r"<v>400</v>", "<v>40</v>"),
@@ -156,34 +155,6 @@ def test_a_damaged_marker_is_no_marker(tmp_path, own_cache):
     (marker,) = (own_cache / reader_prefetch.MARKERS).iterdir()
     marker.write_bytes(b"[[")
     assert not reader_prefetch.sales_known(path)
-
-
-def test_known_sales_have_the_workbook_read_ahead_and_taken_once(tmp_path, own_cache,
-                                                                  monkeypatch):
-    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
-    _refresh(path)
-    expected = path.read_bytes()
-    reader_prefetch.start(path, cached=True)
-    monkeypatch.setattr(read, "_read_workbook_bytes", lambda path: pytest.fail("read again"))
-    data, identity = read.read_workbook_file(path)
-    assert data == expected and identity == reader_prefetch.file_identity(path)
-    assert not reader_prefetch._pending  # taken once
-    monkeypatch.undo()
-    assert read.read_workbook_file(path)[0] == expected  # read by itself from then on
-
-
-def test_a_workbook_replaced_after_its_bytes_were_read_ahead_is_read_again(tmp_path, own_cache):
-    path = write_book(tmp_path / "sales.xlsx", {"Sales": SALES})
-    _refresh(path)
-    reader_prefetch.start(path, cached=True)
-    reader_prefetch._pending[os.path.realpath(path)][1].join()  # the old bytes are read
-    changed = [list(row) for row in SALES]
-    changed[2][3] = 999.0
-    time.sleep(0.01)  # a new modification time even on coarse clocks
-    write_book(tmp_path / "new.xlsx", {"Sales": changed})
-    os.replace(tmp_path / "new.xlsx", path)
-    assert read.read_workbook_file(path)[0] == path.read_bytes()  # the new file's
-    assert _amounts(path) == [100.0, 999.0, -20.0]
 
 
 # -- the largest sheet cut in pieces ahead (``pieces``) -------------------------------------------

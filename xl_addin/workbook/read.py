@@ -598,9 +598,7 @@ def read_workbook_file(path: Path) -> tuple[bytes, tuple[int, ...] | None]:
     """The workbook's bytes (``_read_workbook_bytes``) and the file's identity while they
     were read (None when it changed during the read: then only the bytes are parsed)."""
     before = file_identity(path)
-    # read by the command while it imported the rest (``reader_prefetch``), else here
-    ahead = reader_prefetch.take_bytes(path, before) if before is not None else None
-    data = _workbook_bytes(path, ahead) if ahead is not None else _read_workbook_bytes(path)
+    data = _read_workbook_bytes(path)
     return data, (before if before is not None and file_identity(path) == before else None)
 
 
@@ -619,11 +617,6 @@ def _read_workbook_bytes(path: Path) -> bytes:
         ) from None
     except OSError as exc:
         raise WorkbookError(f"cannot open '{path}': {exc.strerror or exc} (check the path)") from None
-    return _workbook_bytes(path, data)
-
-
-def _workbook_bytes(path: Path, data: bytes) -> bytes:
-    """``data``, the bytes of the file at ``path``, when they are a workbook."""
     if data.startswith(_OLE_MAGIC):
         if _ENCRYPTION_INFO in data:
             raise WorkbookError(

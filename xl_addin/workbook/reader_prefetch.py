@@ -20,10 +20,7 @@ kept (or taken from) the prepared-lines cache: the CRC-32 and size of each zip e
 read from (the sheets' parts, the shared strings), filed under the largest one's. ``start``
 does not open the parser when the package still holds every entry of such a marker. A
 marker only saves CPU: when the caches no longer have the sheets (evicted, another column
-read), the reader opens the parser itself then, as without a prefetch. Such a refresh reads
-the workbook's bytes ahead instead (``take_bytes``), the first thing it needs. The command
-starts nothing for a refresh on record as up to date (``refresh_records.recorded``): it
-reads nothing.
+read), the reader opens the parser itself then, as without a prefetch.
 
 Only the command calls ``start``; nothing happens on import. This module imports nothing
 heavy: it runs before pandas is imported.
@@ -36,7 +33,7 @@ import os
 import threading
 import zipfile
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import cache_folder, pieces
 
@@ -45,11 +42,9 @@ MARKERS = "parsed"  # the markers' folder (``cache_folder.beside_sales``)
 MARKERS_MAX_BYTES = 2**20
 _MARKER_SUFFIX = ".parsed"
 
-# realpath -> (identity when opened, the making thread, its result box, what it makes: "reader",
-# "cut" or "bytes")
+# realpath -> (identity when opened, the making thread, its result box, what it makes: "reader"
+# or "cut")
 _pending: dict[str, tuple[tuple[int, ...], threading.Thread, dict[str, Any], str]] = {}
-_THREAD_NAMES = {"reader": "customer-tiers-open-reader", "cut": "customer-tiers-cut-sheet",
-                 "bytes": "customer-tiers-read-bytes"}
 _lock = threading.Lock()
 
 
@@ -66,10 +61,8 @@ def file_identity(path: str | os.PathLike) -> tuple[int, ...] | None:
 def start(path: str | os.PathLike, cached: bool = False) -> None:
     """Begin opening the parser of the xlsx / xlsm package at ``path`` in a thread. Anything
     else (missing, not a zip package, unreadable) is left for the reader to report.
-    ``cached``: the refresh uses the caches, so no parser is opened when a marker says the
-    package's sales sheets are in them (``remember_parsed``); the workbook's bytes are read
-    ahead instead (``take_bytes``: 40 ms for an 80 MB workbook, the first thing such a
-    refresh reads)."""
+    ``cached``: the refresh uses the caches, so nothing is opened when a marker says the
+    package's sales sheets are in them (``remember_parsed``)."""
     key = os.path.realpath(path)
     identity = file_identity(key)
     if identity is None:
@@ -80,13 +73,9 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
                 return
     except OSError:
         return
-    box: dict[str, Any] = {}
     if cached and sales_known(key):
-        def read_ahead() -> None:
-            box["bytes"] = _whole_file(key, identity)
-
-        _begin(key, identity, box, "bytes", read_ahead)
         return
+    box: dict[str, Any] = {}
     part = pieces.sheet_to_cut(key)
     if part is not None:  # a sheet parsed in pieces: cut it, and open the copies' parsers
         def cut() -> None:
@@ -94,7 +83,10 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
 
             box["cut"] = pieces.cut_sheet(key, part, fastexcel.read_excel)
 
-        _begin(key, identity, box, "cut", cut)
+        thread = threading.Thread(target=cut, name="customer-tiers-cut-sheet", daemon=True)
+        with _lock:
+            _pending[key] = (identity, thread, box, "cut")
+        thread.start()
         return
 
     def open_reader() -> None:
@@ -105,38 +97,16 @@ def start(path: str | os.PathLike, cached: bool = False) -> None:
         except Exception:  # the reader opens the file itself and words any error
             pass
 
-    _begin(key, identity, box, "reader", open_reader)
-
-
-def _begin(key: str, identity: tuple[int, ...], box: dict[str, Any], kind: str,
-           make: Callable[[], None]) -> None:
-    thread = threading.Thread(target=make, name=_THREAD_NAMES[kind], daemon=True)
+    thread = threading.Thread(target=open_reader, name="customer-tiers-open-reader", daemon=True)
     with _lock:
-        _pending[key] = (identity, thread, box, kind)
+        _pending[key] = (identity, thread, box, "reader")
     thread.start()
-
-
-def _whole_file(path: str, identity: tuple[int, ...]) -> bytes | None:
-    """The bytes of the file at ``path``, or None when it cannot be read or no longer has
-    ``identity`` after the read (it was written meanwhile)."""
-    try:
-        with open(path, "rb") as file:
-            data = file.read()
-    except OSError:
-        return None
-    return data if file_identity(path) == identity else None
 
 
 def take(path: str | os.PathLike, identity: tuple[int, ...] | None) -> Any | None:
     """The parser ``start`` opened for ``path`` (waiting for it), if the file had
     ``identity`` when it was opened and still has it; else None. Taken once."""
     return _take(path, identity, "reader")
-
-
-def take_bytes(path: str | os.PathLike, identity: tuple[int, ...] | None) -> bytes | None:
-    """The bytes ``start`` read ahead from ``path`` (waiting for them), if the file had
-    ``identity`` while they were read and still has it; else None. Taken once."""
-    return _take(path, identity, "bytes")
 
 
 def take_cut(path: str | os.PathLike, identity: tuple[int, ...] | None, part: str) -> Any | None:

@@ -19,7 +19,7 @@ from ..refresh import (CheckReport, ProgressFn, RefreshOutcome, WorkbookData, ch
 from ..settings import Settings
 from .file_book import FileSource, FileTarget, check_target
 from .other_formats import check_other_format, input_format, refresh_to_xlsx
-from .refresh_records import RefreshRecords, refresh_key
+from .refresh_records import RefreshRecords
 from .prepared_cache import PreparedCache
 from .sales_cache import SalesCache
 
@@ -53,7 +53,7 @@ def refresh_file(
         return refresh_to_xlsx(path, fmt, out=out, as_of=as_of, language=language,
                                        force=force, progress=progress, use_cache=use_cache)
     records = RefreshRecords() if use_cache else None
-    key = refresh_key(path, out, as_of=as_of, language=language, force=force) if records else None
+    key = records.key(path, out, as_of=as_of, language=language, force=force) if records else None
     written = out if out is not None else path
     if key is not None:  # a readable package: the checks FileSource makes on opening are passed
         check_target(path, out, force=force)

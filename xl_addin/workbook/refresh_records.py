@@ -121,23 +121,6 @@ def _dist_info_versions(folder: str) -> dict[str, list[str]]:
     return found
 
 
-def refresh_key(path: str | Path, out: str | Path | None, *, as_of: Any, language: str | None,
-                force: bool) -> str | None:
-    """The record key of refreshing ``path`` into ``out`` with these options
-    (``RefreshRecords.key``); None when ``path`` is not a zip package."""
-    return RefreshRecords.key(path, out, as_of=as_of, language=language, force=force)
-
-
-def recorded(path: str | Path, out: str | Path | None, *, as_of: Any, language: str | None,
-             force: bool) -> bool:
-    """True when that refresh is on record and its output (``out``, else ``path``) still holds
-    what it wrote: the refresh will read and write nothing. Reads zip directories and the
-    record's member list only (nothing imports pandas), so the command can ask before it
-    loads the rest."""
-    key = refresh_key(path, out, as_of=as_of, language=language, force=force)
-    return key is not None and RefreshRecords().holds(key, out if out is not None else path)
-
-
 class RefreshRecords:
     """A folder of refresh records, one file per key, at most ``max_bytes``."""
 
@@ -182,15 +165,6 @@ class RefreshRecords:
             return None
         cache_folder.touch(path)
         return payload
-
-    def holds(self, key: str, written: str | Path) -> bool:
-        """True when ``get`` would find the record (its member list matches the file
-        ``written``), reading nothing of its result."""
-        try:
-            with open(self.path(key), "rb") as file:
-                return pickle.load(file) == package_members(written)
-        except Exception:  # missing, damaged, another version: ``get`` decides
-            return False
 
     def put(self, key: str, written: str | Path, payload: Any) -> bool:
         """Record that the refresh keyed ``key`` wrote the file ``written`` and gave
