@@ -195,7 +195,7 @@ print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2], peak)
 """
 
 # The phase timings run in a process set up as the command's (``cli.configure_process``: the
-# cycle collector's pace, Arrow's allocator, no BLAS threads) before anything heavy is imported.
+# cycle collector's pace, the allocators, no BLAS threads) before anything heavy is imported.
 PHASES = f"""
 DIAGNOSTIC = {DIAGNOSTIC!r}
 """ + """

@@ -303,10 +303,10 @@ def _limit_malloc_arenas() -> None:
     """At most ``MALLOC_ARENAS`` glibc malloc arenas. Each thread that allocates gets an arena
     of its own (up to 8 per core), and memory freed in one is not reused by the others: a
     cold refresh of a million rows (sheet pieces parsed in threads, the writer's threads)
-    peaked 55 MB higher with them (941-947 against 885-887 MB, and 6.4-7.5 against 7.1-8.1
-    s), a refresh after a Settings change 25 MB. Only before the first thread is started;
-    a limit the user set (MALLOC_ARENA_MAX, GLIBC_TUNABLES) is kept. Nothing elsewhere
-    (no glibc: musl, for one)."""
+    peaked at 941-947 MB with them and at 864-887 MB with two, in the same time; a refresh
+    after a Settings change 25 MB lower. Only before the first thread is started; a limit
+    the user set (MALLOC_ARENA_MAX, GLIBC_TUNABLES) is kept. Nothing elsewhere (no glibc:
+    musl, for one)."""
     if "MALLOC_ARENA_MAX" in os.environ or "arena_max" in os.environ.get("GLIBC_TUNABLES", ""):
         return
     try:
