@@ -117,20 +117,24 @@ def retention_table(
     line_tier = tier_code[customer] if len(customer) else np.zeros(0, dtype=np.int64)
     first = int(number.min()) if len(number) else 0
     width = (int(number.max()) - first + 1) if len(number) else 1
-    rows = []
-    for tier_index in range(len(names)):
-        mask = line_tier == tier_index if tier_index < 4 else np.ones(len(customer), dtype=bool)
-        active = np.bincount(number[mask] - first, minlength=width)
-        kept = np.bincount(number[mask] - first, weights=retained[mask], minlength=width)
-        for offset in np.flatnonzero(active):
-            rows.append((names[tier_index], first + int(offset), int(active[offset]), int(kept[offset])))
-    counts = pd.DataFrame(rows, columns=["tier", "number", "size", "sum"])
-    active = counts["size"].to_numpy(dtype=np.int64)
-    kept = counts["sum"].to_numpy(dtype=np.int64)
+    # active and retained customers per (tier, period) in one count each: row k of the grids
+    # is names[k], lines without a tier count in "All" (the last row) only
+    slot = number - first
+    tiered = line_tier >= 0
+    cell = line_tier[tiered] * width + slot[tiered]
+    active = np.empty((len(names), width), dtype=np.int64)
+    kept = np.empty((len(names), width), dtype=np.int64)
+    active[:4] = np.bincount(cell, minlength=4 * width).reshape(4, width)
+    kept[:4] = np.bincount(cell[retained[tiered]], minlength=4 * width).reshape(4, width)
+    active[4] = np.bincount(slot, minlength=width)
+    kept[4] = np.bincount(slot[retained], minlength=width)
+    tier_index, offset = np.nonzero(active)  # by tier, then period: the rows' order
+    numbers = (first + offset).tolist()
+    active, kept = active[tier_index, offset], kept[tier_index, offset]
     table = pd.DataFrame({
-        "tier": counts["tier"].astype("str").to_numpy(),
-        "period": [period_label(n, period) for n in counts["number"]],
-        "next_period": [period_label(n + 1, period) for n in counts["number"]],
+        "tier": pd.Series(np.array(names, dtype=object)[tier_index], dtype=object).astype("str").to_numpy(),
+        "period": [period_label(n, period) for n in numbers],
+        "next_period": [period_label(n + 1, period) for n in numbers],
         "active": active,
         "retained": kept,
         "retention": kept / active,
