@@ -132,7 +132,7 @@ def retention_table(
     numbers = (first + offset).tolist()
     active, kept = active[tier_index, offset], kept[tier_index, offset]
     table = pd.DataFrame({
-        "tier": pd.Series(np.array(names, dtype=object)[tier_index], dtype=object).astype("str").to_numpy(),
+        "tier": np.array(names, dtype=object)[tier_index],
         "period": [period_label(n, period) for n in numbers],
         "next_period": [period_label(n + 1, period) for n in numbers],
         "active": active,
