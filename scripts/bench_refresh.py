@@ -195,13 +195,14 @@ print(json.dumps({"marks": [(name, t - marks[i][1], c - marks[i][2], peak)
 """
 
 # The phase timings run in a process set up as the command's (``cli.configure_process``: the
-# cycle collector's pace, the allocators, no BLAS threads) before anything heavy is imported.
+# cycle collector's pace, the allocators, no BLAS threads) before anything heavy is imported,
+# and ``cli.heavy_imports_done`` after, as the command's.
 PHASES = f"""
 DIAGNOSTIC = {DIAGNOSTIC!r}
 """ + """
 import json, sys, time
 """ + MARKS + """
-from xl_addin.cli import configure_process
+from xl_addin.cli import configure_process, heavy_imports_done
 configure_process()
 import pandas as pd
 from xl_addin.core import tier_customers
@@ -210,6 +211,7 @@ from xl_addin.refresh import read_workbook
 from xl_addin.report.layout import build_report
 from xl_addin.workbook.file_book import FileSource
 from xl_addin.workbook.xlsx import write_report
+heavy_imports_done()
 mark("imports")
 source = FileSource(sys.argv[1])
 mark("open (read bytes, the package index; fastexcel opens on the first parse)")
@@ -231,10 +233,11 @@ mark("write (xlsx writer, atomic)")
 SETTINGS_PHASES = """
 import json, os, sys, time
 """ + MARKS + """
-from xl_addin.cli import configure_process
+from xl_addin.cli import configure_process, heavy_imports_done
 configure_process()
 os.environ["CUSTOMER_TIERS_CACHE_DIR"] = sys.argv[2]
 from xl_addin.workbook.refresh import refresh_file
+heavy_imports_done()
 mark("imports")
 steps = iter(["open; read Settings, prepared lines (cache hit: no sales row read), previous tiers",
               "core tier_prepared, report layout, what the user added to our sheets",

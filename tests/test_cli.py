@@ -301,8 +301,64 @@ def test_the_command_process_limits_malloc_arenas_on_linux(monkeypatch, environm
     monkeypatch.setattr(command.sys, "platform", "linux")
     monkeypatch.setattr(command.os, "environ", dict(environment))  # this process's stays as is
     monkeypatch.setattr(command.gc, "set_threshold", lambda *thresholds: None)
+    monkeypatch.setattr(command.gc, "disable", lambda: None)  # this process's stays on
+    monkeypatch.setattr(command, "_collector_paused", False)
     monkeypatch.setattr(ctypes, "CDLL", lambda name: _CLibrary())
     command.configure_process()
     assert _CLibrary.calls == calls
     monkeypatch.setattr(ctypes, "CDLL", lambda name: object())  # no mallopt: nothing to do
     command.configure_process()
+
+
+# The cycle collector waits out the imports (it went over their objects twice for nothing),
+# then comes back on with them frozen out of its reach
+COLLECTOR_IN_COMMAND = """
+import gc
+import xl_addin.cli as cli
+def main():
+    during = gc.isenabled()
+    import pandas
+    cli.heavy_imports_done()
+    print(during, gc.isenabled(), gc.get_freeze_count() > 10_000)
+cli.main = main
+cli.run()
+"""
+
+# The commands say when their imports are done: the collector is on while they work
+COLLECTOR_IN_REFRESH = """
+import gc, sys
+import xl_addin.cli as cli
+import xl_addin.workbook.refresh as refresh
+def refresh_file(*args, **kwargs):
+    print(gc.isenabled(), gc.get_freeze_count() > 0)
+    sys.exit(0)
+refresh.refresh_file = refresh_file
+cli.run()
+"""
+
+
+def test_the_command_process_collects_garbage_after_the_heavy_imports_only():
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", COLLECTOR_IN_COMMAND], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "True"]
+
+
+def test_the_refresh_command_collects_garbage_while_it_works(book):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run([sys.executable, "-c", COLLECTOR_IN_REFRESH, "refresh", str(book)],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_imports_done_changes_nothing_in_a_process_the_command_did_not_set_up():
+    import gc
+
+    import xl_addin.cli as command
+
+    frozen = gc.get_freeze_count()
+    command.heavy_imports_done()
+    assert gc.isenabled()
+    assert gc.get_freeze_count() == frozen

@@ -130,6 +130,7 @@ def refresh(book: Path, out: Path | None, as_of: dt.date | None, force: bool, la
     reader_prefetch.start(book, cached=not no_cache)
     from .workbook.refresh import refresh_file
 
+    heavy_imports_done()
     progress = Progress(quiet)
     try:
         outcome = refresh_file(book, out=out, as_of=as_of, language=lang, force=force,
@@ -167,6 +168,8 @@ def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
     # parses the shared strings while the next line imports (not when the sales are cached)
     reader_prefetch.start(book, cached=not no_cache)
     from .workbook.refresh import check_workbook
+
+    heavy_imports_done()
 
     try:
         report = check_workbook(book, force=force, use_cache=not no_cache)
@@ -211,6 +214,8 @@ def demo(out: Path | None, customers: int, rows: int, seed: int, lang: str | Non
         customer-tiers demo --out demo.xlsm --customers 1000 --rows 50000 --lang zh
     """
     from .workbook.demo import write_demo_workbook
+
+    heavy_imports_done()
 
     progress = Progress(quiet)
     path, result = write_demo_workbook(
@@ -279,6 +284,14 @@ def configure_process() -> None:
     # Settings change and 0.2 s of a cold one, holding the GIL; at 50,000 they cost 0.03 and
     # 0.08 s, with the same peak memory. Still on: a cycle of garbage is still freed.
     gc.set_threshold(50_000, 20, 100)
+    # Importing pandas, numpy and pyarrow makes some 200,000 objects that live as long as the
+    # process, and the collector went over them twice while they were made (0.03 s of a 1.2 s
+    # refresh). So it waits until they are (``heavy_imports_done``), which moves them out of
+    # its reach for good (``gc.freeze``): it then goes over what the refresh itself makes.
+    global _collector_paused
+    if gc.isenabled():
+        gc.disable()
+        _collector_paused = True
     if sys.platform.startswith("linux"):
         # Arrow's default allocator (mimalloc) marks its 1 GiB arena for transparent huge
         # pages, so memory it takes, gives back and takes again is faulted in and zeroed 2 MB
@@ -293,6 +306,20 @@ def configure_process() -> None:
     # other core in a 1.3 s refresh (perf: 6% of the samples), the core the writer's
     # threads use. Read when numpy is imported; a value the user set is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+_collector_paused = False  # by configure_process, until heavy_imports_done
+
+
+def heavy_imports_done() -> None:
+    """The collector back on, after ``configure_process`` paused it for the imports, with
+    every object made so far frozen (never collected again; memory is still freed when
+    nothing refers to it). Nothing in a process ``configure_process`` did not set up."""
+    global _collector_paused
+    if _collector_paused:
+        _collector_paused = False
+        gc.freeze()
+        gc.enable()
 
 
 M_ARENA_MAX = -8  # glibc's mallopt parameter: how many arenas threads may allocate from
