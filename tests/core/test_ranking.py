@@ -175,3 +175,16 @@ def test_percent_rank_counts_strictly_smaller_values(values):
     n = len(values)
     expected = [sum(other < value for other in values) / (n - 1) if n > 1 else 1.0 for value in values]
     assert percent_rank_inc(values).tolist() == pytest.approx(expected)
+
+
+@given(st.lists(st.one_of(st.floats(allow_nan=False, allow_infinity=False, width=16), st.just(np.nan),
+                          st.just(-0.0), st.just(0.0)), max_size=40))
+def test_percent_rank_counts_strictly_smaller_values_with_ties_zeros_and_blanks(values):
+    present = [v for v in values if not np.isnan(v)]
+    n = len(present)
+    ranks = percent_rank_inc(values)
+    for value, rank in zip(values, ranks):
+        if np.isnan(value):
+            assert np.isnan(rank)
+        else:  # -0.0 and 0.0 are one value, as in a sheet
+            assert rank == (sum(other < value for other in present) / (n - 1) if n > 1 else 1.0)
