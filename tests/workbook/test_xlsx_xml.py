@@ -289,6 +289,39 @@ def test_text_cells_equal_escaping_one_value_at_a_time(texts, tiers, with_ref):
     assert empty == [not t for t in texts]
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.lists(_TRICKY, max_size=5).map("".join),
+                          st.text(max_size=6)), min_size=1, max_size=30),
+       st.booleans())
+def test_text_cells_made_once_per_value_equal_escaping_one_value_at_a_time(texts, tiers):
+    """A column of few distinct values (its cells made per value, then taken per row), here
+    forced on any column, against escape_text per value."""
+    from unittest import mock
+
+    import xl_addin.workbook.xlsx.worksheet_xml as sheet_xml
+
+    tier_styles = {"A": 10, "B": 11, "C": 12, "D": 13} if tiers else None
+    with mock.patch.multiple(sheet_xml, BY_VALUE_ROWS=1, BY_VALUE_SHARE=1):
+        cells, empty = _cells(pd.Series(texts, dtype="str"), 3, tier_styles=tier_styles)
+    assert cells == [_expected_text_cell(t or "", 3, tier_styles or {}, "") for t in texts]
+    assert empty == [not t for t in texts]
+
+
+def test_a_long_column_of_few_values_is_made_per_value_with_the_same_cells():
+    import xl_addin.workbook.xlsx.worksheet_xml as sheet_xml
+
+    values = [None, "", "Food & Beverage", " pad", "A", "x\ty", "_x0041_", "中文", "D"]
+    texts = [values[(i * 7) % len(values)] for i in range(20_000)]
+    series = pd.Series(texts, dtype="str")
+    assert sheet_xml._few_values(sheet_xml._text_array(series)) is not None  # the path taken
+    tier_styles = {"A": 10, "B": 11, "C": 12, "D": 13}
+    cells, empty = _cells(series, 3, tier_styles=tier_styles)
+    assert cells == [_expected_text_cell(t or "", 3, tier_styles, "") for t in texts]
+    assert empty == [not t for t in texts]
+    unique = pd.Series([f"customer {i}" for i in range(20_000)], dtype="str")
+    assert sheet_xml._few_values(sheet_xml._text_array(unique)) is None  # row by row
+
+
 @pytest.mark.parametrize("text, quoted", [
     ("CT_Tiers", '"CT_Tiers"'), ('say "hi"', "'say \"hi\"'"), ("""it's "x\"""", '"it\'s &quot;x&quot;"'),
     ("a&b<c>\n\r\t", '"a&amp;b&lt;c&gt;&#10;&#13;&#9;"'),

@@ -269,10 +269,48 @@ def _needs_preserve(offsets: np.ndarray, raw: np.ndarray) -> np.ndarray:
     return preserve | _rows_with(offsets, np.flatnonzero((raw == 9) | (raw == 10)), n)
 
 
+# A text column of at least BY_VALUE_ROWS rows with at most one distinct value per
+# BY_VALUE_SHARE rows (industry, region, tier, segment) has its cells made once per value and
+# taken for each row: a few ms less per column of 50,000 rows than checking every row's bytes.
+BY_VALUE_ROWS = 4096
+BY_VALUE_SHARE = 16
+_PROBE_ROWS = 1024  # the rows whose distinct values decide whether to encode the whole column
+
+
 def _text_pieces(text: pa.Array, style: int, ref,
                  tier_styles: dict[str, int] | None = None) -> tuple[list, np.ndarray]:
     """Inline-string cells; null and "" are empty cells. ``tier_styles``: the style of a cell
     whose text is a tier key (tier colours), else the column's ``style``."""
+    encoded = _few_values(text) if ref is None else None
+    if encoded is None:
+        return _text_pieces_by_row(text, style, ref, tier_styles)
+    # each distinct value's cell made by the row path itself (so the same bytes), then taken;
+    # a null row takes the cell of the "" appended last: the empty cell
+    values = pa.concat_arrays([encoded.dictionary, pa.array([""], type=pa.string())])
+    pieces, value_empty = _text_pieces_by_row(values, style, None, tier_styles)
+    rows = encoded.indices.fill_null(len(values) - 1)
+    cells = _join(*pieces)
+    if isinstance(cells, pa.Scalar):  # every piece constant: one cell for every row
+        return [cells.as_py()], value_empty[rows.to_numpy(zero_copy_only=False)]
+    return [cells.take(rows)], value_empty[rows.to_numpy(zero_copy_only=False)]
+
+
+def _few_values(text: pa.Array) -> pa.DictionaryArray | None:
+    """``text`` dictionary-encoded when long with few distinct values, else None."""
+    if len(text) < BY_VALUE_ROWS:
+        return None
+    probe = text.slice(0, _PROBE_ROWS)
+    if pc.count_distinct(probe, mode="all").as_py() * BY_VALUE_SHARE > len(probe):
+        return None
+    encoded = pc.dictionary_encode(text)
+    if len(encoded.dictionary) * BY_VALUE_SHARE > len(text):
+        return None
+    return encoded
+
+
+def _text_pieces_by_row(text: pa.Array, style: int, ref,
+                        tier_styles: dict[str, int] | None = None) -> tuple[list, np.ndarray]:
+    """``_text_pieces`` row by row: each row's bytes checked for what needs escaping."""
     empty = pc.or_kleene(text.is_null(), pc.equal(text, "")).fill_null(True)
     empty = empty.to_numpy(zero_copy_only=False)
     text = text.fill_null("")
