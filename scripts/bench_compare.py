@@ -2,7 +2,7 @@
 edit (d) of ``scripts/bench_refresh.py``, for two versions of the code, alternated.
 
     python scripts/bench_compare.py BEFORE [AFTER] [--rounds 4] [--rows 1048576]
-                                    [--customers 50000] [--cache DIR]
+                                    [--customers 50000] [--cache DIR] [--settings-only]
 
 BEFORE and AFTER are git commits (or anything ``git worktree add`` takes) of this repository;
 AFTER defaults to the working tree. Each is checked out into a temporary worktree (the working
@@ -11,7 +11,8 @@ minutes, so a figure measured an hour ago says little; this runs the two version
 ABBA..., each refresh in a fresh process exactly as ``bench_refresh.py`` runs it (its
 ``run_command`` and ``settings_variant``), after one warm-up refresh of each that fills its
 caches and its bytecode. Prints the median wall and CPU seconds and the peak RSS of (b) and
-(d) for each version.
+(d) for each version. ``--settings-only`` runs (d) alone: a difference of a few hundredths of
+a second in (d) needs 20-30 rounds to stand out of the noise, in a sixth of the time.
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_048_576)
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--cache", type=Path, default=bench_refresh.ROOT / ".bench-cache")
+    parser.add_argument("--settings-only", action="store_true",
+                        help="run only (d), the refresh after a Settings change")
     args = parser.parse_args()
 
     book = build_workbook(args.cache, args.rows, args.customers)
@@ -64,15 +67,17 @@ def main() -> None:
             for i in range(args.rounds):
                 for k in ((0, 1) if i % 2 == 0 else (1, 0)):
                     bench_refresh.ROOT = trees[k]
-                    cold = bench_refresh.run_command(book, scratch / f"out{k}.xlsx",
-                                                     scratch / f"cold-{i}-{k}")
+                    cold = None if args.settings_only else bench_refresh.run_command(
+                        book, scratch / f"out{k}.xlsx", scratch / f"cold-{i}-{k}")
                     edited = scratch / f"edited{k}.xlsx"
                     bench_refresh.settings_variant(edited, edited, round(0.70 + 0.01 * i, 2))
                     settings = bench_refresh.run_command(edited, None, scratch / f"warm{k}")
-                    runs[(k, "b")].append(cold)
+                    if cold is not None:
+                        runs[(k, "b")].append(cold)
                     runs[(k, "d")].append(settings)
-                    print(f"round {i + 1} {names[k]}: (b) {cold['wall']:.2f} s  "
-                          f"(d) {settings['wall']:.2f} s", flush=True)
+                    print(f"round {i + 1} {names[k]}: "
+                          + (f"(b) {cold['wall']:.2f} s  " if cold is not None else "")
+                          + f"(d) {settings['wall']:.2f} s", flush=True)
         finally:
             bench_refresh.ROOT = here
             for tree in trees:
@@ -81,7 +86,7 @@ def main() -> None:
                                     str(tree)], check=False)
 
     labels = {"b": "(b) cold refresh", "d": "(d) Settings changed"}
-    for case in "bd":
+    for case in "d" if args.settings_only else "bd":
         for k in (0, 1):
             found = runs[(k, case)]
             cpu = [r["cpu"] for r in found if r["cpu"] is not None]
