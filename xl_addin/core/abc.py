@@ -146,7 +146,15 @@ def pareto_table(abc: pd.DataFrame, names: pd.Series | None = None) -> pd.DataFr
             table[CUSTOMER_NAME] = table[CUSTOMER_ID].map(names).astype("str")
         else:
             table[CUSTOMER_NAME] = pd.Series(pd.NA, index=table.index, dtype="str")
-    return table.sort_values("rank", kind="stable").reset_index(drop=True)[list(PARETO_COLUMNS)]
+    return in_rank_order(table).reset_index(drop=True)[list(PARETO_COLUMNS)]
+
+
+def in_rank_order(abc: pd.DataFrame) -> pd.DataFrame:
+    """Rows of ``abc_tiers`` or ``pareto_table`` by ``rank``, ties in their order: ``abc``
+    itself when already so (as the core makes them; a sort of 50,000 rows costs 1-2 ms)."""
+    if "rank" not in abc or abc["rank"].is_monotonic_increasing:
+        return abc
+    return abc.sort_values("rank", kind="stable")
 
 
 def customers_to_reach(abc: pd.DataFrame, cut: float) -> int:
@@ -154,7 +162,7 @@ def customers_to_reach(abc: pd.DataFrame, cut: float) -> int:
     total to reach ``cut``: the customer that crosses it included, with the same 1e-9
     allowance as ``abc_tiers``, so under the value method with ``cut = a_cut`` it is the
     number of A customers. ``abc``: rows of ``abc_tiers`` or ``pareto_table``."""
-    frame = abc.sort_values("rank", kind="stable") if "rank" in abc else abc
+    frame = in_rank_order(abc)
     cum = frame["cum_share"].to_numpy(dtype="float64")
     cum = cum[np.isfinite(cum)]
     if not len(cum):
@@ -179,12 +187,16 @@ def abc_curve(abc: pd.DataFrame, limit: int = CURVE_POINTS) -> pd.DataFrame:
     the positive total of the first k customers, ``abc_tier`` of customer k (of customer 1 at
     k = 0). More than ``limit`` points are thinned (``curve_points``) keeping the points of the
     last A and the last B customer exactly. ``abc``: rows of ``abc_tiers`` or ``pareto_table``."""
-    frame = abc.sort_values("rank", kind="stable") if "rank" in abc else abc
+    frame = in_rank_order(abc)
     cum = frame["cum_share"].to_numpy(dtype="float64")
     positive = np.isfinite(cum)
     cum, tiers = cum[positive], frame["abc_tier"].to_numpy(dtype=object)[positive]
     n = len(cum)
-    last = {t: int(np.flatnonzero(tiers == t)[-1]) + 1 for t in ("A", "B") if (tiers == t).any()}
+    last = {}
+    for tier in ("A", "B"):
+        found = np.flatnonzero(tiers == tier)
+        if len(found):
+            last[tier] = int(found[-1]) + 1
     keep = curve_points(n, keep=tuple(last.values()), limit=limit)
     x = keep / n if n else np.zeros(len(keep))
     y = np.concatenate(([0.0], cum))[keep]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..core.abc import abc_curve, customers_to_reach
+from ..core.abc import abc_curve, customers_to_reach, in_rank_order
 from ..core.changes import CHANGE_COLUMNS
 from ..core.columns import DATA_QUALITY_COLUMNS
 from ..core.summary import BLANK
@@ -365,8 +365,7 @@ def pareto_table(pareto: pd.DataFrame, a_cut: float, top: int = 30) -> pd.DataFr
     Columns: rank, customer_id, customer_name, measure, share, cum_share, abc_tier, reference
     (the constant ``a_cut``). ``customer_name`` falls back to the id when blank.
     """
-    frame = pareto.sort_values("rank", kind="stable") if "rank" in pareto else pareto
-    frame = frame.reset_index(drop=True).iloc[:top]
+    frame = in_rank_order(pareto).reset_index(drop=True).iloc[:top]
     names = frame["customer_name"].astype(object).where(frame["customer_name"].notna(),
                                                         frame["customer_id"].astype(object))
     shown = pd.DataFrame({
