@@ -7,6 +7,7 @@ from hypothesis import given, settings as hyp_settings
 from hypothesis import strategies as st
 
 from xl_addin.core.abc import (
+    rank_order,
     abc_curve,
     abc_flags,
     abc_measure,
@@ -174,3 +175,17 @@ def test_abc_curve_thinned_keeps_the_exact_cut_off_points():
         assert row["cum_share"].iloc[0] == cum[k - 1]  # the exact point of the last A / B
         assert row["abc_tier"].iloc[0] == tier
     assert k == customers_to_reach(table, 0.95)  # the last B reaches b_cut
+
+
+@given(st.lists(st.tuples(st.sampled_from([3.0, 1.5, 0.0, -0.0, -2.0, float("nan")]),
+                          st.integers(0, 999)), min_size=1, max_size=40, unique_by=lambda p: p[1]),
+       st.booleans())
+def test_rank_order_is_measure_descending_missing_last_ties_by_id(pairs, in_id_order):
+    if in_id_order:
+        pairs = sorted(pairs, key=lambda p: f"C{p[1]:03d}")
+    measure = pd.Series([v for v, _ in pairs], index=pd.Index([f"C{k:03d}" for _, k in pairs], dtype="str"))
+    # the order spelled out: missing last, else larger first (0.0 and -0.0 tie), then id
+    expected = sorted(range(len(pairs)), key=lambda i: (np.isnan(pairs[i][0]),
+                                                        0.0 if np.isnan(pairs[i][0]) else -pairs[i][0],
+                                                        f"C{pairs[i][1]:03d}"))
+    assert rank_order(measure).tolist() == expected
