@@ -4,6 +4,7 @@ header rows and values."""
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from xl_addin.errors import InputError
@@ -57,3 +58,17 @@ def test_the_pure_module_loads_no_file_or_excel_library():
             "print(sorted(m for m in ('fastexcel', 'openpyxl', 'xlwings', 'python_calamine') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_previous_tiers_map_score_labels_of_either_language_back_to_their_keys():
+    frame = tables.previous_tiers_frame(
+        pd.Series([" 1001", "1002", None, "1004", "1005", "1006"], dtype="str"),
+        pd.Series(["A", "b tier", "A", "", "C", "D"], dtype="str"),
+        pd.Series(["VIP", "潜力客户", "Regular", "Someone else", None, "普通客户"], dtype="str"))
+    assert frame["customer_id"].tolist() == ["1001", "1002", "1004", "1005", "1006"]  # no id: left out
+    assert frame["abc_tier"].tolist()[:2] == ["A", "B"] and frame["abc_tier"].isna().tolist() == [
+        False, False, True, False, False]
+    assert frame["score_tier"].tolist()[:2] == ["VIP", "Potential"]
+    assert frame["score_tier"].isna().tolist() == [False, False, True, True, False]  # unknown, blank
+    assert frame["score_tier"].iloc[4] == "Regular"
+    assert str(frame["score_tier"].dtype) == "str"

@@ -337,13 +337,12 @@ def previous_tiers_frame(ids: pd.Series, abc: pd.Series, score: pd.Series | None
     abc = abc.where(abc.isin(list("ABCD")))
     if score is not None:
         codes, labels = pd.factorize(score.reset_index(drop=True))
-        keys = np.array([SCORE_TIER_KEYS.get(normalize_header(v)) for v in labels] + [None],
-                        dtype=object)
-        score = pd.Series(keys[codes], index=ids.index, dtype=object)  # code -1 -> None
+        # one key per distinct label, taken per row as text (no Python object per row)
+        keys = pd.array([SCORE_TIER_KEYS.get(normalize_header(v)) for v in labels], dtype="str")
+        score = pd.Series(keys.take(codes, allow_fill=True), index=ids.index)  # -1: missing
     else:
-        score = pd.Series(None, index=ids.index, dtype=object)
-    frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score.astype("str")})
-    frame["score_tier"] = frame["score_tier"].where(score.notna())
+        score = pd.Series(None, index=ids.index, dtype="str")
+    frame = pd.DataFrame({CUSTOMER_ID: ids, "abc_tier": abc, "score_tier": score})
     return frame.loc[ids.notna()].reset_index(drop=True)
 
 
