@@ -302,3 +302,20 @@ def test_column_widths_are_those_computed_one_column_at_a_time(rows, text_dtype,
         expected = block.values.iloc[:sample, i].dropna().tolist()
         assert [type(v) for v in samples[i]] == [type(v) for v in expected]
         assert [str(v) for v in samples[i]] == [str(v) for v in expected]
+
+
+@pytest.mark.parametrize("language, yes", [("en", "Yes"), ("zh", "是")])
+def test_no_repeat_purchase_yet_shows_yes_or_stays_empty(language, yes):
+    import numpy as np
+
+    result = make_result(12)
+    n = len(result.customers)
+    flags = ([True, False, pd.NA, np.True_, np.False_, None] * n)[:n]
+    customers = result.customers.assign(single_purchase=pd.Series(flags, dtype=object).to_numpy())
+    block = build_report(dataclasses.replace(result, customers=customers), language).sheet("tiers").blocks[0]
+    shown = block.values.iloc[:, list(block.header).index(
+        labels.column_header("single_purchase", language))]
+    assert [v if isinstance(v, str) else None for v in shown.tolist()[:6]] == [
+        yes, None, None, yes, None, None]
+    assert shown.isna().tolist()[:6] == [False, True, True, False, True, True]
+    assert str(shown.dtype) == "str"
