@@ -894,8 +894,9 @@ def retention_sheet(result: Any, language: str) -> Sheet:
                              language, title=phrase("retention_by_period", language),
                              table=TABLE_NAMES["retention_by_period"]))
     else:
+        by_period = {}
         for key, value in (("retention_by_period", "retention"), ("churn_by_period", "churn")):
-            frame = _by_tier(retention, value)
+            frame = by_period[value] = _by_tier(retention, value)
             tiers = [c for c in frame.columns if c not in ("period", "next_period")]
             shown = {t: translate_value("tier", t, language) for t in tiers}
             blocks.append(_table(frame, language, title=phrase(key, language),
@@ -925,7 +926,7 @@ def retention_sheet(result: Any, language: str) -> Sheet:
     # the chart at the top left, the tables below it (the chart prints on page 1)
     placed = tuple(_stack(blocks, start_row=CHART_ROWS + 2))
     widths = _column_widths(placed)
-    chart = retention_chart(_by_tier(retention, "retention"), placed[0], result, language,
+    chart = retention_chart(by_period["retention"], placed[0], result, language,
                             chart_anchor(widths, 1, 1, 660, CHART_ROWS))
     setup = PrintSetup(landscape=sum(widths) > WIDE, row_breaks=(CHART_ROWS,))
     return Sheet(key="retention", name=sheet_name("retention", language), blocks=placed,
