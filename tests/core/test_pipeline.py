@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -163,3 +164,23 @@ def test_attribute_is_the_latest_line_that_has_one(text_dtype):
     assert pd.isna(table.loc["y", "region"])
     assert table.loc["x", "salesperson"] == "Qian"  # same date: the later line
     assert table.loc["y", "salesperson"] == "Zhou"
+
+
+@pytest.mark.parametrize("dtype, values", [
+    ("int64", [3, 1, 4, 1, 5]),
+    ("bool", [True, False, True, True, False]),
+    ("float64", [0.5, float("nan"), 2.0, -1.0, 3.25]),
+    ("datetime64[s]", pd.to_datetime(["2025-01-02", None, "2024-12-31", "2025-06-30", "2025-03-01"])),
+    ("str", ["a", None, "c", "d", "e"]),
+    ("Int64", [1, None, 3, 4, 5]),
+    ("boolean", [True, None, False, True, False]),
+    ("object", [True, False, None, 2, "x"]),
+])
+@pytest.mark.parametrize("rows", [[4, 0, 2, 2, 1, 3], [4, -1, 0, -1, 3], []])
+def test_take_is_reindex_by_position_with_minus_one_missing(dtype, values, rows):
+    from xl_addin.core.pipeline import _take
+
+    series = pd.Series(values, dtype=dtype, name="column", index=[10, 11, 12, 13, 14])
+    rows = np.array(rows, dtype=np.int64)
+    expected = series.reset_index(drop=True).reindex(rows).reset_index(drop=True)
+    pd.testing.assert_series_equal(_take(series, rows), expected)

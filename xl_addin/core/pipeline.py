@@ -388,7 +388,8 @@ def _tier_prepared(prepared: PreparedLines, settings: Settings, customers: pd.Da
     predicted_row = text_positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
         table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
-    table["single_purchase"] = _take(predictions.customers["single_purchase"], predicted_row).astype("boolean").to_numpy()
+    flags = predictions.customers["single_purchase"].astype("boolean")  # bools: no object per row
+    table["single_purchase"] = _take(flags, predicted_row).to_numpy()
     quiet = (table["recency_days"] > settings.release_days).fillna(False).to_numpy(dtype=bool)
     table["release_to_pool"] = quiet & ~keep_quiet_customers(table, settings)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table
@@ -612,15 +613,24 @@ def _customer_table(
 
 def _take(values: pd.Series, rows: np.ndarray) -> pd.Series:
     """``values`` at positions ``rows`` (-1 = missing), as a new Series with a fresh index."""
+    complete = not len(rows) or rows.min() >= 0  # every row there: nothing to mark missing
     if isinstance(values.dtype, np.dtype) and values.dtype.kind in "fM" and len(values):
         # float64 / datetime64: one numpy take, as reindex gives (missing = NaN / NaT)
         taken = values.to_numpy()[np.maximum(rows, 0)]
         taken[rows < 0] = np.nan if values.dtype.kind == "f" else np.datetime64("NaT")
         return pd.Series(taken, name=values.name)
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind in "iub" and len(values):
+        if complete:
+            return pd.Series(values.to_numpy()[rows], name=values.name)  # as reindex: same dtype
+        # as reindex: integers become float64 and bools objects, missing = NaN
+        taken = values.to_numpy().astype("float64" if values.dtype.kind in "iu" else object)
+        taken = taken[np.maximum(rows, 0)]
+        taken[rows < 0] = np.nan
+        return pd.Series(taken, name=values.name)
     if isinstance(values.array, pd.api.extensions.ExtensionArray) and not isinstance(
             values.array, pd.arrays.NumpyExtensionArray):
         # "str", Int64, boolean ...: the array's own take (missing = its NA), no index alignment
-        return pd.Series(values.array.take(rows, allow_fill=True), name=values.name)
+        return pd.Series(values.array.take(rows, allow_fill=not complete), name=values.name)
     taken = values.reset_index(drop=True).reindex(rows)
     return taken.reset_index(drop=True)
 
