@@ -170,7 +170,6 @@ def check(book: Path, limit: int, force: bool, no_cache: bool) -> None:
     from .workbook.refresh import check_workbook
 
     heavy_imports_done()
-
     try:
         report = check_workbook(book, force=force, use_cache=not no_cache)
     finally:
@@ -216,7 +215,6 @@ def demo(out: Path | None, customers: int, rows: int, seed: int, lang: str | Non
     from .workbook.demo import write_demo_workbook
 
     heavy_imports_done()
-
     progress = Progress(quiet)
     path, result = write_demo_workbook(
         out, customers=customers, rows=rows, seed=seed, language=lang or "en", progress=progress

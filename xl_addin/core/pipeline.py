@@ -391,8 +391,8 @@ def _tier_prepared(prepared: PreparedLines, settings: Settings, customers: pd.Da
     predicted_row = text_positions(predictions.customers[CUSTOMER_ID], table[CUSTOMER_ID])  # -1: none
     for name in PREDICTION_TAKEN:
         table[name] = _take(predictions.customers[name], predicted_row).to_numpy()
-    flags = predictions.customers["single_purchase"].astype("boolean")  # bools: no object per row
-    table["single_purchase"] = _take(flags, predicted_row).to_numpy()
+    single = predictions.customers["single_purchase"].astype("boolean")  # bools: no object per row
+    table["single_purchase"] = _take(single, predicted_row).to_numpy()
     quiet = (table["recency_days"] > settings.release_days).fillna(False).to_numpy(dtype=bool)
     table["release_to_pool"] = quiet & ~keep_quiet_customers(table, settings)
     flags = abc_flags(abc, settings)  # abc order = the first len(abc) rows of the table

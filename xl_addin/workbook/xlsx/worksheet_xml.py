@@ -289,10 +289,11 @@ def _text_pieces(text: pa.Array, style: int, ref,
     values = pa.concat_arrays([encoded.dictionary, pa.array([""], type=pa.string())])
     pieces, value_empty = _text_pieces_by_row(values, style, None, tier_styles)
     rows = encoded.indices.fill_null(len(values) - 1)
+    empty = value_empty[rows.to_numpy(zero_copy_only=False)]
     cells = _join(*pieces)
     if isinstance(cells, pa.Scalar):  # every piece constant: one cell for every row
-        return [cells.as_py()], value_empty[rows.to_numpy(zero_copy_only=False)]
-    return [cells.take(rows)], value_empty[rows.to_numpy(zero_copy_only=False)]
+        return [cells.as_py()], empty
+    return [cells.take(rows)], empty
 
 
 def _few_values(text: pa.Array) -> pa.DictionaryArray | None:
