@@ -184,7 +184,7 @@ def test_written_files_get_ordinary_modes_not_the_temporary_files(book, tmp_path
 
 
 def _command(*args, cache=None, stdout=subprocess.PIPE):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _child_environment()
     if cache is not None:
         env["CUSTOMER_TIERS_CACHE_DIR"] = str(cache)
     return subprocess.run([sys.executable, "-m", "xl_addin", *args], stdout=stdout,
@@ -227,6 +227,11 @@ def test_the_command_reports_a_closed_output_pipe_as_a_failure(book, tmp_path):
     assert closed.returncode != 0
 
 
+def _child_environment() -> dict[str, str]:
+    """This process's environment, with this checkout importable in a child process."""
+    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+
+
 # Arrow's memory pool is chosen once, at its first allocation: the command's entry picks the C
 # library's allocator before anything imports pyarrow (mimalloc's huge pages cost system CPU)
 POOL_IN_COMMAND = """
@@ -244,7 +249,7 @@ cli.run()
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="set on Linux only")
 @pytest.mark.parametrize("asked, used", [(None, "system"), ("jemalloc", "jemalloc")])
 def test_the_command_process_allocates_arrow_memory_with_the_c_library(asked, used):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _child_environment()
     env.pop("ARROW_DEFAULT_MEMORY_POOL", None)
     if asked is not None:  # the user's own choice is kept
         env["ARROW_DEFAULT_MEMORY_POOL"] = asked
@@ -269,7 +274,7 @@ cli.run()
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="threads counted in /proc")
 def test_the_command_process_starts_no_blas_threads():
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _child_environment()
     env.pop("OPENBLAS_NUM_THREADS", None)
     done = subprocess.run([sys.executable, "-c", BLAS_THREADS_IN_COMMAND], capture_output=True,
                           text=True, env=env, timeout=120)
@@ -338,7 +343,7 @@ cli.run()
 
 
 def test_the_command_process_collects_garbage_after_the_heavy_imports_only():
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _child_environment()
     done = subprocess.run([sys.executable, "-c", COLLECTOR_IN_COMMAND], capture_output=True,
                           text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -346,7 +351,7 @@ def test_the_command_process_collects_garbage_after_the_heavy_imports_only():
 
 
 def test_the_refresh_command_collects_garbage_while_it_works(book):
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = _child_environment()
     done = subprocess.run([sys.executable, "-c", COLLECTOR_IN_REFRESH, "refresh", str(book)],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
